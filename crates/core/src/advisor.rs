@@ -1,0 +1,235 @@
+//! The assistant interface: describe, define, explain, answer, propose.
+//!
+//! An [`Advisor`] speaks at each step of the paper's workflow. The rule-based offline advisor
+//! is the default and the fallback; an LLM-backed advisor proposes richer answers that the
+//! engine validates (columns exist, the task fits the target, numbers are grounded) before
+//! anything is used. Advisors never act: they return typed values — a [`TaskSpec`], a list of
+//! [`Proposal`]s — that the engine checks and applies, keeping an adjustment only when
+//! validation improves.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::profile::DatasetProfile;
+use crate::task::{Metric, Task};
+
+/// A machine-learning task defined from a goal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    /// The task.
+    pub task: Task,
+    /// The target column (an existing column).
+    pub target: String,
+    /// The metric to optimise.
+    pub metric: Metric,
+    /// Columns to leave out.
+    pub excluded: Vec<String>,
+    /// The time column (forecasting).
+    pub time_column: Option<String>,
+    /// How many steps to forecast.
+    pub horizon: Option<usize>,
+    /// Notes on how the spec was decided (rules that overrode a proposal, say).
+    pub notes: Vec<String>,
+}
+
+/// Where an answer came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdviceSource {
+    /// The rule-based offline advisor.
+    Rules,
+    /// A language model, validated.
+    Llm {
+        /// The model's name.
+        model: String,
+    },
+}
+
+/// An answer and where it came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advice<T> {
+    /// The answer.
+    pub value: T,
+    /// Who produced it.
+    pub source: AdviceSource,
+    /// Why a language model's answer was not used, when the rules answered instead.
+    pub fallback_reason: Option<String>,
+}
+
+impl<T> Advice<T> {
+    /// An answer from the rules.
+    pub fn rules(value: T) -> Self {
+        Advice {
+            value,
+            source: AdviceSource::Rules,
+            fallback_reason: None,
+        }
+    }
+}
+
+/// One preprocessing step, summarised for explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepSummary {
+    /// The input column.
+    pub column: String,
+    /// What is done (`impute median`, `one-hot encode`).
+    pub step: String,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+/// The preprocessing plan and candidate models, for explanation.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlanContext {
+    /// The target column.
+    pub target: String,
+    /// The task, when known.
+    pub task: Option<Task>,
+    /// The steps.
+    pub steps: Vec<StepSummary>,
+    /// Candidate model ids with their families (`gbdt.hist_gbm: gradient boosting`).
+    pub candidates: Vec<String>,
+    /// Rows and feature columns.
+    pub n_rows: usize,
+    /// Input columns used.
+    pub n_columns: usize,
+}
+
+/// One leaderboard row, summarised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelScore {
+    /// The estimator id (or `ensemble`).
+    pub model: String,
+    /// Validation score.
+    pub score: f64,
+    /// Standard deviation across folds.
+    pub std: f64,
+    /// Seconds to fit.
+    pub fit_secs: f64,
+}
+
+/// The results of a run, for explanation and questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunContext {
+    /// The task.
+    pub task: Task,
+    /// The target column.
+    pub target: String,
+    /// The metric optimised.
+    pub metric: Metric,
+    /// Rows trained on.
+    pub n_rows: usize,
+    /// Input columns used.
+    pub n_columns: usize,
+    /// The chosen model.
+    pub best_model: String,
+    /// Its validation score.
+    pub best_score: f64,
+    /// The score of a constant prediction, for scale.
+    pub baseline_score: Option<f64>,
+    /// The best models, best first.
+    pub leaderboard: Vec<ModelScore>,
+    /// Input-column importances, largest first.
+    pub importances: Vec<(String, f64)>,
+    /// Trials run.
+    pub trials: usize,
+    /// Seconds the search took.
+    pub elapsed_secs: f64,
+    /// Class counts (classification), most frequent first.
+    pub class_counts: Vec<(String, usize)>,
+    /// Columns that were dropped, with the reason.
+    pub dropped_columns: Vec<(String, String)>,
+}
+
+/// A feature transform an adjustment may add.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// `log1p` of a non-negative numeric column.
+    Log,
+    /// The column divided by another numeric column.
+    Ratio {
+        /// The denominator column.
+        denominator: String,
+    },
+    /// Year, month, weekday and hour of a date column.
+    DateParts,
+}
+
+/// A typed change to a run's configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adjustment {
+    /// Optimise a different metric.
+    ChangeMetric {
+        /// The metric.
+        metric: Metric,
+    },
+    /// Leave columns out.
+    ExcludeColumns {
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Bring excluded columns back.
+    IncludeColumns {
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Add a derived feature.
+    AddTransform {
+        /// The source column.
+        column: String,
+        /// The transform.
+        transform: Transform,
+    },
+    /// Search only these estimators (ids) or families.
+    RestrictModels {
+        /// Estimator ids or family names.
+        models: Vec<String>,
+    },
+    /// Search longer.
+    RaiseBudget {
+        /// The new budget in seconds.
+        seconds: f64,
+    },
+    /// Weight classes inversely to their frequency.
+    RebalanceClasses,
+}
+
+/// An adjustment with the reason it is proposed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Proposal {
+    /// The change.
+    pub adjustment: Adjustment,
+    /// Why it may help.
+    pub reason: String,
+}
+
+/// The assistant at each step of the workflow.
+#[async_trait::async_trait]
+pub trait Advisor: Send + Sync {
+    /// A name for transcripts (`offline`, `llm:ollama:qwen2.5-coder-0.5b`).
+    fn name(&self) -> String;
+
+    /// Describes the dataset in words, from its profile (never from the raw table).
+    async fn describe_dataset(&self, profile: &DatasetProfile) -> Result<Advice<String>>;
+
+    /// Turns a goal in plain words into a task on an existing column.
+    async fn define_task(&self, goal: &str, profile: &DatasetProfile) -> Result<Advice<TaskSpec>>;
+
+    /// Explains the preprocessing plan and why the candidate models suit the data.
+    async fn explain_plan(&self, plan: &PlanContext) -> Result<Advice<String>>;
+
+    /// Explains the results of a run; every number in the text is one the run computed.
+    async fn explain_results(&self, run: &RunContext) -> Result<Advice<String>>;
+
+    /// Answers a free question about a run.
+    async fn answer(&self, question: &str, run: &RunContext) -> Result<Advice<String>>;
+
+    /// Proposes typed adjustments that may improve the run.
+    async fn propose_adjustments(
+        &self,
+        request: &str,
+        run: &RunContext,
+    ) -> Result<Advice<Vec<Proposal>>>;
+}

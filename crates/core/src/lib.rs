@@ -1,0 +1,44 @@
+#![doc = include_str!("../README.md")]
+
+pub mod advisor;
+pub mod drift;
+pub mod error;
+pub mod estimator;
+pub mod explain;
+pub mod frame;
+pub mod llm;
+pub mod matrix;
+pub mod metrics;
+pub mod profile;
+pub mod registry;
+pub mod rng;
+pub mod sampler;
+pub mod schema;
+pub mod space;
+pub mod task;
+pub mod tree;
+
+pub use advisor::{
+    Adjustment, Advice, AdviceSource, Advisor, PlanContext, Proposal, RunContext, TaskSpec,
+};
+pub use drift::{DriftDetector, DriftTest, Sample};
+pub use error::{Error, ErrorKind, Result};
+pub use estimator::{
+    CancelFlag, Capabilities, DataShape, Dataset, DynEstimator, DynModel, Estimator, EstimatorInfo,
+    FeatureInfo, FeatureKind, FitContext, InputStyle, Model, ModelFamily, ProgressEvent,
+    ProgressSink, check_n_features,
+};
+pub use explain::{Attribution, ExplainOutput, Explainer};
+pub use frame::{Column, ColumnData, Frame, StrColumn, Value};
+pub use llm::{
+    ChatMessage, ChatOptions, ChatRequest, ChatResponse, LanguageModel, LlmCapabilities, Role,
+};
+pub use matrix::{CsrBuilder, CsrMatrix, Features, Matrix};
+pub use profile::DatasetProfile;
+pub use registry::Registry;
+pub use rng::Rng;
+pub use sampler::{Sampler, TrialOutcome};
+pub use schema::{ColumnKind, ColumnSchema, Schema};
+pub use space::{Domain, Param, ParamSet, ParamValue, SearchSpace};
+pub use task::{Direction, Metric, Predictions, Task, argmax};
+pub use tree::{TreeEnsemble, TreeNode, TreeView};

@@ -1,0 +1,551 @@
+//! The backend conformance suite: one set of behaviour checks every estimator must pass.
+//!
+//! Checks are gated on the estimator's declared [`Capabilities`](mlpilot_core::Capabilities):
+//! probabilities are checked only for estimators that give them, NaN inputs must be accepted by
+//! estimators that declare `missing_values` and refused with a clear error by the others.
+//!
+//! ```
+//! use mlpilot_testkit::conformance::{run_conformance, ConformanceOptions};
+//! use mlpilot_testkit::reference::NearestCentroid;
+//! let report = run_conformance(&NearestCentroid, &ConformanceOptions::default());
+//! report.assert_ok();
+//! ```
+#![allow(clippy::panic)]
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use mlpilot_core::{
+    DataShape, Dataset, DynEstimator, DynModel, ErrorKind, Features, FitContext, Matrix, Metric,
+    ParamSet, Predictions, Task,
+};
+
+use crate::synthetic::{
+    ClassificationSpec, make_classification, make_regression, train_test_split,
+};
+
+/// Options of a conformance run.
+#[derive(Debug, Clone)]
+pub struct ConformanceOptions {
+    /// Parameter overrides (for example fewer trees to keep the suite fast); names the
+    /// estimator's space does not have for a task are ignored for that task.
+    pub params: ParamSet,
+    /// Rows of the synthetic training data (before a 25 % test split).
+    pub n_rows: usize,
+    /// Seed for data and fits.
+    pub seed: u64,
+}
+
+impl Default for ConformanceOptions {
+    fn default() -> Self {
+        ConformanceOptions {
+            params: ParamSet::new(),
+            n_rows: 400,
+            seed: 7,
+        }
+    }
+}
+
+/// How a check ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The behaviour is as required.
+    Passed,
+    /// Not applicable to this estimator (with the reason).
+    Skipped(String),
+    /// The behaviour is wrong (with what happened).
+    Failed(String),
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckResult {
+    /// The check's name.
+    pub name: &'static str,
+    /// The task it ran on.
+    pub task: Option<Task>,
+    /// The outcome.
+    pub outcome: Outcome,
+}
+
+/// All results for one estimator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConformanceReport {
+    /// The estimator id.
+    pub estimator: String,
+    /// The checks in the order they ran.
+    pub checks: Vec<CheckResult>,
+}
+
+impl ConformanceReport {
+    /// The failed checks.
+    pub fn failures(&self) -> Vec<&CheckResult> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
+            .collect()
+    }
+
+    /// How many checks passed.
+    pub fn passed(&self) -> usize {
+        self.checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Passed)
+            .count()
+    }
+
+    /// Panics with every failure unless all checks passed or were skipped.
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        let failures = self.failures();
+        if !failures.is_empty() {
+            panic!("{self}");
+        }
+    }
+}
+
+impl fmt::Display for ConformanceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "conformance of {}: {} passed, {} failed",
+            self.estimator,
+            self.passed(),
+            self.failures().len()
+        )?;
+        for c in &self.checks {
+            let task = c.task.map_or_else(String::new, |t| format!(" [{t}]"));
+            match &c.outcome {
+                Outcome::Passed => writeln!(f, "  ok      {}{task}", c.name)?,
+                Outcome::Skipped(why) => writeln!(f, "  skipped {}{task}: {why}", c.name)?,
+                Outcome::Failed(why) => writeln!(f, "  FAILED  {}{task}: {why}", c.name)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Runner<'a> {
+    est: &'a dyn DynEstimator,
+    opts: &'a ConformanceOptions,
+    checks: Vec<CheckResult>,
+}
+
+fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = e.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = e.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+impl Runner<'_> {
+    fn record(
+        &mut self,
+        name: &'static str,
+        task: Option<Task>,
+        f: impl FnOnce() -> Outcome,
+    ) -> bool {
+        let outcome = match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(o) => o,
+            Err(e) => Outcome::Failed(format!("panicked: {}", panic_message(e))),
+        };
+        let ok = !matches!(outcome, Outcome::Failed(_));
+        self.checks.push(CheckResult {
+            name,
+            task,
+            outcome,
+        });
+        ok
+    }
+
+    fn params_for(&self, task: Task, data: &Dataset) -> ParamSet {
+        let shape = DataShape {
+            n_rows: data.n_rows(),
+            n_features: data.n_features(),
+            n_classes: data.n_classes(),
+        };
+        let space = self.est.search_space(task, shape);
+        let mut p = space.defaults();
+        for (name, v) in self.opts.params.iter() {
+            if space.param(name).is_some() {
+                p.insert(name, v.clone());
+            }
+        }
+        p
+    }
+
+    fn ctx(&self) -> FitContext {
+        FitContext::new(self.opts.seed)
+    }
+
+    fn fit(&self, data: &Dataset, task: Task) -> mlpilot_core::Result<Box<dyn DynModel>> {
+        self.est
+            .fit_dyn(data, &self.params_for(task, data), &self.ctx())
+    }
+}
+
+fn dataset_for(task: Task, n_rows: usize, seed: u64) -> (Dataset, Dataset) {
+    let (x, y, n_classes) = match task {
+        Task::Binary | Task::Multiclass => {
+            let k = if task == Task::Binary { 2 } else { 3 };
+            let spec = ClassificationSpec {
+                n_rows,
+                n_features: 5,
+                n_informative: 3,
+                n_classes: k,
+                seed,
+                ..Default::default()
+            };
+            let (x, y) = make_classification(spec);
+            (x, y, k)
+        }
+        _ => {
+            let (x, y, _) = make_regression(n_rows, 5, 3, 0.5, seed);
+            (x, y, 0)
+        }
+    };
+    let (train, test) = train_test_split(n_rows, 0.25, seed);
+    let full = if n_classes > 0 {
+        Dataset::classification(x.into(), y, n_classes)
+    } else {
+        Dataset::regression(x.into(), y)
+    };
+    let Ok(full) = full else {
+        panic!("synthetic data must be valid");
+    };
+    let (Ok(tr), Ok(te)) = (full.subset(&train), full.subset(&test)) else {
+        panic!("split indices must be in range");
+    };
+    (tr, te)
+}
+
+fn score(task: Task, y: &[f64], pred: &[f64], n_classes: usize) -> f64 {
+    let metric = if task.is_classification() {
+        Metric::Accuracy
+    } else {
+        Metric::R2
+    };
+    metric
+        .score(y, &Predictions::values(pred.to_vec()), n_classes)
+        .unwrap_or(f64::NAN)
+}
+
+fn with_value(data: &Dataset, row: usize, col: usize, v: f64) -> Dataset {
+    let mut m: Matrix = data.x().to_dense().into_owned();
+    m.set(row, col, v);
+    let rebuilt = if data.task().is_classification() {
+        Dataset::classification(m.into(), data.y().to_vec(), data.n_classes())
+    } else {
+        Dataset::regression(m.into(), data.y().to_vec())
+    };
+    match rebuilt {
+        Ok(d) => d,
+        Err(e) => panic!("rebuilding test data failed: {e}"),
+    }
+}
+
+fn expect_input_error(what: &str, r: mlpilot_core::Result<Box<dyn DynModel>>) -> Outcome {
+    match r {
+        Err(e) if e.kind() == ErrorKind::InvalidInput || e.kind() == ErrorKind::Unsupported => {
+            Outcome::Passed
+        }
+        Err(e) => Outcome::Failed(format!(
+            "{what}: expected an invalid-input error, got {:?}: {e}",
+            e.kind()
+        )),
+        Ok(_) => Outcome::Failed(format!("{what}: fit succeeded but should have failed")),
+    }
+}
+
+/// Runs every applicable check on `estimator`.
+pub fn run_conformance(
+    estimator: &dyn DynEstimator,
+    opts: &ConformanceOptions,
+) -> ConformanceReport {
+    let info = estimator.info();
+    let caps = info.capabilities;
+    let mut r = Runner {
+        est: estimator,
+        opts,
+        checks: Vec::new(),
+    };
+
+    r.record("id_is_library_dot_algorithm", None, || {
+        let ok = info.id.split('.').count() == 2 && info.id.split('.').all(|p| !p.is_empty());
+        if ok {
+            Outcome::Passed
+        } else {
+            Outcome::Failed(format!("id `{}` is not `library.algorithm`", info.id))
+        }
+    });
+    r.record("declares_a_task", None, || {
+        if caps.binary || caps.multiclass || caps.regression {
+            Outcome::Passed
+        } else {
+            Outcome::Failed("no task declared".into())
+        }
+    });
+
+    for task in [Task::Binary, Task::Multiclass, Task::Regression] {
+        if !caps.supports(task) {
+            let (train, _) = dataset_for(task, 60, opts.seed);
+            r.record(
+                "unsupported_task_is_refused",
+                Some(task),
+                || match r_fit_plain(estimator, &train) {
+                    Err(e) if e.kind() == ErrorKind::Unsupported => Outcome::Passed,
+                    Err(e) => {
+                        Outcome::Failed(format!("expected Unsupported, got {:?}: {e}", e.kind()))
+                    }
+                    Ok(_) => Outcome::Failed(
+                        "fit succeeded on a task the estimator does not declare".into(),
+                    ),
+                },
+            );
+            continue;
+        }
+        let (train, test) = dataset_for(task, opts.n_rows, opts.seed);
+        let k = train.n_classes();
+
+        r.record("default_params_are_valid", Some(task), || {
+            let shape = DataShape {
+                n_rows: train.n_rows(),
+                n_features: train.n_features(),
+                n_classes: k,
+            };
+            let space = estimator.search_space(task, shape);
+            match space.validate(&space.defaults()) {
+                Ok(_) => Outcome::Passed,
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        });
+
+        let mut fitted: Option<Box<dyn DynModel>> = None;
+        let fit_ok = r.record("fits", Some(task), || {
+            match r_fit(estimator, opts, &train, task) {
+                Ok(m) => {
+                    fitted = Some(m);
+                    Outcome::Passed
+                }
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        });
+        let Some(model) = fitted.filter(|_| fit_ok) else {
+            continue;
+        };
+        let x_test = test.x().clone();
+
+        let mut predictions = Vec::new();
+        r.record("predict_shape", Some(task), || {
+            match model.predict(&x_test) {
+                Ok(p) if p.len() == test.n_rows() => {
+                    if task.is_classification()
+                        && p.iter()
+                            .any(|v| v.fract() != 0.0 || *v < 0.0 || *v >= k as f64)
+                    {
+                        return Outcome::Failed(
+                            "class predictions must be indices in 0..n_classes".into(),
+                        );
+                    }
+                    if p.iter().any(|v| !v.is_finite()) {
+                        return Outcome::Failed("predictions must be finite".into());
+                    }
+                    predictions = p;
+                    Outcome::Passed
+                }
+                Ok(p) => Outcome::Failed(format!(
+                    "{} predictions for {} rows",
+                    p.len(),
+                    test.n_rows()
+                )),
+                Err(e) => Outcome::Failed(e.to_string()),
+            }
+        });
+
+        if task.is_classification() && caps.probabilities {
+            r.record("proba_rows_sum_to_one", Some(task), || {
+                match model.predict_proba(&x_test) {
+                    Ok(p) if p.n_rows() == test.n_rows() && p.n_cols() == k => {
+                        for (i, row) in p.rows().enumerate() {
+                            let s: f64 = row.iter().sum();
+                            if (s - 1.0).abs() > 1e-6
+                                || row.iter().any(|v| !(0.0..=1.0).contains(v))
+                            {
+                                return Outcome::Failed(format!(
+                                    "row {i}: probabilities {row:?} sum to {s}"
+                                ));
+                            }
+                        }
+                        Outcome::Passed
+                    }
+                    Ok(p) => Outcome::Failed(format!(
+                        "shape {} × {}, expected {} × {k}",
+                        p.n_rows(),
+                        p.n_cols(),
+                        test.n_rows()
+                    )),
+                    Err(e) => Outcome::Failed(e.to_string()),
+                }
+            });
+        } else {
+            r.record("proba_rows_sum_to_one", Some(task), || {
+                Outcome::Skipped("estimator does not declare probabilities".into())
+            });
+        }
+
+        r.record("better_than_dummy", Some(task), || {
+            if predictions.is_empty() {
+                return Outcome::Skipped("no predictions".into());
+            }
+            let s = score(task, test.y(), &predictions, k);
+            let (dummy, margin) = if task.is_classification() {
+                let counts = train.class_counts();
+                let majority = counts
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|(_, c)| **c)
+                    .map_or(0, |(i, _)| i);
+                let d = score(task, test.y(), &vec![majority as f64; test.n_rows()], k);
+                (d, 0.15)
+            } else {
+                (0.0, 0.3)
+            };
+            if s >= dummy + margin {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(format!(
+                    "score {s:.3} is not clearly above the dummy's {dummy:.3}"
+                ))
+            }
+        });
+
+        if caps.deterministic {
+            r.record("same_seed_same_predictions", Some(task), || {
+                match r_fit(estimator, opts, &train, task) {
+                    Ok(m2) => match m2.predict(&x_test) {
+                        Ok(p2) if p2 == predictions => Outcome::Passed,
+                        Ok(_) => Outcome::Failed(
+                            "a second fit with the same seed predicts differently".into(),
+                        ),
+                        Err(e) => Outcome::Failed(e.to_string()),
+                    },
+                    Err(e) => Outcome::Failed(e.to_string()),
+                }
+            });
+        }
+
+        r.record("serde_round_trip", Some(task), || {
+            let bytes = match model.to_bytes() {
+                Ok(b) => b,
+                Err(e) => return Outcome::Failed(e.to_string()),
+            };
+            let back = match estimator.load_model(&bytes) {
+                Ok(m) => m,
+                Err(e) => return Outcome::Failed(e.to_string()),
+            };
+            let (Ok(a), Ok(b)) = (model.predict(&x_test), back.predict(&x_test)) else {
+                return Outcome::Failed("prediction failed after the round trip".into());
+            };
+            if a != b {
+                return Outcome::Failed("predictions differ after the round trip".into());
+            }
+            if task.is_classification() && caps.probabilities {
+                let (Ok(pa), Ok(pb)) = (model.predict_proba(&x_test), back.predict_proba(&x_test))
+                else {
+                    return Outcome::Failed("probabilities failed after the round trip".into());
+                };
+                if pa != pb {
+                    return Outcome::Failed("probabilities differ after the round trip".into());
+                }
+            }
+            let half = bytes.get(..bytes.len() / 2).unwrap_or(&[]);
+            if bytes.len() > 8 && estimator.load_model(half).is_ok() {
+                return Outcome::Failed("a truncated model was read without an error".into());
+            }
+            Outcome::Passed
+        });
+
+        r.record("wrong_feature_count_is_an_error", Some(task), || {
+            let wide = Features::Dense(Matrix::zeros(3, test.n_features() + 1));
+            match model.predict(&wide) {
+                Err(_) => Outcome::Passed,
+                Ok(_) => Outcome::Failed("predict accepted a matrix with an extra column".into()),
+            }
+        });
+
+        r.record("zero_rows_is_an_error", Some(task), || {
+            let Ok(empty) = train.subset(&[]) else {
+                return Outcome::Failed("subset failed".into());
+            };
+            expect_input_error("zero rows", r_fit(estimator, opts, &empty, task))
+        });
+
+        r.record("infinite_input_is_an_error", Some(task), || {
+            let bad = with_value(&train, 3, 1, f64::INFINITY);
+            expect_input_error("an infinite feature", r_fit(estimator, opts, &bad, task))
+        });
+
+        r.record("missing_values", Some(task), || {
+            let nan = with_value(&train, 2, 0, f64::NAN);
+            if caps.missing_values {
+                match r_fit(estimator, opts, &nan, task) {
+                    Ok(m) => {
+                        let probe = with_value(&test, 0, 0, f64::NAN);
+                        match m.predict(probe.x()) {
+                            Ok(p) if p.iter().all(|v| v.is_finite()) => Outcome::Passed,
+                            Ok(_) => {
+                                Outcome::Failed("non-finite prediction for a row with NaN".into())
+                            }
+                            Err(e) => Outcome::Failed(format!("predict with NaN: {e}")),
+                        }
+                    }
+                    Err(e) => {
+                        Outcome::Failed(format!("declares missing_values but refused NaN: {e}"))
+                    }
+                }
+            } else {
+                expect_input_error("a NaN feature", r_fit(estimator, opts, &nan, task))
+            }
+        });
+
+        if task.is_classification() {
+            r.record("single_class_is_an_error", Some(task), || {
+                let rows: Vec<usize> = (0..train.n_rows())
+                    .filter(|&i| train.y().get(i) == Some(&0.0))
+                    .collect();
+                let Ok(one) = train.subset(&rows) else {
+                    return Outcome::Failed("subset failed".into());
+                };
+                expect_input_error(
+                    "single-class training data",
+                    r_fit(estimator, opts, &one, task),
+                )
+            });
+        }
+    }
+    ConformanceReport {
+        estimator: info.id,
+        checks: r.checks,
+    }
+}
+
+fn r_fit(
+    est: &dyn DynEstimator,
+    opts: &ConformanceOptions,
+    data: &Dataset,
+    task: Task,
+) -> mlpilot_core::Result<Box<dyn DynModel>> {
+    let runner = Runner {
+        est,
+        opts,
+        checks: Vec::new(),
+    };
+    runner.fit(data, task)
+}
+
+fn r_fit_plain(est: &dyn DynEstimator, data: &Dataset) -> mlpilot_core::Result<Box<dyn DynModel>> {
+    est.fit_dyn(data, &ParamSet::new(), &FitContext::new(0))
+}
