@@ -1,9 +1,12 @@
 //! The `mlpilot` command-line tool.
 #![doc = include_str!("../README.md")]
 
+mod profile;
+
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+use mlpilot::Error;
 
 /// AutoML that you drive in plain language.
 #[derive(Debug, Parser)]
@@ -14,19 +17,30 @@ struct Cli {
     verbose: u8,
 
     #[command(subcommand)]
-    command: Option<Command>,
+    command: Command,
 }
 
-/// Subcommands; each capability adds its own.
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// Profile a table: column kinds with reasons, missing values, outliers, relations, the
+    /// target's balance, leakage suspects and preprocessing suggestions.
+    Profile(profile::ProfileArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        None => {
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
+    let result: Result<(), Error> = match cli.command {
+        Command::Profile(args) => profile::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.kind().is_user_input() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod advisor;
+pub mod datetime;
 pub mod drift;
 pub mod error;
 pub mod estimator;

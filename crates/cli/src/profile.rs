@@ -1,0 +1,34 @@
+//! `mlpilot profile DATA [--target COL] [--json]`
+
+use clap::Args;
+use mlpilot::Result;
+
+/// Arguments of `mlpilot profile`.
+#[derive(Debug, Args)]
+pub(crate) struct ProfileArgs {
+    /// A CSV/TSV, Parquet, JSON or NDJSON file, a folder of text files, or
+    /// sqlite://PATH?table=T / sqlite://PATH?query=SELECT …
+    data: String,
+    /// The column to predict (its class balance and relations are profiled).
+    #[arg(long)]
+    target: Option<String>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: &ProfileArgs) -> Result<()> {
+    let profile = mlpilot::data::profile_source(
+        &args.data,
+        args.target.as_deref(),
+        &mlpilot::data::LargeFileOptions::default(),
+    )?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&profile)
+            .map_err(|e| mlpilot::Error::internal(format!("could not write JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        print!("{}", mlpilot::data::render_profile(&profile));
+    }
+    Ok(())
+}

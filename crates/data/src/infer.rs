@@ -1,0 +1,473 @@
+//! Column kind inference: what a column means, with a one-line reason.
+
+use mlpilot_core::datetime::DateFormat;
+use mlpilot_core::{ColumnKind, Task};
+
+/// What profiling measured about a column, as the inference rules need it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ColumnFacts {
+    /// The column name.
+    pub name: String,
+    /// Physical type (`int`, `float`, `bool`, `str`, `datetime`).
+    pub dtype: String,
+    /// Rows in the table.
+    pub n_rows: usize,
+    /// Missing values.
+    pub missing: usize,
+    /// Distinct present values.
+    pub distinct: usize,
+    /// The most frequent values (text form), most frequent first.
+    pub top: Vec<String>,
+    /// Share of present values that are numbers (1 for numeric types).
+    pub numeric_share: f64,
+    /// Present values that are not numbers (strings that did not parse).
+    pub non_numeric_examples: Vec<String>,
+    /// Whether every numeric value is a whole number.
+    pub all_integer: bool,
+    /// Whether the numeric values strictly increase (or decrease) down the rows.
+    pub monotone: bool,
+    /// The date format most present values parse in, with the share that parse.
+    pub date_format: Option<(DateFormat, f64)>,
+    /// Median length of the text values, in characters.
+    pub median_len: f64,
+    /// Median number of words per text value.
+    pub median_words: f64,
+}
+
+const BOOL_WORDS: [[&str; 2]; 7] = [
+    ["true", "false"],
+    ["yes", "no"],
+    ["y", "n"],
+    ["t", "f"],
+    ["1", "0"],
+    ["on", "off"],
+    ["1.0", "0.0"],
+];
+
+/// Whether two values form a true/false pair (`yes`/`no`, `1`/`0`, …, any case).
+pub fn is_boolean_pair(a: &str, b: &str) -> bool {
+    let (a, b) = (a.trim().to_ascii_lowercase(), b.trim().to_ascii_lowercase());
+    BOOL_WORDS
+        .iter()
+        .any(|[t, f]| (a == *t && b == *f) || (a == *f && b == *t))
+}
+
+fn id_like_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "id"
+        || n.ends_with("_id")
+        || (name.len() > 2 && (name.ends_with("Id") || name.ends_with("ID")))
+        || n.ends_with("_key")
+        || n == "key"
+        || n == "uuid"
+        || n == "guid"
+        || n == "index"
+        || n == "row"
+        || n == "rownum"
+        || n.starts_with("unnamed")
+}
+
+/// Formats a count with thousands separators (`1,309`).
+pub fn fmt_count(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn quote_list(values: &[String], n: usize) -> String {
+    values
+        .iter()
+        .take(n)
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Infers a column's kind from its facts, with a one-line reason ("1,309 distinct values in
+/// 1,309 rows, median length 38 → text").
+pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
+    let present = f.n_rows.saturating_sub(f.missing);
+    if present == 0 {
+        return (
+            ColumnKind::Constant,
+            format!("all {} values are missing → constant", fmt_count(f.n_rows)),
+        );
+    }
+    if f.distinct == 1 {
+        let v = f.top.first().cloned().unwrap_or_default();
+        let miss = if f.missing > 0 {
+            format!(" (and {} missing)", fmt_count(f.missing))
+        } else {
+            String::new()
+        };
+        return (
+            ColumnKind::Constant,
+            format!(
+                "one value, `{v}`, in all {} present rows{miss} → constant",
+                fmt_count(present)
+            ),
+        );
+    }
+    if f.dtype == "bool" {
+        return (ColumnKind::Boolean, "stored as true/false → boolean".into());
+    }
+    if f.distinct == 2
+        && let [a, b] = f.top.as_slice()
+        && is_boolean_pair(a, b)
+    {
+        return (
+            ColumnKind::Boolean,
+            format!("two values, `{a}` and `{b}` → boolean"),
+        );
+    }
+    if f.dtype == "datetime" {
+        return (
+            ColumnKind::Datetime,
+            "stored as timestamps → datetime".into(),
+        );
+    }
+    let numeric = f.numeric_share >= 0.95;
+    if f.dtype == "str"
+        && !numeric
+        && let Some((fmt, share)) = f.date_format
+        && share >= 0.95
+    {
+        return (
+            ColumnKind::Datetime,
+            format!(
+                "{:.0}% of values are dates like `{}` → datetime",
+                share * 100.0,
+                fmt.example()
+            ),
+        );
+    }
+    if numeric {
+        let words = if f.numeric_share < 1.0 {
+            let n_bad = ((1.0 - f.numeric_share) * present as f64).round() as usize;
+            format!(
+                "; {} non-numeric value{} ({}) treated as missing",
+                fmt_count(n_bad),
+                if n_bad == 1 { "" } else { "s" },
+                quote_list(&f.non_numeric_examples, 3)
+            )
+        } else {
+            String::new()
+        };
+        if f.distinct == 2
+            && let [a, b] = f.top.as_slice()
+        {
+            return (
+                ColumnKind::Boolean,
+                format!("two values, `{a}` and `{b}` → boolean{words}"),
+            );
+        }
+        if f.all_integer
+            && f.distinct == present
+            && present >= 20
+            && (f.monotone || id_like_name(&f.name))
+        {
+            let why = if f.monotone {
+                "monotone"
+            } else {
+                "named like an id"
+            };
+            return (
+                ColumnKind::Identifier,
+                format!(
+                    "{} distinct whole numbers in {} rows, {why} → identifier",
+                    fmt_count(f.distinct),
+                    fmt_count(present)
+                ),
+            );
+        }
+        if f.all_integer {
+            return (
+                ColumnKind::Integer,
+                format!(
+                    "whole numbers, {} distinct → integer{words}",
+                    fmt_count(f.distinct)
+                ),
+            );
+        }
+        return (
+            ColumnKind::Float,
+            format!(
+                "decimal numbers, {} distinct → float{words}",
+                fmt_count(f.distinct)
+            ),
+        );
+    }
+    // Strings.
+    let ratio = f.distinct as f64 / present as f64;
+    if (f.median_words >= 3.0 || f.median_len >= 30.0) && ratio > 0.3 {
+        return (
+            ColumnKind::Text,
+            format!(
+                "{} distinct values in {} rows, median length {:.0} → text",
+                fmt_count(f.distinct),
+                fmt_count(present),
+                f.median_len
+            ),
+        );
+    }
+    if ratio >= 0.9 && present >= 20 && f.distinct > 50 {
+        return (
+            ColumnKind::Identifier,
+            format!(
+                "{} distinct values in {} rows, short (median length {:.0}) → identifier",
+                fmt_count(f.distinct),
+                fmt_count(present),
+                f.median_len
+            ),
+        );
+    }
+    (
+        ColumnKind::Categorical,
+        format!(
+            "{} distinct labels such as {} → categorical",
+            fmt_count(f.distinct),
+            quote_list(&f.top, 3)
+        ),
+    )
+}
+
+/// The task a target column implies, with the reason; `None` for kinds that cannot be a target
+/// (identifiers, text, dates, constants).
+///
+/// Whole numbers with at most 10 distinct non-negative values are classes (a rating, a grade);
+/// other numbers are a regression target.
+pub fn task_for_target(
+    kind: ColumnKind,
+    distinct: usize,
+    all_nonneg_small: bool,
+) -> Option<(Task, String)> {
+    match kind {
+        ColumnKind::Boolean => Some((
+            Task::Binary,
+            "the target has two values → binary classification".into(),
+        )),
+        ColumnKind::Categorical if distinct == 2 => Some((
+            Task::Binary,
+            "the target has two labels → binary classification".into(),
+        )),
+        ColumnKind::Categorical => Some((
+            Task::Multiclass,
+            format!(
+                "the target has {} labels → multiclass classification",
+                fmt_count(distinct)
+            ),
+        )),
+        ColumnKind::Integer if distinct == 2 => Some((
+            Task::Binary,
+            "the target has two values → binary classification".into(),
+        )),
+        ColumnKind::Integer if distinct <= 10 && all_nonneg_small => Some((
+            Task::Multiclass,
+            format!(
+                "the target is one of {distinct} small whole numbers → multiclass classification"
+            ),
+        )),
+        ColumnKind::Integer | ColumnKind::Float => Some((
+            Task::Regression,
+            "the target is a number with many values → regression".into(),
+        )),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(name: &str, dtype: &str, n: usize, distinct: usize) -> ColumnFacts {
+        ColumnFacts {
+            name: name.into(),
+            dtype: dtype.into(),
+            n_rows: n,
+            distinct,
+            numeric_share: if dtype == "str" { 0.0 } else { 1.0 },
+            top: vec!["a".into(), "b".into(), "c".into()],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn all_missing_is_constant() {
+        let f = ColumnFacts {
+            missing: 10,
+            ..facts("x", "float", 10, 0)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Constant);
+        assert!(r.contains("all 10 values are missing"), "{r}");
+    }
+
+    #[test]
+    fn single_value_is_constant() {
+        let f = ColumnFacts {
+            top: vec!["eu".into()],
+            ..facts("region", "str", 100, 1)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Constant);
+        assert!(r.contains("`eu`"), "{r}");
+    }
+
+    #[test]
+    fn boolean_words_and_numbers() {
+        let f = ColumnFacts {
+            top: vec!["Yes".into(), "no".into()],
+            ..facts("smsa", "str", 100, 2)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Boolean);
+        let f = ColumnFacts {
+            top: vec!["0".into(), "1".into()],
+            all_integer: true,
+            ..facts("flag", "int", 100, 2)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Boolean);
+        assert_eq!(
+            infer_kind(&facts("b", "bool", 10, 2)).0,
+            ColumnKind::Boolean
+        );
+        // Two arbitrary labels are a two-level category.
+        let f = ColumnFacts {
+            top: vec!["male".into(), "female".into()],
+            ..facts("sex", "str", 100, 2)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn identifiers() {
+        let f = ColumnFacts {
+            all_integer: true,
+            monotone: true,
+            ..facts("n", "int", 500, 500)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Identifier);
+        assert!(r.contains("monotone"), "{r}");
+        let f = ColumnFacts {
+            all_integer: true,
+            ..facts("customer_id", "int", 500, 500)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Identifier);
+        // Unique, unordered, ordinary name: a number.
+        let f = ColumnFacts {
+            all_integer: true,
+            ..facts("income", "int", 500, 500)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Integer);
+        let f = ColumnFacts {
+            median_len: 12.0,
+            median_words: 2.0,
+            ..facts("name", "str", 3000, 3000)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Identifier);
+    }
+
+    #[test]
+    fn integers_and_floats() {
+        let f = ColumnFacts {
+            all_integer: true,
+            ..facts("age", "int", 100, 40)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Integer);
+        assert_eq!(
+            infer_kind(&facts("w", "float", 100, 90)).0,
+            ColumnKind::Float
+        );
+    }
+
+    #[test]
+    fn mostly_numeric_strings_are_numbers() {
+        let f = ColumnFacts {
+            numeric_share: 0.97,
+            non_numeric_examples: vec!["n/a".into()],
+            ..facts("price", "str", 100, 80)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Float);
+        assert!(
+            r.contains("`n/a`") && r.contains("treated as missing"),
+            "{r}"
+        );
+        // Half numbers, half words: labels.
+        let f = ColumnFacts {
+            numeric_share: 0.5,
+            ..facts("mixed", "str", 100, 8)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn dates_from_text() {
+        let f = ColumnFacts {
+            date_format: Some((DateFormat::Iso, 1.0)),
+            ..facts("signup", "str", 100, 90)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Datetime);
+        assert!(r.contains("2024-03-15"), "{r}");
+        assert_eq!(
+            infer_kind(&facts("ts", "datetime", 10, 10)).0,
+            ColumnKind::Datetime
+        );
+    }
+
+    #[test]
+    fn text_versus_categorical() {
+        let f = ColumnFacts {
+            median_len: 38.0,
+            median_words: 7.0,
+            ..facts("review", "str", 1309, 1309)
+        };
+        let (k, r) = infer_kind(&f);
+        assert_eq!(k, ColumnKind::Text);
+        assert_eq!(
+            r,
+            "1,309 distinct values in 1,309 rows, median length 38 → text"
+        );
+        let f = ColumnFacts {
+            median_len: 5.0,
+            median_words: 1.0,
+            ..facts("city", "str", 1000, 12)
+        };
+        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+    }
+
+    #[test]
+    fn target_tasks() {
+        assert_eq!(
+            task_for_target(ColumnKind::Boolean, 2, true).unwrap().0,
+            Task::Binary
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Categorical, 4, false)
+                .unwrap()
+                .0,
+            Task::Multiclass
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Integer, 6, true).unwrap().0,
+            Task::Multiclass
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Integer, 60, true).unwrap().0,
+            Task::Regression
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Float, 6, true).unwrap().0,
+            Task::Regression
+        );
+        assert!(task_for_target(ColumnKind::Text, 100, false).is_none());
+        assert_eq!(fmt_count(1_234_567), "1,234,567");
+    }
+}

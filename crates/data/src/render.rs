@@ -1,0 +1,239 @@
+//! The profile as aligned text for people.
+
+use std::fmt::Write as _;
+
+use mlpilot_core::DatasetProfile;
+use mlpilot_core::profile::ColumnProfile;
+
+use crate::infer::fmt_count;
+
+/// Formats a number compactly: up to 4 significant digits, thousands kept whole.
+pub fn fmt_num(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if !(1e-3..1e6).contains(&a) {
+        format!("{x:.3e}")
+    } else if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
+        trim(format!("{x:.1}"))
+    } else if a >= 1.0 {
+        trim(format!("{x:.3}"))
+    } else {
+        trim(format!("{x:.4}"))
+    }
+}
+
+fn trim(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+fn summary(c: &ColumnProfile) -> String {
+    if let Some(n) = &c.numeric {
+        let mut s = format!(
+            "min {}  median {}  max {}  mean {}  std {}",
+            fmt_num(n.min),
+            fmt_num(n.quantiles.p50),
+            fmt_num(n.max),
+            fmt_num(n.mean),
+            fmt_num(n.std)
+        );
+        if n.skew.abs() >= 1.0 {
+            let _ = write!(s, "  skew {:.1}", n.skew);
+        }
+        if n.outliers.iqr_count > 0 {
+            let _ = write!(s, "  outliers {}", fmt_count(n.outliers.iqr_count));
+        }
+        if n.infinite > 0 {
+            let _ = write!(s, "  infinite {}", fmt_count(n.infinite));
+        }
+        return s;
+    }
+    if let Some(t) = &c.text {
+        return format!(
+            "median length {:.0}, {:.1} words on average, {} distinct words",
+            t.median_length,
+            t.mean_words,
+            fmt_count(t.vocabulary)
+        );
+    }
+    if let Some(d) = &c.datetime {
+        return format!("{} … {}", d.min, d.max);
+    }
+    c.top_values
+        .iter()
+        .take(4)
+        .map(|v| format!("{} {}", v.value, fmt_count(v.count)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn pad(s: &str, w: usize) -> String {
+    let n = s.chars().count();
+    if n >= w {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(w - n))
+    }
+}
+
+/// Renders the profile as an aligned table followed by the reasons, relations, target and
+/// suggestions.
+pub fn render_profile(p: &DatasetProfile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} rows × {} columns, {} duplicate rows",
+        p.source,
+        fmt_count(p.n_rows),
+        fmt_count(p.n_cols),
+        fmt_count(p.duplicate_rows)
+    );
+    for n in &p.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
+    let _ = writeln!(out);
+    let rows: Vec<[String; 5]> = p
+        .columns
+        .iter()
+        .map(|c| {
+            let missing = if c.missing == 0 {
+                "0".to_string()
+            } else {
+                format!(
+                    "{} ({:.1}%)",
+                    fmt_count(c.missing),
+                    100.0 * c.missing_fraction
+                )
+            };
+            [
+                c.name.clone(),
+                c.kind.to_string(),
+                missing,
+                fmt_count(c.distinct),
+                summary(c),
+            ]
+        })
+        .collect();
+    let header = ["column", "kind", "missing", "distinct", "summary"];
+    let mut w = header.map(|h| h.chars().count());
+    for r in &rows {
+        for (wi, cell) in w.iter_mut().zip(r) {
+            *wi = (*wi).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; 5]| -> String {
+        let mut s = String::new();
+        for (i, (c, wi)) in cells.iter().zip(w).enumerate() {
+            if i == 4 {
+                s.push_str(c);
+            } else {
+                s.push_str(&pad(c, wi + 2));
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let _ = writeln!(out, "{}", line(header));
+    for r in &rows {
+        let _ = writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+    }
+    let _ = writeln!(out, "\nWhy these kinds:");
+    for c in &p.columns {
+        let _ = writeln!(out, "  {}: {}", c.name, c.reason);
+    }
+    if !p.relations.is_empty() {
+        let _ = writeln!(out, "\nStrongest relations between features:");
+        for r in p.relations.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "  {} ~ {}: {} {:.3}",
+                r.a,
+                r.b,
+                r.measure.display_name(),
+                r.value
+            );
+        }
+    }
+    match &p.target {
+        Some(t) => {
+            let _ = writeln!(out, "\nTarget `{}`: {}", t.name, t.task);
+            if !t.classes.is_empty() {
+                let classes = t
+                    .classes
+                    .iter()
+                    .map(|c| format!("{} {}", c.value, fmt_count(c.count)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(out, "  classes: {classes}");
+                if let Some(r) = t.imbalance_ratio {
+                    let _ = writeln!(out, "  largest/smallest class: {r:.1}");
+                }
+            }
+            if t.missing > 0 {
+                let _ = writeln!(
+                    out,
+                    "  {} rows have no target value and will be left out of training",
+                    fmt_count(t.missing)
+                );
+            }
+            if !t.feature_relations.is_empty() {
+                let rel = t
+                    .feature_relations
+                    .iter()
+                    .take(6)
+                    .map(|f| {
+                        format!(
+                            "{} ({} {:.2}, MI {:.3})",
+                            f.feature,
+                            f.measure.display_name(),
+                            f.value,
+                            f.mutual_information
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let _ = writeln!(out, "  most informative: {rel}");
+            }
+            for l in &t.leakage_suspects {
+                let _ = writeln!(out, "  leakage suspect: {}", l.reason);
+            }
+        }
+        None => {
+            if let Some(s) = &p.suggestions.target {
+                let _ = writeln!(
+                    out,
+                    "\nLikely target: `{}` ({}) — {}",
+                    s.column, s.task, s.reason
+                );
+            }
+        }
+    }
+    if !p.suggestions.preprocessing.is_empty() {
+        let _ = writeln!(out, "\nSuggested preprocessing:");
+        for s in &p.suggestions.preprocessing {
+            let _ = writeln!(out, "  {} `{}`: {}", s.action.as_str(), s.column, s.reason);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_compact() {
+        assert_eq!(fmt_num(28.0), "28");
+        assert_eq!(fmt_num(0.166_67), "0.1667");
+        assert_eq!(fmt_num(1234.56), "1235");
+        assert_eq!(fmt_num(1.5e7), "1.500e7");
+    }
+}

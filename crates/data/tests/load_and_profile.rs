@@ -1,0 +1,417 @@
+//! Loading every format, profiling real data, and every bad input the input layer must refuse
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+//! clearly (or handle) without panicking.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use mlpilot_core::{ColumnData, ColumnKind, ErrorKind, Task};
+use mlpilot_data::{ProfileOptions, load, load_and_profile, load_frame, profile_frame};
+
+fn repo_dataset(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../datasets")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    let mut f = std::fs::File::create(&p).unwrap();
+    f.write_all(bytes).unwrap();
+    p
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn titanic_profile_is_right() {
+    let (frame, p) = load_and_profile(&repo_dataset("titanic.csv"), Some("target")).unwrap();
+    assert_eq!(frame.n_rows(), 1309);
+    assert_eq!((p.n_rows, p.n_cols), (1309, 6));
+    let kind = |c: &str| p.column(c).unwrap().kind;
+    assert_eq!(kind("pclass"), ColumnKind::Categorical);
+    assert_eq!(kind("sex"), ColumnKind::Categorical);
+    assert_eq!(kind("age"), ColumnKind::Float);
+    assert_eq!(kind("sibsp"), ColumnKind::Integer);
+    let age = p.column("age").unwrap();
+    assert_eq!(age.missing, 263);
+    let stats = age.numeric.unwrap();
+    assert!(
+        (stats.quantiles.p50 - 28.0).abs() < 1e-9,
+        "{}",
+        stats.quantiles.p50
+    );
+    let t = p.target.as_ref().unwrap();
+    assert_eq!(t.task, Task::Binary);
+    assert_eq!(t.classes[0].value, "died");
+    assert_eq!(t.classes[0].count, 809);
+    // Sex is the most informative feature of survival on the Titanic.
+    assert_eq!(t.feature_relations[0].feature, "sex");
+    assert!(t.leakage_suspects.is_empty());
+    // Age is missing for 263 passengers: impute, with an indicator (20 % missing).
+    assert!(
+        p.suggestions
+            .preprocessing
+            .iter()
+            .any(|s| s.column == "age" && s.action.as_str() == "add missing indicator")
+    );
+}
+
+#[test]
+fn iris_suggests_its_target() {
+    let (_, p) = load_and_profile(&repo_dataset("iris.csv"), None).unwrap();
+    let s = p.suggestions.target.unwrap();
+    assert_eq!(s.column, "target");
+    assert_eq!(s.task, Task::Multiclass);
+    // Petal length and width are almost perfectly correlated.
+    let r = &p.relations[0];
+    assert!(r.value.abs() > 0.9, "{r:?}");
+}
+
+#[test]
+fn profile_json_round_trip() {
+    let (_, p) = load_and_profile(&repo_dataset("titanic.csv"), Some("target")).unwrap();
+    let json = serde_json::to_string(&p).unwrap();
+    let back: mlpilot_core::DatasetProfile = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, p);
+}
+
+#[test]
+fn tsv_semicolon_and_headerless() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = write(dir.path(), "a.tsv", b"x\ty\n1\ta\n2\tb\n");
+    let (f, _) = load_frame(&s(&tsv)).unwrap();
+    assert_eq!(f.names(), vec!["x", "y"]);
+    let semi = write(dir.path(), "b.csv", b"x;y\n1,5;a\n2,5;b\n");
+    let (f, _) = load_frame(&s(&semi)).unwrap();
+    assert_eq!(f.names(), vec!["x", "y"]);
+    let nohead = write(dir.path(), "c.csv", b"1,2.5\n3,4.5\n5,6.5\n");
+    let (f, _) = load_frame(&s(&nohead)).unwrap();
+    assert_eq!(f.n_rows(), 3);
+}
+
+#[test]
+fn json_ndjson_and_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = write(
+        dir.path(),
+        "a.json",
+        br#"[{"a": 1, "b": "x"}, {"a": 2, "b": null}]"#,
+    );
+    let (f, _) = load_frame(&s(&j)).unwrap();
+    assert_eq!(f.n_rows(), 2);
+    assert_eq!(f.column("b").unwrap().null_count(), 1);
+    let nd = write(dir.path(), "a.ndjson", b"{\"a\": 1.5}\n{\"a\": 2}\n\n");
+    let (f, _) = load_frame(&s(&nd)).unwrap();
+    assert_eq!(f.n_rows(), 2);
+    // Parquet written by polars from a loaded CSV reads back identically.
+    let table = load(&repo_dataset("iris.csv")).unwrap();
+    let mut df = table.into_dataframe().unwrap();
+    let pq = dir.path().join("iris.parquet");
+    let file = std::fs::File::create(&pq).unwrap();
+    polars::prelude::ParquetWriter::new(file)
+        .finish(&mut df)
+        .unwrap();
+    let (f, _) = load_frame(&s(&pq)).unwrap();
+    assert_eq!(f.n_rows(), 150);
+    assert_eq!(f.names().len(), 5);
+}
+
+#[test]
+fn sqlite_table_and_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("shop.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE orders (id INTEGER, amount REAL, city TEXT, qty INTEGER);
+         INSERT INTO orders VALUES (1, 9.5, 'Paris', 2), (2, NULL, 'Rome', 3), (3, 4, NULL, NULL);",
+    )
+    .unwrap();
+    drop(conn);
+    let url = format!("sqlite://{}?table=orders", db.display());
+    let (f, _) = load_frame(&url).unwrap();
+    assert_eq!(f.n_rows(), 3);
+    assert!(matches!(
+        f.column("amount").unwrap().data(),
+        ColumnData::Float(_)
+    ));
+    assert!(matches!(
+        f.column("qty").unwrap().data(),
+        ColumnData::Int(_)
+    ));
+    assert!(matches!(
+        f.column("city").unwrap().data(),
+        ColumnData::Str(_)
+    ));
+    let url = format!(
+        "sqlite://{}?query=SELECT%20city,%20qty%20FROM%20orders%20WHERE%20qty%20>%202",
+        db.display()
+    );
+    let (f, _) = load_frame(&url).unwrap();
+    assert_eq!(f.n_rows(), 1);
+
+    let err = load(&format!("sqlite://{}?table=nope", db.display())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        err.to_string().contains("table `nope` does not exist")
+            && err.to_string().contains("orders"),
+        "{err}"
+    );
+    let err = load(&format!("sqlite://{}?query=SELEC%20nonsense", db.display())).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("SQL"), "{err}");
+    let err = load(&format!(
+        "sqlite://{}/missing.db?table=t",
+        dir.path().display()
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn text_folder_with_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("pos")).unwrap();
+    std::fs::create_dir(dir.path().join("neg")).unwrap();
+    write(&dir.path().join("pos"), "1.txt", b"great food");
+    write(&dir.path().join("pos"), "2.txt", b"loved it");
+    write(&dir.path().join("neg"), "1.txt", b"awful \xe9"); // Latin-1 byte
+    write(dir.path(), ".hidden", b"skip me");
+    let (f, _) = load_frame(&s(dir.path())).unwrap();
+    assert_eq!(f.n_rows(), 3);
+    assert_eq!(f.names(), vec!["file", "text", "label"]);
+    assert_eq!(f.column("label").unwrap().str_at(0).as_deref(), Some("neg"));
+    assert_eq!(
+        f.column("text").unwrap().str_at(0).as_deref(),
+        Some("awful é")
+    );
+}
+
+fn expect_err(path: &str, kind: ErrorKind, needle: &str) {
+    let err = load(path).unwrap_err();
+    assert_eq!(err.kind(), kind, "{err}");
+    assert!(err.to_string().contains(needle), "`{needle}` not in: {err}");
+    assert!(
+        err.to_string().contains(path) || err.context_value("file").is_some(),
+        "error must name the file: {err}"
+    );
+}
+
+#[test]
+fn bad_inputs_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = write(dir.path(), "empty.csv", b"");
+    expect_err(&s(&empty), ErrorKind::InvalidInput, "is empty");
+    let header = write(dir.path(), "header.csv", b"a,b,c\n");
+    expect_err(&s(&header), ErrorKind::InvalidInput, "no data rows");
+    let garbage = write(
+        dir.path(),
+        "garbage.csv",
+        &[0x00, 0xff, 0x13, 0x37, 0x00, 0x42, 0x99],
+    );
+    expect_err(&s(&garbage), ErrorKind::Format, "binary");
+    expect_err(
+        &s(&dir.path().join("nope.csv")),
+        ErrorKind::NotFound,
+        "no such file",
+    );
+    let fake_pq = write(dir.path(), "fake.parquet", b"a,b\n1,2\n");
+    expect_err(&s(&fake_pq), ErrorKind::Format, "not a Parquet file");
+    let bad_json = write(dir.path(), "bad.json", b"[{\"a\": 1}, {\"a\": }]");
+    expect_err(&s(&bad_json), ErrorKind::Format, "malformed JSON");
+    let bad_nd = write(dir.path(), "bad.ndjson", b"{\"a\": 1}\n{oops}\n");
+    expect_err(&s(&bad_nd), ErrorKind::Format, "line 2");
+    let empty_dir = dir.path().join("nothing");
+    std::fs::create_dir(&empty_dir).unwrap();
+    expect_err(
+        &s(&empty_dir),
+        ErrorKind::InvalidInput,
+        "holds no text files",
+    );
+}
+
+#[test]
+fn awkward_but_usable_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Non-UTF-8 bytes: decoded as Latin-1 with a note.
+    let latin = write(
+        dir.path(),
+        "latin.csv",
+        b"city,n\nM\xfcnchen,1\nK\xf6ln,2\n",
+    );
+    let (f, notes) = load_frame(&s(&latin)).unwrap();
+    assert_eq!(
+        f.column("city").unwrap().str_at(0).as_deref(),
+        Some("München")
+    );
+    assert!(notes.iter().any(|n| n.contains("Latin-1")), "{notes:?}");
+    // Ragged rows: extra fields dropped, with a note; short rows padded with missing values.
+    let ragged = write(dir.path(), "ragged.csv", b"a,b\n1,2\n3,4,5\n6\n");
+    match load_frame(&s(&ragged)) {
+        Ok((f, notes)) => {
+            assert_eq!(f.n_cols(), 2);
+            assert!(notes.iter().any(|n| n.contains("more fields")), "{notes:?}");
+        }
+        Err(e) => assert!(e.to_string().contains("ragged.csv"), "{e}"),
+    }
+    // Duplicate column names are renamed.
+    let dup = write(dir.path(), "dup.csv", b"a,a,b\n1,2,3\n4,5,6\n");
+    let (f, notes) = load_frame(&s(&dup)).unwrap();
+    assert_eq!(f.names(), vec!["a", "a_2", "b"]);
+    assert!(notes.iter().any(|n| n.contains("renamed")));
+    // Quoted newlines.
+    let quoted = write(
+        dir.path(),
+        "quoted.csv",
+        b"id,text\n1,\"line one\nline two\"\n2,plain\n",
+    );
+    let (f, _) = load_frame(&s(&quoted)).unwrap();
+    assert_eq!(f.n_rows(), 2);
+    assert_eq!(
+        f.column("text").unwrap().str_at(0).as_deref(),
+        Some("line one\nline two")
+    );
+    // inf and -inf are numbers, counted as infinite in the profile.
+    let inf = write(dir.path(), "inf.csv", b"x,y\n1,a\ninf,b\n-inf,c\n2.5,d\n");
+    let (f, _) = load_frame(&s(&inf)).unwrap();
+    let p = profile_frame(&f, "inf.csv", &ProfileOptions::default()).unwrap();
+    assert_eq!(p.column("x").unwrap().numeric.unwrap().infinite, 2);
+}
+
+#[test]
+fn mixed_missing_and_wide_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("code,mixed,empty,y\n");
+    for i in 0..3000 {
+        let mixed = if i == 2500 {
+            "unknown".to_string()
+        } else {
+            (i % 7).to_string()
+        };
+        let y = if i % 10 == 0 {
+            String::new()
+        } else {
+            ((i * 7) % 3).to_string()
+        };
+        csv.push_str(&format!("C{i:05},{mixed},,{y}\n"));
+    }
+    let p = write(dir.path(), "mixed.csv", csv.as_bytes());
+    let (frame, _) = load_frame(&s(&p)).unwrap();
+    let prof = profile_frame(&frame, "mixed.csv", &ProfileOptions::with_target(Some("y"))).unwrap();
+    assert_eq!(prof.column("code").unwrap().kind, ColumnKind::Identifier);
+    let mixed = prof.column("mixed").unwrap();
+    assert_eq!(mixed.kind, ColumnKind::Integer, "{}", mixed.reason);
+    assert!(mixed.reason.contains("`unknown`"), "{}", mixed.reason);
+    assert_eq!(prof.column("empty").unwrap().kind, ColumnKind::Constant);
+    let t = prof.target.unwrap();
+    assert_eq!(t.missing, 300);
+    assert_eq!(t.task, Task::Multiclass);
+    assert!(
+        prof.suggestions
+            .preprocessing
+            .iter()
+            .any(|s| s.column == "code" && s.action.as_str() == "drop")
+    );
+}
+
+#[test]
+fn unknown_target_is_named() {
+    let (frame, _) = load_frame(&repo_dataset("iris.csv")).unwrap();
+    let err = profile_frame(
+        &frame,
+        "iris.csv",
+        &ProfileOptions::with_target(Some("nope")),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(
+        err.to_string().contains("`nope`") && err.to_string().contains("`target`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn leakage_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("x,copy,y\n");
+    for i in 0..200 {
+        let y = if (i * 37) % 100 < 40 { "yes" } else { "no" };
+        let copy = if y == "yes" { "Y" } else { "N" };
+        csv.push_str(&format!("{},{copy},{y}\n", (i * 13) % 17));
+    }
+    let p = write(dir.path(), "leak.csv", csv.as_bytes());
+    let (frame, _) = load_frame(&s(&p)).unwrap();
+    let prof = profile_frame(&frame, "leak.csv", &ProfileOptions::with_target(Some("y"))).unwrap();
+    let t = prof.target.unwrap();
+    assert_eq!(t.leakage_suspects.len(), 1, "{:?}", t.leakage_suspects);
+    assert_eq!(t.leakage_suspects[0].feature, "copy");
+}
+
+#[test]
+fn words_late_in_a_numeric_column() {
+    // Past the reader's first 10,000 rows of schema inference: the column is re-read as text,
+    // and profiling still sees numbers with one word.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("n,x\n");
+    for i in 0..12_000 {
+        let n = if i == 11_000 {
+            "n/a".to_string()
+        } else {
+            (i % 50).to_string()
+        };
+        csv.push_str(&format!("{n},{}\n", i % 3));
+    }
+    let p = write(dir.path(), "late.csv", csv.as_bytes());
+    let (frame, notes) = load_frame(&s(&p)).unwrap();
+    assert!(
+        notes.iter().any(|n| n.contains("mix numbers and words")),
+        "{notes:?}"
+    );
+    let prof = profile_frame(&frame, "late.csv", &ProfileOptions::default()).unwrap();
+    let n = prof.column("n").unwrap();
+    assert_eq!(n.kind, ColumnKind::Integer, "{}", n.reason);
+    assert!(n.reason.contains("`n/a`"), "{}", n.reason);
+}
+
+#[test]
+fn large_files_are_profiled_from_a_sample_with_exact_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("a,b,y\n");
+    for i in 0..10_000 {
+        let b = if i % 4 == 0 {
+            String::new()
+        } else {
+            format!("{}", i % 13)
+        };
+        csv.push_str(&format!(
+            "{},{b},{}\n",
+            i as f64 * 0.5,
+            if i % 3 == 0 { "x" } else { "z" }
+        ));
+    }
+    let p = write(dir.path(), "big.csv", csv.as_bytes());
+    let large = mlpilot_data::LargeFileOptions {
+        threshold_bytes: 0,
+        sample_rows: 1_000,
+    };
+    let (sample, prof) = mlpilot_data::load_and_profile_with(&s(&p), Some("y"), &large).unwrap();
+    assert_eq!(prof.n_rows, 10_000);
+    assert_eq!(prof.sampled_rows, Some(1_000));
+    assert_eq!(sample.n_rows(), 1_000);
+    assert_eq!(prof.column("b").unwrap().missing, 2_500);
+    assert!(
+        prof.notes.iter().any(|n| n.contains("every 10th row")),
+        "{:?}",
+        prof.notes
+    );
+    assert_eq!(prof.target.unwrap().task, Task::Binary);
+}
