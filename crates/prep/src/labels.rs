@@ -1,0 +1,253 @@
+//! The target column: class labels ↔ indices, or numeric values.
+
+use mlpilot_core::frame::parse_number;
+use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
+use serde::{Deserialize, Serialize};
+
+use crate::read::read_labels;
+
+const TRUE_WORDS: [&str; 8] = ["true", "yes", "y", "t", "1", "on", "1.0", "positive"];
+
+/// How target values map to what models predict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetEncoding {
+    /// Class labels; index `i` is `classes[i]`. For two classes, index 1 is the positive one.
+    Classes {
+        /// The labels.
+        classes: Vec<String>,
+    },
+    /// Real values.
+    Values,
+}
+
+/// The encoded target of a table: one value per row that has a target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EncodedTarget {
+    /// Class indices or values, for the rows in `rows`.
+    pub y: Vec<f64>,
+    /// Rows with a (known) target, in order.
+    pub rows: Vec<usize>,
+    /// Rows left out because their target is missing.
+    pub n_missing: usize,
+}
+
+impl TargetEncoding {
+    /// Learns the encoding from the training target column.
+    ///
+    /// Classes are sorted; with two classes, a true-like label (`yes`, `true`, `1`, …) is the
+    /// positive class (index 1), otherwise the second in sorted order. Fails when a
+    /// classification target has fewer than two classes, or a regression target is not numeric
+    /// or is constant.
+    pub fn fit(col: &Column, task: Task) -> Result<TargetEncoding> {
+        let name = col.name();
+        if task.is_classification() {
+            let (dict, codes) = read_labels(col);
+            let mut used = vec![false; dict.len()];
+            for &c in &codes {
+                if let Some(u) = used.get_mut(c as usize) {
+                    *u = true;
+                }
+            }
+            let mut classes: Vec<String> = dict
+                .into_iter()
+                .zip(used)
+                .filter(|(_, u)| *u)
+                .map(|(d, _)| d)
+                .collect();
+            classes.sort();
+            if classes.len() < 2 {
+                return Err(Error::invalid_input(format!(
+                    "target `{name}` has {} class{} ({}); a classifier needs at least two",
+                    classes.len(),
+                    if classes.len() == 1 { "" } else { "es" },
+                    classes
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+                .with_context("column", name));
+            }
+            let true_like =
+                |c: &String| TRUE_WORDS.contains(&c.trim().to_ascii_lowercase().as_str());
+            if classes.len() == 2 && classes.first().is_some_and(true_like) {
+                classes.swap(0, 1);
+            }
+            Ok(TargetEncoding::Classes { classes })
+        } else {
+            let values = col.to_f64();
+            let present: Vec<f64> = values
+                .iter()
+                .flatten()
+                .copied()
+                .filter(|v| v.is_finite())
+                .collect();
+            if present.is_empty() {
+                return Err(Error::invalid_input(format!(
+                    "target `{name}` has no numeric values to predict"
+                ))
+                .with_context("column", name));
+            }
+            let bad = col.len() - col.null_count() - present.len();
+            if bad * 2 > present.len() {
+                return Err(Error::invalid_input(format!(
+                    "target `{name}` is mostly not numbers; for classes, use a classification task"
+                ))
+                .with_context("column", name));
+            }
+            let first = present.first().copied().unwrap_or(0.0);
+            if present.iter().all(|v| *v == first) {
+                return Err(Error::invalid_input(format!(
+                    "target `{name}` is constant ({first}); there is nothing to predict"
+                ))
+                .with_context("column", name));
+            }
+            Ok(TargetEncoding::Values)
+        }
+    }
+
+    /// The number of classes (0 for values).
+    pub fn n_classes(&self) -> usize {
+        match self {
+            TargetEncoding::Classes { classes } => classes.len(),
+            TargetEncoding::Values => 0,
+        }
+    }
+
+    /// The label of class `i`.
+    pub fn label(&self, i: usize) -> Option<&str> {
+        match self {
+            TargetEncoding::Classes { classes } => classes.get(i).map(String::as_str),
+            TargetEncoding::Values => None,
+        }
+    }
+
+    /// The class labels (empty for values).
+    pub fn classes(&self) -> &[String] {
+        match self {
+            TargetEncoding::Classes { classes } => classes,
+            TargetEncoding::Values => &[],
+        }
+    }
+
+    /// Encodes a target column; rows with a missing target are left out. A label not seen in
+    /// training, or a value that is not a number, is an error naming the row.
+    pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
+        let name = col.name();
+        let mut y = Vec::with_capacity(col.len());
+        let mut rows = Vec::with_capacity(col.len());
+        let mut n_missing = 0;
+        match self {
+            TargetEncoding::Classes { classes } => {
+                let (dict, codes) = read_labels(col);
+                let map: Vec<Option<usize>> = dict
+                    .iter()
+                    .map(|d| classes.iter().position(|c| c == d))
+                    .collect();
+                for (i, &c) in codes.iter().enumerate() {
+                    match map.get(c as usize) {
+                        None => n_missing += 1,
+                        Some(Some(k)) => {
+                            y.push(*k as f64);
+                            rows.push(i);
+                        }
+                        Some(None) => {
+                            let label = dict.get(c as usize).cloned().unwrap_or_default();
+                            return Err(Error::new(
+                                ErrorKind::InvalidInput,
+                                format!(
+                                    "row {i}: target `{name}` = `{label}` is not one of the training classes ({})",
+                                    classes.join(", ")
+                                ),
+                            )
+                            .with_context("row", i)
+                            .with_context("column", name)
+                            .with_context("value", label));
+                        }
+                    }
+                }
+            }
+            TargetEncoding::Values => {
+                for i in 0..col.len() {
+                    if col.is_null(i) {
+                        n_missing += 1;
+                        continue;
+                    }
+                    match col.f64_at(i).filter(|v| v.is_finite()) {
+                        Some(v) => {
+                            y.push(v);
+                            rows.push(i);
+                        }
+                        None => {
+                            let v = col.str_at(i).unwrap_or_default();
+                            if parse_number(&v).is_none() {
+                                return Err(Error::invalid_input(format!(
+                                    "row {i}: target `{name}` = `{v}` is not a number"
+                                ))
+                                .with_context("row", i)
+                                .with_context("column", name));
+                            }
+                            n_missing += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(EncodedTarget { y, rows, n_missing })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_sorted_with_true_like_positive() {
+        let col = Column::from_strs("y", ["yes", "no", "yes"]);
+        let e = TargetEncoding::fit(&col, Task::Binary).unwrap();
+        assert_eq!(e.classes(), ["no", "yes"]);
+        let col = Column::from_strs("y", ["died", "survived"]);
+        assert_eq!(
+            TargetEncoding::fit(&col, Task::Binary).unwrap().classes(),
+            ["died", "survived"]
+        );
+        let col = Column::from_strs("y", ["true", "false"]);
+        assert_eq!(
+            TargetEncoding::fit(&col, Task::Binary).unwrap().classes(),
+            ["false", "true"]
+        );
+        let enc = e
+            .encode(&Column::new(
+                "y",
+                mlpilot_core::ColumnData::Str(
+                    [Some("no"), None, Some("yes")].into_iter().collect(),
+                ),
+            ))
+            .unwrap();
+        assert_eq!(enc.y, vec![0.0, 1.0]);
+        assert_eq!(enc.rows, vec![0, 2]);
+        let err = e.encode(&Column::from_strs("y", ["maybe"])).unwrap_err();
+        assert!(err.to_string().contains("`maybe`"), "{err}");
+    }
+
+    #[test]
+    fn bad_targets_are_refused() {
+        let one = Column::from_strs("y", ["a", "a"]);
+        assert!(
+            TargetEncoding::fit(&one, Task::Binary)
+                .unwrap_err()
+                .to_string()
+                .contains("1 class")
+        );
+        let constant = Column::from_f64("y", [2.0, 2.0, 2.0]);
+        assert!(
+            TargetEncoding::fit(&constant, Task::Regression)
+                .unwrap_err()
+                .to_string()
+                .contains("constant")
+        );
+        let words = Column::from_strs("y", ["a", "b", "c"]);
+        assert!(TargetEncoding::fit(&words, Task::Regression).is_err());
+    }
+}

@@ -1,0 +1,822 @@
+//! Fitting a plan on training rows and applying it: [`FittedPipeline`].
+
+use mlpilot_core::advisor::StepSummary;
+use mlpilot_core::{
+    Column, ColumnKind, CsrBuilder, Error, ErrorKind, EstimatorInfo, FeatureInfo, FeatureKind,
+    Features, Frame, InputStyle, Matrix, Result,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::categorical::{BoolFit, EncodingTarget, OneHotFit, OrdinalFit, TargetEncodeFit};
+use crate::date::DateFit;
+use crate::numeric::{NumericFit, NumericSpec};
+use crate::plan::{ColumnPlan, Dropped, ImputeStrategy, PreprocessPlan, Step};
+use crate::read::{read_labels, read_numeric_checked};
+use crate::text::TextFit;
+
+/// How a pipeline encodes for a family of models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Variant {
+    /// Ordinal codes and no scaling (trees), or one-hot and scaling (everything else).
+    pub style: InputStyle,
+    /// Leave missing values as NaN (for estimators that handle them natively).
+    pub keep_missing: bool,
+    /// Emit a sparse matrix when text makes the features mostly zeros.
+    pub sparse: bool,
+}
+
+impl Variant {
+    /// One-hot, scaled, imputed, dense: linear models, SVMs, kNN, networks.
+    pub const SCALED: Variant = Variant {
+        style: InputStyle::Scaled,
+        keep_missing: false,
+        sparse: false,
+    };
+    /// Ordinal codes, unscaled, imputed: trees without native missing-value support.
+    pub const TREES: Variant = Variant {
+        style: InputStyle::Ordinal,
+        keep_missing: false,
+        sparse: false,
+    };
+
+    /// The variant an estimator wants, from its declared capabilities.
+    pub fn for_estimator(info: &EstimatorInfo) -> Variant {
+        let style = info.input_style();
+        Variant {
+            style,
+            keep_missing: style == InputStyle::Ordinal && info.capabilities.missing_values,
+            sparse: info.capabilities.sparse,
+        }
+    }
+}
+
+/// A model input column produced by the pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureMeta {
+    /// The feature's name (`age`, `age_missing`, `sex=female`, `signup.month`, `review:good`).
+    pub name: String,
+    /// The input column it comes from (explanations group by it).
+    pub source: String,
+    /// How it is encoded.
+    pub kind: FeatureKind,
+}
+
+/// An input column the pipeline reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InputColumn {
+    /// Its name.
+    pub name: String,
+    /// Its kind at training time.
+    pub kind: ColumnKind,
+}
+
+/// One fitted step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FittedStep {
+    /// A number.
+    Numeric {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: NumericFit,
+        /// Training skewness.
+        skew: f64,
+    },
+    /// Two values → 0/1.
+    Bool {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: BoolFit,
+    },
+    /// One-hot encoding.
+    OneHot {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: OneHotFit,
+    },
+    /// Ordinal codes.
+    Ordinal {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: OrdinalFit,
+    },
+    /// Target encoding, then (for scaled variants) standardisation per output.
+    TargetEncode {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: TargetEncodeFit,
+        /// (centre, scale) per output.
+        scale: Vec<(f64, f64)>,
+    },
+    /// Date parts.
+    Date {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: DateFit,
+    },
+    /// TF-IDF.
+    Text {
+        /// Input column.
+        column: String,
+        /// The fit.
+        fit: TextFit,
+    },
+}
+
+impl FittedStep {
+    fn column(&self) -> &str {
+        match self {
+            FittedStep::Numeric { column, .. }
+            | FittedStep::Bool { column, .. }
+            | FittedStep::OneHot { column, .. }
+            | FittedStep::Ordinal { column, .. }
+            | FittedStep::TargetEncode { column, .. }
+            | FittedStep::Date { column, .. }
+            | FittedStep::Text { column, .. } => column,
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        matches!(self, FittedStep::Text { .. })
+    }
+
+    fn features(&self) -> Vec<FeatureMeta> {
+        let src = self.column().to_string();
+        let num = |name: String| FeatureMeta {
+            name,
+            source: src.clone(),
+            kind: FeatureKind::Numeric,
+        };
+        match self {
+            FittedStep::Numeric { column, fit, .. } => {
+                let mut v = vec![num(column.clone())];
+                if fit.indicator {
+                    v.push(num(format!("{column}_missing")));
+                }
+                v
+            }
+            FittedStep::Bool { column, fit } => vec![num(format!("{column}={}", fit.positive))],
+            FittedStep::OneHot { column, fit } => {
+                let mut v: Vec<FeatureMeta> = fit
+                    .levels
+                    .iter()
+                    .map(|l| num(format!("{column}={l}")))
+                    .collect();
+                if fit.other {
+                    v.push(num(format!("{column}=other")));
+                }
+                v
+            }
+            FittedStep::Ordinal { column, fit } => vec![FeatureMeta {
+                name: column.clone(),
+                source: src.clone(),
+                kind: FeatureKind::Categorical {
+                    cardinality: fit.cardinality(),
+                },
+            }],
+            FittedStep::TargetEncode { column, fit, .. } => {
+                if fit.outputs == 1 {
+                    vec![num(format!("{column}:target_mean"))]
+                } else {
+                    (0..fit.outputs)
+                        .map(|k| num(format!("{column}:target_rate_{k}")))
+                        .collect()
+                }
+            }
+            FittedStep::Date { column, fit } => fit
+                .parts
+                .iter()
+                .map(|(p, _)| num(format!("{column}.{}", p.suffix())))
+                .collect(),
+            FittedStep::Text { column, fit } => fit
+                .terms
+                .iter()
+                .map(|t| num(format!("{column}:{t}")))
+                .collect(),
+        }
+    }
+}
+
+/// The target values a pipeline is fitted with (needed by target encoding).
+#[derive(Debug, Clone, Copy)]
+pub struct FitTarget<'a> {
+    /// Class indices (classification) or values (regression), one per row.
+    pub y: &'a [f64],
+    /// Classes (0 for regression).
+    pub n_classes: usize,
+}
+
+/// The output of [`FittedPipeline::transform`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transformed {
+    /// The model input.
+    pub features: Features,
+    /// What had to be coerced or was unseen (for logs and API responses).
+    pub warnings: Vec<String>,
+}
+
+/// A plan fitted on training rows: apply it to any rows with [`FittedPipeline::transform`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedPipeline {
+    /// The variant it was fitted for.
+    pub variant: Variant,
+    /// The target column (not read by `transform`).
+    pub target: String,
+    steps: Vec<FittedStep>,
+    features: Vec<FeatureMeta>,
+    inputs: Vec<InputColumn>,
+    sparse_output: bool,
+    dropped: Vec<Dropped>,
+    n_rows_fitted: usize,
+}
+
+fn numeric_spec(plan: &ColumnPlan, variant: Variant, _kind: ColumnKind) -> NumericSpec {
+    let mut spec = NumericSpec::default();
+    let scaled = variant.style == InputStyle::Scaled;
+    let mut planned_impute = None;
+    for s in &plan.steps {
+        match &s.step {
+            Step::Impute {
+                strategy,
+                indicator,
+            } => {
+                planned_impute = Some(strategy.clone());
+                spec.indicator = *indicator;
+            }
+            Step::Log1p if scaled => spec.log1p = true,
+            Step::Winsorize { lower, upper } if scaled => spec.clip = Some((*lower, *upper)),
+            Step::Scale(m) if scaled => spec.scale = Some(*m),
+            _ => {}
+        }
+    }
+    if variant.keep_missing && !scaled {
+        spec.indicator = false;
+    } else {
+        // Always able to fill: prediction rows may be missing where training rows were not.
+        spec.impute = Some(planned_impute.unwrap_or(ImputeStrategy::Median));
+    }
+    spec
+}
+
+fn skewness(values: &[f64]) -> f64 {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    let n = v.len() as f64;
+    if n < 3.0 {
+        return 0.0;
+    }
+    let m = v.iter().sum::<f64>() / n;
+    let m2 = v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    let m3 = v.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n;
+    if m2 <= 0.0 {
+        0.0
+    } else {
+        m3 / m2.powf(1.5) * (n * (n - 1.0)).sqrt() / (n - 2.0)
+    }
+}
+
+impl PreprocessPlan {
+    /// Fits the plan on training rows for `variant` and returns the fitted pipeline with the
+    /// transformed training rows. Target encodings of the training rows are out of fold
+    /// (`seed` chooses the folds), so no row is encoded with its own target.
+    pub fn fit(
+        &self,
+        frame: &Frame,
+        target: FitTarget<'_>,
+        variant: Variant,
+        seed: u64,
+    ) -> Result<(FittedPipeline, Features)> {
+        if target.y.len() != frame.n_rows() {
+            return Err(Error::internal(format!(
+                "{} target values for {} rows",
+                target.y.len(),
+                frame.n_rows()
+            )));
+        }
+        if frame.n_rows() == 0 {
+            return Err(Error::invalid_input(
+                "cannot fit preprocessing on zero rows",
+            ));
+        }
+        let scaled = variant.style == InputStyle::Scaled;
+        let mut steps = Vec::new();
+        let mut oof: Vec<(usize, Vec<f64>)> = Vec::new();
+        for cp in &self.columns {
+            let col = require(frame, &cp.column, cp.kind)?;
+            let step = match cp.kind {
+                ColumnKind::Integer | ColumnKind::Float => {
+                    let mut w = Vec::new();
+                    let values = read_numeric_checked(col, &mut w)?;
+                    let spec = numeric_spec(cp, variant, cp.kind);
+                    FittedStep::Numeric {
+                        column: cp.column.clone(),
+                        fit: NumericFit::fit(&values, &spec),
+                        skew: skewness(&values),
+                    }
+                }
+                ColumnKind::Boolean => {
+                    let (dict, codes) = read_labels(col);
+                    FittedStep::Bool {
+                        column: cp.column.clone(),
+                        fit: BoolFit::fit(&dict, &codes, !variant.keep_missing || scaled),
+                    }
+                }
+                ColumnKind::Categorical => {
+                    let (dict, codes) = read_labels(col);
+                    let encode = cp.steps.iter().find_map(|s| match &s.step {
+                        Step::OneHot {
+                            max_levels,
+                            min_count,
+                        } => Some((Some((*max_levels, *min_count)), None)),
+                        Step::TargetEncode { smoothing } => Some((None, Some(*smoothing))),
+                        Step::Ordinal { .. } => Some((None, None)),
+                        _ => None,
+                    });
+                    match encode {
+                        Some((_, Some(smoothing))) => {
+                            let et = EncodingTarget {
+                                y: target.y,
+                                n_classes: target.n_classes,
+                            };
+                            let (fit, values) =
+                                TargetEncodeFit::fit_oof(&dict, &codes, &et, smoothing, 5, seed);
+                            let k = fit.outputs;
+                            let scale = (0..k)
+                                .map(|j| {
+                                    if !scaled {
+                                        return (0.0, 1.0);
+                                    }
+                                    let col_vals: Vec<f64> =
+                                        values.iter().skip(j).step_by(k).copied().collect();
+                                    let n = col_vals.len().max(1) as f64;
+                                    let mean = col_vals.iter().sum::<f64>() / n;
+                                    let sd =
+                                        (col_vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+                                            / n)
+                                            .sqrt();
+                                    (mean, if sd > 1e-12 { sd } else { 1.0 })
+                                })
+                                .collect();
+                            oof.push((steps.len(), values));
+                            FittedStep::TargetEncode {
+                                column: cp.column.clone(),
+                                fit,
+                                scale,
+                            }
+                        }
+                        Some((Some((max_levels, min_count)), None)) if scaled => {
+                            FittedStep::OneHot {
+                                column: cp.column.clone(),
+                                fit: OneHotFit::fit(&dict, &codes, max_levels, min_count),
+                            }
+                        }
+                        _ => FittedStep::Ordinal {
+                            column: cp.column.clone(),
+                            fit: OrdinalFit::fit(
+                                &dict,
+                                &codes,
+                                self.options.max_ordinal_levels,
+                                variant.keep_missing && !scaled,
+                            ),
+                        },
+                    }
+                }
+                ColumnKind::Datetime => FittedStep::Date {
+                    column: cp.column.clone(),
+                    fit: DateFit::fit(col, scaled, !variant.keep_missing || scaled, scaled),
+                },
+                ColumnKind::Text => {
+                    let opts = cp.steps.iter().find_map(|s| match &s.step {
+                        Step::Tfidf(o) => Some(o.clone()),
+                        _ => None,
+                    });
+                    let opts = opts.unwrap_or_else(|| self.options.tfidf.clone());
+                    let max_terms = if scaled && variant.sparse {
+                        opts.max_features
+                    } else {
+                        opts.max_dense_features
+                    };
+                    FittedStep::Text {
+                        column: cp.column.clone(),
+                        fit: TextFit::fit(col, &opts, max_terms),
+                    }
+                }
+                ColumnKind::Identifier | ColumnKind::Constant => continue,
+            };
+            steps.push(step);
+        }
+        // Text features go last so that sparse rows can be assembled in column order.
+        let mut order: Vec<usize> = (0..steps.len()).collect();
+        order.sort_by_key(|&i| steps.get(i).is_some_and(FittedStep::is_text));
+        let mut sorted_steps = Vec::with_capacity(steps.len());
+        let mut oof_sorted = Vec::new();
+        let mut slots: Vec<Option<FittedStep>> = steps.into_iter().map(Some).collect();
+        for (new_i, &old_i) in order.iter().enumerate() {
+            if let Some(s) = slots.get_mut(old_i).and_then(Option::take) {
+                sorted_steps.push(s);
+            }
+            if let Some(pos) = oof.iter().position(|(i, _)| *i == old_i) {
+                let (_, v) = oof.swap_remove(pos);
+                oof_sorted.push((new_i, v));
+            }
+        }
+        let features: Vec<FeatureMeta> =
+            sorted_steps.iter().flat_map(FittedStep::features).collect();
+        let sparse_output =
+            scaled && variant.sparse && sorted_steps.iter().any(FittedStep::is_text);
+        let inputs = self
+            .columns
+            .iter()
+            .map(|c| InputColumn {
+                name: c.column.clone(),
+                kind: c.kind,
+            })
+            .collect();
+        let pipeline = FittedPipeline {
+            variant,
+            target: self.target.clone(),
+            steps: sorted_steps,
+            features,
+            inputs,
+            sparse_output,
+            dropped: self.dropped.clone(),
+            n_rows_fitted: frame.n_rows(),
+        };
+        let mut warnings = Vec::new();
+        let x = pipeline.transform_inner(frame, &oof_sorted, &mut warnings)?;
+        Ok((pipeline, x))
+    }
+}
+
+fn require<'f>(frame: &'f Frame, name: &str, kind: ColumnKind) -> Result<&'f Column> {
+    frame.column(name).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("the model needs column `{name}` ({kind}), which is not in the data; add it (missing values are allowed)"),
+        )
+        .with_context("column", name)
+    })
+}
+
+impl FittedPipeline {
+    /// The output features, in matrix column order.
+    pub fn features(&self) -> &[FeatureMeta] {
+        &self.features
+    }
+
+    /// The output features as the core's feature descriptions (for [`mlpilot_core::Dataset`]).
+    pub fn feature_infos(&self) -> Vec<FeatureInfo> {
+        self.features
+            .iter()
+            .map(|f| FeatureInfo {
+                name: f.name.clone(),
+                kind: f.kind,
+            })
+            .collect()
+    }
+
+    /// The input columns it reads.
+    pub fn inputs(&self) -> &[InputColumn] {
+        &self.inputs
+    }
+
+    /// The fitted steps.
+    pub fn steps(&self) -> &[FittedStep] {
+        &self.steps
+    }
+
+    /// Columns the plan left out.
+    pub fn dropped(&self) -> &[Dropped] {
+        &self.dropped
+    }
+
+    /// Whether `transform` returns a sparse matrix.
+    pub fn is_sparse(&self) -> bool {
+        self.sparse_output
+    }
+
+    /// Applies the pipeline. Extra columns are ignored; a missing input column is an error
+    /// naming it; values of another type are coerced with a warning (or refused when mostly
+    /// unreadable); unseen categories go to "other". For variants that impute, the output has
+    /// no NaN and no infinity.
+    pub fn transform(&self, frame: &Frame) -> Result<Transformed> {
+        let mut warnings = Vec::new();
+        let features = self.transform_inner(frame, &[], &mut warnings)?;
+        Ok(Transformed { features, warnings })
+    }
+
+    fn transform_inner(
+        &self,
+        frame: &Frame,
+        oof: &[(usize, Vec<f64>)],
+        warnings: &mut Vec<String>,
+    ) -> Result<Features> {
+        let n = frame.n_rows();
+        let dense_width: usize = self
+            .steps
+            .iter()
+            .filter(|s| !(self.sparse_output && s.is_text()))
+            .map(|s| self.step_width(s))
+            .sum();
+        let mut dense = vec![0.0; n * dense_width];
+        let mut text_rows: Vec<Vec<(u32, f64)>> = if self.sparse_output {
+            vec![Vec::new(); n]
+        } else {
+            Vec::new()
+        };
+        let mut offset = 0usize;
+        let mut text_offset = dense_width;
+        for (si, step) in self.steps.iter().enumerate() {
+            let name = step.column();
+            let kind = self
+                .inputs
+                .iter()
+                .find(|c| c.name == name)
+                .map_or(ColumnKind::Float, |c| c.kind);
+            let col = require(frame, name, kind)?;
+            let width = self.step_width(step);
+            let stride = dense_width;
+            let mut put = |i: usize, j: usize, v: f64| {
+                if let Some(slot) = dense.get_mut(i * stride + offset + j) {
+                    *slot = v;
+                }
+            };
+            match step {
+                FittedStep::Numeric { fit, .. } => {
+                    let values = read_numeric_checked(col, warnings)?;
+                    let mut buf = [0.0; 2];
+                    for (i, v) in values.iter().enumerate() {
+                        fit.write(*v, &mut buf);
+                        for (j, b) in buf.iter().take(fit.width()).enumerate() {
+                            put(i, j, *b);
+                        }
+                    }
+                }
+                FittedStep::Bool { column, fit } => {
+                    let (dict, codes) = read_labels(col);
+                    let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
+                    if unseen > 0 {
+                        warnings.push(format!(
+                            "{unseen} value(s) of `{column}` are neither `{}` nor `{}`; they were read as `{}`",
+                            fit.positive, fit.negative, fit.negative
+                        ));
+                    }
+                }
+                FittedStep::OneHot { column, fit } => {
+                    let (dict, codes) = read_labels(col);
+                    let unseen = fit.transform(&dict, &codes, &mut |i, j| put(i, j, 1.0));
+                    if unseen > 0 {
+                        warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and count as \"other\""));
+                    }
+                }
+                FittedStep::Ordinal { column, fit } => {
+                    let (dict, codes) = read_labels(col);
+                    let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
+                    if unseen > 0 && oof.is_empty() {
+                        warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and count as \"other\""));
+                    }
+                }
+                FittedStep::TargetEncode { column, fit, scale } => {
+                    let k = fit.outputs;
+                    let sc = |j: usize, v: f64| {
+                        let (c, s) = scale.get(j).copied().unwrap_or((0.0, 1.0));
+                        (v - c) / s
+                    };
+                    if let Some((_, values)) = oof.iter().find(|(i, _)| *i == si) {
+                        for i in 0..n {
+                            for j in 0..k {
+                                put(i, j, sc(j, values.get(i * k + j).copied().unwrap_or(0.0)));
+                            }
+                        }
+                    } else {
+                        let (dict, codes) = read_labels(col);
+                        let unseen =
+                            fit.transform(&dict, &codes, &mut |i, j, v| put(i, j, sc(j, v)));
+                        if unseen > 0 {
+                            warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and get the overall mean"));
+                        }
+                    }
+                }
+                FittedStep::Date { column, fit } => {
+                    let bad = fit.transform(col, &mut |i, j, v| put(i, j, v));
+                    if bad > 0 {
+                        warnings.push(format!(
+                            "{bad} value(s) of `{column}` are not dates and were treated as missing"
+                        ));
+                    }
+                }
+                FittedStep::Text { fit, .. } => {
+                    if self.sparse_output {
+                        let base = text_offset as u32;
+                        fit.transform(col, &mut |i, entries| {
+                            if let Some(row) = text_rows.get_mut(i) {
+                                row.extend(entries.iter().map(|(c, v)| (c + base, *v)));
+                            }
+                        });
+                        text_offset += width;
+                        continue;
+                    }
+                    fit.transform(col, &mut |i, entries| {
+                        for (c, v) in entries {
+                            put(i, *c as usize, *v);
+                        }
+                    });
+                }
+            }
+            offset += width;
+        }
+        if !self.sparse_output {
+            return Ok(Features::Dense(Matrix::new(n, dense_width, dense)?));
+        }
+        let mut b = CsrBuilder::new(self.features.len());
+        for (i, text) in text_rows.into_iter().enumerate() {
+            let row = dense
+                .get(i * dense_width..(i + 1) * dense_width)
+                .unwrap_or(&[]);
+            b.push_row(
+                row.iter()
+                    .enumerate()
+                    .map(|(j, v)| (j as u32, *v))
+                    .chain(text),
+            );
+        }
+        Ok(Features::Sparse(b.finish()))
+    }
+
+    fn step_width(&self, s: &FittedStep) -> usize {
+        match s {
+            FittedStep::Numeric { fit, .. } => fit.width(),
+            FittedStep::Bool { .. } | FittedStep::Ordinal { .. } => 1,
+            FittedStep::OneHot { fit, .. } => fit.width(),
+            FittedStep::TargetEncode { fit, .. } => fit.outputs,
+            FittedStep::Date { fit, .. } => fit.width(),
+            FittedStep::Text { fit, .. } => fit.width(),
+        }
+    }
+
+    /// What the fitted steps do, in sentences with the fitted values ("Filled 263 missing `age`
+    /// values with the median, 28, because `age` is numeric and mildly skewed (skew 0.41).").
+    pub fn describe(&self) -> Vec<StepSummary> {
+        let mut out = Vec::new();
+        let scaled = self.variant.style == InputStyle::Scaled;
+        for step in &self.steps {
+            let column = step.column().to_string();
+            let mut push = |step: &str, reason: String| {
+                out.push(StepSummary {
+                    column: column.clone(),
+                    step: step.into(),
+                    reason,
+                })
+            };
+            match step {
+                FittedStep::Numeric { column, fit, skew } => {
+                    if let (Some(fill), Some(strategy)) = (fit.fill, &fit.fill_strategy)
+                        && fit.n_missing > 0
+                    {
+                        push(
+                            &format!("impute {}", strategy.as_str()),
+                            format!(
+                                "Filled {} missing `{column}` values with the {}, {}, because `{column}` is numeric and {} (skew {skew:.2}).",
+                                fit.n_missing,
+                                strategy.as_str(),
+                                fmt_value(fill),
+                                crate::plan::skew_word(*skew)
+                            ),
+                        );
+                    } else if fit.fill.is_none() && fit.n_missing > 0 {
+                        push(
+                            "keep missing",
+                            format!(
+                                "Left {} missing `{column}` values as missing: this model handles them natively.",
+                                fit.n_missing
+                            ),
+                        );
+                    }
+                    if fit.indicator {
+                        push(
+                            "missing indicator",
+                            format!(
+                                "Added `{column}_missing` (1 where `{column}` was missing) because missingness can carry signal."
+                            ),
+                        );
+                    }
+                    if fit.log1p {
+                        push(
+                            "log1p",
+                            format!(
+                                "Took log(1 + `{column}`) because its skew of {skew:.1} would let a few large values dominate a linear fit."
+                            ),
+                        );
+                    }
+                    if let Some((lo, hi)) = fit.clip {
+                        push(
+                            "winsorise",
+                            format!(
+                                "Clipped `{column}` to [{}, {}], its 1st–99th percentiles.",
+                                fmt_value(lo),
+                                fmt_value(hi)
+                            ),
+                        );
+                    }
+                    if fit.scale != 1.0 || fit.center != 0.0 {
+                        push(
+                            "standardise",
+                            format!(
+                                "Standardised `{column}` (centre {}, scale {}) so that distance- and gradient-based models weigh it fairly.",
+                                fmt_value(fit.center),
+                                fmt_value(fit.scale)
+                            ),
+                        );
+                    }
+                }
+                FittedStep::Bool { column, fit } => push(
+                    "map to 0/1",
+                    format!(
+                        "Mapped `{column}` = `{}` to 1 and `{}` to 0.",
+                        fit.positive, fit.negative
+                    ),
+                ),
+                FittedStep::OneHot { column, fit } => push(
+                    "one-hot",
+                    format!(
+                        "One-hot encoded `{column}` into {} columns{} so that a linear model can give each level its own weight.",
+                        fit.width(),
+                        if fit.other {
+                            format!(
+                                ", pooling {} rare level(s) and any unseen level into \"other\"",
+                                fit.n_pooled
+                            )
+                        } else {
+                            String::new()
+                        }
+                    ),
+                ),
+                FittedStep::Ordinal { column, fit } => push(
+                    "ordinal codes",
+                    format!(
+                        "Coded `{column}`'s {} levels as integers by frequency for tree models, which split on codes without needing one column per level.",
+                        fit.levels.len()
+                    ),
+                ),
+                FittedStep::TargetEncode { column, fit, .. } => push(
+                    "target encode",
+                    format!(
+                        "Replaced each of `{column}`'s {} levels by the smoothed mean target of its training rows (out of fold, so no row sees its own label); unseen levels get the overall mean.",
+                        fit.levels.len()
+                    ),
+                ),
+                FittedStep::Date { column, fit } => push(
+                    "date parts",
+                    format!(
+                        "Expanded the date `{column}` into {}{}.",
+                        fit.parts
+                            .iter()
+                            .map(|(p, _)| p.suffix())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        if scaled { ", standardised" } else { "" }
+                    ),
+                ),
+                FittedStep::Text { column, fit } => push(
+                    "TF-IDF",
+                    format!(
+                        "Turned the text in `{column}` into {} TF-IDF term weights learned from {} training documents.",
+                        fit.width(),
+                        fit.n_docs
+                    ),
+                ),
+            }
+        }
+        for d in &self.dropped {
+            out.push(StepSummary {
+                column: d.column.clone(),
+                step: "drop".into(),
+                reason: d.reason.clone(),
+            });
+        }
+        out
+    }
+
+    /// Rows the pipeline was fitted on.
+    pub fn n_rows_fitted(&self) -> usize {
+        self.n_rows_fitted
+    }
+}
+
+fn fmt_value(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.3}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}

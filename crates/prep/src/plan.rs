@@ -1,0 +1,636 @@
+//! The preprocessing plan: ordered per-column steps, each with a reason in plain words.
+
+use std::fmt::Write as _;
+
+use mlpilot_core::datetime::DateFormat;
+use mlpilot_core::profile::ColumnProfile;
+use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Result, Task};
+use serde::{Deserialize, Serialize};
+
+/// How missing values are filled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImputeStrategy {
+    /// The training mean.
+    Mean,
+    /// The training median.
+    Median,
+    /// The most frequent training value.
+    MostFrequent,
+    /// A fixed value.
+    Constant(f64),
+}
+
+impl ImputeStrategy {
+    /// A short name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ImputeStrategy::Mean => "mean",
+            ImputeStrategy::Median => "median",
+            ImputeStrategy::MostFrequent => "most frequent value",
+            ImputeStrategy::Constant(_) => "constant",
+        }
+    }
+}
+
+/// How numbers are rescaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleMethod {
+    /// Subtract the mean, divide by the standard deviation.
+    Standard,
+    /// Subtract the median, divide by the interquartile range.
+    Robust,
+    /// Map the training range to 0..1.
+    MinMax,
+}
+
+/// What to do with text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TfidfOptions {
+    /// Word n-gram range (inclusive), e.g. (1, 2) for words and word pairs.
+    pub word_ngrams: (usize, usize),
+    /// Character n-gram range within word boundaries, if any, e.g. (2, 4).
+    pub char_ngrams: Option<(usize, usize)>,
+    /// Most terms kept (by document frequency) for models that take sparse input.
+    pub max_features: usize,
+    /// Most terms kept for models that need dense input (trees).
+    pub max_dense_features: usize,
+    /// Terms in fewer documents are ignored.
+    pub min_df: usize,
+    /// Use `1 + ln(tf)` instead of raw counts.
+    pub sublinear_tf: bool,
+}
+
+impl Default for TfidfOptions {
+    fn default() -> Self {
+        TfidfOptions {
+            word_ngrams: (1, 2),
+            char_ngrams: Some((2, 4)),
+            max_features: 30_000,
+            max_dense_features: 300,
+            min_df: 2,
+            sublinear_tf: true,
+        }
+    }
+}
+
+/// One preprocessing step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Fill missing values, optionally adding a 0/1 column that says the value was missing.
+    Impute {
+        /// How.
+        strategy: ImputeStrategy,
+        /// Add a missing-value indicator column.
+        indicator: bool,
+    },
+    /// Apply `ln(1 + x)` to a non-negative, right-skewed column (not for trees).
+    Log1p,
+    /// Clip to training quantiles (not for trees).
+    Winsorize {
+        /// Lower quantile.
+        lower: f64,
+        /// Upper quantile.
+        upper: f64,
+    },
+    /// Rescale (not for trees).
+    Scale(ScaleMethod),
+    /// Two values → 0/1.
+    Boolean,
+    /// One column per frequent level plus an "other" column (for trees: ordinal codes).
+    OneHot {
+        /// Most levels kept; rarer ones go to "other".
+        max_levels: usize,
+        /// Levels with fewer training rows go to "other".
+        min_count: usize,
+    },
+    /// Integer codes by level frequency.
+    Ordinal {
+        /// Most levels kept; rarer ones share one code.
+        max_levels: usize,
+    },
+    /// The mean target per level, fitted out of fold on training rows, smoothed towards the
+    /// overall mean.
+    TargetEncode {
+        /// Pseudo-count pulling rare levels towards the prior.
+        smoothing: f64,
+    },
+    /// Year, month, day of week, day of month, hour, cyclic sin/cos (not for trees) and
+    /// elapsed days since the earliest training date.
+    DateParts {
+        /// How text dates are written (`None` for stored timestamps).
+        format: Option<DateFormat>,
+    },
+    /// TF-IDF over words (and character n-grams).
+    Tfidf(TfidfOptions),
+}
+
+impl Step {
+    /// A short name for tables.
+    pub fn name(&self) -> String {
+        match self {
+            Step::Impute {
+                strategy,
+                indicator,
+            } => {
+                let base = format!("impute {}", strategy.as_str());
+                if *indicator {
+                    format!("{base} + missing indicator")
+                } else {
+                    base
+                }
+            }
+            Step::Log1p => "log1p".into(),
+            Step::Winsorize { lower, upper } => {
+                format!("clip to p{:.0}–p{:.0}", lower * 100.0, upper * 100.0)
+            }
+            Step::Scale(ScaleMethod::Standard) => "standardise".into(),
+            Step::Scale(ScaleMethod::Robust) => "robust scale".into(),
+            Step::Scale(ScaleMethod::MinMax) => "min-max scale".into(),
+            Step::Boolean => "map to 0/1".into(),
+            Step::OneHot { max_levels, .. } => format!("one-hot (≤ {max_levels} levels + other)"),
+            Step::Ordinal { max_levels } => format!("ordinal codes (≤ {max_levels})"),
+            Step::TargetEncode { .. } => "target encode (out of fold)".into(),
+            Step::DateParts { .. } => "date parts".into(),
+            Step::Tfidf(o) => {
+                let mut s = format!("TF-IDF words {}–{}", o.word_ngrams.0, o.word_ngrams.1);
+                if let Some((a, b)) = o.char_ngrams {
+                    let _ = write!(s, " + chars {a}–{b}");
+                }
+                s
+            }
+        }
+    }
+}
+
+/// A step and why it is there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedStep {
+    /// The step.
+    pub step: Step,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+/// The steps for one input column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnPlan {
+    /// The input column.
+    pub column: String,
+    /// Its kind.
+    pub kind: ColumnKind,
+    /// The steps in order.
+    pub steps: Vec<PlannedStep>,
+}
+
+/// A column left out, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dropped {
+    /// The column.
+    pub column: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Knobs of plan building.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanOptions {
+    /// Categorical columns with more levels are target-encoded instead of one-hot encoded.
+    pub max_onehot_levels: usize,
+    /// Levels with fewer training rows go to "other" when one-hot encoding.
+    pub min_level_count: usize,
+    /// Most ordinal codes for trees.
+    pub max_ordinal_levels: usize,
+    /// Add a missing indicator when at least this share of a column is missing.
+    pub indicator_min_missing: f64,
+    /// Skewness above which a non-negative column gets `log1p` (linear models).
+    pub log_skew: f64,
+    /// Clip numeric columns to their 1st–99th percentiles (linear models).
+    pub winsorize: bool,
+    /// Columns to leave out (besides those the rules drop).
+    pub exclude: Vec<String>,
+    /// Text vectorisation options.
+    pub tfidf: TfidfOptions,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            max_onehot_levels: 30,
+            min_level_count: 5,
+            max_ordinal_levels: 254,
+            indicator_min_missing: 0.05,
+            log_skew: 2.0,
+            winsorize: false,
+            exclude: Vec::new(),
+            tfidf: TfidfOptions::default(),
+        }
+    }
+}
+
+/// The plan for a dataset: which columns are used, and the steps for each.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreprocessPlan {
+    /// The target column.
+    pub target: String,
+    /// The task.
+    pub task: Task,
+    /// Columns used, in input order.
+    pub columns: Vec<ColumnPlan>,
+    /// Columns left out.
+    pub dropped: Vec<Dropped>,
+    /// The options it was built with.
+    pub options: PlanOptions,
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{:.4}", x)
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+pub(crate) fn skew_word(skew: f64) -> &'static str {
+    let a = skew.abs();
+    if a < 0.5 {
+        "roughly symmetric"
+    } else if a < 1.0 {
+        "mildly skewed"
+    } else if a < 2.0 {
+        "skewed"
+    } else {
+        "heavily skewed"
+    }
+}
+
+impl PreprocessPlan {
+    /// Builds the plan from a profile for predicting `target` as `task`.
+    ///
+    /// Rules: identifiers, constants, columns more than 95 % missing and leakage suspects are
+    /// dropped; numbers are imputed (median when skewed, mean otherwise, with an indicator when
+    /// at least 5 % is missing), log-transformed when heavily right-skewed, and standardised;
+    /// booleans become 0/1; categories with up to 30 levels are one-hot encoded (rare levels
+    /// pooled), larger ones target-encoded out of fold; dates become parts; text becomes
+    /// TF-IDF. Models that split on thresholds get ordinal codes and no scaling instead (see
+    /// [`crate::Variant`]).
+    pub fn from_profile(
+        profile: &DatasetProfile,
+        target: &str,
+        task: Task,
+        options: PlanOptions,
+    ) -> Result<Self> {
+        if profile.column(target).is_none() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no column named `{target}`; the columns are: {}",
+                    profile
+                        .columns
+                        .iter()
+                        .map(|c| format!("`{}`", c.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+            .with_context("column", target));
+        }
+        let leaks: Vec<&str> = profile
+            .target
+            .as_ref()
+            .filter(|t| t.name == target)
+            .map(|t| {
+                t.leakage_suspects
+                    .iter()
+                    .map(|l| l.feature.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut columns = Vec::new();
+        let mut dropped = Vec::new();
+        for c in &profile.columns {
+            if c.name == target {
+                continue;
+            }
+            let drop = |reason: String| Dropped {
+                column: c.name.clone(),
+                reason,
+            };
+            if options.exclude.iter().any(|e| e == &c.name) {
+                dropped.push(drop(format!("`{}` was excluded on request", c.name)));
+                continue;
+            }
+            if leaks.contains(&c.name.as_str()) {
+                dropped.push(drop(format!(
+                    "`{}` looks like a copy of `{target}` (leakage): a model would learn the answer, not the pattern",
+                    c.name
+                )));
+                continue;
+            }
+            match c.kind {
+                ColumnKind::Identifier => {
+                    dropped.push(drop(format!(
+                        "`{}` identifies rows ({}); it carries no signal that generalises",
+                        c.name, c.reason
+                    )));
+                    continue;
+                }
+                ColumnKind::Constant => {
+                    dropped.push(drop(format!(
+                        "`{}` never varies ({}); it cannot inform a model",
+                        c.name, c.reason
+                    )));
+                    continue;
+                }
+                _ => {}
+            }
+            if c.missing_fraction > 0.95 {
+                dropped.push(drop(format!(
+                    "`{}` is {:.0}% missing",
+                    c.name,
+                    100.0 * c.missing_fraction
+                )));
+                continue;
+            }
+            columns.push(ColumnPlan {
+                column: c.name.clone(),
+                kind: c.kind,
+                steps: plan_column(c, &options),
+            });
+        }
+        if columns.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "no usable feature columns remain to predict `{target}`: {}",
+                dropped
+                    .iter()
+                    .map(|d| d.reason.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )));
+        }
+        Ok(PreprocessPlan {
+            target: target.to_string(),
+            task,
+            columns,
+            dropped,
+            options,
+        })
+    }
+
+    /// The plan as an aligned table: column, kind, steps, reasons.
+    pub fn render_table(&self) -> String {
+        let mut rows: Vec<[String; 3]> = Vec::new();
+        for c in &self.columns {
+            for (i, s) in c.steps.iter().enumerate() {
+                let (col, kind) = if i == 0 {
+                    (c.column.clone(), c.kind.to_string())
+                } else {
+                    (String::new(), String::new())
+                };
+                rows.push([format!("{col}  {kind}"), s.step.name(), s.reason.clone()]);
+            }
+        }
+        for d in &self.dropped {
+            rows.push([d.column.clone(), "drop".into(), d.reason.clone()]);
+        }
+        let w0 = rows
+            .iter()
+            .map(|r| r[0].chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let w1 = rows
+            .iter()
+            .map(|r| r[1].chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let mut out = format!("{:w0$}  {:w1$}  why\n", "column", "step");
+        for r in rows {
+            let pad0 = w0.saturating_sub(r[0].chars().count());
+            let pad1 = w1.saturating_sub(r[1].chars().count());
+            let _ = writeln!(
+                out,
+                "{}{}  {}{}  {}",
+                r[0],
+                " ".repeat(pad0),
+                r[1],
+                " ".repeat(pad1),
+                r[2]
+            );
+        }
+        out
+    }
+
+    /// The plan as sentences, one per step.
+    pub fn sentences(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .columns
+            .iter()
+            .flat_map(|c| c.steps.iter().map(|s| s.reason.clone()))
+            .collect();
+        out.extend(self.dropped.iter().map(|d| {
+            format!(
+                "Dropped `{}`: {}.",
+                d.column,
+                d.reason.trim_end_matches('.')
+            )
+        }));
+        out
+    }
+}
+
+fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
+    let mut steps = Vec::new();
+    let name = &c.name;
+    let missing = c.missing;
+    let frac = c.missing_fraction;
+    let indicator = frac >= o.indicator_min_missing;
+    let ind_text = if indicator {
+        format!(
+            " A 0/1 column marks the {:.0}% of rows where it was missing, since missingness can itself be informative.",
+            100.0 * frac
+        )
+    } else {
+        String::new()
+    };
+    match c.kind {
+        ColumnKind::Integer | ColumnKind::Float => {
+            let stats = c.numeric.unwrap_or_default();
+            if missing > 0 {
+                let (strategy, why) = if stats.skew.abs() > 1.0 {
+                    (
+                        ImputeStrategy::Median,
+                        format!(
+                            "the median, {}, because `{name}` is numeric and {} (skew {:.1})",
+                            fmt_num(stats.quantiles.p50),
+                            skew_word(stats.skew),
+                            stats.skew
+                        ),
+                    )
+                } else {
+                    (
+                        ImputeStrategy::Median,
+                        format!(
+                            "the median, {}, because `{name}` is numeric and {}",
+                            fmt_num(stats.quantiles.p50),
+                            skew_word(stats.skew)
+                        ),
+                    )
+                };
+                steps.push(PlannedStep {
+                    step: Step::Impute {
+                        strategy,
+                        indicator,
+                    },
+                    reason: format!("Fill {missing} missing `{name}` values with {why}.{ind_text}"),
+                });
+            }
+            if stats.skew > o.log_skew && stats.min >= 0.0 {
+                steps.push(PlannedStep {
+                    step: Step::Log1p,
+                    reason: format!(
+                        "Take log(1 + `{name}`) for linear models: its skew of {:.1} means a long right tail that would dominate a linear fit.",
+                        stats.skew
+                    ),
+                });
+            }
+            if o.winsorize {
+                steps.push(PlannedStep {
+                    step: Step::Winsorize { lower: 0.01, upper: 0.99 },
+                    reason: format!(
+                        "Clip `{name}` to its 1st–99th percentiles ({} – {}) so that {} outliers cannot pull a linear fit.",
+                        fmt_num(stats.quantiles.p01),
+                        fmt_num(stats.quantiles.p99),
+                        stats.outliers.iqr_count
+                    ),
+                });
+            }
+            steps.push(PlannedStep {
+                step: Step::Scale(ScaleMethod::Standard),
+                reason: format!(
+                    "Standardise `{name}` (mean {}, std {}) so that linear models, SVMs, nearest neighbours and networks weigh it fairly; trees use it as is.",
+                    fmt_num(stats.mean),
+                    fmt_num(stats.std)
+                ),
+            });
+        }
+        ColumnKind::Boolean => {
+            if missing > 0 {
+                steps.push(PlannedStep {
+                    step: Step::Impute { strategy: ImputeStrategy::MostFrequent, indicator },
+                    reason: format!("Fill {missing} missing `{name}` values with the most frequent value, `{}`.{ind_text}", c.top_values.first().map_or("", |v| v.value.as_str())),
+                });
+            }
+            let values = c
+                .top_values
+                .iter()
+                .map(|v| format!("`{}`", v.value))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            steps.push(PlannedStep {
+                step: Step::Boolean,
+                reason: format!("Map `{name}`'s two values ({values}) to 0 and 1."),
+            });
+        }
+        ColumnKind::Categorical => {
+            if missing > 0 {
+                steps.push(PlannedStep {
+                    step: Step::Impute { strategy: ImputeStrategy::MostFrequent, indicator: false },
+                    reason: format!("Treat the {missing} missing `{name}` values as a level of their own, \"(missing)\", so the model can learn what missingness means."),
+                });
+            }
+            if c.distinct <= o.max_onehot_levels {
+                steps.push(PlannedStep {
+                    step: Step::OneHot { max_levels: o.max_onehot_levels, min_count: o.min_level_count },
+                    reason: format!(
+                        "One-hot encode `{name}`'s {} levels for linear models (levels with fewer than {} rows, and unseen ones, go to \"other\"); trees get ordinal codes.",
+                        c.distinct, o.min_level_count
+                    ),
+                });
+            } else {
+                steps.push(PlannedStep {
+                    step: Step::TargetEncode { smoothing: 10.0 },
+                    reason: format!(
+                        "`{name}` has {} levels, too many to one-hot: replace each level by the mean target of its rows, fitted out of fold on training rows only and smoothed towards the overall mean for rare levels.",
+                        c.distinct
+                    ),
+                });
+            }
+        }
+        ColumnKind::Datetime => {
+            let range = c
+                .datetime
+                .as_ref()
+                .map(|d| format!(" ({} to {})", d.min, d.max))
+                .unwrap_or_default();
+            steps.push(PlannedStep {
+                step: Step::DateParts { format: None },
+                reason: format!(
+                    "Split the date `{name}`{range} into year, month, day of week, day of month and hour, their cyclic sin/cos (so December sits next to January), and days elapsed since the earliest training date."
+                ),
+            });
+            if missing > 0 {
+                steps.push(PlannedStep {
+                    step: Step::Impute {
+                        strategy: ImputeStrategy::Median,
+                        indicator,
+                    },
+                    reason: format!(
+                        "Fill {missing} missing `{name}` dates' parts with their medians.{ind_text}"
+                    ),
+                });
+            }
+            steps.push(PlannedStep {
+                step: Step::Scale(ScaleMethod::Standard),
+                reason: format!("Standardise the parts of `{name}` for linear models; trees use them as they are."),
+            });
+        }
+        ColumnKind::Text => {
+            let t = o.tfidf.clone();
+            let vocab = c.text.map(|t| t.vocabulary).unwrap_or(0);
+            steps.push(PlannedStep {
+                reason: format!(
+                    "Turn the free text in `{name}` ({vocab} distinct words seen) into TF-IDF weights of words and word pairs{}, keeping at most {} terms seen in at least {} documents, with sublinear term frequency so that repetition counts less than presence; trees get the {} most common terms.",
+                    if t.char_ngrams.is_some() { " and character n-grams (robust to typos and word endings)" } else { "" },
+                    t.max_features,
+                    t.min_df,
+                    t.max_dense_features
+                ),
+                step: Step::Tfidf(t),
+            });
+        }
+        ColumnKind::Identifier | ColumnKind::Constant => {}
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_names() {
+        assert_eq!(
+            Step::Impute {
+                strategy: ImputeStrategy::Median,
+                indicator: true
+            }
+            .name(),
+            "impute median + missing indicator"
+        );
+        assert_eq!(
+            Step::Tfidf(TfidfOptions::default()).name(),
+            "TF-IDF words 1–2 + chars 2–4"
+        );
+        assert_eq!(fmt_num(28.0), "28");
+        assert_eq!(fmt_num(0.12345), "0.1235");
+    }
+}
