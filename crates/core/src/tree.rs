@@ -24,6 +24,22 @@ pub enum TreeNode {
         /// Training weight (rows or hessian sum) that reached the node.
         cover: f64,
     },
+    /// A split on a categorical code: rows whose value (an integer code) is in `categories` go
+    /// left, other values right, missing values to the side `missing_left` says.
+    CategoricalSplit {
+        /// The input column.
+        feature: usize,
+        /// Codes that go left, sorted.
+        categories: Vec<u32>,
+        /// Index of the left child.
+        left: usize,
+        /// Index of the right child.
+        right: usize,
+        /// Where missing values go.
+        missing_left: bool,
+        /// Training weight that reached the node.
+        cover: f64,
+    },
     /// A leaf with one value per model output.
     Leaf {
         /// The values added to each output.
@@ -37,7 +53,9 @@ impl TreeNode {
     /// The training weight that reached the node.
     pub fn cover(&self) -> f64 {
         match self {
-            TreeNode::Split { cover, .. } | TreeNode::Leaf { cover, .. } => *cover,
+            TreeNode::Split { cover, .. }
+            | TreeNode::CategoricalSplit { cover, .. }
+            | TreeNode::Leaf { cover, .. } => *cover,
         }
     }
 }
@@ -57,27 +75,58 @@ impl TreeView {
         for _ in 0..=self.nodes.len() {
             match self.nodes.get(i) {
                 Some(TreeNode::Leaf { values, .. }) => return values,
-                Some(TreeNode::Split {
-                    feature,
-                    threshold,
-                    left,
-                    right,
-                    missing_left,
-                    ..
-                }) => {
-                    let x = row.get(*feature).copied().unwrap_or(f64::NAN);
-                    i = if x.is_nan() {
-                        if *missing_left { *left } else { *right }
-                    } else if x <= *threshold {
-                        *left
-                    } else {
-                        *right
-                    };
-                }
+                Some(_) => match self.next(i, row) {
+                    Some(j) => i = j,
+                    None => return &[],
+                },
                 None => return &[],
             }
         }
         &[]
+    }
+
+    /// The child a row goes to from node `i`, or `None` at a leaf.
+    pub fn next(&self, i: usize, row: &[f64]) -> Option<usize> {
+        match self.nodes.get(i)? {
+            TreeNode::Leaf { .. } => None,
+            TreeNode::Split {
+                feature,
+                threshold,
+                left,
+                right,
+                missing_left,
+                ..
+            } => {
+                let x = row.get(*feature).copied().unwrap_or(f64::NAN);
+                Some(if x.is_nan() {
+                    if *missing_left { *left } else { *right }
+                } else if x <= *threshold {
+                    *left
+                } else {
+                    *right
+                })
+            }
+            TreeNode::CategoricalSplit {
+                feature,
+                categories,
+                left,
+                right,
+                missing_left,
+                ..
+            } => {
+                let x = row.get(*feature).copied().unwrap_or(f64::NAN);
+                Some(if x.is_nan() {
+                    if *missing_left { *left } else { *right }
+                } else if x >= 0.0
+                    && x.fract() == 0.0
+                    && categories.binary_search(&(x as u32)).is_ok()
+                {
+                    *left
+                } else {
+                    *right
+                })
+            }
+        }
     }
 }
 
@@ -166,6 +215,30 @@ mod tests {
         assert_eq!(tree.leaf_values(&[1.0]), &[-1.0]);
         assert_eq!(tree.leaf_values(&[1.5]), &[2.0]);
         assert_eq!(tree.leaf_values(&[f64::NAN]), &[2.0]);
+        let cat = TreeView {
+            nodes: vec![
+                TreeNode::CategoricalSplit {
+                    feature: 0,
+                    categories: vec![1, 4],
+                    left: 1,
+                    right: 2,
+                    missing_left: true,
+                    cover: 3.0,
+                },
+                TreeNode::Leaf {
+                    values: vec![-1.0],
+                    cover: 1.0,
+                },
+                TreeNode::Leaf {
+                    values: vec![2.0],
+                    cover: 2.0,
+                },
+            ],
+        };
+        assert_eq!(cat.leaf_values(&[4.0]), &[-1.0]);
+        assert_eq!(cat.leaf_values(&[2.0]), &[2.0]);
+        assert_eq!(cat.leaf_values(&[4.5]), &[2.0]);
+        assert_eq!(cat.leaf_values(&[f64::NAN]), &[-1.0]);
         let ens = TreeEnsemble {
             trees: vec![tree.clone(), tree],
             n_outputs: 1,

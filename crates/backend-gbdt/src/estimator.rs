@@ -1,0 +1,113 @@
+//! The estimators: histogram gradient boosting, random forest, extra trees.
+
+use mlpilot_core::{
+    DataShape, Dataset, Estimator, EstimatorInfo, FitContext, ModelFamily, ParamSet, Result,
+    SearchSpace, Task,
+};
+
+use crate::model::{ForestModel, GbdtModel};
+use crate::params::{boost_params, boost_space, forest_params, forest_space};
+
+const TASKS: [Task; 3] = [Task::Binary, Task::Multiclass, Task::Regression];
+
+fn tree_caps(c: &mut mlpilot_core::Capabilities) {
+    c.probabilities = true;
+    c.missing_values = true;
+    c.sample_weights = true;
+    c.deterministic = true;
+}
+
+/// Histogram gradient-boosted trees (`gbdt.hist_gbm`): leaf-wise growth with a leaf budget, L1/L2
+/// penalties, row and column subsampling, native missing values (learned direction per split),
+/// and early stopping on a stratified validation split.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HistGbm;
+
+impl Estimator for HistGbm {
+    type Model = GbdtModel;
+
+    fn info(&self) -> EstimatorInfo {
+        EstimatorInfo::new(
+            "gbdt.hist_gbm",
+            "histogram gradient boosting",
+            ModelFamily::Boosting,
+        )
+        .tasks(&TASKS)
+        .capabilities(tree_caps)
+        .cost(3.0)
+    }
+
+    fn search_space(&self, _task: Task, shape: DataShape) -> SearchSpace {
+        boost_space(shape)
+    }
+
+    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GbdtModel> {
+        let p = boost_params(params, data.n_rows());
+        let booster = crate::boost::train(data, &p, ctx, "gbdt.hist_gbm")?;
+        Ok(GbdtModel {
+            booster,
+            task: data.task(),
+            n_classes: data.n_classes(),
+        })
+    }
+}
+
+/// A random forest on histogram trees (`gbdt.random_forest`): bootstrap samples, a random share
+/// of features at each split, Gini (classification) or variance (regression) reduction.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RandomForest;
+
+impl Estimator for RandomForest {
+    type Model = ForestModel;
+
+    fn info(&self) -> EstimatorInfo {
+        EstimatorInfo::new("gbdt.random_forest", "random forest", ModelFamily::Forest)
+            .tasks(&TASKS)
+            .capabilities(tree_caps)
+            .cost(5.0)
+    }
+
+    fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
+        forest_space(task, shape)
+    }
+
+    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
+        let p = forest_params(params, data.n_rows(), true, false);
+        let forest = crate::forest::train(data, &p, ctx)?;
+        Ok(ForestModel {
+            forest,
+            task: data.task(),
+            n_classes: data.n_classes(),
+        })
+    }
+}
+
+/// Extremely randomised trees on histograms (`gbdt.extra_trees`): every tree sees all rows and
+/// each split takes one random threshold per candidate feature.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExtraTrees;
+
+impl Estimator for ExtraTrees {
+    type Model = ForestModel;
+
+    fn info(&self) -> EstimatorInfo {
+        EstimatorInfo::new("gbdt.extra_trees", "extra trees", ModelFamily::Forest)
+            .tasks(&TASKS)
+            .capabilities(tree_caps)
+            .cost(4.0)
+    }
+
+    fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
+        forest_space(task, shape)
+    }
+
+    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
+        let p = forest_params(params, data.n_rows(), false, true);
+        let forest = crate::forest::train(data, &p, ctx)?;
+        Ok(ForestModel {
+            forest,
+            task: data.task(),
+            n_classes: data.n_classes(),
+        })
+    }
+}
