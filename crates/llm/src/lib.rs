@@ -1,1 +1,10 @@
 #![doc = include_str!("../README.md")]
+
+pub mod advisor;
+pub mod goal;
+pub mod grounding;
+pub mod offline;
+pub mod providers;
+
+pub use advisor::{LlmAdvisor, OfflineAdvisor, advisor_for, describe_adjustment};
+pub use providers::{Cached, LlmSpec, OllamaModel, OpenAiCompatible, Retrying, Secret};

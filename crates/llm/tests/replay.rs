@@ -1,0 +1,353 @@
+//! The advisor against a local HTTP server replaying recorded answers, including broken ones:
+//! each broken answer must end in the rules' answer, with the reason recorded.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use mlpilot_core::{
+    AdviceSource, Advisor, DatasetProfile, LanguageModel, Metric, ModelScore, RunContext, Task,
+};
+use mlpilot_data::{ProfileOptions, profile_frame};
+use mlpilot_llm::grounding::{Facts, ungrounded};
+use mlpilot_llm::{LlmAdvisor, OllamaModel, OpenAiCompatible, Retrying};
+
+/// One scripted reply: a status and a body (or a delay before answering).
+#[derive(Clone)]
+enum Reply {
+    Content(String),
+    Status(u16),
+    Slow(Duration),
+}
+
+struct Script {
+    replies: Mutex<Vec<Reply>>,
+    calls: AtomicUsize,
+}
+
+fn openai_body(content: &str) -> String {
+    serde_json::json!({ "model": "replay", "choices": [{ "message": { "role": "assistant", "content": content } }] }).to_string()
+}
+
+async fn serve(script: Arc<Script>) -> String {
+    let s1 = script.clone();
+    let handler = move |ollama: bool| {
+        let s = s1.clone();
+        async move {
+            s.calls.fetch_add(1, Ordering::SeqCst);
+            let reply = {
+                let mut r = s.replies.lock().unwrap();
+                if r.len() > 1 {
+                    r.remove(0)
+                } else {
+                    r[0].clone()
+                }
+            };
+            match reply {
+                Reply::Content(c) => {
+                    let body = if ollama {
+                        serde_json::json!({"model": "replay", "created_at": "2026-01-01T00:00:00Z", "message": {"role": "assistant", "content": c}, "done": true}).to_string()
+                    } else {
+                        openai_body(&c)
+                    };
+                    (StatusCode::OK, body).into_response()
+                }
+                Reply::Status(code) => {
+                    (StatusCode::from_u16(code).unwrap(), "upstream trouble").into_response()
+                }
+                Reply::Slow(d) => {
+                    tokio::time::sleep(d).await;
+                    (StatusCode::OK, openai_body("late")).into_response()
+                }
+            }
+        }
+    };
+    let h1 = handler.clone();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(move || h1(false)))
+        .route("/api/chat", post(move || handler(true)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn script(replies: Vec<Reply>) -> Arc<Script> {
+    Arc::new(Script {
+        replies: Mutex::new(replies),
+        calls: AtomicUsize::new(0),
+    })
+}
+
+fn customers() -> DatasetProfile {
+    let frame = mlpilot_testkit::synthetic::customer_frame(200, 1);
+    profile_frame(&frame, "customers", &ProfileOptions::default()).unwrap()
+}
+
+fn run_context() -> RunContext {
+    RunContext {
+        task: Task::Binary,
+        target: "churn".into(),
+        metric: Metric::RocAuc,
+        n_rows: 200,
+        n_columns: 5,
+        best_model: "gbdt.hist_gbm".into(),
+        best_score: 0.8634,
+        baseline_score: Some(0.5),
+        leaderboard: vec![
+            ModelScore {
+                model: "gbdt.hist_gbm".into(),
+                score: 0.8634,
+                std: 0.021,
+                fit_secs: 0.12,
+            },
+            ModelScore {
+                model: "linfa.logistic_regression".into(),
+                score: 0.8312,
+                std: 0.03,
+                fit_secs: 0.01,
+            },
+        ],
+        importances: vec![("support_calls".into(), 0.41), ("plan".into(), 0.22)],
+        trials: 24,
+        elapsed_secs: 9.7,
+        class_counts: vec![("no".into(), 130), ("yes".into(), 70)],
+        dropped_columns: vec![],
+    }
+}
+
+async fn advisor(base: &str, timeout: Duration) -> LlmAdvisor {
+    let llm: Arc<dyn LanguageModel> = Arc::new(Retrying::new(
+        Arc::new(OpenAiCompatible::new(&format!("{base}/v1"), "replay", None).unwrap()),
+        3,
+        Duration::from_millis(10),
+    ));
+    LlmAdvisor::new(llm).with_timeout(timeout)
+}
+
+#[tokio::test]
+async fn a_valid_answer_is_used() {
+    let s = script(vec![Reply::Content(
+        r#"{"target": "churn", "task": "binary", "metric": "roc_auc"}"#.into(),
+    )]);
+    let base = serve(s.clone()).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert_eq!(a.value.target, "churn");
+    assert_eq!(a.value.task, Task::Binary);
+    assert!(a.fallback_reason.is_none());
+}
+
+#[tokio::test]
+async fn http_500_is_retried_then_falls_back() {
+    let s = script(vec![Reply::Status(500)]);
+    let base = serve(s.clone()).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason.as_deref().unwrap().contains("HTTP 500"),
+        "{a:?}"
+    );
+    assert_eq!(
+        s.calls.load(Ordering::SeqCst),
+        3,
+        "three attempts for a transient error"
+    );
+    assert_eq!(a.value.target, "churn", "the rules still find the target");
+}
+
+#[tokio::test]
+async fn a_timeout_falls_back() {
+    let s = script(vec![Reply::Slow(Duration::from_secs(3))]);
+    let base = serve(s).await;
+    let llm: Arc<dyn LanguageModel> =
+        Arc::new(OpenAiCompatible::new(&format!("{base}/v1"), "replay", None).unwrap());
+    let adv = LlmAdvisor::new(llm).with_timeout(Duration::from_millis(300));
+    let a = adv
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason.as_deref().unwrap().contains("timed out"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_json_falls_back() {
+    let s = script(vec![Reply::Content(
+        "the target is churn, obviously".into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason
+            .as_deref()
+            .unwrap()
+            .contains("not valid JSON"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_column_that_does_not_exist_falls_back() {
+    let s = script(vec![Reply::Content(
+        r#"{"target": "cancelled", "task": "binary"}"#.into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason
+            .as_deref()
+            .unwrap()
+            .contains("`cancelled` is not a column"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_impossible_task_is_corrected_by_the_rules() {
+    // Regression on a yes/no column: the rules decide, with a note.
+    let s = script(vec![Reply::Content(
+        r#"{"target": "churn", "task": "regression", "metric": "r2"}"#.into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.value.task, Task::Binary);
+    assert_eq!(
+        a.value.metric,
+        Metric::RocAuc,
+        "R² does not apply to classification"
+    );
+    assert!(
+        a.value.notes.iter().any(|n| n.contains("regression")),
+        "{:?}",
+        a.value.notes
+    );
+    // A target the goal does not name, when the goal names another column, is refused.
+    let s = script(vec![Reply::Content(
+        r#"{"target": "income", "task": "regression"}"#.into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason
+            .as_deref()
+            .unwrap()
+            .contains("the goal names `churn`"),
+        "{a:?}"
+    );
+}
+
+#[tokio::test]
+async fn ungrounded_numbers_are_regenerated_then_refused() {
+    // First answer invents 0.91; the second is grounded.
+    let s = script(vec![
+        Reply::Content("Gradient boosting reaches ROC AUC 0.91.".into()),
+        Reply::Content(
+            "Gradient boosting reaches ROC AUC 0.8634 against 0.5 for the baseline.".into(),
+        ),
+    ]);
+    let base = serve(s.clone()).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .explain_results(&run_context())
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert!(a.value.contains("0.8634"));
+    assert_eq!(s.calls.load(Ordering::SeqCst), 2);
+    // Invented twice: the template text, every number grounded.
+    let s = script(vec![Reply::Content("It scores 0.97 on 5,000 rows.".into())]);
+    let base = serve(s).await;
+    let run = run_context();
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .explain_results(&run)
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason.as_deref().unwrap().contains("0.97"),
+        "{a:?}"
+    );
+    assert!(
+        ungrounded(&a.value, &Facts::from_run(&run)).is_empty(),
+        "{}",
+        a.value
+    );
+}
+
+#[tokio::test]
+async fn proposals_are_validated() {
+    let s = script(vec![Reply::Content(
+        r#"{"proposals": [
+            {"kind": "exclude_columns", "columns": ["nonexistent"], "reason": "x"},
+            {"kind": "change_metric", "metric": "r2", "reason": "y"},
+            {"kind": "rebalance_classes", "reason": "the classes are uneven"},
+            {"kind": "raise_budget", "seconds": 60, "reason": "more time"}
+        ]}"#
+        .into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .propose_adjustments("how can it improve?", &run_context())
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }));
+    assert_eq!(a.value.len(), 2, "{:?}", a.value);
+}
+
+#[tokio::test]
+async fn the_ollama_provider_speaks_api_chat() {
+    let s = script(vec![Reply::Content(
+        r#"{"target": "churn", "task": "binary"}"#.into(),
+    )]);
+    let base = serve(s).await;
+    let llm: Arc<dyn LanguageModel> = Arc::new(OllamaModel::new(&base, "replay").unwrap());
+    let a = LlmAdvisor::new(llm)
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert_eq!(a.value.target, "churn");
+}
