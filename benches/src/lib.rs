@@ -1,6 +1,18 @@
 #![doc = include_str!("../README.md")]
 
+pub mod suite;
+
 use std::path::PathBuf;
+
+use mlpilot_core::Registry;
+
+/// Registers every backend the benchmarks compare.
+pub fn register_backends(registry: &mut Registry) {
+    mlpilot_backend_gbdt::register(registry);
+    mlpilot_backend_smartcore::register(registry);
+    mlpilot_backend_linfa::register(registry);
+    mlpilot_backend_burn::register(registry);
+}
 
 /// The dataset folder: `MLPILOT_DATASETS`, or `../shared/datasets` beside the workspace.
 pub fn datasets_dir() -> PathBuf {

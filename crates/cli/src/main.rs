@@ -1,7 +1,10 @@
 //! The `mlpilot` command-line tool.
 #![doc = include_str!("../README.md")]
 
+mod chat;
+mod predict;
 mod profile;
+mod run;
 
 use std::process::ExitCode;
 
@@ -25,12 +28,24 @@ enum Command {
     /// Profile a table: column kinds with reasons, missing values, outliers, relations, the
     /// target's balance, leakage suspects and preprocessing suggestions.
     Profile(profile::ProfileArgs),
+    /// Train models within a budget; write model.mlpilot, summary.json and leaderboard.csv.
+    Run(Box<run::RunArgs>),
+    /// Predict rows with a saved model (CSV on standard output or --out).
+    Predict(predict::PredictArgs),
+    /// Score a saved model on labelled rows.
+    Evaluate(predict::EvaluateArgs),
+    /// A conversation: describe the data, set a goal, train, ask why and how to improve.
+    Chat(chat::ChatArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<(), Error> = match cli.command {
         Command::Profile(args) => profile::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Predict(args) => predict::predict(&args),
+        Command::Evaluate(args) => predict::evaluate(&args),
+        Command::Chat(args) => chat::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

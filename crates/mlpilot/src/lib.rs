@@ -1,8 +1,71 @@
 #![doc = include_str!("../README.md")]
 
+pub mod artifact;
+pub mod automl;
+pub mod derive;
+pub mod session;
+pub mod summary;
+
 pub use mlpilot_core as core;
 pub use mlpilot_data as data;
+pub use mlpilot_llm as llm;
 pub use mlpilot_prep as prep;
 pub use mlpilot_search as search;
 
+pub use artifact::{Artifact, ArtifactBody};
+pub use automl::{AutoMl, RunConfig, Trained};
 pub use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metric, Result, Task};
+pub use session::{Session, Trial, Turn};
+pub use summary::{AssistantNote, Summary};
+
+use mlpilot_core::{Column, ColumnData, Predictions, Registry};
+use mlpilot_prep::TargetEncoding;
+
+/// The registry with every backend this build was compiled with (features `gbdt`, `smartcore`,
+/// `linfa`, `burn`; all on by default).
+pub fn default_registry() -> Registry {
+    #[allow(unused_mut)]
+    let mut r = Registry::new();
+    #[cfg(feature = "gbdt")]
+    mlpilot_backend_gbdt::register(&mut r);
+    #[cfg(feature = "smartcore")]
+    mlpilot_backend_smartcore::register(&mut r);
+    #[cfg(feature = "linfa")]
+    mlpilot_backend_linfa::register(&mut r);
+    #[cfg(feature = "burn")]
+    mlpilot_backend_burn::register(&mut r);
+    r
+}
+
+/// Predictions as a table: the `id` column when given, `prediction` (class labels, or values),
+/// and with `proba` one `proba_<class>` column per class.
+pub fn predictions_frame(
+    encoding: &TargetEncoding,
+    p: &Predictions,
+    proba: bool,
+    id: Option<&Column>,
+) -> Result<Frame> {
+    let mut cols = Vec::new();
+    if let Some(c) = id {
+        cols.push(c.clone());
+    }
+    match encoding {
+        TargetEncoding::Classes { classes } => {
+            let labels: Vec<Option<String>> = p
+                .values
+                .iter()
+                .map(|v| classes.get(*v as usize).cloned())
+                .collect();
+            cols.push(Column::new("prediction", ColumnData::Str(labels.into())));
+            if proba && let Some(m) = &p.proba {
+                for (k, class) in classes.iter().enumerate() {
+                    cols.push(Column::from_f64(format!("proba_{class}"), m.column(k)));
+                }
+            }
+        }
+        TargetEncoding::Values => {
+            cols.push(Column::from_f64("prediction", p.values.iter().copied()))
+        }
+    }
+    Frame::new(cols)
+}

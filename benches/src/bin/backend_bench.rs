@@ -1,0 +1,164 @@
+//! Fits each estimator with its default parameters on the holdout training rows of the suite's
+//! datasets (one thread, seed 0) and compares holdout score and fit time with the anchors.
+//!
+//! `cargo run --release -p mlpilot-benches --bin backend-bench -- [--dir DATASETS]
+//! [--datasets a,b] [--estimators gbdt.hist_gbm,...] [--anchor hgb]`
+#![allow(clippy::print_stdout)]
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use mlpilot_benches::suite::Suite;
+use mlpilot_core::{Dataset, FitContext, ParamSet, Predictions, Registry, Result};
+use mlpilot_prep::{FitTarget, PlanOptions, PreprocessPlan, TargetEncoding, Variant};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = arg(&args, "--dir").map_or_else(mlpilot_benches::datasets_dir, Into::into);
+    let suite = Suite::open(&dir)?;
+    let anchors = suite.anchors()?;
+    let only: Option<Vec<String>> =
+        arg(&args, "--datasets").map(|s| s.split(',').map(str::to_string).collect());
+    let anchor_names: Vec<String> = arg(&args, "--anchor").map_or_else(
+        || vec!["hgb".into(), "rf".into(), "linear".into()],
+        |s| s.split(',').map(str::to_string).collect(),
+    );
+    let mut registry = Registry::new();
+    mlpilot_benches::register_backends(&mut registry);
+    // Parameter overrides, `name=value,…` (numbers, or strings).
+    let mut overrides = ParamSet::new();
+    for kv in arg(&args, "--params")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|s| !s.is_empty())
+    {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        if let Ok(i) = v.parse::<i64>() {
+            overrides.insert(k, i);
+        } else if let Ok(f) = v.parse::<f64>() {
+            overrides.insert(k, f);
+        } else {
+            overrides.insert(k, v);
+        }
+    }
+    let ids: Vec<String> = arg(&args, "--estimators").map_or_else(
+        || registry.ids(),
+        |s| s.split(',').map(str::to_string).collect(),
+    );
+    println!(
+        "| dataset | estimator | score | fit s | predict s | {} |",
+        anchor_names
+            .iter()
+            .map(|a| format!("{a} score | {a} fit s"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    println!(
+        "|---|---|---|---|---|{}",
+        "---|---|".repeat(anchor_names.len())
+    );
+    for d in &suite.datasets {
+        if only.as_ref().is_some_and(|o| !o.contains(&d.name)) {
+            continue;
+        }
+        let Some(task) = d.tabular_task() else {
+            continue;
+        };
+        if d.task == "text" && only.is_none() {
+            continue;
+        }
+        let frame = suite.frame(d)?;
+        let (train, test) = suite.holdout(d)?;
+        let tr = frame.take(&train)?;
+        let te = frame.take(&test)?;
+        let profile = mlpilot_data::profile_frame(
+            &tr,
+            &d.name,
+            &mlpilot_data::ProfileOptions::with_target(Some(&d.target)),
+        )?;
+        let plan = PreprocessPlan::from_profile(&profile, &d.target, task, PlanOptions::default())?;
+        let enc = TargetEncoding::fit(tr.require(&d.target)?, task)?;
+        let ytr = enc.encode(tr.require(&d.target)?)?;
+        let yte = enc.encode(te.require(&d.target)?)?;
+        let tr = tr.take(&ytr.rows)?;
+        let te = te.take(&yte.rows)?;
+        for id in &ids {
+            let est = registry.get(id)?;
+            let info = est.info();
+            if !info.capabilities.supports(task) {
+                continue;
+            }
+            let variant = Variant::for_estimator(&info);
+            let (pipe, xtr) = plan.fit(
+                &tr,
+                FitTarget {
+                    y: &ytr.y,
+                    n_classes: enc.n_classes(),
+                },
+                variant,
+                0,
+            )?;
+            let xte = pipe.transform(&te)?.features;
+            let data = if task.is_classification() {
+                Dataset::classification(xtr, ytr.y.clone(), enc.n_classes())?
+            } else {
+                Dataset::regression(xtr, ytr.y.clone())?
+            }
+            .with_features(pipe.feature_infos())?;
+            let t0 = Instant::now();
+            let model = match est.fit_dyn(&data, &overrides, &FitContext::new(0)) {
+                Ok(m) => m,
+                Err(e) => {
+                    println!("| {} | {id} | error: {e} | | |", d.name);
+                    continue;
+                }
+            };
+            let fit_s = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            let pred = if d.metric().needs_proba() {
+                match model.predict_proba(&xte) {
+                    Ok(p) => Predictions::from_proba(p),
+                    // Models without probabilities are ranked by their class votes.
+                    Err(_) => Predictions::from_proba(mlpilot_search::predictor::one_hot(
+                        &model.predict(&xte)?,
+                        enc.n_classes(),
+                    )?),
+                }
+            } else {
+                Predictions::values(model.predict(&xte)?)
+            };
+            let predict_s = t1.elapsed().as_secs_f64();
+            let score = d.metric().score(&yte.y, &pred, enc.n_classes())?;
+            let anchor_cols: Vec<String> = anchor_names
+                .iter()
+                .map(|a| match anchors.get(&(d.name.clone(), a.clone())) {
+                    Some((s, f)) => format!("{s:.4} | {f:.2}"),
+                    None => " | ".into(),
+                })
+                .collect();
+            println!(
+                "| {} | {id} | {score:.4} | {fit_s:.2} | {predict_s:.3} | {} |",
+                d.name,
+                anchor_cols.join(" | ")
+            );
+        }
+    }
+    Ok(())
+}

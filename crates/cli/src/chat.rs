@@ -1,0 +1,193 @@
+//! `mlpilot chat DATA [--llm SPEC]`: the conversation, line by line.
+//!
+//! With a terminal, lines are edited with rustyline; otherwise they are read plainly from
+//! standard input (so a script can be piped in). Commands: anything first is the goal; then
+//! `plan`, `run`, questions in plain words, `improve …` (try the assistant's proposals, keep what
+//! validation confirms), `save`, `quit`. The transcript is written to `DIR/session.json`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use mlpilot::{Error, Result, Session};
+
+/// Arguments of `mlpilot chat`.
+#[derive(Debug, Args)]
+pub(crate) struct ChatArgs {
+    /// The data to talk about.
+    pub(crate) data: String,
+    /// The assistant: offline (rules), ollama:MODEL[@URL] or openai:MODEL[@URL].
+    #[arg(long, env = "MLPILOT_LLM", default_value = "offline")]
+    pub(crate) llm: String,
+    /// Seconds each run may take.
+    #[arg(long, default_value_t = 30.0)]
+    pub(crate) time_budget: f64,
+    /// Where `save` writes the model, the summary and session.json.
+    #[arg(long, default_value = "mlpilot-out")]
+    pub(crate) out: PathBuf,
+}
+
+enum Input {
+    Editor(Box<rustyline::DefaultEditor>),
+    Lines(std::io::Lines<std::io::StdinLock<'static>>),
+}
+
+impl Input {
+    fn next(&mut self, prompt: &str) -> Option<String> {
+        match self {
+            Input::Editor(ed) => match ed.readline(prompt) {
+                Ok(l) => {
+                    let _ = ed.add_history_entry(l.as_str());
+                    Some(l)
+                }
+                Err(_) => None,
+            },
+            Input::Lines(lines) => {
+                let l = lines.next()?.ok()?;
+                println!("{prompt}{l}");
+                Some(l)
+            }
+        }
+    }
+}
+
+fn say(source: &mlpilot::core::AdviceSource, fallback: &Option<String>, text: &str) {
+    println!("assistant [{}]: {text}", crate::run::source_name(source));
+    if let Some(r) = fallback {
+        println!("  (the rules answered: {r})");
+    }
+}
+
+pub(crate) fn run(args: &ChatArgs) -> Result<()> {
+    let (frame, _) = mlpilot::data::load_frame(&args.data)?;
+    let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
+    let advisor = mlpilot::llm::advisor_for(&spec)?;
+    if !(args.time_budget.is_finite() && args.time_budget > 0.0) {
+        return Err(Error::invalid_input("--time-budget must be positive"));
+    }
+    let mut session = Session::new(
+        frame,
+        &args.data,
+        advisor,
+        Duration::from_secs_f64(args.time_budget),
+    )?;
+    let mut input = if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        match rustyline::DefaultEditor::new() {
+            Ok(ed) => Input::Editor(Box::new(ed)),
+            Err(_) => Input::Lines(std::io::stdin().lock().lines()),
+        }
+    } else {
+        Input::Lines(std::io::stdin().lock().lines())
+    };
+    let a = session.describe()?;
+    say(&a.source, &a.fallback_reason, &a.value);
+    println!("assistant: What would you like to predict? (a goal in plain words)");
+    while session.spec.is_none() {
+        let Some(line) = input.next("you> ") else {
+            return finish(&mut session, args);
+        };
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        if matches!(line, "quit" | "exit") {
+            return finish(&mut session, args);
+        }
+        match session.set_goal(line) {
+            Ok(a) => {
+                let s = &a.value;
+                say(
+                    &a.source,
+                    &a.fallback_reason,
+                    &format!(
+                        "I will predict `{}` ({}), optimising {}.",
+                        s.target,
+                        s.task,
+                        s.metric.display_name()
+                    ),
+                );
+            }
+            Err(e) => println!("engine: {e}"),
+        }
+    }
+    let a = session.explain_plan()?;
+    say(&a.source, &a.fallback_reason, &a.value);
+    println!("engine: training for {:.0} s…", args.time_budget);
+    let a = session.run()?;
+    say(&a.source, &a.fallback_reason, &a.value);
+    println!(
+        "assistant: Ask me anything about the model, `improve` to try refinements, `save`, or `quit`."
+    );
+    while let Some(line) = input.next("you> ") {
+        let line = line.trim();
+        let lower = line.to_ascii_lowercase();
+        if line.is_empty() {
+            continue;
+        }
+        if matches!(lower.as_str(), "quit" | "exit" | "bye") {
+            break;
+        }
+        if lower == "save" {
+            session.save(&args.out)?;
+            println!(
+                "engine: saved model.mlpilot, summary.json and session.json in {}",
+                args.out.display()
+            );
+            continue;
+        }
+        if lower == "plan" {
+            let a = session.explain_plan()?;
+            say(&a.source, &a.fallback_reason, &a.value);
+            continue;
+        }
+        if lower == "run" {
+            let a = session.run()?;
+            say(&a.source, &a.fallback_reason, &a.value);
+            continue;
+        }
+        if lower.starts_with("improve") || lower.contains("how can") && lower.contains("improve") {
+            println!("engine: trying the assistant's proposals (each re-runs the search)…");
+            match session.improve(line, 2) {
+                Ok(trials) => {
+                    for t in trials {
+                        let what = mlpilot::llm::describe_adjustment(&t.proposal.adjustment);
+                        match t.after {
+                            Some(after) => println!(
+                                "engine: {what}: {:.4} → {after:.4} — {}",
+                                t.before,
+                                if t.kept {
+                                    "kept"
+                                } else {
+                                    "not kept (no improvement)"
+                                }
+                            ),
+                            None => println!(
+                                "engine: {what}: not tried ({})",
+                                t.note.unwrap_or_default()
+                            ),
+                        }
+                    }
+                }
+                Err(e) => println!("engine: {e}"),
+            }
+            continue;
+        }
+        match session.ask(line) {
+            Ok(a) => say(&a.source, &a.fallback_reason, &a.value),
+            Err(e) => println!("engine: {e}"),
+        }
+    }
+    finish(&mut session, args)
+}
+
+fn finish(session: &mut Session, args: &ChatArgs) -> Result<()> {
+    if session.trained.is_some() {
+        session.save(&args.out)?;
+        println!(
+            "engine: the transcript is in {}",
+            args.out.join("session.json").display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! `mlpilot predict MODEL DATA` and `mlpilot evaluate MODEL DATA`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mlpilot::core::{Metric, Predictions, Task};
+use mlpilot::{Error, Result};
+
+/// Arguments of `mlpilot predict`.
+#[derive(Debug, Args)]
+pub(crate) struct PredictArgs {
+    /// A model written by `mlpilot run`.
+    pub(crate) model: PathBuf,
+    /// Rows to predict (same columns as the training data; the target may be absent).
+    pub(crate) data: String,
+    /// Write the CSV here instead of standard output.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Add one `proba_<class>` column per class.
+    #[arg(long)]
+    pub(crate) proba: bool,
+}
+
+/// Arguments of `mlpilot evaluate`.
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateArgs {
+    /// A model written by `mlpilot run`.
+    pub(crate) model: PathBuf,
+    /// Labelled rows (they must hold the target column).
+    pub(crate) data: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn csv_text(frame: &mlpilot::Frame) -> String {
+    let mut out = String::new();
+    let names = frame.names();
+    out.push_str(&names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(","));
+    out.push('\n');
+    for i in 0..frame.n_rows() {
+        let row: Vec<String> = frame
+            .columns()
+            .iter()
+            .map(|c| c.str_at(i).map(|s| quote(&s)).unwrap_or_default())
+            .collect();
+        out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
+    let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
+    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    let p = artifact.predict(&frame)?;
+    for w in &p.warnings {
+        eprintln!("warning: {w}");
+    }
+    // Echo the first identifier column of the training data, when the input has it.
+    let id = artifact
+        .body
+        .profile
+        .columns
+        .iter()
+        .filter(|c| c.kind == mlpilot::ColumnKind::Identifier && c.name != artifact.body.target)
+        .find_map(|c| frame.column(&c.name));
+    let out =
+        mlpilot::predictions_frame(&artifact.predictor.encoding, &p.predictions, args.proba, id)?;
+    let text = csv_text(&out);
+    match &args.out {
+        Some(path) => crate::run::write_file(path, text.as_bytes())?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Every metric that applies to the task, on labelled rows.
+pub(crate) fn metrics_for(
+    task: Task,
+    y: &[f64],
+    p: &Predictions,
+    n_classes: usize,
+) -> Vec<(Metric, f64)> {
+    let list: &[Metric] = match task {
+        Task::Binary => &[
+            Metric::RocAuc,
+            Metric::Accuracy,
+            Metric::BalancedAccuracy,
+            Metric::Precision,
+            Metric::Recall,
+            Metric::F1,
+            Metric::LogLoss,
+        ],
+        Task::Multiclass => &[
+            Metric::F1Macro,
+            Metric::F1Weighted,
+            Metric::Accuracy,
+            Metric::BalancedAccuracy,
+            Metric::RocAuc,
+            Metric::LogLoss,
+        ],
+        _ => &[
+            Metric::R2,
+            Metric::Rmse,
+            Metric::Mae,
+            Metric::Mse,
+            Metric::Mape,
+        ],
+    };
+    list.iter()
+        .filter_map(|m| m.score(y, p, n_classes).ok().map(|s| (*m, s)))
+        .collect()
+}
+
+pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
+    let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
+    let (frame, _) = mlpilot::data::load_frame(&args.data)?;
+    let target = &artifact.body.target;
+    let col = frame.column(target).ok_or_else(|| {
+        Error::invalid_input(format!("the data has no `{target}` column: evaluation needs the true values; use `mlpilot predict` for unlabelled rows"))
+            .with_context("column", target)
+    })?;
+    let encoded = artifact.predictor.encoding.encode(col)?;
+    if encoded.rows.is_empty() {
+        return Err(
+            Error::invalid_input(format!("every `{target}` value is missing"))
+                .with_context("column", target),
+        );
+    }
+    let rows = frame.take(&encoded.rows)?;
+    let p = artifact.predict(&rows)?;
+    let metrics = metrics_for(
+        artifact.body.task,
+        &encoded.y,
+        &p.predictions,
+        artifact.predictor.encoding.n_classes(),
+    );
+    if args.json {
+        let map: serde_json::Map<String, serde_json::Value> = metrics
+            .iter()
+            .map(|(m, v)| (m.as_str().to_string(), serde_json::json!(v)))
+            .collect();
+        let doc = serde_json::json!({
+            "rows": encoded.rows.len(),
+            "missing_target": encoded.n_missing,
+            "metrics": map,
+            "warnings": p.warnings,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&doc).map_err(|e| Error::internal(e.to_string()))?
+        );
+    } else {
+        println!(
+            "{} labelled rows ({} without a target left out)",
+            encoded.rows.len(),
+            encoded.n_missing
+        );
+        for (m, v) in &metrics {
+            println!("  {:<18} {v:.4}", m.display_name());
+        }
+        for w in &p.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,309 @@
+//! `mlpilot run DATA --target COL …`: train, then write the model, the summary and the
+//! leaderboard.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Args;
+use mlpilot::core::{Metric, ProgressEvent, ProgressSink, Task};
+use mlpilot::{AutoMl, Error, Result, Summary};
+
+/// Arguments of `mlpilot run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The training data: a CSV/TSV, Parquet, JSON or NDJSON file, a folder of texts, or
+    /// sqlite://PATH?table=T.
+    pub(crate) data: String,
+    /// The column to predict (guessed from names and position when absent).
+    #[arg(long)]
+    pub(crate) target: Option<String>,
+    /// The goal in plain words ("predict who churns"); the assistant turns it into a target,
+    /// a task and a metric (flags given explicitly win).
+    #[arg(long)]
+    pub(crate) goal: Option<String>,
+    /// The assistant: offline (rules), ollama:MODEL[@URL] or openai:MODEL[@URL].
+    #[arg(long, env = "MLPILOT_LLM", default_value = "offline")]
+    pub(crate) llm: String,
+    /// binary, multiclass, regression (or auto: from the target).
+    #[arg(long, default_value = "auto")]
+    pub(crate) task: String,
+    /// The metric to optimise (roc_auc, f1_macro, r2, rmse, log_loss, accuracy, ...).
+    #[arg(long)]
+    pub(crate) metric: Option<String>,
+    /// Seconds for the whole fit (default 30 when no trial budget is given).
+    #[arg(long)]
+    pub(crate) time_budget: Option<f64>,
+    /// Most trials (with a fixed seed, the same trials give the same leaderboard).
+    #[arg(long)]
+    pub(crate) max_trials: Option<usize>,
+    /// Seed for every random choice.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Trials in parallel.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) threads: usize,
+    /// Estimators, backends or families to search, comma-separated (gbdt,linfa,linear,...; all).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) backends: Option<Vec<String>>,
+    /// Columns to leave out, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) exclude: Option<Vec<String>>,
+    /// Skip configurations estimated to need more memory, e.g. 4GB or 500MB.
+    #[arg(long)]
+    pub(crate) memory_limit: Option<String>,
+    /// Do not try ensembles.
+    #[arg(long)]
+    pub(crate) no_ensemble: bool,
+    /// Where to write model.mlpilot, summary.json and leaderboard.csv.
+    #[arg(long, default_value = "mlpilot-out")]
+    pub(crate) out: PathBuf,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+fn parse_bytes(s: &str) -> Result<u64> {
+    let t = s.trim().to_ascii_uppercase();
+    let (num, mult) = if let Some(n) = t.strip_suffix("GB") {
+        (n, 1u64 << 30)
+    } else if let Some(n) = t.strip_suffix("MB") {
+        (n, 1u64 << 20)
+    } else if let Some(n) = t.strip_suffix("KB") {
+        (n, 1u64 << 10)
+    } else {
+        (t.as_str(), 1)
+    };
+    num.trim()
+        .parse::<f64>()
+        .map(|v| (v * mult as f64) as u64)
+        .map_err(|_| {
+            Error::invalid_input(format!(
+                "memory limit `{s}` is not a size like 4GB or 500MB"
+            ))
+        })
+}
+
+/// A progress bar on stderr (when it is a terminal).
+struct Bar(indicatif::ProgressBar);
+
+impl ProgressSink for Bar {
+    fn event(&self, e: &ProgressEvent) {
+        if let ProgressEvent::Trial {
+            done,
+            estimator,
+            best,
+            seconds_left,
+            ..
+        } = e
+        {
+            self.0.set_position(*done as u64);
+            let left = seconds_left.map_or(String::new(), |s| format!(", {s:.0} s left"));
+            let best = best.map_or(String::new(), |b| format!("best {b:.4}"));
+            self.0.set_message(format!("{best}{left} — {estimator}"));
+        }
+    }
+}
+
+pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
+    let mut auto = AutoMl::new().seed(args.seed).threads(args.threads);
+    if let Some(t) = &args.target {
+        auto = auto.target(t);
+    }
+    if args.task != "auto" {
+        auto = auto.task(args.task.parse::<Task>()?);
+    }
+    if let Some(m) = &args.metric {
+        auto = auto.metric(m.parse::<Metric>()?);
+    }
+    match (args.time_budget, args.max_trials) {
+        (None, None) => auto = auto.time_budget(Duration::from_secs(30)),
+        (b, t) => {
+            if let Some(b) = b {
+                if !(b.is_finite() && b > 0.0) {
+                    return Err(Error::invalid_input(format!(
+                        "--time-budget must be a positive number of seconds, got {b}"
+                    )));
+                }
+                auto = auto.time_budget(Duration::from_secs_f64(b));
+            }
+            if let Some(t) = t {
+                auto = auto.max_trials(t);
+            }
+        }
+    }
+    if let Some(b) = &args.backends {
+        let list: Vec<&str> = b.iter().map(String::as_str).collect();
+        auto = auto.estimators(&list);
+    }
+    if let Some(e) = &args.exclude {
+        let list: Vec<&str> = e.iter().map(String::as_str).collect();
+        auto = auto.exclude(&list);
+    }
+    let mut cfg = auto.run_config().clone();
+    cfg.ensemble = !args.no_ensemble;
+    cfg.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
+    Ok(auto.config(cfg))
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
+    let advisor = mlpilot::llm::advisor_for(&spec)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("could not start the async runtime: {e}")))?;
+    let mut note = mlpilot::AssistantNote {
+        advisor: advisor.name(),
+        goal: args.goal.clone(),
+        task_source: None,
+        narrative_source: "offline".into(),
+        fallbacks: Vec::new(),
+        task_notes: Vec::new(),
+    };
+    let mut auto = build(args)?;
+    if let Some(goal) = &args.goal {
+        let profile = mlpilot::data::profile_frame(
+            &frame,
+            &args.data,
+            &mlpilot::data::ProfileOptions::default(),
+        )?;
+        let advice = rt.block_on(advisor.define_task(goal, &profile))?;
+        note.task_source = Some(source_name(&advice.source));
+        note.fallbacks.extend(advice.fallback_reason.clone());
+        note.task_notes = advice.value.notes.clone();
+        let mut cfg = auto.run_config().clone();
+        if cfg.target.is_none() {
+            cfg.target = Some(advice.value.target.clone());
+            if args.task == "auto" {
+                cfg.task = Some(advice.value.task);
+            }
+            if args.metric.is_none() {
+                cfg.metric = Some(advice.value.metric);
+            }
+            for c in &advice.value.excluded {
+                if !cfg.exclude.contains(c) {
+                    cfg.exclude.push(c.clone());
+                }
+            }
+        }
+        if !args.json {
+            eprintln!(
+                "goal → predict `{}` ({}) [{}]{}",
+                advice.value.target,
+                advice.value.task,
+                source_name(&advice.source),
+                advice
+                    .fallback_reason
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(
+                        "; the rules decided because {r}"
+                    ))
+            );
+        }
+        auto = auto.config(cfg);
+    }
+    let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.json {
+        let pb = indicatif::ProgressBar::new(args.max_trials.unwrap_or(0) as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} trials {pos} {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        pb.enable_steady_tick(Duration::from_millis(200));
+        let bar = Arc::new(Bar(pb));
+        auto = auto.progress(bar.clone());
+        Some(bar)
+    } else {
+        None
+    };
+    let trained = auto.fit_frame(&frame);
+    if let Some(b) = &bar {
+        b.0.finish_and_clear();
+    }
+    let mut trained = trained?;
+    if !matches!(spec, mlpilot::llm::LlmSpec::Offline) {
+        let advice = rt.block_on(advisor.explain_results(&trained.run_context()))?;
+        note.narrative_source = source_name(&advice.source);
+        note.fallbacks.extend(advice.fallback_reason.clone());
+        trained.set_narrative(advice.value);
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| Error::from(e).with_context("file", args.out.display()))?;
+    let model_path = args.out.join("model.mlpilot");
+    trained.save(&model_path)?;
+    let mut summary = Summary::of(&trained);
+    summary.assistant = Some(note);
+    let json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| Error::internal(format!("summary JSON: {e}")))?;
+    write_file(&args.out.join("summary.json"), json.as_bytes())?;
+    write_file(
+        &args.out.join("leaderboard.csv"),
+        mlpilot::search::leaderboard::to_csv(&summary.leaderboard).as_bytes(),
+    )?;
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    let r = &trained.result;
+    println!("{}", trained.narrative());
+    println!();
+    println!(
+        "target `{}` ({}), {} rows; {}",
+        summary.target, summary.task, summary.n_rows, summary.validation
+    );
+    if summary.dropped_rows > 0 {
+        println!(
+            "{} rows without a target were left out",
+            summary.dropped_rows
+        );
+    }
+    println!(
+        "{} trials in {:.1} s ({}){}",
+        summary.trials,
+        trained.elapsed_secs,
+        summary.stopped,
+        if summary.refitted {
+            ""
+        } else {
+            "; the final model is a validation-fold model (no time to refit on all rows)"
+        }
+    );
+    println!();
+    print!(
+        "{}",
+        mlpilot::search::leaderboard::render(&r.leaderboard, r.metric, 10)
+    );
+    println!();
+    println!(
+        "wrote {}, summary.json, leaderboard.csv in {}",
+        model_path.display(),
+        args.out.display()
+    );
+    Ok(())
+}
+
+pub(crate) fn source_name(s: &mlpilot::core::AdviceSource) -> String {
+    match s {
+        mlpilot::core::AdviceSource::Rules => "offline".into(),
+        mlpilot::core::AdviceSource::Llm { model } => format!("llm:{model}"),
+    }
+}
+
+/// Writes a file atomically.
+pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, bytes)
+        .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| Error::from(e.error).with_context("file", path.display()))?;
+    Ok(())
+}

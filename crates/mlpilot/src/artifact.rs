@@ -1,0 +1,264 @@
+//! The model artifact `model.mlpilot`: one file with a versioned header and a checksum.
+//!
+//! Layout (all integers little-endian):
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 8 | magic `MLPILOT\0` |
+//! | 4 | format version (u32) |
+//! | 8 | body length in bytes (u64) |
+//! | 32 | SHA-256 of the body |
+//! | … | body: [`ArtifactBody`] encoded with postcard |
+//!
+//! Files are written atomically (a temporary file in the same folder, flushed, then renamed),
+//! so a crash never leaves a half-written artifact in place of a good one. Reading checks, in
+//! order: the magic (not an mlpilot model), the version (written by a newer mlpilot), the length
+//! (truncated), the checksum (corrupted), then decodes.
+
+use std::io::Write;
+use std::path::Path;
+
+use mlpilot_core::{
+    DatasetProfile, Error, ErrorKind, Frame, Metric, Registry, Result, Schema, Task,
+};
+use mlpilot_prep::PreprocessPlan;
+use mlpilot_search::{LeaderboardRow, Predictor, StoredPredictor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::RunConfig;
+
+/// The first bytes of every artifact.
+pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
+/// The format version this build writes (and the newest it reads).
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8 + 32;
+
+/// Validation figures stored with a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMetrics {
+    /// The metric optimised.
+    pub metric: Metric,
+    /// Validation score of the chosen model.
+    pub score: f64,
+    /// Its standard deviation over folds.
+    pub std: f64,
+    /// The score of a constant prediction.
+    pub baseline: Option<f64>,
+    /// How it was validated.
+    pub validation: String,
+    /// Rows trained on.
+    pub n_rows: usize,
+}
+
+/// Everything an artifact holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtifactBody {
+    /// Format version.
+    pub format_version: u32,
+    /// The mlpilot version that wrote it.
+    pub mlpilot_version: String,
+    /// When it was written (ISO 8601, UTC).
+    pub created: String,
+    /// The task.
+    pub task: Task,
+    /// The target column.
+    pub target: String,
+    /// The input columns the model was trained with (the target excluded).
+    pub schema: Schema,
+    /// The fitted model(s) and preprocessing.
+    pub predictor: StoredPredictor,
+    /// Validation figures.
+    pub metrics: StoredMetrics,
+    /// The top of the leaderboard.
+    pub leaderboard: Vec<LeaderboardRow>,
+    /// The preprocessing plan with its reasons.
+    pub plan: PreprocessPlan,
+    /// The profile of the training data (the reference for monitoring).
+    pub profile: DatasetProfile,
+    /// A sample of training rows (at most 2,000, inputs and target), the reference for drift
+    /// tests and the background for explanations.
+    pub reference: Frame,
+    /// How the model was trained (for retraining).
+    pub config: RunConfig,
+    /// The narrative written at training time.
+    pub narrative: String,
+}
+
+/// A loaded artifact: its body and the predictor read back through a registry.
+#[derive(Debug)]
+pub struct Artifact {
+    /// The stored body.
+    pub body: ArtifactBody,
+    /// The predictor.
+    pub predictor: Predictor,
+}
+
+impl Artifact {
+    /// Predicts a table: derived columns first, then the stored preprocessing and model(s).
+    pub fn predict(&self, frame: &Frame) -> Result<mlpilot_search::TablePredictions> {
+        let frame = crate::derive::apply(frame, &self.body.config.derived)?;
+        self.predictor.predict(&frame)
+    }
+}
+
+fn format_err(path: &Path, msg: String) -> Error {
+    Error::new(ErrorKind::Format, msg).with_context("file", path.display())
+}
+
+/// Encodes a body into artifact bytes (header + body).
+pub fn encode(body: &ArtifactBody) -> Result<Vec<u8>> {
+    let payload = postcard::to_allocvec(body)
+        .map_err(|e| Error::internal(format!("could not encode the artifact: {e}")))?;
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&Sha256::digest(&payload));
+    out.extend_from_slice(&payload);
+    Ok(out)
+}
+
+/// Decodes artifact bytes (`path` only names the file in errors).
+pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
+    let shown = path.display();
+    if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
+        return Err(format_err(
+            path,
+            format!(
+                "`{shown}` is not an mlpilot model (it does not start with the MLPILOT marker)"
+            ),
+        ));
+    }
+    let field = |r: std::ops::Range<usize>| -> Result<&[u8]> {
+        bytes.get(r).ok_or_else(|| {
+            format_err(
+                path,
+                format!("`{shown}` is truncated: its header is incomplete"),
+            )
+        })
+    };
+    let version = u32::from_le_bytes(
+        field(8..12)?
+            .try_into()
+            .map_err(|_| Error::internal("header slice"))?,
+    );
+    if version > FORMAT_VERSION {
+        return Err(format_err(
+            path,
+            format!(
+                "`{shown}` was written by a newer mlpilot (artifact format {version}; this build reads up to {FORMAT_VERSION}); upgrade mlpilot to read it"
+            ),
+        ));
+    }
+    if version == 0 {
+        return Err(format_err(
+            path,
+            format!("`{shown}` has an invalid format version 0"),
+        ));
+    }
+    let len = u64::from_le_bytes(
+        field(12..20)?
+            .try_into()
+            .map_err(|_| Error::internal("header slice"))?,
+    ) as usize;
+    let sum = field(20..52)?;
+    let payload = bytes.get(HEADER..).unwrap_or(&[]);
+    if payload.len() < len {
+        return Err(format_err(
+            path,
+            format!(
+                "`{shown}` is truncated: it holds {} of {len} body bytes; copy the file again",
+                payload.len()
+            ),
+        ));
+    }
+    let payload = payload.get(..len).unwrap_or(&[]);
+    if Sha256::digest(payload).as_slice() != sum {
+        return Err(format_err(
+            path,
+            format!(
+                "`{shown}` is corrupted: its checksum does not match; copy the file again or retrain"
+            ),
+        ));
+    }
+    postcard::from_bytes(payload)
+        .map_err(|e| format_err(path, format!("`{shown}` could not be decoded: {e}")))
+}
+
+/// Writes an artifact atomically.
+pub fn write(path: &Path, body: &ArtifactBody) -> Result<()> {
+    let bytes = encode(body)?;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::from(e).with_context("file", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
+    tmp.write_all(&bytes)
+        .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    tmp.persist(path)
+        .map_err(|e| Error::from(e.error).with_context("file", path.display()))?;
+    Ok(())
+}
+
+/// Reads and checks an artifact, and reads its models through `registry`.
+pub fn read(path: &Path, registry: &Registry) -> Result<Artifact> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Io
+        };
+        Error::new(kind, format!("cannot open model `{}`: {e}", path.display()))
+            .with_context("file", path.display())
+    })?;
+    let body = decode(&bytes, path)?;
+    let predictor = body
+        .predictor
+        .clone()
+        .load(registry)
+        .map_err(|e| e.prefixed(format!("model `{}`", path.display())))?;
+    Ok(Artifact { body, predictor })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_errors_are_specific() {
+        let p = Path::new("m.mlpilot");
+        assert!(
+            decode(b"hello", p)
+                .unwrap_err()
+                .to_string()
+                .contains("not an mlpilot model")
+        );
+        let mut b = Vec::from(&MAGIC[..]);
+        b.extend_from_slice(&99u32.to_le_bytes());
+        b.extend_from_slice(&[0; 40]);
+        assert!(
+            decode(&b, p)
+                .unwrap_err()
+                .to_string()
+                .contains("newer mlpilot")
+        );
+        let mut b = Vec::from(&MAGIC[..]);
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&100u64.to_le_bytes());
+        b.extend_from_slice(&[0; 32]);
+        b.extend_from_slice(&[1, 2, 3]);
+        assert!(decode(&b, p).unwrap_err().to_string().contains("truncated"));
+        let mut b = Vec::from(&MAGIC[..]);
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&3u64.to_le_bytes());
+        b.extend_from_slice(&[0; 32]);
+        b.extend_from_slice(&[1, 2, 3]);
+        assert!(decode(&b, p).unwrap_err().to_string().contains("corrupted"));
+    }
+}

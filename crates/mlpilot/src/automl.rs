@@ -1,0 +1,531 @@
+//! `AutoMl`: the builder most programs use, and `Trained`, what it returns.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mlpilot_core::{
+    CancelFlag, ColumnKind, DatasetProfile, Error, Frame, Metric, ModelScore, ProgressSink,
+    Registry, Result, Rng, RunContext, Schema, Task,
+};
+use mlpilot_data::ProfileOptions;
+use mlpilot_search::{
+    SamplerKind, SearchConfig, SearchResult, TablePredictions, TrialStatus, Validation,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::artifact::{ArtifactBody, FORMAT_VERSION, StoredMetrics};
+
+/// How a model was trained: everything needed to train it again (`mlpilot retrain`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The target column.
+    pub target: Option<String>,
+    /// The task (inferred from the target when absent).
+    pub task: Option<Task>,
+    /// The metric (the task's default when absent).
+    pub metric: Option<Metric>,
+    /// Seconds for the whole fit.
+    pub time_budget_secs: Option<f64>,
+    /// Most trials.
+    pub max_trials: Option<usize>,
+    /// Seed.
+    pub seed: u64,
+    /// Parallel trials.
+    pub threads: usize,
+    /// Estimators, backends or families to search (`None`: the defaults).
+    pub estimators: Option<Vec<String>>,
+    /// Columns to leave out.
+    pub exclude: Vec<String>,
+    /// Validation scheme.
+    pub validation: Validation,
+    /// Column grouping rows for grouped validation.
+    pub group_column: Option<String>,
+    /// Try ensembles.
+    pub ensemble: bool,
+    /// Memory limit in bytes.
+    pub memory_limit: Option<u64>,
+    /// Weight classes inversely to their frequency.
+    pub rebalance: bool,
+    /// The sampler.
+    pub sampler: SamplerKind,
+    /// Derived input columns (added by refinements), computed before training and prediction.
+    #[serde(default)]
+    pub derived: Vec<crate::derive::Derived>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            target: None,
+            task: None,
+            metric: None,
+            time_budget_secs: None,
+            max_trials: None,
+            seed: 0,
+            threads: 1,
+            estimators: None,
+            exclude: Vec::new(),
+            validation: Validation::Auto,
+            group_column: None,
+            ensemble: true,
+            memory_limit: None,
+            rebalance: false,
+            sampler: SamplerKind::Local,
+            derived: Vec::new(),
+        }
+    }
+}
+
+/// Trains models on a table.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// let frame = mlpilot::data::load_frame("datasets/titanic.csv")?.0;
+/// let trained = mlpilot::AutoMl::new()
+///     .target("target")
+///     .time_budget(Duration::from_secs(10))
+///     .fit_frame(&frame)?;
+/// println!("{}", trained.narrative());
+/// let predictions = trained.predict_frame(&frame)?;
+/// # Ok::<(), mlpilot::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct AutoMl {
+    config: RunConfig,
+    registry: Registry,
+    progress: Option<Arc<dyn ProgressSink>>,
+    cancel: CancelFlag,
+}
+
+impl std::fmt::Debug for AutoMl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutoMl")
+            .field("config", &self.config)
+            .field("registry", &self.registry)
+            .finish()
+    }
+}
+
+impl Default for AutoMl {
+    fn default() -> Self {
+        AutoMl::new()
+    }
+}
+
+impl AutoMl {
+    /// A builder with the default registry (every backend this build has).
+    pub fn new() -> Self {
+        AutoMl {
+            config: RunConfig::default(),
+            registry: crate::default_registry(),
+            progress: None,
+            cancel: CancelFlag::new(),
+        }
+    }
+
+    /// A builder from a stored configuration.
+    pub fn with_config(config: RunConfig) -> Self {
+        AutoMl {
+            config,
+            ..AutoMl::new()
+        }
+    }
+
+    /// The column to predict.
+    pub fn target(mut self, target: &str) -> Self {
+        self.config.target = Some(target.to_string());
+        self
+    }
+
+    /// The task (inferred from the target when not set).
+    pub fn task(mut self, task: Task) -> Self {
+        self.config.task = Some(task);
+        self
+    }
+
+    /// The metric to optimise.
+    pub fn metric(mut self, metric: Metric) -> Self {
+        self.config.metric = Some(metric);
+        self
+    }
+
+    /// The wall-clock budget of the whole fit.
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.config.time_budget_secs = Some(budget.as_secs_f64());
+        self
+    }
+
+    /// The most trials.
+    pub fn max_trials(mut self, n: usize) -> Self {
+        self.config.max_trials = Some(n);
+        self
+    }
+
+    /// The seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
+    /// Trials in parallel.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.config.threads = threads.max(1);
+        self
+    }
+
+    /// Estimators, backends (`gbdt`, `linfa`) or families (`linear`) to search.
+    pub fn estimators(mut self, list: &[&str]) -> Self {
+        self.config.estimators = Some(list.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    /// Columns to leave out.
+    pub fn exclude(mut self, columns: &[&str]) -> Self {
+        self.config.exclude = columns.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    /// Replaces the whole configuration.
+    pub fn config(mut self, config: RunConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// The configuration so far.
+    pub fn run_config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// Uses another registry (to add a backend of your own).
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = registry;
+        self
+    }
+
+    /// Receives progress events.
+    pub fn progress(mut self, sink: Arc<dyn ProgressSink>) -> Self {
+        self.progress = Some(sink);
+        self
+    }
+
+    /// A flag that stops the fit when set.
+    pub fn cancel_flag(mut self, flag: CancelFlag) -> Self {
+        self.cancel = flag;
+        self
+    }
+
+    /// Trains on a polars DataFrame.
+    pub fn fit(&self, df: &polars::prelude::DataFrame) -> Result<Trained> {
+        let frame = mlpilot_data::dataframe_to_frame(df.clone())?;
+        self.fit_frame(&frame)
+    }
+
+    /// Trains on a polars DataFrame on tokio's blocking pool, for async programs.
+    pub async fn fit_async(&self, df: polars::prelude::DataFrame) -> Result<Trained> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let frame = mlpilot_data::dataframe_to_frame(df)?;
+            this.fit_frame(&frame)
+        })
+        .await
+        .map_err(|e| Error::internal(format!("the training task failed: {e}")))?
+    }
+
+    /// Trains on a frame.
+    pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
+        let start = Instant::now();
+        let c = &self.config;
+        let derived_frame;
+        let frame = if c.derived.is_empty() {
+            frame
+        } else {
+            derived_frame = crate::derive::apply(frame, &c.derived)?;
+            &derived_frame
+        };
+        if c.time_budget_secs.is_none() && c.max_trials.is_none() {
+            return Err(Error::invalid_input("set a time budget or a trial budget"));
+        }
+        let target = match &c.target {
+            Some(t) => t.clone(),
+            None => {
+                let p = mlpilot_data::profile_frame(frame, "data", &ProfileOptions::default())?;
+                p.suggestions.target.map(|s| s.column).ok_or_else(|| {
+                    Error::invalid_input(
+                        "no target given and none could be guessed; name the column to predict",
+                    )
+                })?
+            }
+        };
+        let frame = if c.exclude.is_empty() {
+            frame.clone()
+        } else {
+            let names: Vec<&str> = c.exclude.iter().map(String::as_str).collect();
+            if names.contains(&target.as_str()) {
+                return Err(Error::invalid_input(format!(
+                    "the target `{target}` cannot be excluded"
+                )));
+            }
+            for n in &names {
+                frame.require(n)?;
+            }
+            frame.without(&names)
+        };
+        let profile = mlpilot_data::profile_frame(
+            &frame,
+            "data",
+            &ProfileOptions::with_target(Some(&target)),
+        )?;
+        let inferred = profile
+            .target
+            .as_ref()
+            .map(|t| t.task)
+            .ok_or_else(|| Error::internal("target profile missing"))?;
+        let task = c.task.unwrap_or(inferred);
+        let metric = c.metric.unwrap_or(task.default_metric());
+        let budget = c
+            .time_budget_secs
+            .map(|s| Duration::from_secs_f64((s - start.elapsed().as_secs_f64()).max(0.1)));
+        let config = SearchConfig {
+            task,
+            metric,
+            time_budget: budget,
+            max_trials: c.max_trials,
+            seed: c.seed,
+            threads: c.threads.max(1),
+            estimators: c.estimators.clone(),
+            validation: c.validation.clone(),
+            group_column: c.group_column.clone(),
+            ensemble: c.ensemble,
+            memory_limit: c.memory_limit,
+            sampler: c.sampler,
+            rebalance: c.rebalance,
+            plan_options: mlpilot_prep::PlanOptions::default(),
+        };
+        let result = mlpilot_search::run(
+            &frame,
+            &profile,
+            &target,
+            &self.registry,
+            &config,
+            self.progress.clone(),
+            self.cancel.clone(),
+        )?;
+        let reference = sample_rows(&frame, 2000, c.seed)?;
+        let schema = Schema {
+            columns: profile
+                .schema()
+                .columns
+                .into_iter()
+                .filter(|col| col.name != target)
+                .collect(),
+        };
+        let mut stored = c.clone();
+        stored.target = Some(target.clone());
+        stored.task = Some(task);
+        stored.metric = Some(metric);
+        let mut trained = Trained {
+            result,
+            profile,
+            config: stored,
+            reference,
+            schema,
+            narrative: String::new(),
+            elapsed_secs: 0.0,
+        };
+        trained.elapsed_secs = start.elapsed().as_secs_f64();
+        trained.narrative = mlpilot_llm::offline::explain_results(&trained.run_context());
+        Ok(trained)
+    }
+}
+
+/// Up to `n` rows sampled evenly (seeded).
+fn sample_rows(frame: &Frame, n: usize, seed: u64) -> Result<Frame> {
+    if frame.n_rows() <= n {
+        return Ok(frame.clone());
+    }
+    let mut rows = Rng::new(seed ^ 0x5a3b1e).sample_indices(frame.n_rows(), n);
+    rows.sort_unstable();
+    frame.take(&rows)
+}
+
+/// A trained model with everything learned on the way.
+#[derive(Debug)]
+pub struct Trained {
+    /// The search result: predictor, leaderboard, validation predictions.
+    pub result: SearchResult,
+    /// The training profile.
+    pub profile: DatasetProfile,
+    /// The configuration, with target, task and metric resolved.
+    pub config: RunConfig,
+    /// A sample of training rows (reference for drift, background for explanations).
+    pub reference: Frame,
+    /// The input schema.
+    pub schema: Schema,
+    narrative: String,
+    /// Seconds the fit took.
+    pub elapsed_secs: f64,
+}
+
+impl Trained {
+    /// The results in plain words.
+    pub fn narrative(&self) -> &str {
+        &self.narrative
+    }
+
+    /// Replaces the narrative (the assistant's grounded version).
+    pub fn set_narrative(&mut self, text: String) {
+        self.narrative = text;
+    }
+
+    /// The target column.
+    pub fn target(&self) -> &str {
+        &self.result.predictor.target
+    }
+
+    /// The task.
+    pub fn task(&self) -> Task {
+        self.result.predictor.task
+    }
+
+    /// Predicts a frame (derived columns are added first).
+    pub fn predict_frame(&self, frame: &Frame) -> Result<TablePredictions> {
+        let frame = crate::derive::apply(frame, &self.config.derived)?;
+        self.result.predictor.predict(&frame)
+    }
+
+    /// Predicts a polars DataFrame: a DataFrame with `prediction` and, for classifiers,
+    /// `proba_<class>` columns.
+    pub fn predict(&self, df: &polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
+        let frame = mlpilot_data::dataframe_to_frame(df.clone())?;
+        let p = self.predict_frame(&frame)?;
+        let out =
+            crate::predictions_frame(&self.result.predictor.encoding, &p.predictions, true, None)?;
+        mlpilot_data::frame_to_dataframe(&out)
+    }
+
+    /// Importance of each input column, largest first: the model's own importances (summed over
+    /// the features each column produced, weighted over ensemble members, normalised).
+    pub fn native_importances(&self) -> Vec<(String, f64)> {
+        let mut acc: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
+        for m in &self.result.predictor.members {
+            if let Some(imp) = m.model.feature_importances() {
+                let total: f64 = imp.iter().map(|v| v.abs()).sum();
+                for (f, v) in m.pipeline.features().iter().zip(imp) {
+                    *acc.entry(f.source.clone()).or_insert(0.0) +=
+                        m.weight * v.abs() / total.max(1e-12);
+                }
+            }
+        }
+        let mut v: Vec<(String, f64)> = acc.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+
+    /// The run, summarised for the assistant.
+    pub fn run_context(&self) -> RunContext {
+        let r = &self.result;
+        let best = r.leaderboard.first();
+        RunContext {
+            task: self.task(),
+            target: self.target().to_string(),
+            metric: r.metric,
+            n_rows: r.n_rows,
+            n_columns: r.plan.columns.len(),
+            best_model: if r.predictor.is_ensemble() {
+                r.predictor.describe()
+            } else {
+                best.map_or_else(|| r.predictor.describe(), |b| b.model.clone())
+            },
+            best_score: r.score,
+            baseline_score: r.baseline_score,
+            // The best trial of each estimator (the leaderboard is sorted best first).
+            leaderboard: {
+                let mut seen = std::collections::HashSet::new();
+                r.leaderboard
+                    .iter()
+                    .filter(|l| l.status == TrialStatus::Ok && seen.insert(l.model.clone()))
+                    .filter_map(|l| {
+                        l.score.map(|s| ModelScore {
+                            model: l.model.clone(),
+                            score: s,
+                            std: l.std,
+                            fit_secs: l.fit_secs,
+                        })
+                    })
+                    .collect()
+            },
+            importances: self.native_importances(),
+            trials: r.trials,
+            elapsed_secs: self.elapsed_secs,
+            class_counts: self
+                .profile
+                .target
+                .as_ref()
+                .map(|t| {
+                    t.classes
+                        .iter()
+                        .map(|c| (c.value.clone(), c.count))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            dropped_columns: r
+                .plan
+                .dropped
+                .iter()
+                .map(|d| (d.column.clone(), d.reason.clone()))
+                .collect(),
+        }
+    }
+
+    /// The artifact body for this model.
+    pub fn to_artifact(&self) -> Result<ArtifactBody> {
+        let r = &self.result;
+        Ok(ArtifactBody {
+            format_version: FORMAT_VERSION,
+            mlpilot_version: env!("CARGO_PKG_VERSION").to_string(),
+            created: now_iso(),
+            task: self.task(),
+            target: self.target().to_string(),
+            schema: self.schema.clone(),
+            predictor: r.predictor.to_stored()?,
+            metrics: StoredMetrics {
+                metric: r.metric,
+                score: r.score,
+                std: r.score_std,
+                baseline: r.baseline_score,
+                validation: r.validation.clone(),
+                n_rows: r.n_rows,
+            },
+            leaderboard: r.leaderboard.iter().take(50).cloned().collect(),
+            plan: r.plan.clone(),
+            profile: self.profile.clone(),
+            reference: self.reference.clone(),
+            config: self.config.clone(),
+            narrative: self.narrative.clone(),
+        })
+    }
+
+    /// Writes the artifact atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::artifact::write(path, &self.to_artifact()?)
+    }
+
+    /// Which input columns identify rows (they are echoed in prediction output).
+    pub fn id_columns(&self) -> Vec<String> {
+        self.profile
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Identifier)
+            .map(|c| c.name.clone())
+            .collect()
+    }
+}
+
+/// The current time as ISO 8601 UTC.
+pub fn now_iso() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    format!("{}Z", mlpilot_core::frame::format_datetime_ms(ms))
+}

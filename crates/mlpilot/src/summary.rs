@@ -1,0 +1,104 @@
+//! `summary.json`: the run in one document, for people and programs.
+
+use mlpilot_core::{Metric, StepSummary, Task};
+use mlpilot_search::{LeaderboardRow, Timings};
+use serde::{Deserialize, Serialize};
+
+use crate::Trained;
+
+/// The summary of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The task.
+    pub task: Task,
+    /// The target column.
+    pub target: String,
+    /// The metric optimised.
+    pub metric: Metric,
+    /// The chosen model (an estimator id, or a description of the ensemble).
+    pub best_model: String,
+    /// Its validation score.
+    pub cv_score: f64,
+    /// Its standard deviation over folds.
+    pub cv_std: f64,
+    /// The score of a constant prediction.
+    pub baseline_score: Option<f64>,
+    /// How the models were validated.
+    pub validation: String,
+    /// Rows trained on.
+    pub n_rows: usize,
+    /// Rows left out because their target was missing.
+    pub dropped_rows: usize,
+    /// Trials run.
+    pub trials: usize,
+    /// Why the search stopped.
+    pub stopped: String,
+    /// Whether the final model was refitted on all rows.
+    pub refitted: bool,
+    /// Class labels (classification), positive class last for binary tasks.
+    pub classes: Vec<String>,
+    /// Where the time went.
+    pub timings: Timings,
+    /// The preprocessing, step by step, with reasons (fitted on all rows).
+    pub preprocessing: Vec<StepSummary>,
+    /// Input-column importances, largest first.
+    pub importances: Vec<(String, f64)>,
+    /// Every trial, best first.
+    pub leaderboard: Vec<LeaderboardRow>,
+    /// The result in plain words.
+    pub narrative: String,
+    /// Which assistant spoke, and where the rules had to take over.
+    #[serde(default)]
+    pub assistant: Option<AssistantNote>,
+}
+
+/// Which assistant defined the task and wrote the narrative.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssistantNote {
+    /// The advisor (`offline`, `llm:ollama:…`).
+    pub advisor: String,
+    /// The goal, when the task came from one.
+    pub goal: Option<String>,
+    /// Who defined the task (`offline` or `llm:…`).
+    pub task_source: Option<String>,
+    /// Who wrote the narrative.
+    pub narrative_source: String,
+    /// Why a language model's answers were replaced by the rules.
+    pub fallbacks: Vec<String>,
+    /// Notes on how the task was decided.
+    pub task_notes: Vec<String>,
+}
+
+impl Summary {
+    /// Summarises a trained model.
+    pub fn of(t: &Trained) -> Summary {
+        let r = &t.result;
+        Summary {
+            task: t.task(),
+            target: t.target().to_string(),
+            metric: r.metric,
+            best_model: r.predictor.describe(),
+            cv_score: r.score,
+            cv_std: r.score_std,
+            baseline_score: r.baseline_score,
+            validation: r.validation.clone(),
+            n_rows: r.n_rows,
+            dropped_rows: r.dropped_rows,
+            trials: r.trials,
+            stopped: r.stopped.clone(),
+            refitted: r.refitted,
+            classes: r.predictor.encoding.classes().to_vec(),
+            timings: r.timings.clone(),
+            preprocessing: r
+                .predictor
+                .members
+                .first()
+                .map(|m| m.pipeline.describe())
+                .unwrap_or_default(),
+            importances: t.native_importances(),
+            leaderboard: r.leaderboard.clone(),
+            narrative: t.narrative().to_string(),
+            assistant: None,
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The facade end to end: training, the artifact format, predictions on frames and DataFrames.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use mlpilot::{AutoMl, ErrorKind, Task};
+
+fn titanic() -> mlpilot::Frame {
+    mlpilot::data::load_frame(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/titanic.csv"
+    ))
+    .unwrap()
+    .0
+}
+
+fn quick() -> AutoMl {
+    AutoMl::new()
+        .target("target")
+        .max_trials(6)
+        .estimators(&["gbdt.hist_gbm", "linfa.logistic_regression"])
+}
+
+#[test]
+fn artifact_round_trip_predicts_identically() {
+    let frame = titanic();
+    let trained = quick().fit_frame(&frame).unwrap();
+    assert_eq!(trained.task(), Task::Binary);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.mlpilot");
+    trained.save(&path).unwrap();
+    let art = mlpilot::artifact::read(&path, &mlpilot::default_registry()).unwrap();
+    assert_eq!(art.body.target, "target");
+    assert_eq!(art.body.schema.columns.len(), 5);
+    assert!(art.body.reference.n_rows() <= 2000);
+    let a = trained.predict_frame(&frame).unwrap().predictions;
+    let b = art.predictor.predict(&frame).unwrap().predictions;
+    assert_eq!(a, b);
+    // No temporary files are left beside the artifact.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn damaged_artifacts_are_refused_clearly() {
+    let trained = quick().fit_frame(&titanic()).unwrap();
+    let bytes = mlpilot::artifact::encode(&trained.to_artifact().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let reg = mlpilot::default_registry();
+    let check = |name: &str, data: &[u8], needle: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).unwrap();
+        let err = mlpilot::artifact::read(&p, &reg).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Format, "{err}");
+        assert!(err.to_string().contains(needle), "{needle}: {err}");
+    };
+    check("truncated.mlpilot", &bytes[..bytes.len() / 2], "truncated");
+    let mut flipped = bytes.clone();
+    let last = flipped.len() - 10;
+    flipped[last] ^= 0xff;
+    check("corrupted.mlpilot", &flipped, "corrupted");
+    let mut newer = bytes.clone();
+    newer[8..12].copy_from_slice(&99u32.to_le_bytes());
+    check("newer.mlpilot", &newer, "newer mlpilot");
+    check(
+        "text.mlpilot",
+        b"pclass,sex\n1st,male\n",
+        "not an mlpilot model",
+    );
+    let missing = mlpilot::artifact::read(&dir.path().join("absent.mlpilot"), &reg).unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn dataframes_in_and_out() {
+    let df = mlpilot::data::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/iris.csv"
+    ))
+    .unwrap()
+    .into_dataframe()
+    .unwrap();
+    let trained = AutoMl::new()
+        .target("target")
+        .max_trials(4)
+        .estimators(&["gbdt"])
+        .fit(&df)
+        .unwrap();
+    assert_eq!(trained.task(), Task::Multiclass);
+    let out = trained.predict(&df).unwrap();
+    assert_eq!(out.height(), 150);
+    let names: Vec<String> = out
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(names[0], "prediction");
+    assert_eq!(names.len(), 4, "{names:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fit_async_runs_on_the_blocking_pool() {
+    let df = mlpilot::data::load(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/iris.csv"
+    ))
+    .unwrap()
+    .into_dataframe()
+    .unwrap();
+    let trained = AutoMl::new()
+        .target("target")
+        .max_trials(3)
+        .estimators(&["gbdt.hist_gbm"])
+        .fit_async(df)
+        .await
+        .unwrap();
+    assert!(trained.result.score > 0.8);
+}
+
+#[test]
+fn bad_requests_name_the_problem() {
+    let frame = titanic();
+    let err = AutoMl::new()
+        .target("nope")
+        .max_trials(2)
+        .fit_frame(&frame)
+        .unwrap_err();
+    assert!(err.to_string().contains("`nope`"), "{err}");
+    let err = AutoMl::new()
+        .target("target")
+        .fit_frame(&frame)
+        .unwrap_err();
+    assert!(err.to_string().contains("budget"), "{err}");
+    let err = quick().exclude(&["target"]).fit_frame(&frame).unwrap_err();
+    assert!(err.to_string().contains("cannot be excluded"), "{err}");
+    // A constant target.
+    let constant = mlpilot::Frame::new(vec![
+        mlpilot::core::Column::from_f64("x", (0..50).map(f64::from)),
+        mlpilot::core::Column::from_f64("y", std::iter::repeat_n(1.0, 50)),
+    ])
+    .unwrap();
+    let err = AutoMl::new()
+        .target("y")
+        .max_trials(2)
+        .fit_frame(&constant)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+}

@@ -1,0 +1,322 @@
+//! Validation splits: stratified k-fold, holdout, grouped and time-ordered folds.
+
+use mlpilot_core::{Error, Result, Rng};
+use serde::{Deserialize, Serialize};
+
+/// How candidates are validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Validation {
+    /// Choose from the rows and the budget: k-fold for small data, holdout for large.
+    Auto,
+    /// K folds (stratified for classification).
+    KFold {
+        /// Folds.
+        k: usize,
+    },
+    /// One split (stratified for classification).
+    Holdout {
+        /// Share of rows held out.
+        fraction: f64,
+    },
+    /// K folds that never split a group (rows with the same value of the group column).
+    Grouped {
+        /// Folds.
+        k: usize,
+    },
+    /// Expanding-window folds in row order: each fold validates on the rows after its
+    /// training rows (no look-ahead).
+    TimeOrdered {
+        /// Folds.
+        k: usize,
+    },
+}
+
+/// One split.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fold {
+    /// Training rows, ascending.
+    pub train: Vec<usize>,
+    /// Validation rows, ascending.
+    pub valid: Vec<usize>,
+}
+
+/// What a chosen validation is, in words, with its folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Splits {
+    /// The folds.
+    pub folds: Vec<Fold>,
+    /// The scheme used.
+    pub scheme: Validation,
+    /// Why it was chosen.
+    pub reason: String,
+}
+
+/// Chooses the scheme for `Auto`: 5-fold up to 20,000 rows (or when each fold's training takes
+/// little of the budget), holdout of 10 % (at least 2,000 and at most 50,000 rows) above.
+pub fn choose(
+    validation: &Validation,
+    n_rows: usize,
+    budget_secs: Option<f64>,
+) -> (Validation, String) {
+    match validation {
+        Validation::Auto => {
+            let large = n_rows > 20_000 || (n_rows > 5_000 && budget_secs.is_some_and(|b| b < 5.0));
+            if large {
+                let valid = ((n_rows as f64) * 0.1)
+                    .clamp(2_000.0, 50_000.0)
+                    .min(n_rows as f64 * 0.5);
+                let fraction = valid / n_rows as f64;
+                (
+                    Validation::Holdout { fraction },
+                    format!(
+                        "holdout of {:.0} rows ({:.0}%): with {n_rows} rows one split is a precise estimate and five would cost five times the time",
+                        valid,
+                        fraction * 100.0
+                    ),
+                )
+            } else {
+                (
+                    Validation::KFold { k: 5 },
+                    format!(
+                        "5-fold cross-validation: with {n_rows} rows every row should serve for validation once"
+                    ),
+                )
+            }
+        }
+        other => (other.clone(), "as requested".to_string()),
+    }
+}
+
+/// Builds the folds. `classes` (class index per row) stratifies; `groups` (a group id per row)
+/// is required for grouped folds.
+pub fn make_splits(
+    validation: &Validation,
+    n_rows: usize,
+    classes: Option<&[usize]>,
+    groups: Option<&[u64]>,
+    budget_secs: Option<f64>,
+    seed: u64,
+) -> Result<Splits> {
+    let (scheme, reason) = choose(validation, n_rows, budget_secs);
+    let mut rng = Rng::new(seed ^ 0xf01d);
+    let folds = match &scheme {
+        Validation::KFold { k } => kfold(n_rows, *k, classes, &mut rng)?,
+        Validation::Holdout { fraction } => vec![holdout(n_rows, *fraction, classes, &mut rng)?],
+        Validation::Grouped { k } => {
+            let g = groups
+                .ok_or_else(|| Error::invalid_input("grouped validation needs a group column"))?;
+            grouped(g, *k, &mut rng)?
+        }
+        Validation::TimeOrdered { k } => time_ordered(n_rows, *k)?,
+        Validation::Auto => return Err(Error::internal("auto validation was not resolved")),
+    };
+    Ok(Splits {
+        folds,
+        scheme,
+        reason,
+    })
+}
+
+fn check(n: usize, k: usize) -> Result<()> {
+    if k < 2 {
+        return Err(Error::invalid_input(format!(
+            "cross-validation needs at least 2 folds, got {k}"
+        )));
+    }
+    if n < k {
+        return Err(Error::invalid_input(format!(
+            "{n} rows are too few for {k} folds"
+        )));
+    }
+    Ok(())
+}
+
+fn finish(assign: &[usize], k: usize) -> Vec<Fold> {
+    (0..k)
+        .map(|f| Fold {
+            train: (0..assign.len())
+                .filter(|&i| assign.get(i) != Some(&f))
+                .collect(),
+            valid: (0..assign.len())
+                .filter(|&i| assign.get(i) == Some(&f))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Stratified k-fold: each class's rows are shuffled and dealt round-robin to the folds.
+pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, rng: &mut Rng) -> Result<Vec<Fold>> {
+    check(n, k)?;
+    let mut assign = vec![0usize; n];
+    match classes {
+        Some(c) => {
+            let n_classes = c.iter().copied().max().map_or(0, |m| m + 1);
+            let mut offset = 0;
+            for class in 0..n_classes {
+                let mut rows: Vec<usize> = (0..n).filter(|&i| c.get(i) == Some(&class)).collect();
+                rng.shuffle(&mut rows);
+                for (j, r) in rows.iter().enumerate() {
+                    if let Some(a) = assign.get_mut(*r) {
+                        *a = (j + offset) % k;
+                    }
+                }
+                offset += rows.len();
+            }
+        }
+        None => {
+            let mut rows: Vec<usize> = (0..n).collect();
+            rng.shuffle(&mut rows);
+            for (j, r) in rows.iter().enumerate() {
+                if let Some(a) = assign.get_mut(*r) {
+                    *a = j % k;
+                }
+            }
+        }
+    }
+    Ok(finish(&assign, k))
+}
+
+/// One (stratified) split holding out `fraction` of the rows.
+pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng) -> Result<Fold> {
+    if !(0.0..1.0).contains(&fraction) || n < 2 {
+        return Err(Error::invalid_input(format!(
+            "cannot hold out {fraction} of {n} rows"
+        )));
+    }
+    let mut valid = Vec::new();
+    let groups: Vec<Vec<usize>> = match classes {
+        Some(c) => {
+            let n_classes = c.iter().copied().max().map_or(0, |m| m + 1);
+            (0..n_classes)
+                .map(|class| (0..n).filter(|&i| c.get(i) == Some(&class)).collect())
+                .collect()
+        }
+        None => vec![(0..n).collect()],
+    };
+    for mut rows in groups {
+        rng.shuffle(&mut rows);
+        let take = ((rows.len() as f64) * fraction).round() as usize;
+        valid.extend(rows.into_iter().take(take));
+    }
+    valid.sort_unstable();
+    let mut is_valid = vec![false; n];
+    for &v in &valid {
+        if let Some(x) = is_valid.get_mut(v) {
+            *x = true;
+        }
+    }
+    Ok(Fold {
+        train: (0..n)
+            .filter(|&i| !is_valid.get(i).copied().unwrap_or(true))
+            .collect(),
+        valid,
+    })
+}
+
+/// Group k-fold: groups are shuffled and dealt to the fold with the fewest rows so far.
+pub fn grouped(groups: &[u64], k: usize, rng: &mut Rng) -> Result<Vec<Fold>> {
+    let mut ids: Vec<u64> = groups.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    check(ids.len(), k).map_err(|_| {
+        Error::invalid_input(format!("{} groups are too few for {k} folds", ids.len()))
+    })?;
+    rng.shuffle(&mut ids);
+    let mut sizes: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    for g in groups {
+        *sizes.entry(*g).or_insert(0) += 1;
+    }
+    // Largest groups first, then fill the emptiest fold.
+    ids.sort_by_key(|g| std::cmp::Reverse(sizes.get(g).copied().unwrap_or(0)));
+    let mut fold_of: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+    let mut load = vec![0usize; k];
+    for g in ids {
+        let f = (0..k)
+            .min_by_key(|&f| (load.get(f).copied().unwrap_or(0), f))
+            .unwrap_or(0);
+        if let Some(l) = load.get_mut(f) {
+            *l += sizes.get(&g).copied().unwrap_or(0);
+        }
+        fold_of.insert(g, f);
+    }
+    let assign: Vec<usize> = groups
+        .iter()
+        .map(|g| fold_of.get(g).copied().unwrap_or(0))
+        .collect();
+    Ok(finish(&assign, k))
+}
+
+/// Expanding-window folds: the rows are cut into `k + 1` consecutive blocks; fold `i` trains on
+/// blocks `0..=i` and validates on block `i + 1`.
+pub fn time_ordered(n: usize, k: usize) -> Result<Vec<Fold>> {
+    check(n, k + 1)?;
+    let block = n / (k + 1);
+    Ok((0..k)
+        .map(|i| {
+            let end = block * (i + 1);
+            let vend = if i + 1 == k { n } else { block * (i + 2) };
+            Fold {
+                train: (0..end).collect(),
+                valid: (end..vend).collect(),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stratified_kfold_partitions_and_balances() {
+        let classes: Vec<usize> = (0..100).map(|i| usize::from(i % 10 == 0)).collect();
+        let folds = kfold(100, 5, Some(&classes), &mut Rng::new(0)).unwrap();
+        let mut seen = vec![0; 100];
+        for f in &folds {
+            assert_eq!(f.train.len() + f.valid.len(), 100);
+            for &v in &f.valid {
+                seen[v] += 1;
+            }
+            let minority = f.valid.iter().filter(|&&v| classes[v] == 1).count();
+            assert_eq!(minority, 2, "each fold gets its share of the rare class");
+        }
+        assert!(seen.iter().all(|&s| s == 1));
+    }
+
+    #[test]
+    fn grouped_folds_never_split_a_group() {
+        let groups: Vec<u64> = (0..60).map(|i| i / 4).collect();
+        let folds = grouped(&groups, 3, &mut Rng::new(1)).unwrap();
+        for f in &folds {
+            for &v in &f.valid {
+                assert!(f.train.iter().all(|&t| groups[t] != groups[v]));
+            }
+        }
+    }
+
+    #[test]
+    fn time_ordered_folds_never_look_ahead() {
+        let folds = time_ordered(100, 4).unwrap();
+        assert_eq!(folds.len(), 4);
+        for f in &folds {
+            assert!(f.train.iter().max() < f.valid.iter().min());
+        }
+        assert_eq!(folds[3].valid.last(), Some(&99));
+    }
+
+    #[test]
+    fn auto_picks_by_size() {
+        assert!(matches!(
+            choose(&Validation::Auto, 1000, Some(10.0)).0,
+            Validation::KFold { k: 5 }
+        ));
+        match choose(&Validation::Auto, 262_000, Some(60.0)).0 {
+            Validation::Holdout { fraction } => assert!((fraction - 0.1).abs() < 1e-9),
+            v => panic!("{v:?}"),
+        }
+        let h = holdout(1000, 0.2, None, &mut Rng::new(0)).unwrap();
+        assert_eq!(h.valid.len(), 200);
+        assert!(kfold(3, 5, None, &mut Rng::new(0)).is_err());
+    }
+}
