@@ -2,6 +2,8 @@
 #![doc = include_str!("../README.md")]
 
 mod chat;
+mod deploy;
+mod explain;
 mod predict;
 mod profile;
 mod run;
@@ -34,6 +36,15 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Score a saved model on labelled rows.
     Evaluate(predict::EvaluateArgs),
+    /// Explain a saved model: what it relies on, and why it predicts what it does for rows.
+    Explain(explain::ExplainArgs),
+    /// Serve a saved model over HTTP (predict, explain, feedback, model, monitor, metrics).
+    Serve(deploy::ServeArgs),
+    /// Check recent rows against the training reference: drift per column, prediction drift,
+    /// accuracy decay.
+    Monitor(deploy::MonitorArgs),
+    /// Retrain on new rows with the stored configuration; replace the model only when better.
+    Retrain(deploy::RetrainArgs),
     /// A conversation: describe the data, set a goal, train, ask why and how to improve.
     Chat(chat::ChatArgs),
 }
@@ -45,6 +56,10 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Predict(args) => predict::predict(&args),
         Command::Evaluate(args) => predict::evaluate(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Serve(args) => deploy::serve(&args),
+        Command::Monitor(args) => deploy::monitor(&args),
+        Command::Retrain(args) => deploy::retrain(&args),
         Command::Chat(args) => chat::run(&args),
     };
     match result {

@@ -61,6 +61,9 @@ pub(crate) struct RunArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Skip report.html (explanations and charts of the run).
+    #[arg(long)]
+    pub(crate) no_report: bool,
 }
 
 fn parse_bytes(s: &str) -> Result<u64> {
@@ -244,6 +247,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         &args.out.join("leaderboard.csv"),
         mlpilot::search::leaderboard::to_csv(&summary.leaderboard).as_bytes(),
     )?;
+    if !args.no_report {
+        let html = mlpilot::explain::report(&trained, &args.data)?;
+        write_file(&args.out.join("report.html"), html.as_bytes())?;
+    }
     if args.json {
         println!("{json}");
         return Ok(());
@@ -279,7 +286,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     );
     println!();
     println!(
-        "wrote {}, summary.json, leaderboard.csv in {}",
+        "wrote {}, summary.json, leaderboard.csv, report.html in {}",
         model_path.display(),
         args.out.display()
     );

@@ -3,12 +3,16 @@
 pub mod artifact;
 pub mod automl;
 pub mod derive;
+pub mod explain;
+pub mod monitoring;
 pub mod session;
 pub mod summary;
 
 pub use mlpilot_core as core;
 pub use mlpilot_data as data;
+pub use mlpilot_explain as explainers;
 pub use mlpilot_llm as llm;
+pub use mlpilot_monitor as monitor;
 pub use mlpilot_prep as prep;
 pub use mlpilot_search as search;
 

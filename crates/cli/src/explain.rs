@@ -1,0 +1,71 @@
+//! `mlpilot explain MODEL DATA [--row N] [--json]`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use mlpilot::Result;
+use mlpilot::explain::{PredictorModel, check_rows, explain};
+
+/// Arguments of `mlpilot explain`.
+#[derive(Debug, Args)]
+pub(crate) struct ExplainArgs {
+    /// A model written by `mlpilot run`.
+    pub(crate) model: PathBuf,
+    /// Rows to explain (same columns as the training data; with the target, importances are
+    /// measured on them).
+    pub(crate) data: String,
+    /// Explain this row (counting from 0); repeat for several. Without it, the first five.
+    #[arg(long)]
+    pub(crate) row: Vec<usize>,
+    /// Print JSON: {"global": [...], "rows": [...]}.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Seed for shuffles and background samples.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed: u64,
+}
+
+pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
+    let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
+    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    let rows: Vec<usize> = if args.row.is_empty() {
+        (0..frame.n_rows().min(5)).collect()
+    } else {
+        args.row.clone()
+    };
+    check_rows(&rows, frame.n_rows())?;
+    let body = &artifact.body;
+    let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
+    let model = PredictorModel::new(&artifact.predictor, &body.config.derived, &schema);
+    let e = explain(
+        &model,
+        &body.target,
+        body.metrics.metric,
+        &frame,
+        &rows,
+        &body.reference,
+        args.seed,
+    )?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&e)
+            .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
+        println!("{json}");
+        return Ok(());
+    }
+    println!(
+        "What the model relies on (loss of {} when a column is shuffled, on {}):",
+        body.metrics.metric.display_name(),
+        e.global_source
+    );
+    for g in e.global.iter().take(10) {
+        println!("  {:<24} {:>9.4} ± {:.4}", g.feature, g.importance, g.std);
+    }
+    println!();
+    for r in &e.rows {
+        println!("row {}: {}", r.row, r.sentence(body.task));
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! The monitoring check: per-column drift against the training reference, prediction drift,
+//! and accuracy decay from labelled rows.
+
+use mlpilot_core::{
+    Column, ColumnKind, DriftDetector, Error, Frame, Metric, Predictions, Result, Sample,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::stats::{ChiSquared, KolmogorovSmirnov, Psi};
+
+/// One drift test on one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDrift {
+    /// The column.
+    pub name: String,
+    /// `psi`, `ks` or `chi2`.
+    pub test: String,
+    /// The statistic (PSI, KS distance, chi-squared).
+    pub statistic: f64,
+    /// The p-value (KS, chi-squared).
+    pub p_value: Option<f64>,
+    /// The threshold the decision used: on the statistic for PSI, on the p-value otherwise.
+    pub threshold: f64,
+    /// Whether this test found drift.
+    pub drift: bool,
+}
+
+/// Drift of the model's own predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionDrift {
+    /// The tests run on predicted classes (PSI, chi-squared) or values (PSI, KS).
+    pub tests: Vec<ColumnDrift>,
+    /// Whether any test found drift.
+    pub drift: bool,
+    /// Share of each predicted class (classification) or the mean prediction (regression), at
+    /// training time and now.
+    pub reference_summary: Vec<(String, f64)>,
+    /// The same for the current rows.
+    pub current_summary: Vec<(String, f64)>,
+}
+
+/// Accuracy decay from labelled rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Performance {
+    /// The metric.
+    pub metric: Metric,
+    /// The validation score at training time.
+    pub validation_score: f64,
+    /// The score on the labelled rows, when there are enough.
+    pub current_score: Option<f64>,
+    /// Labelled rows used.
+    pub n_labelled: usize,
+    /// How much worse than validation counts as decay (absolute for scores in [0, 1],
+    /// relative for errors).
+    pub tolerance: f64,
+    /// Whether the model has decayed.
+    pub decayed: bool,
+    /// In words.
+    pub note: String,
+}
+
+/// The whole check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorReport {
+    /// Whether any input column or the predictions drifted.
+    pub drift: bool,
+    /// Reference rows (training sample).
+    pub n_reference: usize,
+    /// Current rows.
+    pub n_current: usize,
+    /// Every test on every monitored column.
+    pub columns: Vec<ColumnDrift>,
+    /// Columns with drift, in table order.
+    pub drifted_columns: Vec<String>,
+    /// Columns not tested, and why.
+    pub skipped: Vec<(String, String)>,
+    /// Prediction drift.
+    pub prediction_drift: Option<PredictionDrift>,
+    /// Accuracy decay.
+    pub performance: Option<Performance>,
+}
+
+/// Fewer current values than this are not tested (the tests would say nothing).
+pub const MIN_ROWS: usize = 30;
+
+fn numeric(col: &Column) -> Vec<f64> {
+    (0..col.len())
+        .filter_map(|i| col.f64_at(i))
+        .filter(|v| v.is_finite())
+        .collect()
+}
+
+fn labels(col: &Column) -> Vec<String> {
+    (0..col.len())
+        .map(|i| col.str_at(i).unwrap_or_else(|| "(missing)".to_string()))
+        .collect()
+}
+
+fn run_tests(name: &str, reference: &Sample<'_>, current: &Sample<'_>) -> Result<Vec<ColumnDrift>> {
+    let detectors: [&dyn DriftDetector; 3] = [
+        &Psi::default(),
+        &KolmogorovSmirnov::default(),
+        &ChiSquared::default(),
+    ];
+    let mut out = Vec::new();
+    for d in detectors {
+        if !d.applies_to(reference) {
+            continue;
+        }
+        let t = d.test(reference, current)?;
+        out.push(ColumnDrift {
+            name: name.to_string(),
+            test: t.test,
+            statistic: t.statistic,
+            p_value: t.p_value,
+            threshold: t.threshold,
+            drift: t.drift,
+        });
+    }
+    Ok(out)
+}
+
+/// The tests run, and the columns skipped with the reason.
+pub type ColumnChecks = (Vec<ColumnDrift>, Vec<(String, String)>);
+
+/// Tests every monitored column of `current` against `reference`. `columns` gives each input
+/// column's kind at training time; identifiers, free text, dates and constants are skipped
+/// (they change by nature).
+pub fn column_drift(
+    reference: &Frame,
+    current: &Frame,
+    columns: &[(String, ColumnKind)],
+) -> Result<ColumnChecks> {
+    let mut tests = Vec::new();
+    let mut skipped = Vec::new();
+    for (name, kind) in columns {
+        let (Some(r), Some(c)) = (reference.column(name), current.column(name)) else {
+            skipped.push((name.clone(), "not in the current data".to_string()));
+            continue;
+        };
+        match kind {
+            ColumnKind::Integer | ColumnKind::Float => {
+                let (rv, cv) = (numeric(r), numeric(c));
+                if rv.is_empty() || cv.len() < MIN_ROWS {
+                    skipped.push((name.clone(), format!("fewer than {MIN_ROWS} numbers")));
+                    continue;
+                }
+                tests.extend(run_tests(
+                    name,
+                    &Sample::Numeric(&rv),
+                    &Sample::Numeric(&cv),
+                )?);
+            }
+            ColumnKind::Boolean | ColumnKind::Categorical => {
+                let (rv, cv) = (labels(r), labels(c));
+                if rv.is_empty() || cv.len() < MIN_ROWS {
+                    skipped.push((name.clone(), format!("fewer than {MIN_ROWS} values")));
+                    continue;
+                }
+                tests.extend(run_tests(
+                    name,
+                    &Sample::Categorical(&rv),
+                    &Sample::Categorical(&cv),
+                )?);
+            }
+            other => skipped.push((
+                name.clone(),
+                format!("{} columns are not tested for drift", other.as_str()),
+            )),
+        }
+    }
+    Ok((tests, skipped))
+}
+
+/// Drift of predictions: predicted classes (labels) or predicted values.
+pub fn prediction_drift(
+    reference: &Predictions,
+    current: &Predictions,
+    classes: &[String],
+) -> Result<Option<PredictionDrift>> {
+    if current.values.len() < MIN_ROWS || reference.values.is_empty() {
+        return Ok(None);
+    }
+    if classes.is_empty() {
+        let tests = run_tests(
+            "prediction",
+            &Sample::Numeric(&reference.values),
+            &Sample::Numeric(&current.values),
+        )?;
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        return Ok(Some(PredictionDrift {
+            drift: tests.iter().any(|t| t.drift),
+            tests,
+            reference_summary: vec![("mean".into(), mean(&reference.values))],
+            current_summary: vec![("mean".into(), mean(&current.values))],
+        }));
+    }
+    let label = |v: &f64| {
+        classes
+            .get(*v as usize)
+            .cloned()
+            .unwrap_or_else(|| v.to_string())
+    };
+    let r: Vec<String> = reference.values.iter().map(label).collect();
+    let c: Vec<String> = current.values.iter().map(label).collect();
+    let tests = run_tests(
+        "prediction",
+        &Sample::Categorical(&r),
+        &Sample::Categorical(&c),
+    )?;
+    let share = |v: &[String]| {
+        classes
+            .iter()
+            .map(|k| {
+                (
+                    k.clone(),
+                    v.iter().filter(|x| *x == k).count() as f64 / v.len().max(1) as f64,
+                )
+            })
+            .collect()
+    };
+    Ok(Some(PredictionDrift {
+        drift: tests.iter().any(|t| t.drift),
+        tests,
+        reference_summary: share(&r),
+        current_summary: share(&c),
+    }))
+}
+
+/// Labelled rows needed before the current score is trusted.
+pub const MIN_LABELLED: usize = 20;
+
+/// Compares the score on labelled rows with the validation score.
+pub fn performance(
+    metric: Metric,
+    validation_score: f64,
+    y_true: &[f64],
+    predictions: &Predictions,
+    n_classes: usize,
+) -> Result<Performance> {
+    let bounded = matches!(
+        metric,
+        Metric::Accuracy
+            | Metric::BalancedAccuracy
+            | Metric::Precision
+            | Metric::Recall
+            | Metric::F1
+            | Metric::F1Macro
+            | Metric::F1Weighted
+            | Metric::RocAuc
+            | Metric::R2
+    );
+    let tolerance = if bounded { 0.05 } else { 0.10 };
+    let n = y_true.len();
+    if n < MIN_LABELLED {
+        return Ok(Performance {
+            metric,
+            validation_score,
+            current_score: None,
+            n_labelled: n,
+            tolerance,
+            decayed: false,
+            note: format!(
+                "{n} labelled rows; at least {MIN_LABELLED} are needed to judge accuracy"
+            ),
+        });
+    }
+    let s = metric
+        .score(y_true, predictions, n_classes)
+        .map_err(|e| Error::invalid_input(format!("could not score the labelled rows: {e}")))?;
+    let decayed = if bounded {
+        metric.oriented(s) < metric.oriented(validation_score) - tolerance
+    } else {
+        s > validation_score * (1.0 + tolerance)
+    };
+    let note = format!(
+        "{} on {n} labelled rows: {:.4} against {:.4} at validation{}",
+        metric.display_name(),
+        s,
+        validation_score,
+        if decayed {
+            " — the model has decayed"
+        } else {
+            ""
+        }
+    );
+    Ok(Performance {
+        metric,
+        validation_score,
+        current_score: Some(s),
+        n_labelled: n,
+        tolerance,
+        decayed,
+        note,
+    })
+}
+
+/// Puts a report together.
+pub fn report(
+    reference_rows: usize,
+    current_rows: usize,
+    columns: Vec<ColumnDrift>,
+    skipped: Vec<(String, String)>,
+    prediction_drift: Option<PredictionDrift>,
+    performance: Option<Performance>,
+) -> MonitorReport {
+    let mut drifted: Vec<String> = Vec::new();
+    for c in &columns {
+        if c.drift && !drifted.contains(&c.name) {
+            drifted.push(c.name.clone());
+        }
+    }
+    MonitorReport {
+        drift: !drifted.is_empty() || prediction_drift.as_ref().is_some_and(|p| p.drift),
+        n_reference: reference_rows,
+        n_current: current_rows,
+        columns,
+        drifted_columns: drifted,
+        skipped,
+        prediction_drift,
+        performance,
+    }
+}

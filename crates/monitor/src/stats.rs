@@ -1,0 +1,450 @@
+//! Drift tests: population stability index, two-sample Kolmogorov–Smirnov and Pearson's
+//! chi-squared, with the distribution functions their p-values need.
+
+use std::collections::BTreeMap;
+
+use mlpilot_core::{DriftDetector, DriftTest, Error, ErrorKind, Result, Sample};
+
+/// PSI at or above this is drift (the usual rule: < 0.1 stable, 0.1–0.2 moderate, ≥ 0.2
+/// significant).
+pub const PSI_THRESHOLD: f64 = 0.2;
+/// KS and chi-squared decide drift at this p-value ...
+pub const P_THRESHOLD: f64 = 0.001;
+/// ... and only when the effect is large enough to matter: a KS distance of at least this.
+pub const KS_MIN_DISTANCE: f64 = 0.1;
+/// ... or a Cramér's V of at least this for chi-squared.
+pub const CRAMER_V_MIN: f64 = 0.1;
+
+const EPS: f64 = 1e-4;
+
+fn empty(which: &str) -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        format!("the {which} sample has no values to compare"),
+    )
+}
+
+/// Population stability index between two numeric samples over `bins` quantile bins of the
+/// reference: `Σ (c − r) · ln(c / r)` over bin shares (floored at 1e-4).
+pub fn psi_numeric(reference: &[f64], current: &[f64], bins: usize) -> Result<f64> {
+    if reference.is_empty() {
+        return Err(empty("reference"));
+    }
+    if current.is_empty() {
+        return Err(empty("current"));
+    }
+    let mut sorted = reference.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let bins = bins.max(2);
+    let mut edges: Vec<f64> = (1..bins)
+        .filter_map(|i| sorted.get(i * sorted.len() / bins).copied())
+        .collect();
+    edges.dedup();
+    let share = |xs: &[f64]| {
+        let mut counts = vec![0usize; edges.len() + 1];
+        for x in xs {
+            let b = edges.partition_point(|e| e < x);
+            if let Some(c) = counts.get_mut(b) {
+                *c += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .map(|c| (c as f64 / xs.len() as f64).max(EPS))
+            .collect::<Vec<_>>()
+    };
+    let r = share(reference);
+    let c = share(current);
+    Ok(r.iter().zip(&c).map(|(r, c)| (c - r) * (c / r).ln()).sum())
+}
+
+/// Category shares, with every category of either sample.
+fn shares(reference: &[String], current: &[String]) -> Vec<(f64, f64, usize, usize)> {
+    let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for v in reference {
+        counts.entry(v).or_default().0 += 1;
+    }
+    for v in current {
+        counts.entry(v).or_default().1 += 1;
+    }
+    let (nr, nc) = (reference.len().max(1) as f64, current.len().max(1) as f64);
+    counts
+        .values()
+        .map(|&(r, c)| (r as f64 / nr, c as f64 / nc, r, c))
+        .collect()
+}
+
+/// PSI between two categorical samples over their categories.
+pub fn psi_categorical(reference: &[String], current: &[String]) -> Result<f64> {
+    if reference.is_empty() {
+        return Err(empty("reference"));
+    }
+    if current.is_empty() {
+        return Err(empty("current"));
+    }
+    Ok(shares(reference, current)
+        .into_iter()
+        .map(|(r, c, _, _)| {
+            let (r, c) = (r.max(EPS), c.max(EPS));
+            (c - r) * (c / r).ln()
+        })
+        .sum())
+}
+
+/// The two-sample Kolmogorov–Smirnov distance and its asymptotic p-value.
+pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
+    if reference.is_empty() {
+        return Err(empty("reference"));
+    }
+    if current.is_empty() {
+        return Err(empty("current"));
+    }
+    let mut a = reference.to_vec();
+    let mut b = current.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (n, m) = (a.len(), b.len());
+    let (mut i, mut j) = (0, 0);
+    let mut d: f64 = 0.0;
+    while i < n && j < m {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0.0),
+            b.get(j).copied().unwrap_or(0.0),
+        );
+        let t = x.min(y);
+        while i < n && a.get(i).is_some_and(|v| *v <= t) {
+            i += 1;
+        }
+        while j < m && b.get(j).is_some_and(|v| *v <= t) {
+            j += 1;
+        }
+        d = d.max((i as f64 / n as f64 - j as f64 / m as f64).abs());
+    }
+    let ne = (n * m) as f64 / (n + m) as f64;
+    let lambda = (ne.sqrt() + 0.12 + 0.11 / ne.sqrt()) * d;
+    Ok((d, kolmogorov_q(lambda)))
+}
+
+/// `Q_KS(λ) = 2 Σ (−1)^{k−1} e^{−2k²λ²}`, the Kolmogorov distribution's tail.
+pub fn kolmogorov_q(lambda: f64) -> f64 {
+    if lambda < 1e-3 {
+        return 1.0;
+    }
+    let mut sum = 0.0;
+    let mut sign = 1.0;
+    for k in 1..=100 {
+        let kf = k as f64;
+        let term = sign * (-2.0 * kf * kf * lambda * lambda).exp();
+        sum += term;
+        if term.abs() < 1e-12 {
+            break;
+        }
+        sign = -sign;
+    }
+    (2.0 * sum).clamp(0.0, 1.0)
+}
+
+/// Pearson's chi-squared test of homogeneity between two categorical samples: the statistic,
+/// its p-value and Cramér's V.
+pub fn chi_squared(reference: &[String], current: &[String]) -> Result<(f64, f64, f64)> {
+    if reference.is_empty() {
+        return Err(empty("reference"));
+    }
+    if current.is_empty() {
+        return Err(empty("current"));
+    }
+    let table = shares(reference, current);
+    let (nr, nc) = (reference.len() as f64, current.len() as f64);
+    let total = nr + nc;
+    let mut stat = 0.0;
+    for &(_, _, r, c) in &table {
+        let col = (r + c) as f64;
+        for (obs, rowsum) in [(r as f64, nr), (c as f64, nc)] {
+            let exp = rowsum * col / total;
+            if exp > 0.0 {
+                stat += (obs - exp).powi(2) / exp;
+            }
+        }
+    }
+    let dof = table.len().saturating_sub(1);
+    if dof == 0 {
+        return Ok((0.0, 1.0, 0.0));
+    }
+    let p = chi2_sf(stat, dof as f64);
+    let v = (stat / total).sqrt();
+    Ok((stat, p, v))
+}
+
+/// The chi-squared survival function `P(X > x)` with `k` degrees of freedom.
+pub fn chi2_sf(x: f64, k: f64) -> f64 {
+    if x <= 0.0 {
+        return 1.0;
+    }
+    gamma_q(k / 2.0, x / 2.0)
+}
+
+/// ln Γ(x) (Lanczos approximation, g = 7).
+fn ln_gamma(x: f64) -> f64 {
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C.first().copied().unwrap_or(1.0);
+    let t = x + 7.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+/// The regularised upper incomplete gamma function `Q(a, x)`.
+pub fn gamma_q(a: f64, x: f64) -> f64 {
+    if x < a + 1.0 {
+        // Series for P, then Q = 1 − P.
+        let mut sum = 1.0 / a;
+        let mut del = sum;
+        let mut ap = a;
+        for _ in 0..1000 {
+            ap += 1.0;
+            del *= x / ap;
+            sum += del;
+            if del.abs() < sum.abs() * 1e-15 {
+                break;
+            }
+        }
+        let p = sum * (-x + a * x.ln() - ln_gamma(a)).exp();
+        (1.0 - p).clamp(0.0, 1.0)
+    } else {
+        // Continued fraction (modified Lentz).
+        let tiny = 1e-300;
+        let mut b = x + 1.0 - a;
+        let mut c = 1.0 / tiny;
+        let mut d = 1.0 / b;
+        let mut h = d;
+        for i in 1..1000 {
+            let an = -(i as f64) * (i as f64 - a);
+            b += 2.0;
+            d = an * d + b;
+            if d.abs() < tiny {
+                d = tiny;
+            }
+            c = b + an / c;
+            if c.abs() < tiny {
+                c = tiny;
+            }
+            d = 1.0 / d;
+            let del = d * c;
+            h *= del;
+            if (del - 1.0).abs() < 1e-15 {
+                break;
+            }
+        }
+        ((-x + a * x.ln() - ln_gamma(a)).exp() * h).clamp(0.0, 1.0)
+    }
+}
+
+/// The population stability index ([`PSI_THRESHOLD`]) for numeric and categorical samples.
+#[derive(Debug, Clone, Copy)]
+pub struct Psi {
+    /// Quantile bins for numeric samples.
+    pub bins: usize,
+    /// Drift at or above this PSI.
+    pub threshold: f64,
+}
+
+impl Default for Psi {
+    fn default() -> Self {
+        Psi {
+            bins: 10,
+            threshold: PSI_THRESHOLD,
+        }
+    }
+}
+
+impl DriftDetector for Psi {
+    fn name(&self) -> &str {
+        "psi"
+    }
+
+    fn applies_to(&self, _sample: &Sample<'_>) -> bool {
+        true
+    }
+
+    fn test(&self, reference: &Sample<'_>, current: &Sample<'_>) -> Result<DriftTest> {
+        let statistic = match (reference, current) {
+            (Sample::Numeric(r), Sample::Numeric(c)) => psi_numeric(r, c, self.bins)?,
+            (Sample::Categorical(r), Sample::Categorical(c)) => psi_categorical(r, c)?,
+            _ => return Err(mismatch()),
+        };
+        Ok(DriftTest {
+            test: "psi".into(),
+            statistic,
+            p_value: None,
+            threshold: self.threshold,
+            threshold_on: "statistic".into(),
+            drift: statistic >= self.threshold,
+        })
+    }
+}
+
+fn mismatch() -> Error {
+    Error::new(
+        ErrorKind::InvalidInput,
+        "the reference and current samples are of different kinds (numeric and categorical)",
+    )
+}
+
+/// The two-sample Kolmogorov–Smirnov test for numeric samples: drift when the p-value is
+/// below [`P_THRESHOLD`] and the distance is at least [`KS_MIN_DISTANCE`].
+#[derive(Debug, Clone, Copy)]
+pub struct KolmogorovSmirnov {
+    /// The p-value threshold.
+    pub alpha: f64,
+    /// The smallest distance that counts.
+    pub min_distance: f64,
+}
+
+impl Default for KolmogorovSmirnov {
+    fn default() -> Self {
+        KolmogorovSmirnov {
+            alpha: P_THRESHOLD,
+            min_distance: KS_MIN_DISTANCE,
+        }
+    }
+}
+
+impl DriftDetector for KolmogorovSmirnov {
+    fn name(&self) -> &str {
+        "ks"
+    }
+
+    fn applies_to(&self, sample: &Sample<'_>) -> bool {
+        matches!(sample, Sample::Numeric(_))
+    }
+
+    fn test(&self, reference: &Sample<'_>, current: &Sample<'_>) -> Result<DriftTest> {
+        let (Sample::Numeric(r), Sample::Numeric(c)) = (reference, current) else {
+            return Err(mismatch());
+        };
+        let (d, p) = ks_two_sample(r, c)?;
+        Ok(DriftTest {
+            test: "ks".into(),
+            statistic: d,
+            p_value: Some(p),
+            threshold: self.alpha,
+            threshold_on: "p_value".into(),
+            drift: p < self.alpha && d >= self.min_distance,
+        })
+    }
+}
+
+/// Pearson's chi-squared test for categorical samples: drift when the p-value is below
+/// [`P_THRESHOLD`] and Cramér's V is at least [`CRAMER_V_MIN`].
+#[derive(Debug, Clone, Copy)]
+pub struct ChiSquared {
+    /// The p-value threshold.
+    pub alpha: f64,
+    /// The smallest effect size that counts.
+    pub min_cramer_v: f64,
+}
+
+impl Default for ChiSquared {
+    fn default() -> Self {
+        ChiSquared {
+            alpha: P_THRESHOLD,
+            min_cramer_v: CRAMER_V_MIN,
+        }
+    }
+}
+
+impl DriftDetector for ChiSquared {
+    fn name(&self) -> &str {
+        "chi2"
+    }
+
+    fn applies_to(&self, sample: &Sample<'_>) -> bool {
+        matches!(sample, Sample::Categorical(_))
+    }
+
+    fn test(&self, reference: &Sample<'_>, current: &Sample<'_>) -> Result<DriftTest> {
+        let (Sample::Categorical(r), Sample::Categorical(c)) = (reference, current) else {
+            return Err(mismatch());
+        };
+        let (stat, p, v) = chi_squared(r, c)?;
+        Ok(DriftTest {
+            test: "chi2".into(),
+            statistic: stat,
+            p_value: Some(p),
+            threshold: self.alpha,
+            threshold_on: "p_value".into(),
+            drift: p < self.alpha && v >= self.min_cramer_v,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chi2_survival_matches_tables() {
+        // Known quantiles: P(X > 3.841) = 0.05 with 1 dof; P(X > 9.488) = 0.05 with 4 dof.
+        assert!((chi2_sf(3.841_458_8, 1.0) - 0.05).abs() < 1e-6);
+        assert!((chi2_sf(9.487_729, 4.0) - 0.05).abs() < 1e-6);
+        assert!((chi2_sf(23.209_251, 10.0) - 0.01).abs() < 1e-6);
+    }
+
+    #[test]
+    fn kolmogorov_tail_matches_tables() {
+        // The 5 % critical value of the Kolmogorov distribution is 1.3581.
+        assert!((kolmogorov_q(1.358_1) - 0.05).abs() < 1e-4);
+        assert!((kolmogorov_q(1.627_6) - 0.01).abs() < 1e-4);
+    }
+
+    #[test]
+    fn ks_distance_of_disjoint_samples_is_one() {
+        let a: Vec<f64> = (0..100).map(f64::from).collect();
+        let b: Vec<f64> = (200..300).map(f64::from).collect();
+        let (d, p) = ks_two_sample(&a, &b).unwrap();
+        assert_eq!(d, 1.0);
+        assert!(p < 1e-10);
+        let (d, _) = ks_two_sample(&a, &a).unwrap();
+        assert_eq!(d, 0.0);
+    }
+
+    #[test]
+    fn psi_is_zero_for_identical_and_large_for_shifted() {
+        let a: Vec<f64> = (0..1000).map(|i| f64::from(i) / 10.0).collect();
+        assert!(psi_numeric(&a, &a, 10).unwrap().abs() < 1e-12);
+        let b: Vec<f64> = a.iter().map(|v| v + 50.0).collect();
+        assert!(psi_numeric(&a, &b, 10).unwrap() > 1.0);
+        let c: Vec<String> = (0..100)
+            .map(|i| if i % 2 == 0 { "a" } else { "b" }.to_string())
+            .collect();
+        let d: Vec<String> = (0..100)
+            .map(|i| if i % 10 == 0 { "a" } else { "b" }.to_string())
+            .collect();
+        assert!(psi_categorical(&c, &c).unwrap().abs() < 1e-12);
+        assert!(psi_categorical(&c, &d).unwrap() > PSI_THRESHOLD);
+        let (_, p, v) = chi_squared(&c, &d).unwrap();
+        assert!(p < 1e-6 && v > 0.3);
+    }
+
+    #[test]
+    fn empty_samples_are_refused() {
+        assert!(psi_numeric(&[], &[1.0], 10).is_err());
+        assert!(ks_two_sample(&[1.0], &[]).is_err());
+    }
+}

@@ -1,0 +1,229 @@
+//! Request bodies to frames: JSON `{"rows": [{column: value, …}]}` or CSV with a header, checked
+//! against the model's input schema so that a bad body gets a message naming the row, column
+//! or value.
+
+use std::collections::BTreeSet;
+
+use mlpilot::Frame;
+use mlpilot::core::frame::parse_number;
+use mlpilot::core::{ColumnKind, Schema, Value};
+use serde_json::Value as J;
+
+/// Why a body was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowsError {
+    /// More rows than allowed (413).
+    TooMany(usize),
+    /// The body is not what the endpoint reads (400).
+    Bad(String),
+    /// Well-formed but wrong for this model: unknown or missing columns, wrong types (422).
+    Invalid(String),
+}
+
+fn numeric_kind(k: ColumnKind) -> bool {
+    matches!(k, ColumnKind::Integer | ColumnKind::Float)
+}
+
+fn known_list(schema: &Schema) -> String {
+    schema
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Checks the columns a body names: none unknown (the target is allowed and ignored), none of
+/// the model's missing.
+fn check_columns(
+    present: &BTreeSet<String>,
+    schema: &Schema,
+    target: &str,
+) -> Result<(), RowsError> {
+    let unknown: Vec<&String> = present
+        .iter()
+        .filter(|p| p.as_str() != target && !schema.columns.iter().any(|c| &c.name == *p))
+        .collect();
+    if let Some(u) = unknown.first() {
+        return Err(RowsError::Invalid(format!(
+            "unknown column '{u}'{}; the model reads: {}",
+            if unknown.len() > 1 {
+                format!(" (and {} more)", unknown.len() - 1)
+            } else {
+                String::new()
+            },
+            known_list(schema)
+        )));
+    }
+    let missing: Vec<&str> = schema
+        .columns
+        .iter()
+        .filter(|c| !present.contains(&c.name))
+        .map(|c| c.name.as_str())
+        .collect();
+    if let Some(m) = missing.first() {
+        return Err(RowsError::Invalid(format!(
+            "missing column '{m}'{}; send null for an unknown value",
+            if missing.len() > 1 {
+                format!(
+                    " (and {}: {})",
+                    missing.len() - 1,
+                    missing.get(1..).unwrap_or(&[]).join(", ")
+                )
+            } else {
+                String::new()
+            }
+        )));
+    }
+    Ok(())
+}
+
+fn id_column(schema: &Schema) -> Option<String> {
+    schema
+        .columns
+        .iter()
+        .find(|c| c.kind == ColumnKind::Identifier)
+        .map(|c| c.name.clone())
+}
+
+/// A cell for a column of `kind`: numbers in numeric columns must be numbers (or text that
+/// reads as one).
+fn cell(kind: ColumnKind, v: Value, row: usize, column: &str) -> Result<Value, RowsError> {
+    if !numeric_kind(kind) {
+        return Ok(v);
+    }
+    match v {
+        Value::Str(s) if s.trim().is_empty() => Ok(Value::Null),
+        Value::Str(s) => match parse_number(&s) {
+            Some(x) => Ok(Value::Float(x)),
+            None => Err(RowsError::Invalid(format!(
+                "row {row}, column '{column}': '{s}' is not a number"
+            ))),
+        },
+        Value::Bool(b) => Err(RowsError::Invalid(format!(
+            "row {row}, column '{column}': {b} is not a number"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// Reads `{"rows": [...]}` (or a bare array of row objects).
+pub fn json_rows(
+    body: &J,
+    schema: &Schema,
+    target: &str,
+    max_rows: usize,
+) -> Result<(Frame, Option<String>), RowsError> {
+    let rows = match body {
+        J::Object(o) => o.get("rows").and_then(J::as_array).ok_or_else(|| {
+            RowsError::Bad("expected {\"rows\": [{\"column\": value, ...}, ...]}".into())
+        })?,
+        J::Array(a) => a,
+        _ => {
+            return Err(RowsError::Bad(
+                "expected {\"rows\": [{\"column\": value, ...}, ...]}".into(),
+            ));
+        }
+    };
+    if rows.len() > max_rows {
+        return Err(RowsError::TooMany(rows.len()));
+    }
+    if rows.is_empty() {
+        return Err(RowsError::Invalid("no rows to predict".into()));
+    }
+    let mut present = BTreeSet::new();
+    for (i, r) in rows.iter().enumerate() {
+        let o = r
+            .as_object()
+            .ok_or_else(|| RowsError::Bad(format!("row {i} is not an object of column: value")))?;
+        present.extend(o.keys().cloned());
+    }
+    check_columns(&present, schema, target)?;
+    let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+    let mut records = Vec::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        let o = r
+            .as_object()
+            .ok_or_else(|| RowsError::Bad(format!("row {i} is not an object")))?;
+        let mut rec = Vec::with_capacity(names.len());
+        for c in &schema.columns {
+            let v = match o.get(&c.name) {
+                None | Some(J::Null) => Value::Null,
+                Some(J::Bool(b)) => Value::Bool(*b),
+                Some(J::Number(n)) => match n.as_i64() {
+                    Some(x) => Value::Int(x),
+                    None => n.as_f64().map_or(Value::Null, Value::Float),
+                },
+                Some(J::String(s)) => Value::Str(s.clone()),
+                Some(_) => {
+                    return Err(RowsError::Invalid(format!(
+                        "row {i}, column '{}': nested values are not accepted",
+                        c.name
+                    )));
+                }
+            };
+            rec.push(cell(c.kind, v, i, &c.name)?);
+        }
+        records.push(rec);
+    }
+    let frame =
+        Frame::from_records(&names, &records).map_err(|e| RowsError::Invalid(e.to_string()))?;
+    Ok((frame, id_column(schema)))
+}
+
+/// Reads CSV text with a header row (comma-separated, quotes as RFC 4180).
+pub fn csv_rows(
+    text: &str,
+    schema: &Schema,
+    target: &str,
+    max_rows: usize,
+) -> Result<(Frame, Option<String>), RowsError> {
+    let records = mlpilot::data::csv::split_records(text, ',', max_rows.saturating_add(2));
+    let mut it = records
+        .into_iter()
+        .filter(|r| !(r.len() == 1 && r.first().is_some_and(String::is_empty)));
+    let header = it.next().ok_or_else(|| {
+        RowsError::Bad("the CSV body is empty; send a header row and data rows".into())
+    })?;
+    let body: Vec<Vec<String>> = it.collect();
+    if body.len() > max_rows {
+        return Err(RowsError::TooMany(body.len()));
+    }
+    if body.is_empty() {
+        return Err(RowsError::Invalid(
+            "the CSV body has a header but no rows".into(),
+        ));
+    }
+    let present: BTreeSet<String> = header.iter().map(|h| h.trim().to_string()).collect();
+    check_columns(&present, schema, target)?;
+    let index: Vec<Option<usize>> = schema
+        .columns
+        .iter()
+        .map(|c| header.iter().position(|h| h.trim() == c.name))
+        .collect();
+    let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+    let mut records = Vec::with_capacity(body.len());
+    for (i, r) in body.iter().enumerate() {
+        if r.len() != header.len() {
+            return Err(RowsError::Invalid(format!(
+                "CSV row {i} has {} fields; the header has {}",
+                r.len(),
+                header.len()
+            )));
+        }
+        let mut rec = Vec::with_capacity(names.len());
+        for (c, idx) in schema.columns.iter().zip(&index) {
+            let raw = idx.and_then(|j| r.get(j)).map_or("", String::as_str);
+            let v = if raw.is_empty() {
+                Value::Null
+            } else {
+                Value::Str(raw.to_string())
+            };
+            rec.push(cell(c.kind, v, i, &c.name)?);
+        }
+        records.push(rec);
+    }
+    let frame =
+        Frame::from_records(&names, &records).map_err(|e| RowsError::Invalid(e.to_string()))?;
+    Ok((frame, id_column(schema)))
+}

@@ -1,0 +1,481 @@
+//! The real server on an ephemeral port: auth, limits, malformed bodies, unknown columns, CSV,
+//! predictions equal to the library's, feedback, monitoring state across restarts, reload.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use mlpilot::AutoMl;
+use mlpilot_serve::{ServeOptions, Server};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+fn titanic() -> mlpilot::Frame {
+    mlpilot::data::load_frame(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/titanic.csv"
+    ))
+    .unwrap()
+    .0
+}
+
+fn train(dir: &Path, trials: usize) -> PathBuf {
+    let trained = AutoMl::new()
+        .target("target")
+        .max_trials(trials)
+        .estimators(&["gbdt.hist_gbm"])
+        .fit_frame(&titanic())
+        .unwrap();
+    let path = dir.join("model.mlpilot");
+    trained.save(&path).unwrap();
+    path
+}
+
+struct Running {
+    base: String,
+    stop: Option<oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<mlpilot::Result<()>>,
+}
+
+impl Running {
+    async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.handle.await.unwrap().unwrap();
+    }
+}
+
+async fn start(model: &Path, options: ServeOptions) -> Running {
+    let options = ServeOptions {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..options
+    };
+    let server = Server::bind(model, options).await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(async move {
+        let _ = rx.await;
+    }));
+    Running {
+        base: format!("http://{addr}"),
+        stop: Some(tx),
+        handle,
+    }
+}
+
+fn rows_json(frame: &mlpilot::Frame, n: usize) -> Value {
+    let rows: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut o = serde_json::Map::new();
+            for c in frame.columns() {
+                if c.name() == "target" {
+                    continue;
+                }
+                let v = match c.f64_at(i) {
+                    Some(x) if c.data().is_numeric() => json!(x),
+                    _ => c.str_at(i).map_or(Value::Null, Value::String),
+                };
+                o.insert(c.name().to_string(), v);
+            }
+            Value::Object(o)
+        })
+        .collect();
+    json!({ "rows": rows })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn predictions_match_the_library_and_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 3);
+    let art = mlpilot::artifact::read(&path, &mlpilot::default_registry()).unwrap();
+    let frame = titanic();
+    let s = start(
+        &path,
+        ServeOptions {
+            max_rows: 50,
+            max_body: 64 * 1024,
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = reqwest::Client::new();
+
+    // JSON predictions equal the library's, probabilities by class label.
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let lib = art
+        .predict(&frame.take(&(0..20).collect::<Vec<_>>()).unwrap())
+        .unwrap();
+    let classes = art.predictor.encoding.classes().to_vec();
+    for i in 0..20 {
+        let want = &classes[lib.predictions.values[i] as usize];
+        assert_eq!(body["predictions"][i], json!(want));
+        let p = lib.predictions.proba.as_ref().unwrap().get(i, 1).unwrap();
+        let got = body["probabilities"][i][&classes[1]].as_f64().unwrap();
+        assert!((got - p).abs() < 1e-12);
+    }
+    assert!(body["request_id"].is_string());
+
+    // CSV bodies give the same answers.
+    let mut csv = String::from("pclass,sex,age,sibsp,parch\n");
+    for i in 0..5 {
+        let cell = |n: &str| frame.column(n).unwrap().str_at(i).unwrap_or_default();
+        csv.push_str(&format!(
+            "{},{},{},{},{}\n",
+            cell("pclass"),
+            cell("sex"),
+            cell("age"),
+            cell("sibsp"),
+            cell("parch")
+        ));
+    }
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let csv_body: Value = r.json().await.unwrap();
+    for i in 0..5 {
+        assert_eq!(csv_body["predictions"][i], body["predictions"][i]);
+    }
+
+    // Malformed JSON: 400 with a JSON error.
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .header("content-type", "application/json")
+        .body("{\"rows\": [")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("not valid JSON"));
+
+    // An unknown column is named; so is a missing one, and a value that is not a number.
+    let mut bad = rows_json(&frame, 2);
+    bad["rows"][0]["cabin"] = json!("C85");
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("unknown column 'cabin'"),
+        "{e}"
+    );
+    let mut bad = rows_json(&frame, 2);
+    for row in bad["rows"].as_array_mut().unwrap() {
+        row.as_object_mut().unwrap().remove("age");
+    }
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing column 'age'"),
+        "{e}"
+    );
+    let mut bad = rows_json(&frame, 2);
+    bad["rows"][1]["age"] = json!("old");
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: Value = r.json().await.unwrap();
+    let msg = e["error"].as_str().unwrap();
+    assert!(
+        msg.contains("row 1") && msg.contains("'age'") && msg.contains("'old'"),
+        "{msg}"
+    );
+
+    // Row limit and body limit: 413.
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 51))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let big = format!("{{\"rows\": [], \"pad\": \"{}\"}}", "x".repeat(70 * 1024));
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    // Model info, health and metrics.
+    let info: Value = c
+        .get(format!("{}/v1/model", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["target"], "target");
+    assert_eq!(info["format_version"], json!(art.body.format_version));
+    assert_eq!(info["schema"]["columns"].as_array().unwrap().len(), 5);
+    let h = c.get(format!("{}/healthz", s.base)).send().await.unwrap();
+    assert_eq!(h.status(), 200);
+    let m = c
+        .get(format!("{}/metrics", s.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"200\"} 2"),
+        "{m}"
+    );
+    assert!(m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"422\"} 3"));
+    assert!(
+        m.contains("mlpilot_request_duration_seconds_bucket{route=\"/v1/predict\",le=\"+Inf\"}")
+    );
+    assert!(m.contains("mlpilot_predictions_total{class="));
+    assert!(m.contains("mlpilot_errors_total{route=\"/v1/predict\"}"));
+
+    // Explanations add up to the predicted probability.
+    let r = c
+        .post(format!("{}/v1/explain", s.base))
+        .json(&rows_json(&frame, 2))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let e: Value = r.json().await.unwrap();
+    for (i, row) in e["rows"].as_array().unwrap().iter().enumerate() {
+        let sum: f64 = row["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["value"].as_f64().unwrap())
+            .sum();
+        let out = row["output"].as_f64().unwrap();
+        assert!((row["base_value"].as_f64().unwrap() + sum - out).abs() < 1e-6);
+        let p = body["probabilities"][i][&classes[1]].as_f64().unwrap();
+        assert!((out - p).abs() < 1e-6);
+    }
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bearer_tokens_are_required_when_configured() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 2);
+    let s = start(
+        &path,
+        ServeOptions {
+            token: Some("s3cret".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let frame = titanic();
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .bearer_auth("wrong")
+        .json(&rows_json(&frame, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .bearer_auth("s3cret")
+        .json(&rows_json(&frame, 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // Probes stay open.
+    assert_eq!(
+        c.get(format!("{}/healthz", s.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feedback_and_monitoring_state_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 2);
+    let state = dir.path().join("monitor.sqlite");
+    let frame = titanic();
+    let options = || ServeOptions {
+        state: Some(state.clone()),
+        check_every: 100_000,
+        ..Default::default()
+    };
+    let s = start(&path, options()).await;
+    let c = reqwest::Client::new();
+    let body: Value = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 40))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = body["request_id"].as_str().unwrap().to_string();
+    s.stop().await;
+
+    // After a restart the server still knows request `rid` and takes labels for it.
+    let s = start(&path, options()).await;
+    let labels: Vec<Value> = (0..40)
+        .map(|i| json!({ "row": i, "label": frame.column("target").unwrap().str_at(i).unwrap() }))
+        .collect();
+    let r: Value = c
+        .post(format!("{}/v1/feedback", s.base))
+        .json(&json!({ "request_id": rid, "labels": labels }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["stored"], 40);
+    assert_eq!(r["matched"], 40);
+    let perf = &r["performance"];
+    assert_eq!(perf["n_labelled"], 40);
+    assert!(perf["current_score"].as_f64().unwrap() > 0.6, "{perf}");
+    // Monitoring the recent window works once rows arrived.
+    let m = c
+        .get(format!("{}/v1/monitor", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 409);
+    c.post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 50))
+        .send()
+        .await
+        .unwrap();
+    let m: Value = c
+        .get(format!("{}/v1/monitor", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["n_current"], 50);
+    assert!(
+        m["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "age")
+    );
+    s.stop().await;
+    let store = mlpilot::monitor::MonitorStore::open(&state).unwrap();
+    assert_eq!(store.n_predictions().unwrap(), 90);
+    assert_eq!(store.labelled(1000).unwrap().len(), 40);
+    assert_eq!(store.check_counts().unwrap().0, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_artifact_is_reloaded_and_a_broken_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 2);
+    let s = start(
+        &path,
+        ServeOptions {
+            reload_every: Duration::from_millis(100),
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let created = |v: Value| v["created"].as_str().unwrap().to_string();
+    let before = created(
+        c.get(format!("{}/v1/model", s.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap(),
+    );
+    // A broken file is refused; the old model keeps serving.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    std::fs::write(&path, b"not a model").unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&titanic(), 1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A good replacement is picked up.
+    let other = tempfile::tempdir().unwrap();
+    let new_path = train(other.path(), 3);
+    std::fs::copy(&new_path, &path).unwrap();
+    let mut after = before.clone();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = created(
+            c.get(format!("{}/v1/model", s.base))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap(),
+        );
+        if after != before {
+            break;
+        }
+    }
+    assert_ne!(after, before, "the replaced model was not reloaded");
+    s.stop().await;
+}
