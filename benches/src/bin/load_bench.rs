@@ -3,7 +3,8 @@
 //! 1,000-row requests. Reports errors, p50/p99 latency, requests/s and rows/s.
 //!
 //! `cargo run --release -p mlpilot-benches --bin load-bench -- [--model FILE] [--seconds 10]
-//! [--concurrency 4]` (without `--model` it trains a GBDT on the bundled Titanic data first).
+//! [--concurrency 4] [--ensemble]` (without `--model` it first trains on the bundled Titanic
+//! data: one GBDT, or with `--ensemble` the ensemble the search keeps).
 //! On a 2-core machine the generator and the server share the cores: the figures are a lower
 //! bound of what the server does alone.
 #![allow(clippy::print_stdout)]
@@ -76,11 +77,13 @@ fn run() -> mlpilot::Result<()> {
         None => {
             let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/titanic.csv");
             let (frame, _) = mlpilot::data::load_frame(data)?;
-            let trained = mlpilot::AutoMl::new()
+            let automl = mlpilot::AutoMl::new()
                 .target("target")
                 .max_trials(8)
-                .estimators(&["gbdt.hist_gbm"])
-                .fit_frame(&frame)?;
+                .estimators(&["gbdt.hist_gbm"]);
+            let mut config = automl.run_config().clone();
+            config.ensemble = args.iter().any(|a| a == "--ensemble");
+            let trained = automl.config(config).fit_frame(&frame)?;
             let p = dir.path().join("model.mlpilot");
             trained.save(&p)?;
             p

@@ -191,10 +191,9 @@ pub fn explain_rows(
             .to_dense()
             .into_owned();
         let features = pipeline.features();
+        let attrs = prepared.attributions(&x, output)?;
         let mut out = Vec::with_capacity(rows.len());
-        for (i, &r) in rows.iter().enumerate() {
-            let row = x.row(i).unwrap_or(&[]);
-            let a = prepared.attribution(row, output)?;
+        for (&r, a) in rows.iter().zip(attrs) {
             let mut per_column = vec![0.0; columns.len()];
             for (f, v) in features.iter().zip(&a.contributions) {
                 if let Some(j) = columns.iter().position(|c| *c == f.source)

@@ -526,8 +526,46 @@ impl Explainer for TreeShap {
             )
         })?;
         let prepared = PreparedEnsemble::new(ensemble, model.n_features())?;
-        rows.rows()
-            .map(|r| prepared.attribution(r, output))
-            .collect()
+        prepared.attributions(rows, output)
+    }
+}
+
+impl PreparedEnsemble {
+    /// Attributions of every row, spread over the machine's cores (rows are independent).
+    pub fn attributions(&self, rows: &Matrix, output: ExplainOutput) -> Result<Vec<Attribution>> {
+        let n = rows.n_rows();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(n.div_ceil(64).max(1));
+        if threads <= 1 {
+            return rows.rows().map(|r| self.attribution(r, output)).collect();
+        }
+        let chunk = n.div_ceil(threads);
+        let all: Vec<&[f64]> = rows.rows().collect();
+        let parts: Vec<Result<Vec<Attribution>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = all
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|r| self.attribution(r, output))
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::new(ErrorKind::Internal, "a TreeSHAP worker failed"))
+                    })
+                })
+                .collect()
+        });
+        let mut out = Vec::with_capacity(n);
+        for p in parts {
+            out.extend(p?);
+        }
+        Ok(out)
     }
 }

@@ -43,6 +43,11 @@ use crate::predictor::{Member, Predictor, one_hot};
 use crate::samplers::{GridSampler, LocalSearch, RandomSampler, TpeSampler};
 use crate::validation::{Splits, Validation, make_splits};
 
+/// Tables with at least this many rows count as large (boosted trees first).
+const LARGE_ROWS: usize = 50_000;
+/// Once a model exists, one trial may use at most this share of the time budget (at least 1 s).
+const TRIAL_SHARE: f64 = 0.3;
+
 /// Which sampler proposes configurations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -517,8 +522,17 @@ pub fn run(
                 .join(", ")
         )));
     }
-    // Cheapest first, so that every family gets a first score quickly.
-    learners.sort_by(|a, b| a.cost_hint.total_cmp(&b.cost_hint).then(a.id.cmp(&b.id)));
+    // Cheapest first, so that every family gets a first score quickly — except on large
+    // tables, where boosted trees go first: they are the strongest family there, and a slow
+    // first family could take the whole budget.
+    let large = n >= LARGE_ROWS;
+    let first = |id: &str| !(large && id == "gbdt.hist_gbm");
+    learners.sort_by(|a, b| {
+        first(&a.id)
+            .cmp(&first(&b.id))
+            .then(a.cost_hint.total_cmp(&b.cost_hint))
+            .then(a.id.cmp(&b.id))
+    });
 
     // Successive halving on large training folds: rungs of a ninth and a third of the rows.
     let asha = holdout && train_rows_per_fold >= 40_000;
@@ -686,6 +700,15 @@ pub fn run(
             rung_plan.push(train_rows_per_fold);
             jobs.push((trial_no, li, params, rung_plan));
         }
+        // One trial may not take the whole budget once a model exists: a slow configuration is
+        // stopped after a share of the budget so that the search goes on.
+        let trial_deadline = match (search_deadline.or(deadline), budget_secs) {
+            (Some(d), Some(b)) if best.is_some() => {
+                let cap = Instant::now() + Duration::from_secs_f64((TRIAL_SHARE * b).max(1.0));
+                Some(d.min(cap))
+            }
+            (d, _) => d,
+        };
         let mut flags: Vec<CancelFlag> = Vec::new();
         let (tx, rx) = mpsc::channel();
         let mut pending = 0;
@@ -704,7 +727,7 @@ pub fn run(
             let tx = tx.clone();
             let trial_cancel = CancelFlag::new();
             let ctx = FitContext::new(config.seed)
-                .with_deadline(search_deadline.or(deadline))
+                .with_deadline(trial_deadline)
                 .with_threads(if threads > 1 && jobs.len() > 1 {
                     1
                 } else {
@@ -766,7 +789,9 @@ pub fn run(
         // Collect: a trial sends one message per rung it ran; the last one settles it.
         let mut outputs: HashMap<usize, (Vec<f64>, usize, TrialOutput, bool)> = HashMap::new();
         let mut settled: std::collections::HashSet<usize> = std::collections::HashSet::new();
-        let wait_until = deadline.map(|d| d + Duration::from_millis(50));
+        let wait_until = trial_deadline
+            .or(deadline)
+            .map(|d| d + Duration::from_millis(50));
         while settled.len() < pending {
             let msg = match wait_until {
                 Some(w) => rx

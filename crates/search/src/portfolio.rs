@@ -78,15 +78,27 @@ pub fn starting_points(
         ],
         _ => Vec::new(),
     };
-    for p in extra {
-        // Keep only names the space knows; validation fills the rest with defaults.
+    // Keep only names the space knows; validation fills the rest with defaults.
+    let known = |p: &ParamSet| {
         let mut q = ParamSet::new();
         for (k, v) in p.iter() {
             if space.param(k).is_some() {
                 q.insert(k, v.clone());
             }
         }
-        if let Ok(q) = space.validate(&q)
+        space.validate(&q).ok()
+    };
+    let mut extra = extra;
+    // On large tables the larger trees come first, before the defaults: they are worth the
+    // time there, and the budget may allow only one or two fits.
+    if id == "gbdt.hist_gbm" && !small && shape.n_rows >= 50_000 && extra.len() > 1 {
+        let large = extra.remove(1);
+        if let Some(q) = known(&large) {
+            out.insert(0, q);
+        }
+    }
+    for p in extra {
+        if let Some(q) = known(&p)
             && !out.contains(&q)
         {
             out.push(q);
