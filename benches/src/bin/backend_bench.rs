@@ -93,7 +93,26 @@ fn run() -> Result<()> {
             &d.name,
             &mlpilot_data::ProfileOptions::with_target(Some(&d.target)),
         )?;
-        let plan = PreprocessPlan::from_profile(&profile, &d.target, task, PlanOptions::default())?;
+        let mut options = PlanOptions::default();
+        // Experiments: MLPILOT_TFIDF=word1|word12|word12char, MLPILOT_TFIDF_SUBLINEAR=0|1,
+        // MLPILOT_TFIDF_MIN_DF=N.
+        if let Ok(v) = std::env::var("MLPILOT_TFIDF") {
+            match v.as_str() {
+                "word1" => (options.tfidf.word_ngrams, options.tfidf.char_ngrams) = ((1, 1), None),
+                "word12" => (options.tfidf.word_ngrams, options.tfidf.char_ngrams) = ((1, 2), None),
+                _ => {}
+            }
+        }
+        if let Ok(v) = std::env::var("MLPILOT_TFIDF_SUBLINEAR") {
+            options.tfidf.sublinear_tf = v == "1";
+        }
+        if let Some(v) = std::env::var("MLPILOT_TFIDF_MIN_DF")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            options.tfidf.min_df = v;
+        }
+        let plan = PreprocessPlan::from_profile(&profile, &d.target, task, options)?;
         let enc = TargetEncoding::fit(tr.require(&d.target)?, task)?;
         let ytr = enc.encode(tr.require(&d.target)?)?;
         let yte = enc.encode(te.require(&d.target)?)?;

@@ -34,6 +34,47 @@ fn split(d: &Dataset, seed: u64) -> (Dataset, Dataset) {
 }
 
 #[test]
+fn sparse_logistic_conforms_and_matches_a_known_optimum() {
+    let r = run_conformance(
+        &mlpilot_backend_gbdt::SparseLogistic,
+        &ConformanceOptions::default(),
+    );
+    r.assert_ok();
+    // One feature, separable only softly: the fitted weight sets the gradient of
+    // C·Σ logloss + ½w² to zero.
+    let x = mlpilot_core::Matrix::from_rows(&[
+        vec![-2.0],
+        vec![-1.0],
+        vec![-0.5],
+        vec![0.5],
+        vec![1.0],
+        vec![2.0],
+        vec![-1.5],
+        vec![1.5],
+    ])
+    .unwrap();
+    let y = vec![0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0];
+    let d = Dataset::classification(x.clone().into(), y.clone(), 2).unwrap();
+    let est = mlpilot_backend_gbdt::SparseLogistic;
+    let m = mlpilot_core::Estimator::fit(
+        &est,
+        &d,
+        &ParamSet::new().with("c", 2.0),
+        &FitContext::new(0),
+    )
+    .unwrap();
+    let (w, b) = (m.weights[0], m.bias[0]);
+    let (mut gw, mut gb) = (w, 0.0);
+    for (r, t) in x.rows().zip(&y) {
+        let p = 1.0 / (1.0 + (-(w * r[0] + b)).exp());
+        gw += 2.0 * (p - t) * r[0];
+        gb += 2.0 * (p - t);
+    }
+    assert!(gw.abs() < 1e-4 && gb.abs() < 1e-4, "gradient {gw} {gb}");
+    assert!(w > 0.5);
+}
+
+#[test]
 fn nonlinear_regression_is_learned() {
     let (x, y) = friedman1(2000, 8, 0.5, 3);
     let d = Dataset::regression(x.into(), y).unwrap();

@@ -66,7 +66,10 @@ impl Default for TfidfOptions {
     fn default() -> Self {
         TfidfOptions {
             word_ngrams: (1, 2),
-            char_ngrams: Some((2, 4)),
+            // Character n-grams are off by default: on review text they multiply the
+            // non-zeros by ten and cost accuracy (fine_food_reviews, sparse logistic
+            // regression: 0.874 ROC AUC with word 1–2-grams, 0.858 with characters added).
+            char_ngrams: None,
             max_features: 30_000,
             max_dense_features: 300,
             min_df: 2,
@@ -628,6 +631,14 @@ mod tests {
         );
         assert_eq!(
             Step::Tfidf(TfidfOptions::default()).name(),
+            "TF-IDF words 1–2"
+        );
+        assert_eq!(
+            Step::Tfidf(TfidfOptions {
+                char_ngrams: Some((2, 4)),
+                ..TfidfOptions::default()
+            })
+            .name(),
             "TF-IDF words 1–2 + chars 2–4"
         );
         assert_eq!(fmt_num(28.0), "28");

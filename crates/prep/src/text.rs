@@ -255,6 +255,7 @@ mod tests {
     fn bigrams_and_char_grams() {
         let opts = TfidfOptions {
             min_df: 1,
+            char_ngrams: Some((2, 4)),
             ..Default::default()
         };
         let col = Column::from_strs("t", ["not good", "not bad"]);

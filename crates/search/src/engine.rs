@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use mlpilot_core::{
     CancelFlag, DataShape, Dataset, DatasetProfile, DynEstimator, DynModel, Error, ErrorKind,
-    Features, FitContext, Frame, Metric, ParamSet, Predictions, ProgressEvent, ProgressSink,
-    Registry, Result, Rng, Sampler, Task, TrialOutcome,
+    Features, FitContext, Frame, Metric, ModelFamily, ParamSet, Predictions, ProgressEvent,
+    ProgressSink, Registry, Result, Rng, Sampler, Task, TrialOutcome,
 };
 use mlpilot_prep::{
     FitTarget, FittedPipeline, PlanOptions, PreprocessPlan, TargetEncoding, Variant,
@@ -458,12 +458,23 @@ pub fn run(
         n_features: plan.columns.len(),
         n_classes,
     };
+    let has_text = plan
+        .columns
+        .iter()
+        .any(|c| c.kind == mlpilot_core::ColumnKind::Text);
     let mut learners: Vec<Learner> = Vec::new();
     for est in registry.for_task(task) {
         let info = est.info();
         let chosen = match &config.estimators {
             Some(f) => matches_filter(&info, f),
-            None => default_candidate(&info, shape, budget_secs),
+            // Distance-based models are slow and weak on text's hundreds of term columns.
+            // Naive Bayes on term weights joins them there.
+            None => {
+                (default_candidate(&info, shape, budget_secs)
+                    && !(has_text
+                        && matches!(info.family, ModelFamily::Neighbors | ModelFamily::Svm)))
+                    || (has_text && info.id == "gbdt.multinomial_nb")
+            }
         };
         if !chosen {
             continue;

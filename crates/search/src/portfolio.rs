@@ -66,6 +66,10 @@ pub fn starting_points(
                 ParamSet::new().with("alpha", 1e-4),
             ]
         }
+        "gbdt.sparse_logistic" => vec![
+            ParamSet::new().with("c", 1.0),
+            ParamSet::new().with("c", 20.0),
+        ],
         "smartcore.ridge" => vec![
             ParamSet::new().with("alpha", 10.0),
             ParamSet::new().with("alpha", 0.1),
@@ -121,6 +125,9 @@ pub fn default_candidate(info: &EstimatorInfo, shape: DataShape, budget_secs: Op
     let generous = budget_secs.is_none_or(|b| b >= 30.0);
     match info.id.as_str() {
         "gbdt.hist_gbm" | "gbdt.random_forest" | "gbdt.extra_trees" => true,
+        "gbdt.sparse_logistic" => true,
+        // Naive Bayes on counts only pays off on text; elsewhere the Gaussian one stands in.
+        "gbdt.multinomial_nb" => false,
         "linfa.logistic_regression" | "smartcore.ridge" | "linfa.elastic_net" => true,
         "linfa.gaussian_nb" => true,
         "smartcore.knn" => n <= 20_000,
