@@ -2,6 +2,7 @@
 
 pub mod engine;
 pub mod ensemble;
+pub mod forecast;
 pub mod leaderboard;
 pub mod portfolio;
 pub mod predictor;
