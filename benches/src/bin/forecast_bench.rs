@@ -80,9 +80,11 @@ fn main() -> ExitCode {
             eprintln!("{}", f.describe());
             if std::env::var_os("MLPILOT_FORECAST_DEBUG").is_some() {
                 let y = &f.series.values;
-                for m in
-                    mlpilot::search::forecast::candidates(y, (f.period > 0).then_some(f.period))
-                {
+                for m in mlpilot::search::forecast::candidates(
+                    y,
+                    (f.period > 0).then_some(f.period),
+                    f.period > 0 && Some(f.period) == f.series.calendar_period(),
+                ) {
                     let p = mlpilot::search::forecast::forecast(&m, y, truth.len());
                     let r = mlpilot::core::metrics::mse(&truth, &p).sqrt();
                     let bt = f

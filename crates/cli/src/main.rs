@@ -4,6 +4,7 @@
 mod chat;
 mod deploy;
 mod explain;
+mod forecast;
 mod predict;
 mod profile;
 mod run;

@@ -59,6 +59,14 @@ fn quote(s: &str) -> String {
 }
 
 pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
+    if mlpilot::forecasting::is_forecast(&args.model) {
+        let text = crate::forecast::predict(&args.model, &args.data)?;
+        match &args.out {
+            Some(path) => crate::run::write_file(path, text.as_bytes())?,
+            None => print!("{text}"),
+        }
+        return Ok(());
+    }
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
     let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
     for n in &notes {

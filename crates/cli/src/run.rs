@@ -64,6 +64,12 @@ pub(crate) struct RunArgs {
     /// Skip report.html (explanations and charts of the run).
     #[arg(long)]
     pub(crate) no_report: bool,
+    /// With --task forecast: the column that holds the times.
+    #[arg(long)]
+    pub(crate) time_column: Option<String>,
+    /// With --task forecast: how many steps to forecast (default 12).
+    #[arg(long)]
+    pub(crate) horizon: Option<usize>,
 }
 
 fn parse_bytes(s: &str) -> Result<u64> {
@@ -153,6 +159,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
     for n in &notes {
         eprintln!("note: {n}");
+    }
+    if matches!(
+        args.task.parse::<mlpilot::Task>(),
+        Ok(mlpilot::Task::Forecast)
+    ) {
+        return crate::forecast::run(args, &frame);
     }
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
     let advisor = mlpilot::llm::advisor_for(&spec)?;

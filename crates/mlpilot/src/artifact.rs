@@ -108,10 +108,15 @@ fn format_err(path: &Path, msg: String) -> Error {
 
 /// Encodes a body into artifact bytes (header + body).
 pub fn encode(body: &ArtifactBody) -> Result<Vec<u8>> {
+    encode_with(MAGIC, body)
+}
+
+/// Encodes any body behind the header (`magic` tells the kinds of model apart).
+pub fn encode_with<T: Serialize>(magic: &[u8; 8], body: &T) -> Result<Vec<u8>> {
     let payload = postcard::to_allocvec(body)
         .map_err(|e| Error::internal(format!("could not encode the artifact: {e}")))?;
     let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(magic);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(&payload));
@@ -121,8 +126,26 @@ pub fn encode(body: &ArtifactBody) -> Result<Vec<u8>> {
 
 /// Decodes artifact bytes (`path` only names the file in errors).
 pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
+    if bytes.get(..8) == Some(crate::forecasting::FORECAST_MAGIC.as_slice()) {
+        return Err(format_err(
+            path,
+            format!(
+                "`{}` is a forecasting model; `mlpilot predict` reads it with a table of future times",
+                path.display()
+            ),
+        ));
+    }
+    decode_with(MAGIC, bytes, path)
+}
+
+/// Decodes a body written by [`encode_with`] with the same `magic`.
+pub fn decode_with<T: serde::de::DeserializeOwned>(
+    magic: &[u8; 8],
+    bytes: &[u8],
+    path: &Path,
+) -> Result<T> {
     let shown = path.display();
-    if bytes.len() < 8 || bytes.get(..8) != Some(MAGIC.as_slice()) {
+    if bytes.len() < 8 || bytes.get(..8) != Some(magic.as_slice()) {
         return Err(format_err(
             path,
             format!(
@@ -188,7 +211,11 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
 
 /// Writes an artifact atomically.
 pub fn write(path: &Path, body: &ArtifactBody) -> Result<()> {
-    let bytes = encode(body)?;
+    write_bytes(path, &encode(body)?)
+}
+
+/// Writes bytes atomically (a temporary file in the same folder, fsync, rename).
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -196,7 +223,7 @@ pub fn write(path: &Path, body: &ArtifactBody) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::from(e).with_context("file", dir.display()))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
         .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
-    tmp.write_all(&bytes)
+    tmp.write_all(bytes)
         .map_err(|e| Error::from(e).with_context("file", path.display()))?;
     tmp.as_file()
         .sync_all()

@@ -4,6 +4,7 @@ pub mod artifact;
 pub mod automl;
 pub mod derive;
 pub mod explain;
+pub mod forecasting;
 pub mod monitoring;
 pub mod session;
 pub mod summary;

@@ -324,7 +324,7 @@ pub fn detect_period(values: &[f64], calendar: Option<usize>) -> Option<usize> {
 
 /// A forecasting method.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "method")]
+#[serde(rename_all = "snake_case")]
 pub enum Method {
     /// The last value (no season).
     Naive,
@@ -798,8 +798,9 @@ pub struct ForecastPoint {
     pub upper: f64,
 }
 
-/// The candidate methods for a series, fitted on it.
-pub fn candidates(y: &[f64], period: Option<usize>) -> Vec<Method> {
+/// The candidate methods for a series, fitted on it (`calendar`: the period is the calendar's,
+/// not a cycle found in the data).
+pub fn candidates(y: &[f64], period: Option<usize>, calendar: bool) -> Vec<Method> {
     let mut out = vec![Method::Naive];
     let positive = y.iter().all(|v| *v > 0.0);
     if let Some(m) = period {
@@ -824,6 +825,21 @@ pub fn candidates(y: &[f64], period: Option<usize>) -> Vec<Method> {
             out.extend(fit_ar(y, p, m, true));
         }
     }
+    // A cycle found in the data (not the calendar's) need not be a whole number of steps: let
+    // the backtests weigh its neighbours too.
+    if let Some(m) = period
+        && !calendar
+        && m > 3
+    {
+        for q in [m - 1, m + 1] {
+            if 2 * q + 2 < y.len() {
+                out.push(Method::SeasonalNaive { period: q });
+                for p in [2usize, 6, 12] {
+                    out.extend(fit_ar(y, p, q, false));
+                }
+            }
+        }
+    }
     out
 }
 
@@ -842,7 +858,8 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
         )));
     }
     let period = detect_period(y, series.calendar_period()).filter(|p| *p * 2 + h < n);
-    let cands = candidates(y, period);
+    let calendar = period.is_some() && period == series.calendar_period();
+    let cands = candidates(y, period, calendar);
     // Fold ends: the last at n − h, the others spread back to no earlier than half the series,
     // so that every training window is long enough to fit a season or two.
     let folds = 3usize;
