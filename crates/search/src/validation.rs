@@ -75,6 +75,13 @@ pub fn choose(
                         fraction * 100.0
                     ),
                 )
+            } else if n_rows < 500 {
+                (
+                    Validation::KFold { k: 10 },
+                    format!(
+                        "10-fold cross-validation: with only {n_rows} rows, ten folds train on more rows and average more validation scores"
+                    ),
+                )
             } else {
                 (
                     Validation::KFold { k: 5 },
