@@ -349,6 +349,11 @@ pub enum Method {
         #[serde(default)]
         log: bool,
     },
+    /// The mean of several methods' forecasts.
+    Combination {
+        /// The members.
+        members: Vec<Method>,
+    },
     /// An autoregression on lags, seasonal lags and a trend (ridge least squares), forecast
     /// recursively; on the log scale when `log`.
     Autoregression {
@@ -389,6 +394,14 @@ impl Method {
                     )
                 }
             }
+            Method::Combination { members } => format!(
+                "mean of {}",
+                members
+                    .iter()
+                    .map(Method::name)
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
             Method::Autoregression { p, period, log, .. } => format!(
                 "autoregression ({p} lags{}{})",
                 if *period > 0 {
@@ -712,6 +725,15 @@ pub fn forecast(method: &Method, y: &[f64], h: usize) -> Vec<f64> {
                 None => vec![f64::NAN; h],
             }
         }
+        Method::Combination { members } => {
+            let mut acc = vec![0.0; h];
+            for m in members {
+                for (a, v) in acc.iter_mut().zip(forecast(m, y, h)) {
+                    *a += v / members.len().max(1) as f64;
+                }
+            }
+            acc
+        }
         Method::Autoregression {
             p,
             period,
@@ -748,6 +770,12 @@ pub fn refit(method: &Method, y: &[f64]) -> Option<Method> {
             ..
         } => fit_hw(y, *period, *multiplicative, *log),
         Method::Autoregression { p, period, log, .. } => fit_ar(y, *p, *period, *log),
+        Method::Combination { members } => Some(Method::Combination {
+            members: members
+                .iter()
+                .map(|m| refit(m, y))
+                .collect::<Option<Vec<_>>>()?,
+        }),
     }
 }
 
@@ -873,40 +901,53 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
     ends.sort_unstable();
     ends.dedup();
     let mut results: Vec<(Method, Backtest, Vec<Vec<f64>>)> = Vec::new();
-    for c in &cands {
-        let mut actual = Vec::new();
-        let mut predicted = Vec::new();
-        let mut by_step = vec![Vec::new(); h];
-        let mut ok = true;
-        for &end in &ends {
-            let train = &y[..end];
-            let Some(m) = refit(c, train) else {
-                ok = false;
-                break;
-            };
-            let fc = forecast(&m, train, h);
-            for (k, (a, p)) in y[end..end + h].iter().zip(&fc).enumerate() {
-                actual.push(*a);
-                predicted.push(*p);
-                by_step[k].push(a - p);
+    let mut cands = cands;
+    let mut round = 0;
+    while round < 2 {
+        for c in &cands {
+            let mut actual = Vec::new();
+            let mut predicted = Vec::new();
+            let mut by_step = vec![Vec::new(); h];
+            let mut ok = true;
+            for &end in &ends {
+                let train = &y[..end];
+                let Some(m) = refit(c, train) else {
+                    ok = false;
+                    break;
+                };
+                let fc = forecast(&m, train, h);
+                for (k, (a, p)) in y[end..end + h].iter().zip(&fc).enumerate() {
+                    actual.push(*a);
+                    predicted.push(*p);
+                    by_step[k].push(a - p);
+                }
             }
+            if !ok || actual.is_empty() || predicted.iter().any(|p| !p.is_finite()) {
+                continue;
+            }
+            let rmse = metrics::mse(&actual, &predicted).sqrt();
+            results.push((
+                c.clone(),
+                Backtest {
+                    method: c.name(),
+                    rmse,
+                    mae: metrics::mae(&actual, &predicted),
+                    smape: metrics::smape(&actual, &predicted),
+                },
+                by_step,
+            ));
         }
-        if !ok || actual.is_empty() || predicted.iter().any(|p| !p.is_finite()) {
-            continue;
-        }
-        let rmse = metrics::mse(&actual, &predicted).sqrt();
-        results.push((
-            c.clone(),
-            Backtest {
-                method: c.name(),
-                rmse,
-                mae: metrics::mae(&actual, &predicted),
-                smape: metrics::smape(&actual, &predicted),
-            },
-            by_step,
-        ));
+        results.sort_by(|a, b| a.1.rmse.total_cmp(&b.1.rmse));
+        // Second round: the mean of the three best distinct methods, judged by the same backtest.
+        round += 1;
+        cands = if round == 1 && results.len() >= 3 {
+            vec![Method::Combination {
+                members: results.iter().take(3).map(|r| r.0.clone()).collect(),
+            }]
+        } else {
+            Vec::new()
+        };
     }
-    results.sort_by(|a, b| a.1.rmse.total_cmp(&b.1.rmse));
     let (method, _, errors_by_step) = results
         .first()
         .cloned()
