@@ -349,6 +349,18 @@ pub enum Method {
         #[serde(default)]
         log: bool,
     },
+    /// An autoregression on the seasonal differences `z_t − z_{t−period}` (with a mean, so a
+    /// steady year-on-year growth carries on), integrated back; on the log scale when `log`.
+    SeasonalDiffAr {
+        /// Lags 1..=p of the differences.
+        p: usize,
+        /// Season length.
+        period: usize,
+        /// Fit on ln(y).
+        log: bool,
+        /// Intercept then lag coefficients.
+        coef: Vec<f64>,
+    },
     /// The mean of several methods' forecasts.
     Combination {
         /// The members.
@@ -394,6 +406,10 @@ impl Method {
                     )
                 }
             }
+            Method::SeasonalDiffAr { p, period, log, .. } => format!(
+                "seasonal-difference autoregression ({p} lags, period {period}{})",
+                if *log { ", log scale" } else { "" }
+            ),
             Method::Combination { members } => format!(
                 "mean of {}",
                 members
@@ -688,6 +704,39 @@ fn fit_ar(y: &[f64], p: usize, period: usize, log: bool) -> Option<Method> {
     })
 }
 
+fn fit_sdar(y: &[f64], p: usize, period: usize, log: bool) -> Option<Method> {
+    if period == 0 || (log && y.iter().any(|v| *v <= 0.0)) {
+        return None;
+    }
+    let z: Vec<f64> = if log {
+        y.iter().map(|v| v.ln()).collect()
+    } else {
+        y.to_vec()
+    };
+    if z.len() < period + p + 10 {
+        return None;
+    }
+    let w: Vec<f64> = (period..z.len()).map(|t| z[t] - z[t - period]).collect();
+    let mut rows = Vec::new();
+    let mut target = Vec::new();
+    for t in p..w.len() {
+        let mut r = vec![1.0];
+        for l in 1..=p {
+            r.push(w[t - l]);
+        }
+        rows.push(r);
+        target.push(w[t]);
+    }
+    let scale = w.iter().map(|v| v * v).sum::<f64>() / w.len() as f64;
+    let coef = ridge(&rows, &target, 1e-4 * scale.max(1e-12) * rows.len() as f64)?;
+    Some(Method::SeasonalDiffAr {
+        p,
+        period,
+        log,
+        coef,
+    })
+}
+
 /// Forecasts `h` steps after `y` with a fitted method.
 pub fn forecast(method: &Method, y: &[f64], h: usize) -> Vec<f64> {
     let n = y.len();
@@ -724,6 +773,38 @@ pub fn forecast(method: &Method, y: &[f64], h: usize) -> Vec<f64> {
                     .collect(),
                 None => vec![f64::NAN; h],
             }
+        }
+        Method::SeasonalDiffAr {
+            p,
+            period,
+            log,
+            coef,
+        } => {
+            let mut z: Vec<f64> = if *log {
+                y.iter().map(|v| v.ln()).collect()
+            } else {
+                y.to_vec()
+            };
+            let m = *period;
+            let mut w: Vec<f64> = (m..z.len()).map(|t| z[t] - z[t - m]).collect();
+            for _ in 0..h {
+                let t = w.len();
+                let mut v = coef.first().copied().unwrap_or(0.0);
+                for l in 1..=*p {
+                    v += coef.get(l).copied().unwrap_or(0.0)
+                        * t.checked_sub(l)
+                            .and_then(|i| w.get(i))
+                            .copied()
+                            .unwrap_or(0.0);
+                }
+                w.push(v);
+                let zt = v + z.get(z.len().wrapping_sub(m)).copied().unwrap_or(f64::NAN);
+                z.push(zt);
+            }
+            z[n..]
+                .iter()
+                .map(|v| if *log { v.exp() } else { *v })
+                .collect()
         }
         Method::Combination { members } => {
             let mut acc = vec![0.0; h];
@@ -770,6 +851,7 @@ pub fn refit(method: &Method, y: &[f64]) -> Option<Method> {
             ..
         } => fit_hw(y, *period, *multiplicative, *log),
         Method::Autoregression { p, period, log, .. } => fit_ar(y, *p, *period, *log),
+        Method::SeasonalDiffAr { p, period, log, .. } => fit_sdar(y, *p, *period, *log),
         Method::Combination { members } => Some(Method::Combination {
             members: members
                 .iter()
@@ -851,6 +933,14 @@ pub fn candidates(y: &[f64], period: Option<usize>, calendar: bool) -> Vec<Metho
         out.extend(fit_ar(y, p, m, false));
         if positive {
             out.extend(fit_ar(y, p, m, true));
+        }
+    }
+    if m > 0 {
+        for p in [1usize, 2, 3] {
+            out.extend(fit_sdar(y, p, m, false));
+            if positive {
+                out.extend(fit_sdar(y, p, m, true));
+            }
         }
     }
     // A cycle found in the data (not the calendar's) need not be a whole number of steps: let
@@ -947,6 +1037,17 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
         } else {
             Vec::new()
         };
+    }
+    // Combinations of forecasts are more robust than any one method chosen on a short
+    // backtest (the lesson of the M competitions): take the combination unless its backtest is
+    // more than 5 % worse than the best single method's.
+    let best_rmse = results.first().map_or(f64::INFINITY, |r| r.1.rmse);
+    if let Some(i) = results
+        .iter()
+        .position(|r| matches!(r.0, Method::Combination { .. }) && r.1.rmse <= 1.05 * best_rmse)
+    {
+        let c = results.remove(i);
+        results.insert(0, c);
     }
     let (method, _, errors_by_step) = results
         .first()
@@ -1153,6 +1254,22 @@ mod tests {
         let f = forecast(&m, &y, 5);
         for (k, v) in f.iter().enumerate() {
             assert!((v - (3.0 + 2.0 * (50 + k) as f64)).abs() < 0.05, "{v}");
+        }
+    }
+
+    #[test]
+    fn seasonal_differences_carry_growth_and_season() {
+        // ln y = 0.01 t + a season: year-on-year growth is constant on the log scale.
+        let season = [0.1, -0.05, 0.2, -0.25];
+        let y: Vec<f64> = (0..48)
+            .map(|t| (3.0 + 0.01 * f64::from(t) + season[t as usize % 4]).exp())
+            .collect();
+        let m = fit_sdar(&y, 1, 4, true).unwrap();
+        let f = forecast(&m, &y, 8);
+        for (k, v) in f.iter().enumerate() {
+            let t = 48 + k;
+            let want = (3.0 + 0.01 * t as f64 + season[t % 4]).exp();
+            assert!((v - want).abs() / want < 1e-3, "step {k}: {v} vs {want}");
         }
     }
 
