@@ -23,6 +23,10 @@ pub(crate) struct ExplainArgs {
     /// Seed for shuffles and background samples.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
+    /// Who puts each explanation in words: offline (templates), ollama:MODEL[@URL] or
+    /// openai:MODEL[@URL]; numbers are checked against the explanation either way.
+    #[arg(long, env = "MLPILOT_LLM", default_value = "offline")]
+    pub(crate) llm: String,
 }
 
 pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
@@ -49,8 +53,37 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         &body.reference,
         args.seed,
     )?;
+    let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
+    let advisor = mlpilot::llm::advisor_for(&spec)?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| mlpilot::Error::internal(format!("could not start the runtime: {err}")))?;
+    let mut words = Vec::with_capacity(e.rows.len());
+    for r in &e.rows {
+        let advice = rt.block_on(advisor.explain_prediction(&r.context(body.task)))?;
+        words.push((r.row, advice));
+    }
     if args.json {
-        let json = serde_json::to_string_pretty(&e)
+        let mut v = serde_json::to_value(&e)
+            .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert("advisor".into(), serde_json::json!(advisor.name()));
+            o.insert(
+                "sentences".into(),
+                serde_json::json!(
+                    words
+                        .iter()
+                        .map(|(row, a)| serde_json::json!({
+                            "row": row,
+                            "text": a.value,
+                            "fallback_reason": a.fallback_reason,
+                        }))
+                        .collect::<Vec<_>>()
+                ),
+            );
+        }
+        let json = serde_json::to_string_pretty(&v)
             .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
         println!("{json}");
         return Ok(());
@@ -64,8 +97,11 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         println!("  {:<24} {:>9.4} ± {:.4}", g.feature, g.importance, g.std);
     }
     println!();
-    for r in &e.rows {
-        println!("row {}: {}", r.row, r.sentence(body.task));
+    for (row, a) in &words {
+        println!("row {row}: {}", a.value);
+        if let Some(why) = &a.fallback_reason {
+            println!("  (template used: {why})");
+        }
     }
     Ok(())
 }

@@ -205,6 +205,57 @@ pub struct Proposal {
     pub reason: String,
 }
 
+/// One explained prediction, for the assistant to put in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionContext {
+    /// The task.
+    pub task: Task,
+    /// The prediction (a class label, or a number as text).
+    pub prediction: String,
+    /// The explained output (a probability, or the predicted value).
+    pub output: f64,
+    /// The expected output over the background.
+    pub base_value: f64,
+    /// The class whose probability is explained.
+    pub class: Option<String>,
+    /// `(column, the row's value, contribution)`, largest magnitude first.
+    pub contributions: Vec<(String, String, f64)>,
+}
+
+impl PredictionContext {
+    /// The template sentence: "Predicted survived (0.82), mainly because sex = female
+    /// (+0.310) and pclass = 1st (+0.120) against a base rate of 0.38."
+    pub fn sentence(&self) -> String {
+        let head = if self.task.is_classification() {
+            format!("Predicted {} ({:.2})", self.prediction, self.output)
+        } else {
+            format!("Predicted {}", self.prediction)
+        };
+        let top: Vec<String> = self
+            .contributions
+            .iter()
+            .filter(|c| c.2.abs() > 1e-9)
+            .take(3)
+            .map(|(f, v, c)| format!("{f} = {v} ({c:+.3})"))
+            .collect();
+        let base = if self.task.is_classification() {
+            format!(" against a base rate of {:.2}", self.base_value)
+        } else {
+            format!(" against an average of {:.4}", self.base_value)
+        };
+        match top.as_slice() {
+            [] => format!("{head}; no column moved it away from the base value{base}."),
+            [one] => format!("{head}, mainly because {one}{base}."),
+            [init @ .., last] => {
+                format!(
+                    "{head}, mainly because {} and {last}{base}.",
+                    init.join(", ")
+                )
+            }
+        }
+    }
+}
+
 /// The assistant at each step of the workflow.
 #[async_trait::async_trait]
 pub trait Advisor: Send + Sync {
@@ -232,4 +283,10 @@ pub trait Advisor: Send + Sync {
         request: &str,
         run: &RunContext,
     ) -> Result<Advice<Vec<Proposal>>>;
+
+    /// Explains one prediction from its additive contributions; every number in the text is
+    /// one of the explanation's. The default is the template sentence.
+    async fn explain_prediction(&self, p: &PredictionContext) -> Result<Advice<String>> {
+        Ok(Advice::rules(p.sentence()))
+    }
 }

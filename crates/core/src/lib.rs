@@ -20,8 +20,8 @@ pub mod task;
 pub mod tree;
 
 pub use advisor::{
-    Adjustment, Advice, AdviceSource, Advisor, ModelScore, PlanContext, Proposal, RunContext,
-    StepSummary, TaskSpec,
+    Adjustment, Advice, AdviceSource, Advisor, ModelScore, PlanContext, PredictionContext,
+    Proposal, RunContext, StepSummary, TaskSpec,
 };
 pub use drift::{DriftDetector, DriftTest, Sample};
 pub use error::{Error, ErrorKind, Result};

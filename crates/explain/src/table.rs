@@ -68,34 +68,26 @@ impl RowExplanation {
         self.output - self.base_value - self.contributions.iter().map(|c| c.value).sum::<f64>()
     }
 
-    /// One sentence: "Predicted survived (0.82), mainly because sex = female (+0.31) and
-    /// pclass = 1 (+0.12)."
-    pub fn sentence(&self, task: Task) -> String {
-        let head = if task.is_classification() {
-            format!("Predicted {} ({:.2})", self.prediction, self.output)
-        } else {
-            format!("Predicted {}", self.prediction)
-        };
-        let top: Vec<String> = self
-            .contributions
-            .iter()
-            .filter(|c| c.value.abs() > 1e-9)
-            .take(3)
-            .map(|c| format!("{} = {} ({:+.3})", c.feature, c.input, c.value))
-            .collect();
-        let base = if task.is_classification() {
-            format!(" against a base rate of {:.2}", self.base_value)
-        } else {
-            format!(" against an average of {}", fmt_num(self.base_value))
-        };
-        match top.as_slice() {
-            [] => format!("{head}; no column moved it away from the base value{base}."),
-            [one] => format!("{head}, mainly because {one}{base}."),
-            [init @ .., last] => format!(
-                "{head}, mainly because {} and {last}{base}.",
-                init.join(", ")
-            ),
+    /// The explanation as the assistant's input.
+    pub fn context(&self, task: Task) -> mlpilot_core::PredictionContext {
+        mlpilot_core::PredictionContext {
+            task,
+            prediction: self.prediction.clone(),
+            output: self.output,
+            base_value: self.base_value,
+            class: self.class.clone(),
+            contributions: self
+                .contributions
+                .iter()
+                .map(|c| (c.feature.clone(), c.input.clone(), c.value))
+                .collect(),
         }
+    }
+
+    /// One sentence: "Predicted survived (0.82), mainly because sex = female (+0.310) and
+    /// pclass = 1st (+0.120) against a base rate of 0.38."
+    pub fn sentence(&self, task: Task) -> String {
+        self.context(task).sentence()
     }
 }
 

@@ -729,6 +729,44 @@ impl Advisor for LlmAdvisor {
         }
     }
 
+    async fn explain_prediction(
+        &self,
+        p: &mlpilot_core::PredictionContext,
+    ) -> Result<Advice<String>> {
+        let contributions: Vec<serde_json::Value> = p
+            .contributions
+            .iter()
+            .take(6)
+            .map(|(f, v, c)| serde_json::json!({"column": f, "value": v, "contribution": (c * 1000.0).round() / 1000.0}))
+            .collect();
+        let data = serde_json::json!({
+            "prediction": p.prediction,
+            "output": (p.output * 1000.0).round() / 1000.0,
+            "base_value": (p.base_value * 1000.0).round() / 1000.0,
+            "explained": if p.task.is_classification() { "probability" } else { "value" },
+            "contributions": contributions,
+        });
+        let prompt = format!(
+            "DATA (one prediction, its base value and each column's additive contribution):\n{data}\n\nExplain in 2 sentences why the model predicted this, naming the columns that pushed it most and in which direction."
+        );
+        let mut facts = Facts::new();
+        facts.add(p.output).add(p.base_value);
+        for (_, v, c) in &p.contributions {
+            facts.add(*c).add(c.abs());
+            if let Some(x) = mlpilot_core::frame::parse_number(v) {
+                facts.add(x);
+            }
+        }
+        match self.grounded(prompt, &facts).await {
+            Ok(text) => Ok(Advice {
+                value: text,
+                source: self.source(),
+                fallback_reason: None,
+            }),
+            Err(reason) => Ok(fallback(Advice::rules(p.sentence()), reason)),
+        }
+    }
+
     async fn answer(&self, question: &str, run: &RunContext) -> Result<Advice<String>> {
         let prompt = format!(
             "DATA (the results of a model search):\n{}\n\nThe person asks: {}\nAnswer in at most 4 sentences, using only the DATA.",

@@ -233,3 +233,43 @@ async fn every_number_in_the_narrative_is_grounded() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn predictions_are_explained_in_grounded_words() {
+    if !available() {
+        return;
+    }
+    let p = mlpilot_core::PredictionContext {
+        task: Task::Binary,
+        prediction: "survived".into(),
+        output: 0.93,
+        base_value: 0.38,
+        class: Some("survived".into()),
+        contributions: vec![
+            ("sex".into(), "female".into(), 0.31),
+            ("pclass".into(), "1st".into(), 0.19),
+            ("age".into(), "29".into(), 0.05),
+        ],
+    };
+    let facts = {
+        let mut f = Facts::new();
+        f.add(0.93)
+            .add(0.38)
+            .add(0.31)
+            .add(0.19)
+            .add(0.05)
+            .add(29.0);
+        f
+    };
+    for advisor in advisors() {
+        let a = advisor.explain_prediction(&p).await.unwrap();
+        // Either the model's text, grounded, or the template with the reason shown.
+        assert!(ungrounded(&a.value, &facts).is_empty(), "{}", a.value);
+        if a.fallback_reason.is_none() {
+            assert!(matches!(a.source, mlpilot_core::AdviceSource::Llm { .. }));
+        } else {
+            assert_eq!(a.value, p.sentence());
+        }
+        assert!(!a.value.is_empty());
+    }
+}

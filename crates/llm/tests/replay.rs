@@ -351,3 +351,50 @@ async fn the_ollama_provider_speaks_api_chat() {
     assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
     assert_eq!(a.value.target, "churn");
 }
+
+#[tokio::test]
+async fn prediction_explanations_are_grounded_or_the_template() {
+    let p = mlpilot_core::PredictionContext {
+        task: mlpilot_core::Task::Binary,
+        prediction: "yes".into(),
+        output: 0.82,
+        base_value: 0.3,
+        class: Some("yes".into()),
+        contributions: vec![
+            ("plan".into(), "basic".into(), 0.31),
+            ("support_calls".into(), "5".into(), 0.21),
+        ],
+    };
+    // A grounded answer is used as written.
+    let s = script(vec![Reply::Content(
+        "Churn is likely (0.82) mostly because of the `basic` plan (+0.31) and 5 support calls (+0.21).".into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .explain_prediction(&p)
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert!(a.value.contains("0.31"));
+    // An invented number, twice: the template, with the reason.
+    let s = script(vec![Reply::Content(
+        "The plan adds 0.45 to the risk.".into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .explain_prediction(&p)
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason.as_deref().unwrap().contains("0.45"),
+        "{a:?}"
+    );
+    assert_eq!(a.value, p.sentence());
+    assert!(
+        a.value
+            .starts_with("Predicted yes (0.82), mainly because plan = basic (+0.310)")
+    );
+}
