@@ -314,15 +314,5 @@ pub(crate) fn source_name(s: &mlpilot::core::AdviceSource) -> String {
 
 /// Writes a file atomically.
 pub(crate) fn write_file(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
-    std::io::Write::write_all(&mut tmp, bytes)
-        .map_err(|e| Error::from(e).with_context("file", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| Error::from(e.error).with_context("file", path.display()))?;
-    Ok(())
+    mlpilot::artifact::write_bytes(path, bytes)
 }

@@ -227,7 +227,15 @@ impl PredictionContext {
     /// (+0.310) and pclass = 1st (+0.120) against a base rate of 0.38."
     pub fn sentence(&self) -> String {
         let head = if self.task.is_classification() {
-            format!("Predicted {} ({:.2})", self.prediction, self.output)
+            match &self.class {
+                Some(c) if *c != self.prediction => {
+                    format!(
+                        "Predicted {} (P({c}) = {:.2})",
+                        self.prediction, self.output
+                    )
+                }
+                _ => format!("Predicted {} ({:.2})", self.prediction, self.output),
+            }
         } else {
             format!("Predicted {}", self.prediction)
         };

@@ -228,6 +228,14 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.as_file()
         .sync_all()
         .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    // Temporary files are private (0600); a written model is an ordinary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| Error::from(e.error).with_context("file", path.display()))?;
     Ok(())

@@ -39,8 +39,14 @@ fn artifact_round_trip_predicts_identically() {
     let a = trained.predict_frame(&frame).unwrap().predictions;
     let b = art.predictor.predict(&frame).unwrap().predictions;
     assert_eq!(a, b);
-    // No temporary files are left beside the artifact.
+    // No temporary files are left beside the artifact, and it is an ordinary readable file.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
 }
 
 #[test]
