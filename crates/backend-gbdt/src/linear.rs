@@ -400,6 +400,15 @@ impl Model for LogisticModel {
         self.scores(x)
     }
 
+    fn linear_coefficients(&self) -> Option<Matrix> {
+        let k = self.n_classes.max(2);
+        let data = (0..k)
+            .flat_map(|c| (0..self.n_features).map(move |j| (c, j)))
+            .map(|(c, j)| self.coefficient(c, j))
+            .collect();
+        Matrix::new(k, self.n_features, data).ok()
+    }
+
     fn feature_importances(&self) -> Option<Vec<f64>> {
         Some(
             (0..self.n_features)

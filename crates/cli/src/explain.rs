@@ -53,6 +53,14 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         &body.reference,
         args.seed,
     )?;
+    let text_columns: Vec<String> = body
+        .schema
+        .columns
+        .iter()
+        .filter(|c| c.kind == mlpilot::ColumnKind::Text)
+        .map(|c| c.name.clone())
+        .collect();
+    let terms = mlpilot::explain::text_terms(&artifact.predictor, &text_columns, 10);
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
     let advisor = mlpilot::llm::advisor_for(&spec)?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -69,6 +77,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
             .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
         if let Some(o) = v.as_object_mut() {
             o.insert("advisor".into(), serde_json::json!(advisor.name()));
+            o.insert("terms".into(), serde_json::json!(terms));
             o.insert(
                 "sentences".into(),
                 serde_json::json!(
@@ -95,6 +104,19 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     );
     for g in e.global.iter().take(10) {
         println!("  {:<24} {:>9.4} ± {:.4}", g.feature, g.importance, g.std);
+    }
+    for t in &terms {
+        let list: Vec<String> = t
+            .terms
+            .iter()
+            .map(|(w, v)| format!("{w} ({v:+.2})"))
+            .collect();
+        println!(
+            "Words in `{}` that push towards {}: {}",
+            t.column,
+            t.class,
+            list.join(", ")
+        );
     }
     println!();
     for (row, a) in &words {

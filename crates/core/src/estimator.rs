@@ -521,6 +521,13 @@ pub trait Model: Send + Sync + fmt::Debug + 'static {
         None
     }
 
+    /// Per-class weights of a linear model on its input features (classes × features; for a
+    /// binary model the first row is the negative of the second), for naming the inputs that
+    /// push each class. `None` for other models.
+    fn linear_coefficients(&self) -> Option<Matrix> {
+        None
+    }
+
     /// The model's trees in a library-independent form, for exact TreeSHAP.
     fn tree_ensemble(&self) -> Option<TreeEnsemble> {
         None

@@ -290,3 +290,59 @@ pub fn check_rows(rows: &[usize], n: usize) -> Result<()> {
         None => Ok(()),
     }
 }
+
+/// The words of a text column that push towards one class the most.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassTerms {
+    /// The text column.
+    pub column: String,
+    /// The class.
+    pub class: String,
+    /// Terms and their weights towards the class, strongest first.
+    pub terms: Vec<(String, f64)>,
+}
+
+/// For each text column and class, the `top` terms with the largest positive weight in the
+/// predictor's linear model (the ensemble member with the largest weight that has one).
+/// Empty when no member is linear or no input is text.
+pub fn text_terms(predictor: &Predictor, text_columns: &[String], top: usize) -> Vec<ClassTerms> {
+    let Some(member) = predictor
+        .members
+        .iter()
+        .filter(|m| m.model.linear_coefficients().is_some())
+        .max_by(|a, b| a.weight.total_cmp(&b.weight))
+    else {
+        return Vec::new();
+    };
+    let Some(coef) = member.model.linear_coefficients() else {
+        return Vec::new();
+    };
+    let classes = predictor.encoding.classes();
+    let features = member.pipeline.features();
+    let mut out = Vec::new();
+    for column in text_columns {
+        let prefix = format!("{column}:");
+        for (c, class) in classes.iter().enumerate() {
+            let mut terms: Vec<(String, f64)> = features
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.source == *column)
+                .filter_map(|(j, f)| {
+                    let w = coef.get(c, j)?;
+                    let term = f.name.strip_prefix(&prefix).unwrap_or(&f.name).to_string();
+                    (w > 0.0).then_some((term, w))
+                })
+                .collect();
+            terms.sort_by(|a, b| b.1.total_cmp(&a.1));
+            terms.truncate(top);
+            if !terms.is_empty() {
+                out.push(ClassTerms {
+                    column: column.clone(),
+                    class: class.clone(),
+                    terms,
+                });
+            }
+        }
+    }
+    out
+}

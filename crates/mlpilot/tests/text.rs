@@ -89,6 +89,25 @@ fn a_folder_of_documents_trains_a_text_model_that_survives_the_artifact() {
     let a = trained.predict_frame(&frame).unwrap().predictions;
     let b = art.predict(&frame).unwrap().predictions;
     assert_eq!(a, b);
+    // The words that push each class are the ones the data were made of.
+    let terms = mlpilot::explain::text_terms(&art.predictor, &["text".to_string()], 5);
+    let of = |class: &str| {
+        terms
+            .iter()
+            .find(|t| t.class == class)
+            .map(|t| t.terms.iter().map(|(w, _)| w.clone()).collect::<Vec<_>>())
+            .unwrap_or_default()
+    };
+    assert!(
+        of("pos").iter().any(|w| GOOD.contains(&w.as_str())),
+        "{:?}",
+        of("pos")
+    );
+    assert!(
+        of("neg").iter().any(|w| BAD.contains(&w.as_str())),
+        "{:?}",
+        of("neg")
+    );
     // A new review full of good words is predicted positive.
     let new = mlpilot::Frame::new(vec![
         mlpilot::core::Column::from_strs("file", ["new.txt"]),

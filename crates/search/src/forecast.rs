@@ -872,6 +872,11 @@ pub struct Backtest {
     pub mae: f64,
     /// sMAPE (%).
     pub smape: f64,
+    /// MAPE (%), when no actual value is zero.
+    pub mape: Option<f64>,
+    /// MASE: MAE over the in-sample MAE of the seasonal naive forecast (of the last fold's
+    /// training window).
+    pub mase: Option<f64>,
 }
 
 /// A fitted forecaster: the chosen method, the series and the backtest evidence.
@@ -1016,6 +1021,7 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
                 continue;
             }
             let rmse = metrics::mse(&actual, &predicted).sqrt();
+            let last_train = &y[..ends.last().copied().unwrap_or(n - h)];
             results.push((
                 c.clone(),
                 Backtest {
@@ -1023,6 +1029,8 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
                     rmse,
                     mae: metrics::mae(&actual, &predicted),
                     smape: metrics::smape(&actual, &predicted),
+                    mape: (!actual.contains(&0.0)).then(|| metrics::mape(&actual, &predicted)),
+                    mase: metrics::mase(&actual, &predicted, last_train, period.unwrap_or(1)),
                 },
                 by_step,
             ));
@@ -1032,7 +1040,7 @@ pub fn fit(series: Series, horizon: usize, target: &str, time_column: &str) -> R
         round += 1;
         cands = if round == 1 && results.len() >= 3 {
             vec![Method::Combination {
-                members: results.iter().take(3).map(|r| r.0.clone()).collect(),
+                members: results.iter().take(5).map(|r| r.0.clone()).collect(),
             }]
         } else {
             Vec::new()
