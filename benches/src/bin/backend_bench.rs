@@ -155,7 +155,7 @@ fn run() -> Result<()> {
                 match model.predict_proba(&xte) {
                     Ok(p) => Predictions::from_proba(p),
                     // Models without probabilities are ranked by their class votes.
-                    Err(_) => Predictions::from_proba(mlpilot_search::predictor::one_hot(
+                    Err(_) => Predictions::from_proba(mlpilot_core::Matrix::one_hot(
                         &model.predict(&xte)?,
                         enc.n_classes(),
                     )?),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use mlpilot::Result;
-use mlpilot::explain::{PredictorModel, check_rows, explain};
+use mlpilot::explain::{PredictorModel, explain};
 
 /// Arguments of `mlpilot explain`.
 #[derive(Debug, Args)]
@@ -40,7 +40,6 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     } else {
         args.row.clone()
     };
-    check_rows(&rows, frame.n_rows())?;
     let body = &artifact.body;
     let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
     let model = PredictorModel::new(&artifact.predictor, &body.config.derived, &schema);

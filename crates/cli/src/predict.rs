@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use mlpilot::core::{Metric, Predictions, Task};
 use mlpilot::{Error, Result};
 
 /// Arguments of `mlpilot predict`.
@@ -94,44 +93,6 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
     Ok(())
 }
 
-/// Every metric that applies to the task, on labelled rows.
-pub(crate) fn metrics_for(
-    task: Task,
-    y: &[f64],
-    p: &Predictions,
-    n_classes: usize,
-) -> Vec<(Metric, f64)> {
-    let list: &[Metric] = match task {
-        Task::Binary => &[
-            Metric::RocAuc,
-            Metric::Accuracy,
-            Metric::BalancedAccuracy,
-            Metric::Precision,
-            Metric::Recall,
-            Metric::F1,
-            Metric::LogLoss,
-        ],
-        Task::Multiclass => &[
-            Metric::F1Macro,
-            Metric::F1Weighted,
-            Metric::Accuracy,
-            Metric::BalancedAccuracy,
-            Metric::RocAuc,
-            Metric::LogLoss,
-        ],
-        _ => &[
-            Metric::R2,
-            Metric::Rmse,
-            Metric::Mae,
-            Metric::Mse,
-            Metric::Mape,
-        ],
-    };
-    list.iter()
-        .filter_map(|m| m.score(y, p, n_classes).ok().map(|s| (*m, s)))
-        .collect()
-}
-
 pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
     let (frame, _) = mlpilot::data::load_frame(&args.data)?;
@@ -149,7 +110,7 @@ pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     }
     let rows = frame.take(&encoded.rows)?;
     let p = artifact.predict(&rows)?;
-    let metrics = metrics_for(
+    let metrics = mlpilot::core::task::evaluate(
         artifact.body.task,
         &encoded.y,
         &p.predictions,

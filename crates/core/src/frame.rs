@@ -663,6 +663,28 @@ impl Frame {
         self.take(&rows).unwrap_or_default()
     }
 
+    /// Stacks frames row-wise, with the first frame's columns (a column a later frame lacks is
+    /// missing there); each column's type is chosen from all its values as in
+    /// [`Frame::from_records`].
+    pub fn concat(frames: &[&Frame]) -> Result<Frame> {
+        let Some(first) = frames.first() else {
+            return Frame::new(Vec::new());
+        };
+        let names: Vec<String> = first.names().iter().map(|s| s.to_string()).collect();
+        let mut records = Vec::with_capacity(frames.iter().map(|f| f.n_rows).sum());
+        for f in frames {
+            let cols: Vec<Option<&Column>> = names.iter().map(|n| f.column(n)).collect();
+            for i in 0..f.n_rows {
+                records.push(
+                    cols.iter()
+                        .map(|c| c.map_or(Value::Null, |c| c.value(i)))
+                        .collect(),
+                );
+            }
+        }
+        Frame::from_records(&names, &records)
+    }
+
     /// Consumes the frame, returning its columns.
     pub fn into_columns(self) -> Vec<Column> {
         self.columns
@@ -774,6 +796,23 @@ fn infer_column_data(cells: &[&Value]) -> ColumnData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concat_stacks_rows_and_fills_absent_columns() {
+        let a = Frame::new(vec![
+            Column::from_f64("x", [1.0, 2.0]),
+            Column::from_strs("c", ["a", "b"]),
+        ])
+        .unwrap();
+        let b = Frame::new(vec![Column::from_f64("x", [3.0])]).unwrap();
+        let f = Frame::concat(&[&a, &b]).unwrap();
+        assert_eq!(f.n_rows(), 3);
+        assert_eq!(f.names(), vec!["x", "c"]);
+        assert_eq!(f.column("x").unwrap().f64_at(2), Some(3.0));
+        assert_eq!(f.column("c").unwrap().str_at(1).as_deref(), Some("b"));
+        assert!(f.column("c").unwrap().is_null(2));
+        assert_eq!(Frame::concat(&[]).unwrap().n_rows(), 0);
+    }
 
     #[test]
     fn new_rejects_ragged_and_duplicate_columns() {

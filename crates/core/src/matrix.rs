@@ -97,6 +97,21 @@ impl Matrix {
         })
     }
 
+    /// Class probabilities from predicted class indices: a 1 in each row's class column (for
+    /// models that only predict classes). Indices outside `0..k` give a row of zeros.
+    pub fn one_hot(classes: &[f64], k: usize) -> Result<Self> {
+        let mut out = vec![0.0; classes.len() * k];
+        for (i, c) in classes.iter().enumerate() {
+            if *c >= 0.0
+                && (*c as usize) < k
+                && let Some(slot) = out.get_mut(i * k + *c as usize)
+            {
+                *slot = 1.0;
+            }
+        }
+        Matrix::new(classes.len(), k, out)
+    }
+
     /// The number of rows.
     pub fn n_rows(&self) -> usize {
         self.n_rows
@@ -525,6 +540,12 @@ impl From<CsrMatrix> for Features {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_hot_marks_each_rows_class() {
+        let m = Matrix::one_hot(&[2.0, 0.0, 7.0], 3).unwrap();
+        assert_eq!(m.as_slice(), &[0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    }
 
     #[test]
     fn dense_basics() {

@@ -369,6 +369,51 @@ impl Predictions {
     }
 }
 
+/// The metrics reported when a model is evaluated on labelled rows, for a task.
+pub fn evaluation_metrics(task: Task) -> &'static [Metric] {
+    match task {
+        Task::Binary => &[
+            Metric::RocAuc,
+            Metric::Accuracy,
+            Metric::BalancedAccuracy,
+            Metric::Precision,
+            Metric::Recall,
+            Metric::F1,
+            Metric::LogLoss,
+        ],
+        Task::Multiclass => &[
+            Metric::F1Macro,
+            Metric::F1Weighted,
+            Metric::Accuracy,
+            Metric::BalancedAccuracy,
+            Metric::RocAuc,
+            Metric::LogLoss,
+        ],
+        Task::Regression | Task::Forecast => &[
+            Metric::R2,
+            Metric::Rmse,
+            Metric::Mae,
+            Metric::Mse,
+            Metric::Mape,
+        ],
+    }
+}
+
+/// Every [`evaluation_metrics`] score that can be computed (metrics that need probabilities
+/// are skipped without them; non-finite scores are left out).
+pub fn evaluate(task: Task, y: &[f64], p: &Predictions, n_classes: usize) -> Vec<(Metric, f64)> {
+    evaluation_metrics(task)
+        .iter()
+        .filter(|m| !m.needs_proba() || p.proba.is_some())
+        .filter_map(|m| {
+            m.score(y, p, n_classes)
+                .ok()
+                .filter(|s| s.is_finite())
+                .map(|s| (*m, s))
+        })
+        .collect()
+}
+
 /// The index of the largest value (the first on ties; 0 for an empty slice). NaN never wins.
 pub fn argmax(xs: &[f64]) -> usize {
     let mut best = 0;

@@ -217,13 +217,7 @@ pub fn model_outputs(model: &dyn Model, x: Matrix) -> Result<Matrix> {
         match model.predict_proba(x) {
             Ok(p) => Ok(p),
             Err(e) if e.kind() == ErrorKind::Unsupported => {
-                let k = model.n_classes().max(1);
-                let pred = model.predict(x)?;
-                let mut m = Matrix::zeros(pred.len(), k);
-                for (i, c) in pred.iter().enumerate() {
-                    m.set(i, *c as usize, 1.0);
-                }
-                Ok(m)
+                Matrix::one_hot(&model.predict(x)?, model.n_classes().max(1))
             }
             Err(e) => Err(e),
         }

@@ -337,37 +337,19 @@ impl<'a> FrameGame<'a> {
         background: &Frame,
         columns: &'a [String],
     ) -> Result<Self> {
-        let b = background.n_rows();
-        // One frame holding the explained row then the background, column by column.
-        let mut cols = Vec::with_capacity(columns.len());
-        for name in columns {
-            let x = frame.require(name)?;
-            let z = background.require(name)?;
-            cols.push(stack(x, row, z)?);
-        }
+        let names: Vec<&str> = columns.iter().map(String::as_str).collect();
+        // One frame holding the explained row then the background.
+        let source = Frame::concat(&[
+            &frame.select(&names)?.take(&[row])?,
+            &background.select(&names)?,
+        ])?;
         Ok(FrameGame {
             model,
-            source: Frame::new(cols)?,
+            source,
             columns,
-            b,
+            b: background.n_rows(),
         })
     }
-}
-
-/// `x[row]` followed by all of `z`, as one column (types unified through text when they
-/// differ).
-fn stack(x: &Column, row: usize, z: &Column) -> Result<Column> {
-    let mut values = Vec::with_capacity(z.len() + 1);
-    values.push(x.value(row));
-    values.extend((0..z.len()).map(|i| z.value(i)));
-    let f = Frame::from_records(
-        &[x.name().to_string()],
-        &values.into_iter().map(|v| vec![v]).collect::<Vec<_>>(),
-    )?;
-    f.into_columns()
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::new(ErrorKind::Internal, "stacking a column produced no column"))
 }
 
 impl Coalitions for FrameGame<'_> {

@@ -130,6 +130,13 @@ pub fn explain(
     reference: &Frame,
     seed: u64,
 ) -> Result<Explanation> {
+    // Check the rows before the (slower) importances.
+    if let Some(r) = rows.iter().find(|r| **r >= data.n_rows()) {
+        return Err(Error::invalid_input(format!(
+            "row {r} does not exist; the data has {} rows (rows count from 0)",
+            data.n_rows()
+        )));
+    }
     let (frame, source) = match data.column(target) {
         Some(c) if c.len() > c.null_count() + 1 => (data, "the rows given"),
         _ => (reference, "the training sample stored with the model"),
@@ -230,15 +237,9 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
     let k = classes.len();
     let preds = &r.validation_predictions;
     let y = &r.validation_targets;
-    let metrics: Vec<(String, f64)> = mlpilot_core::task::ALL_METRICS
-        .iter()
-        .filter(|m| m.applies_to(task) && (!m.needs_proba() || preds.proba.is_some()))
-        .filter_map(|m| {
-            m.score(y, preds, k)
-                .ok()
-                .filter(|s| s.is_finite())
-                .map(|s| (m.display_name().to_string(), s))
-        })
+    let metrics: Vec<(String, f64)> = mlpilot_core::task::evaluate(task, y, preds, k)
+        .into_iter()
+        .map(|(m, s)| (m.display_name().to_string(), s))
         .collect();
     let positive_scores = match (&preds.proba, k) {
         (Some(p), 2) => Some(p.column(1)),
@@ -279,16 +280,6 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
         partial_dependence: pdps,
     };
     mlpilot_explain::render_html(&data)
-}
-
-/// Parses `--row` values against the data's size.
-pub fn check_rows(rows: &[usize], n: usize) -> Result<()> {
-    match rows.iter().find(|r| **r >= n) {
-        Some(r) => Err(Error::invalid_input(format!(
-            "row {r} does not exist; the data has {n} rows (rows count from 0)"
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// The words of a text column that push towards one class the most.

@@ -90,28 +90,6 @@ pub struct RetrainOutcome {
     pub metric: mlpilot_core::Metric,
 }
 
-/// Concatenates frames with the same columns (types unified through their values).
-pub fn concat(frames: &[&Frame]) -> Result<Frame> {
-    let Some(first) = frames.first() else {
-        return Frame::new(Vec::new());
-    };
-    let names: Vec<String> = first.names().iter().map(|s| s.to_string()).collect();
-    let mut records = Vec::new();
-    for f in frames {
-        for i in 0..f.n_rows() {
-            let row = names
-                .iter()
-                .map(|n| {
-                    f.column(n)
-                        .map_or(mlpilot_core::Value::Null, |c| c.value(i))
-                })
-                .collect();
-            records.push(row);
-        }
-    }
-    Frame::from_records(&names, &records)
-}
-
 /// Reruns the stored configuration on `new` (plus `old` rows when given), holding out the
 /// most recent `holdout_fraction` of `new` (its last rows), and scores the old and the new
 /// model there. Writes nothing.
@@ -135,7 +113,7 @@ pub fn retrain(
     let train_new = new.take(&train_idx)?;
     let hold = new.take(&hold_idx)?;
     let train = match old {
-        Some(o) => concat(&[o, &train_new])?,
+        Some(o) => Frame::concat(&[o, &train_new])?,
         None => train_new,
     };
     let mut config = body.config.clone();

@@ -28,8 +28,8 @@ use std::time::{Duration, Instant};
 
 use mlpilot_core::{
     CancelFlag, DataShape, Dataset, DatasetProfile, DynEstimator, DynModel, Error, ErrorKind,
-    Features, FitContext, Frame, Metric, ModelFamily, ParamSet, Predictions, ProgressEvent,
-    ProgressSink, Registry, Result, Rng, Sampler, Task, TrialOutcome,
+    Features, FitContext, Frame, Metric, ParamSet, Predictions, ProgressEvent, ProgressSink,
+    Registry, Result, Rng, Sampler, Task, TrialOutcome,
 };
 use mlpilot_prep::{
     FitTarget, FittedPipeline, PlanOptions, PreprocessPlan, TargetEncoding, Variant,
@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::ensemble::{Oof, caruana};
 use crate::leaderboard::{LeaderboardRow, TrialStatus, sort_rows};
 use crate::portfolio::{default_candidate, starting_points};
-use crate::predictor::{Member, Predictor, one_hot};
+use crate::predictor::{Member, Predictor};
 use crate::samplers::{GridSampler, LocalSearch, RandomSampler, TpeSampler};
 use crate::validation::{Splits, Validation, make_splits};
 
@@ -260,7 +260,9 @@ fn score_fold(
     if n_classes > 0 {
         let proba = match model.predict_proba(x) {
             Ok(p) => p,
-            Err(e) if e.kind() == ErrorKind::Unsupported => one_hot(&model.predict(x)?, n_classes)?,
+            Err(e) if e.kind() == ErrorKind::Unsupported => {
+                mlpilot_core::Matrix::one_hot(&model.predict(x)?, n_classes)?
+            }
             Err(e) => return Err(e),
         };
         let values = proba.as_slice().to_vec();
@@ -467,14 +469,7 @@ pub fn run(
         let info = est.info();
         let chosen = match &config.estimators {
             Some(f) => matches_filter(&info, f),
-            // Distance-based models are slow and weak on text's hundreds of term columns.
-            // Naive Bayes on term weights joins them there.
-            None => {
-                (default_candidate(&info, shape, budget_secs)
-                    && !(has_text
-                        && matches!(info.family, ModelFamily::Neighbors | ModelFamily::Svm)))
-                    || (has_text && info.id == "gbdt.multinomial_nb")
-            }
+            None => default_candidate(&info, shape, budget_secs, has_text),
         };
         if !chosen {
             continue;
@@ -723,7 +718,7 @@ pub fn run(
         let mut flags: Vec<CancelFlag> = Vec::new();
         let (tx, rx) = mpsc::channel();
         let mut pending = 0;
-        for (job_index, (tn, li, params, rungs)) in jobs.iter().enumerate() {
+        for (job_index, (_, li, params, rungs)) in jobs.iter().enumerate() {
             let Some(l) = learners.get(*li) else { continue };
             let mut fold_sets = Vec::new();
             for &rows in rungs {
@@ -747,7 +742,6 @@ pub fn run(
                 .with_cancel(trial_cancel.clone());
             let metric = config.metric;
             let prior = l.rung_losses.clone();
-            let _ = tn;
             pending += 1;
             std::thread::spawn(move || {
                 // Successive halving: stop at a rung unless the configuration ranks in the top

@@ -111,14 +111,24 @@ pub fn starting_points(
     out
 }
 
-/// Whether an estimator is in the default candidate set for data of this shape.
+/// Whether an estimator is in the default candidate set for data of this shape (`text`: some
+/// input is free text).
 ///
 /// Defaults favour one good implementation per family: mlpilot's own tree ensembles, linear
 /// models (logistic regression, elastic net / ridge), naive Bayes, nearest neighbours and SVMs
-/// on data small enough for them, and networks given enough time. Estimators that are not
-/// deterministic are left out so that a seeded run is reproducible.
-pub fn default_candidate(info: &EstimatorInfo, shape: DataShape, budget_secs: Option<f64>) -> bool {
+/// on data small enough for them, and networks given enough time. With text, distance-based
+/// models (slow and weak on hundreds of term columns) give way to naive Bayes on term weights.
+/// Estimators that are not deterministic are left out so that a seeded run is reproducible.
+pub fn default_candidate(
+    info: &EstimatorInfo,
+    shape: DataShape,
+    budget_secs: Option<f64>,
+    text: bool,
+) -> bool {
     if !info.capabilities.deterministic {
+        return false;
+    }
+    if text && matches!(info.family, ModelFamily::Neighbors | ModelFamily::Svm) {
         return false;
     }
     let n = shape.n_rows;
@@ -127,7 +137,7 @@ pub fn default_candidate(info: &EstimatorInfo, shape: DataShape, budget_secs: Op
         "gbdt.hist_gbm" | "gbdt.random_forest" | "gbdt.extra_trees" => true,
         "gbdt.sparse_logistic" => true,
         // Naive Bayes on counts only pays off on text; elsewhere the Gaussian one stands in.
-        "gbdt.multinomial_nb" => false,
+        "gbdt.multinomial_nb" => text,
         "linfa.logistic_regression" | "smartcore.ridge" | "linfa.elastic_net" => true,
         "linfa.gaussian_nb" => true,
         "smartcore.knn" => n <= 20_000,

@@ -83,7 +83,7 @@ impl Predictor {
                 let proba = match m.model.predict_proba(&t.features) {
                     Ok(p) => p,
                     Err(e) if e.kind() == ErrorKind::Unsupported => {
-                        one_hot(&m.model.predict(&t.features)?, k)?
+                        Matrix::one_hot(&m.model.predict(&t.features)?, k)?
                     }
                     Err(e) => return Err(e),
                 };
@@ -145,17 +145,6 @@ impl Predictor {
             members,
         })
     }
-}
-
-/// Class probabilities from predicted class indices (for models without probabilities).
-pub fn one_hot(pred: &[f64], k: usize) -> Result<Matrix> {
-    let mut out = vec![0.0; pred.len() * k];
-    for (i, p) in pred.iter().enumerate() {
-        if let Some(slot) = out.get_mut(i * k + *p as usize) {
-            *slot = 1.0;
-        }
-    }
-    Matrix::new(pred.len(), k, out)
 }
 
 /// A member as stored in an artifact.

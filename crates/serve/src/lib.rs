@@ -358,7 +358,7 @@ fn window_frame(state: &AppState) -> Option<Frame> {
     if frames.is_empty() {
         return None;
     }
-    mlpilot::monitoring::concat(&frames).ok()
+    Frame::concat(&frames).ok()
 }
 
 fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
