@@ -7,8 +7,8 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use mlpilot_core::{
-    DataShape, Dataset, Error, ErrorKind, Estimator, EstimatorInfo, FitContext, ModelFamily,
-    ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
+    CostModel, DataShape, Dataset, DefaultUse, Error, ErrorKind, Estimator, EstimatorInfo,
+    FitContext, ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
 };
 
 use crate::model::{Dense, MlpModel};
@@ -328,7 +328,16 @@ fn info(id: &str, name: &str, tasks: &[Task]) -> EstimatorInfo {
             c.needs_scaling = true;
             c.deterministic = true;
         })
-        .cost(8.0)
+        .cost(
+            CostModel::new(0.1)
+                .driver("max_epochs", 200.0)
+                .memory(2.0, false),
+        )
+        .default_use(DefaultUse {
+            max_rows: Some(100_000),
+            min_budget_secs: Some(30.0),
+            ..DefaultUse::default()
+        })
 }
 
 /// A multilayer perceptron classifier (`burn.mlp_classifier`): ReLU hidden layers with dropout,
@@ -350,6 +359,10 @@ impl Estimator for MlpClassifier {
 
     fn search_space(&self, _task: Task, shape: DataShape) -> SearchSpace {
         mlp_space(shape)
+    }
+
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        vec![wide_shallow()]
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<MlpModel> {
@@ -378,6 +391,10 @@ impl Estimator for MlpRegressor {
         mlp_space(shape)
     }
 
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        vec![wide_shallow()]
+    }
+
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<MlpModel> {
         train(
             data,
@@ -386,4 +403,12 @@ impl Estimator for MlpRegressor {
             "burn.mlp_regressor",
         )
     }
+}
+
+/// One wide hidden layer with dropout: a strong start on most tables.
+fn wide_shallow() -> ParamSet {
+    ParamSet::new()
+        .with("width", 128i64)
+        .with("hidden_layers", 1i64)
+        .with("dropout", 0.2)
 }

@@ -247,16 +247,6 @@ pub fn categorical_flags(data: &Dataset) -> Vec<bool> {
         .collect()
 }
 
-fn thread_pool(threads: usize) -> Option<rayon::ThreadPool> {
-    if threads <= 1 {
-        return None;
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .ok()
-}
-
 /// Trains a booster. Stops at the deadline with the rounds trained so far (at least one), or
 /// with `Cancelled` when cancelled.
 pub fn train(
@@ -324,7 +314,7 @@ pub fn train(
         extra_trees: false,
         shrinkage: p.learning_rate,
     };
-    let pool = thread_pool(ctx.threads);
+    let pool = ctx.thread_pool();
     let mut rng = Rng::new(ctx.seed);
     let mut trees: Vec<Tree> = Vec::new();
     let mut best_loss = f64::INFINITY;
@@ -382,7 +372,7 @@ pub fn train(
                 hess: h,
                 dims: 1,
                 features: &features,
-                pool: pool.as_ref(),
+                pool: pool.as_deref(),
             };
             let (tree, rows, leaves) = grow(&gd, bag.clone(), &tree_params, &mut rng);
             // Update training scores: from leaf ranges when every row was in the bag.

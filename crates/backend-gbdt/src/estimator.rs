@@ -1,8 +1,8 @@
 //! The estimators: histogram gradient boosting, random forest, extra trees.
 
 use mlpilot_core::{
-    DataShape, Dataset, Estimator, EstimatorInfo, FitContext, ModelFamily, ParamSet, Result,
-    SearchSpace, Task,
+    CostModel, DataShape, Dataset, DefaultUse, Estimator, EstimatorInfo, FitContext, ModelFamily,
+    ParamSet, Result, SearchSpace, Task,
 };
 
 use crate::model::{ForestModel, GbdtModel};
@@ -34,11 +34,36 @@ impl Estimator for HistGbm {
         )
         .tasks(&TASKS)
         .capabilities(tree_caps)
-        .cost(3.0)
+        .cost(
+            CostModel::new(0.03)
+                .per_class()
+                .driver("n_estimators", 100.0)
+                .predict(0.002, false)
+                .memory(1.5, false),
+        )
+        .default_use(DefaultUse {
+            lead: true,
+            ..DefaultUse::default()
+        })
     }
 
     fn search_space(&self, _task: Task, shape: DataShape) -> SearchSpace {
         boost_space(shape)
+    }
+
+    fn starting_points(&self, _task: Task, shape: DataShape) -> Vec<ParamSet> {
+        crate::params::boost_starting_points(shape, &boost_space(shape))
+    }
+
+    fn low_cost_point(&self, _task: Task, _shape: DataShape) -> Option<ParamSet> {
+        Some(
+            ParamSet::new()
+                .with("n_estimators", 20i64)
+                .with("max_leaves", 8i64)
+                .with("learning_rate", 0.3)
+                .with("max_bins", 63i64)
+                .with("early_stopping", "on"),
+        )
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GbdtModel> {
@@ -64,11 +89,19 @@ impl Estimator for RandomForest {
         EstimatorInfo::new("gbdt.random_forest", "random forest", ModelFamily::Forest)
             .tasks(&TASKS)
             .capabilities(tree_caps)
-            .cost(5.0)
+            .cost(forest_cost(0.08))
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
         forest_space(task, shape)
+    }
+
+    fn starting_points(&self, task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        crate::params::forest_starting_points(task)
+    }
+
+    fn low_cost_point(&self, _task: Task, _shape: DataShape) -> Option<ParamSet> {
+        Some(forest_low_cost())
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
@@ -94,11 +127,19 @@ impl Estimator for ExtraTrees {
         EstimatorInfo::new("gbdt.extra_trees", "extra trees", ModelFamily::Forest)
             .tasks(&TASKS)
             .capabilities(tree_caps)
-            .cost(4.0)
+            .cost(forest_cost(0.1))
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
         forest_space(task, shape)
+    }
+
+    fn starting_points(&self, task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        crate::params::forest_starting_points(task)
+    }
+
+    fn low_cost_point(&self, _task: Task, _shape: DataShape) -> Option<ParamSet> {
+        Some(forest_low_cost())
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
@@ -110,4 +151,20 @@ impl Estimator for ExtraTrees {
             n_classes: data.n_classes(),
         })
     }
+}
+
+/// How a forest's cost grows: linear in rows, columns (a share of them per split) and trees;
+/// prediction walks every tree; the fit holds binned copies of the data.
+fn forest_cost(base_secs: f64) -> CostModel {
+    CostModel::new(base_secs)
+        .driver("n_estimators", 100.0)
+        .predict(0.005, false)
+        .memory(1.5, false)
+}
+
+/// A forest small enough for any budget: a few shallow trees.
+fn forest_low_cost() -> ParamSet {
+    ParamSet::new()
+        .with("n_estimators", 16i64)
+        .with("max_leaves", 64i64)
 }

@@ -147,18 +147,9 @@ pub fn train(data: &Dataset, p: &ForestParams, ctx: &FitContext) -> Result<Fores
         }
         Some(tree)
     };
-    let trees: Vec<Option<Tree>> = if ctx.threads > 1 {
-        match rayon::ThreadPoolBuilder::new()
-            .num_threads(ctx.threads)
-            .build()
-        {
-            Ok(pool) => {
-                pool.install(|| (0..p.n_estimators).into_par_iter().map(grow_one).collect())
-            }
-            Err(_) => (0..p.n_estimators).map(grow_one).collect(),
-        }
-    } else {
-        (0..p.n_estimators).map(grow_one).collect()
+    let trees: Vec<Option<Tree>> = match ctx.thread_pool() {
+        Some(pool) => pool.install(|| (0..p.n_estimators).into_par_iter().map(grow_one).collect()),
+        None => (0..p.n_estimators).map(grow_one).collect(),
     };
     if ctx.cancel.is_cancelled() {
         return Err(Error::new(ErrorKind::Cancelled, "the fit was cancelled"));

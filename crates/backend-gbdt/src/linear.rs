@@ -7,8 +7,8 @@
 //! second. Deterministic: no randomness at all.
 
 use mlpilot_core::{
-    DataShape, Dataset, Error, Estimator, EstimatorInfo, Features, FitContext, Matrix, Model,
-    ModelFamily, ParamSet, Result, SearchSpace, Task,
+    CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo, Features,
+    FitContext, Matrix, Model, ModelFamily, ParamSet, Result, SearchSpace, Task, TextUse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -253,7 +253,14 @@ impl Estimator for SparseLogistic {
             c.sparse = true;
             c.deterministic = true;
         })
-        .cost(1.0)
+        .cost(CostModel::new(0.01).per_class().driver("max_iter", 200.0))
+    }
+
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        vec![
+            ParamSet::new().with("c", 1.0),
+            ParamSet::new().with("c", 20.0),
+        ]
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -458,7 +465,11 @@ impl Estimator for MultinomialNb {
             c.sparse = true;
             c.deterministic = true;
         })
-        .cost(0.5)
+        .cost(CostModel::new(0.002).per_class())
+        .default_use(DefaultUse {
+            text: TextUse::Only,
+            ..DefaultUse::default()
+        })
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {

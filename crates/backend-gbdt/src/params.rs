@@ -23,6 +23,64 @@ pub fn boost_space(shape: DataShape) -> SearchSpace {
         .categorical("early_stopping", &["auto", "on", "off"], "auto")
 }
 
+/// Tables with at least this many rows are large: larger trees first.
+const LARGE_ROWS: usize = 50_000;
+
+/// Strong boosting configurations for a shape, in the order the search should try them (the
+/// defaults included): many small steps on shallow sampled trees (robust everywhere), larger
+/// trees (first on large tables, where the budget may allow one or two fits), and few shallow,
+/// strongly regularised trees for small noisy tables.
+pub fn boost_starting_points(shape: DataShape, space: &SearchSpace) -> Vec<ParamSet> {
+    let small = shape.n_rows < 2_000;
+    let robust = ParamSet::new()
+        .with("n_estimators", if small { 300i64 } else { 600 })
+        .with("learning_rate", 0.05)
+        .with("max_leaves", 15i64)
+        .with("min_child_samples", if small { 5i64 } else { 20 })
+        .with("subsample", 0.8)
+        .with("colsample_bytree", 0.8)
+        .with("lambda_l2", 1.0)
+        .with("early_stopping", "on");
+    let large = ParamSet::new()
+        .with("n_estimators", 300i64)
+        .with("learning_rate", 0.1)
+        .with("max_leaves", 63i64)
+        .with("min_child_samples", 20i64)
+        .with("colsample_bytree", 0.7)
+        .with("lambda_l2", 1.0)
+        .with("early_stopping", "on");
+    let shallow = ParamSet::new()
+        .with("n_estimators", 100i64)
+        .with("learning_rate", 0.1)
+        .with("max_leaves", 4i64)
+        .with("min_child_samples", 10i64)
+        .with("lambda_l2", 10.0);
+    let order = if shape.n_rows >= LARGE_ROWS {
+        vec![large, space.defaults(), robust, shallow]
+    } else {
+        vec![space.defaults(), robust, large, shallow]
+    };
+    order
+        .into_iter()
+        .filter_map(|p| space.validate(&p).ok())
+        .collect()
+}
+
+/// Strong forest configurations after the defaults: half the features per split, then a
+/// variant with larger leaves (fewer features for regression, more for classification).
+pub fn forest_starting_points(task: Task) -> Vec<ParamSet> {
+    let second = if task == Task::Regression {
+        ParamSet::new()
+            .with("max_features", 0.33)
+            .with("min_samples_leaf", 2i64)
+    } else {
+        ParamSet::new()
+            .with("max_features", 0.8)
+            .with("min_samples_leaf", 2i64)
+    };
+    vec![ParamSet::new().with("max_features", 0.5), second]
+}
+
 /// Boosting parameters from a validated set (defaults for anything absent).
 pub fn boost_params(p: &ParamSet, n_rows: usize) -> BoostParams {
     let es = match p.str_or("early_stopping", "auto") {

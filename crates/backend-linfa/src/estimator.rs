@@ -13,8 +13,9 @@ use linfa::DatasetBase;
 use linfa::composing::platt_scaling::{Platt, platt_newton_method};
 use linfa::prelude::{Fit, ParamGuard};
 use mlpilot_core::{
-    DataShape, Dataset, Error, ErrorKind, Estimator, EstimatorInfo, FitContext, Matrix,
-    ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
+    CostModel, DataShape, Dataset, DefaultUse, Error, ErrorKind, Estimator, EstimatorInfo,
+    FitContext, Matrix, ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
+    TextUse,
 };
 use ndarray016::{Array1, ArrayView2};
 use rayon::prelude::*;
@@ -131,11 +132,18 @@ impl Estimator for LogisticRegression {
                 c.probabilities = true;
                 c.needs_scaling = true;
             })
-            .cost(1.0)
+            .cost(CostModel::new(0.01).per_class())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
         LogisticParams::space()
+    }
+
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        [1e-2, 1.0, 1e-4]
+            .iter()
+            .map(|&a| ParamSet::new().with("alpha", a))
+            .collect()
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LogisticModel> {
@@ -234,7 +242,8 @@ impl Estimator for LinearRegression {
             c.needs_scaling = true;
             c.sample_weights = true;
         })
-        .cost(0.5)
+        .cost(CostModel::new(0.005).exponents(1.0, 2.0))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -341,7 +350,7 @@ impl Estimator for ElasticNet {
         EstimatorInfo::new(Self::ID, "elastic net (linfa)", ModelFamily::Linear)
             .tasks(&[Task::Regression])
             .capabilities(|c| c.needs_scaling = true)
-            .cost(1.0)
+            .cost(CostModel::new(0.012).exponents(1.0, 2.0))
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -403,7 +412,8 @@ impl Estimator for DecisionTree {
                 c.sample_weights = true;
                 c.deterministic = LINFA_TREES_DETERMINISTIC;
             })
-            .cost(2.0)
+            .cost(CostModel::new(0.01))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -465,7 +475,8 @@ impl Estimator for RandomForest {
             c.sample_weights = true;
             c.deterministic = LINFA_TREES_DETERMINISTIC;
         })
-        .cost(25.0)
+        .cost(CostModel::new(0.25).driver("n_estimators", 100.0))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -588,7 +599,8 @@ impl Estimator for AdaBoost {
                 c.sample_weights = true;
                 c.deterministic = LINFA_TREES_DETERMINISTIC;
             })
-            .cost(6.0)
+            .cost(CostModel::new(0.06))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -741,7 +753,17 @@ impl Estimator for Svm {
                 c.probabilities = true;
                 c.needs_scaling = true;
             })
-            .cost(15.0)
+            .cost(
+                CostModel::new(0.05)
+                    .exponents(2.0, 1.0)
+                    .per_class()
+                    .memory(1.0, true),
+            )
+            .default_use(DefaultUse {
+                max_rows: Some(3_000),
+                text: TextUse::Never,
+                ..DefaultUse::default()
+            })
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
@@ -831,7 +853,7 @@ impl Estimator for GaussianNb {
         )
         .tasks(&[Task::Binary, Task::Multiclass])
         .capabilities(|c| c.probabilities = true)
-        .cost(0.2)
+        .cost(CostModel::new(0.001))
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {

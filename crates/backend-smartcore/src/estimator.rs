@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use mlpilot_core::tree::{Aggregation, Link, TreeEnsemble, TreeView};
 use mlpilot_core::{
-    DataShape, Dataset, Error, Estimator, EstimatorInfo, FitContext, Matrix, ModelFamily, ParamSet,
-    ProgressEvent, Result, Rng, SearchSpace, Task,
+    CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo, FitContext, Matrix,
+    ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task, TextUse,
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
@@ -135,7 +135,8 @@ impl Estimator for LinearRegression {
         )
         .tasks(REGRESSION)
         .capabilities(|c| c.needs_scaling = true)
-        .cost(0.5)
+        .cost(CostModel::new(0.005).exponents(1.0, 2.0))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -169,10 +170,10 @@ impl Estimator for LinearRegression {
 
 /// Ridge regression (`smartcore.ridge`): least squares with an L2 penalty `alpha`.
 ///
-/// Inputs and target are centred here and smartcore solves without its own normalisation (which
-/// fails on constant columns and would change what `alpha` means), as scikit-learn's `Ridge`
-/// does. With no more rows than features, smartcore refuses the problem as given; it then
-/// solves the equivalent system augmented with `√alpha · I` rows.
+/// Inputs and target are centred here (no normalisation, as scikit-learn's `Ridge`), the normal
+/// equations `(XᵀX + αI) w = Xᵀy` are built in one pass over the rows, and smartcore solves
+/// them by Cholesky (SVD when the system is nearly singular). The cost is `n·p²/2` for the
+/// product plus `p³/3` for the solve: milliseconds for thousands of rows × hundreds of columns.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ridge;
 
@@ -183,54 +184,91 @@ impl Estimator for Ridge {
         EstimatorInfo::new("smartcore.ridge", "ridge regression", ModelFamily::Linear)
             .tasks(REGRESSION)
             .capabilities(|c| c.needs_scaling = true)
-            .cost(0.5)
+            .cost(CostModel::new(0.002).exponents(1.0, 2.0))
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
         params::ridge_space()
     }
 
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        vec![
+            ParamSet::new().with("alpha", 10.0),
+            ParamSet::new().with("alpha", 0.1),
+        ]
+    }
+
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
-        use smartcore::linear::ridge_regression::{
-            RidgeRegression, RidgeRegressionParameters, RidgeRegressionSolverName,
-        };
+        use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
+        use smartcore::linalg::traits::svd::SVDDecomposable;
         let (x, params) = prepare(self, data, params, ctx)?;
         let alpha = PenaltyParams::read(&params, 0.0).alpha;
-        let (n, p) = (x.n_rows(), x.n_cols());
-        let (mut xc, x_means) = centred(&x);
+        let p = x.n_cols();
+        let (xc, x_means) = centred(&x);
         let (y_mean, _) = mean_std(data.y());
-        let mut yc: Vec<f64> = data.y().iter().map(|v| v - y_mean).collect();
-        let (rows, penalty) = if n > p {
-            (n, alpha)
-        } else {
-            // ‖Xw − y‖² + α‖w‖² = ‖[X; √α·I]w − [y; 0]‖²: the same solution, more rows.
-            for j in 0..p {
-                xc.extend((0..p).map(|k| if k == j { alpha.sqrt() } else { 0.0 }));
+        let yc: Vec<f64> = data.y().iter().map(|v| v - y_mean).collect();
+        // The normal equations (XᵀX + αI) w = Xᵀy, built here in one cache-friendly pass over
+        // the rows (smartcore's generic matrix product is what made ridge slow on wide one-hot
+        // designs); smartcore then solves the p × p system.
+        let (mut gram, xty) = normal_equations(&xc, &yc, p);
+        for j in 0..p {
+            if let Some(g) = gram.get_mut(j * p + j) {
+                *g += alpha;
             }
-            yc.extend(std::iter::repeat_n(0.0, p));
-            (n + p, 0.0)
-        };
-        let dense = DenseMatrix::new(rows, p, xc, false)
+        }
+        ctx.check()?;
+        let a = DenseMatrix::new(p, p, gram, false)
             .map_err(|e| Error::internal("could not build a smartcore matrix").with_source(e))?;
-        let fit = |solver: RidgeRegressionSolverName| {
-            guarded("fit the ridge regression", || {
-                RidgeRegression::<f64, f64, DenseMatrix<f64>, Vec<f64>>::fit(
-                    &dense,
-                    &yc,
-                    RidgeRegressionParameters::default()
-                        .with_alpha(penalty)
-                        .with_normalize(false)
-                        .with_solver(solver),
-                )
-            })
-        };
+        let b = DenseMatrix::new(p, 1, xty, false)
+            .map_err(|e| Error::internal("could not build a smartcore matrix").with_source(e))?;
         // Cholesky is fast; SVD copes with the nearly singular systems a tiny alpha gives.
-        let m = fit(RidgeRegressionSolverName::Cholesky)
-            .or_else(|_| fit(RidgeRegressionSolverName::SVD))?;
-        let coef = values(m.coefficients());
+        let w = guarded("solve the ridge normal equations", || {
+            a.clone().cholesky_solve_mut(b.clone())
+        })
+        .or_else(|_| guarded("solve the ridge normal equations", || a.svd_solve_mut(b)))?;
+        let coef = values(&w);
+        if coef.iter().any(|c| !c.is_finite()) {
+            return Err(Error::backend(
+                "ridge regression produced non-finite coefficients; raise alpha",
+            ));
+        }
         let intercept = intercept_for(y_mean, &x_means, &coef);
         LinearModel::new(coef, intercept)
     }
+}
+
+/// `XᵀX` (row-major, `p × p`) and `Xᵀy` of a row-major `n × p` matrix.
+fn normal_equations(x: &[f64], y: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut gram = vec![0.0; p * p];
+    let mut xty = vec![0.0; p];
+    if p == 0 {
+        return (gram, xty);
+    }
+    for (row, &t) in x.chunks_exact(p).zip(y) {
+        for (i, &xi) in row.iter().enumerate() {
+            if let Some(v) = xty.get_mut(i) {
+                *v += xi * t;
+            }
+            if xi == 0.0 {
+                continue;
+            }
+            // Upper triangle only; mirrored below.
+            if let (Some(g), Some(tail)) = (gram.get_mut(i * p + i..(i + 1) * p), row.get(i..)) {
+                for (gij, &xj) in g.iter_mut().zip(tail) {
+                    *gij += xi * xj;
+                }
+            }
+        }
+    }
+    for i in 0..p {
+        for j in 0..i {
+            let upper = gram.get(j * p + i).copied().unwrap_or(0.0);
+            if let Some(g) = gram.get_mut(i * p + j) {
+                *g = upper;
+            }
+        }
+    }
+    (gram, xty)
 }
 
 /// Fits an L1 (or elastic-net) penalised regression on centred inputs and a standardised
@@ -305,6 +343,8 @@ impl Estimator for Lasso {
         EstimatorInfo::new("smartcore.lasso", "lasso", ModelFamily::Linear)
             .tasks(REGRESSION)
             .capabilities(|c| c.needs_scaling = true)
+            .cost(CostModel::new(0.05).exponents(1.0, 2.0))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -329,6 +369,8 @@ impl Estimator for ElasticNet {
         EstimatorInfo::new("smartcore.elastic_net", "elastic net", ModelFamily::Linear)
             .tasks(REGRESSION)
             .capabilities(|c| c.needs_scaling = true)
+            .cost(CostModel::new(0.05).exponents(1.0, 2.0))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -360,7 +402,8 @@ impl Estimator for LogisticRegression {
             c.probabilities = true;
             c.needs_scaling = true;
         })
-        .cost(2.0)
+        .cost(CostModel::new(0.02).per_class())
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -472,6 +515,8 @@ impl Estimator for DecisionTree {
         )
         .tasks(ALL_TASKS)
         .capabilities(|c| c.probabilities = true)
+        .cost(CostModel::new(0.01))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
@@ -645,7 +690,8 @@ impl Estimator for RandomForest {
         )
         .tasks(ALL_TASKS)
         .capabilities(|c| c.probabilities = true)
-        .cost(10.0)
+        .cost(CostModel::new(0.1).driver("n_estimators", 100.0))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
@@ -733,7 +779,8 @@ impl Estimator for ExtraTrees {
         EstimatorInfo::new("smartcore.extra_trees", "extra trees", ModelFamily::Forest)
             .tasks(REGRESSION)
             .capabilities(|c| c.sample_weights = true)
-            .cost(8.0)
+            .cost(CostModel::new(0.1).driver("n_estimators", 100.0))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
@@ -811,7 +858,12 @@ impl Estimator for Knn {
             c.probabilities = true;
             c.needs_scaling = true;
         })
-        .cost(2.0)
+        .cost(CostModel::new(0.0005).predict(0.025, true))
+        .default_use(DefaultUse {
+            max_rows: Some(20_000),
+            text: TextUse::Never,
+            ..DefaultUse::default()
+        })
     }
 
     fn search_space(&self, _task: Task, shape: DataShape) -> SearchSpace {
@@ -899,7 +951,8 @@ impl Estimator for Svm {
         EstimatorInfo::new("smartcore.svm", "support vector machine", ModelFamily::Svm)
             .tasks(ALL_TASKS)
             .capabilities(|c| c.needs_scaling = true)
-            .cost(8.0)
+            .cost(CostModel::new(0.5).exponents(2.0, 1.0).memory(1.0, true))
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace {
@@ -1041,7 +1094,8 @@ impl Estimator for GaussianNb {
         )
         .tasks(CLASSIFICATION)
         .capabilities(|c| c.probabilities = true)
-        .cost(0.3)
+        .cost(CostModel::new(0.001))
+        .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {

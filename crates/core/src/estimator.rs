@@ -57,6 +57,7 @@ use std::time::{Duration, Instant};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::cost::{CostModel, DefaultUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::matrix::{Features, Matrix};
 use crate::space::{ParamSet, SearchSpace};
@@ -425,8 +426,10 @@ pub struct EstimatorInfo {
     pub family: ModelFamily,
     /// What it can do.
     pub capabilities: Capabilities,
-    /// Relative cost of one default fit (1 = a linear model); the search starts cheap.
-    pub cost_hint: f64,
+    /// How its fit, prediction and memory grow with the data (the search schedules by it).
+    pub cost: CostModel,
+    /// When it belongs in the default candidates of a search.
+    pub defaults: DefaultUse,
 }
 
 impl EstimatorInfo {
@@ -440,7 +443,8 @@ impl EstimatorInfo {
                 deterministic: true,
                 ..Capabilities::default()
             },
-            cost_hint: 1.0,
+            cost: CostModel::default(),
+            defaults: DefaultUse::default(),
         }
     }
 
@@ -462,9 +466,15 @@ impl EstimatorInfo {
         self
     }
 
-    /// Sets the relative cost.
-    pub fn cost(mut self, cost_hint: f64) -> Self {
-        self.cost_hint = cost_hint;
+    /// Sets the cost model.
+    pub fn cost(mut self, cost: CostModel) -> Self {
+        self.cost = cost;
+        self
+    }
+
+    /// Sets when it belongs in the default candidates.
+    pub fn default_use(mut self, defaults: DefaultUse) -> Self {
+        self.defaults = defaults;
         self
     }
 
@@ -569,6 +579,20 @@ pub trait Estimator: Send + Sync + 'static {
     /// Fits a model. Must honour `ctx` (seed, threads, deadline, cancel flag) and return an
     /// error — never panic — on data it cannot use.
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<Self::Model>;
+
+    /// Configurations known to be strong on many tables of this shape, best first, tried by
+    /// the search after the space's defaults. Names outside the space are dropped. None by
+    /// default.
+    fn starting_points(&self, _task: Task, _shape: DataShape) -> Vec<ParamSet> {
+        Vec::new()
+    }
+
+    /// The cheapest sensible configuration (FLAML's `low_cost_init_value`): what the search
+    /// falls back to when the defaults would not fit in a trial's time cap. `None` when the
+    /// defaults are already cheap.
+    fn low_cost_point(&self, _task: Task, _shape: DataShape) -> Option<ParamSet> {
+        None
+    }
 }
 
 /// The object-safe twin of [`Estimator`], implemented for every estimator.
@@ -589,6 +613,12 @@ pub trait DynEstimator: Send + Sync {
 
     /// Reads a model written by [`DynModel::to_bytes`].
     fn load_model(&self, bytes: &[u8]) -> Result<Box<dyn DynModel>>;
+
+    /// Strong configurations for this shape, best first ([`Estimator::starting_points`]).
+    fn starting_points(&self, task: Task, shape: DataShape) -> Vec<ParamSet>;
+
+    /// The cheapest sensible configuration ([`Estimator::low_cost_point`]).
+    fn low_cost_point(&self, task: Task, shape: DataShape) -> Option<ParamSet>;
 }
 
 impl<E: Estimator> DynEstimator for E {
@@ -624,6 +654,14 @@ impl<E: Estimator> DynEstimator for E {
         ctx.check()?;
         let model = Estimator::fit(self, data, &params, ctx)?;
         Ok(Box::new(model))
+    }
+
+    fn starting_points(&self, task: Task, shape: DataShape) -> Vec<ParamSet> {
+        Estimator::starting_points(self, task, shape)
+    }
+
+    fn low_cost_point(&self, task: Task, shape: DataShape) -> Option<ParamSet> {
+        Estimator::low_cost_point(self, task, shape)
     }
 
     fn load_model(&self, bytes: &[u8]) -> Result<Box<dyn DynModel>> {
@@ -709,6 +747,9 @@ pub struct FitContext {
     pub threads: usize,
     /// Where to report progress.
     pub progress: Option<Arc<dyn ProgressSink>>,
+    /// The run's thread pool, offered to fits that work in parallel (see
+    /// [`FitContext::thread_pool`]).
+    pub pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl fmt::Debug for FitContext {
@@ -731,7 +772,32 @@ impl FitContext {
             cancel: CancelFlag::new(),
             threads: 1,
             progress: None,
+            pool: None,
         }
+    }
+
+    /// Offers the run's thread pool to the fit.
+    pub fn with_pool(mut self, pool: Option<Arc<rayon::ThreadPool>>) -> Self {
+        self.pool = pool;
+        self
+    }
+
+    /// A pool of `threads` threads for a parallel fit: the run's own pool when it has that many
+    /// threads, otherwise a new one; `None` for one thread (work inline).
+    pub fn thread_pool(&self) -> Option<Arc<rayon::ThreadPool>> {
+        if self.threads <= 1 {
+            return None;
+        }
+        if let Some(p) = &self.pool
+            && p.current_num_threads() == self.threads
+        {
+            return Some(p.clone());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads)
+            .build()
+            .ok()
+            .map(Arc::new)
     }
 
     /// Sets the deadline `budget` from now.

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod advisor;
+pub mod cost;
 pub mod datetime;
 pub mod drift;
 pub mod error;
@@ -23,6 +24,7 @@ pub use advisor::{
     Adjustment, Advice, AdviceSource, Advisor, ModelScore, PlanContext, PredictionContext,
     Proposal, RunContext, StepSummary, TaskSpec,
 };
+pub use cost::{CostModel, DefaultUse, TextUse};
 pub use drift::{DriftDetector, DriftTest, Sample};
 pub use error::{Error, ErrorKind, Result};
 pub use estimator::{

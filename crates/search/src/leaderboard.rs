@@ -17,6 +17,9 @@ pub enum TrialStatus {
     Timeout,
     /// Failed with an error.
     Failed,
+    /// Not a trial: an estimator that left the run or never started (memory, cost, repeated
+    /// time-outs); the error column says why.
+    Skipped,
 }
 
 /// One trial.
@@ -62,7 +65,8 @@ fn rank(r: &LeaderboardRow) -> u8 {
         (TrialStatus::Ok, Some(_)) => 0,
         (TrialStatus::Pruned, _) => 1,
         (TrialStatus::Timeout, _) => 2,
-        _ => 3,
+        (TrialStatus::Failed, _) => 3,
+        _ => 4,
     }
 }
 
@@ -117,7 +121,10 @@ pub fn render(rows: &[LeaderboardRow], metric: Metric, n: usize) -> String {
             || format!("{:?}", r.status).to_lowercase(),
             |s| format!("{s:.4}"),
         );
-        let mut params = r.params.to_string();
+        let mut params = match (&r.status, &r.error) {
+            (TrialStatus::Skipped, Some(why)) => why.clone(),
+            _ => r.params.to_string(),
+        };
         if params.chars().count() > 70 {
             params = params.chars().take(67).collect::<String>() + "...";
         }

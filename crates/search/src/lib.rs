@@ -1,12 +1,18 @@
 #![doc = include_str!("../README.md")]
 
+mod candidates;
 pub mod engine;
 pub mod ensemble;
+mod executor;
+mod finish;
+mod folds;
 pub mod forecast;
 pub mod leaderboard;
-pub mod portfolio;
 pub mod predictor;
+mod prepare;
+mod record;
 pub mod samplers;
+mod scheduler;
 pub mod validation;
 
 pub use engine::{SamplerKind, SearchConfig, SearchResult, Timings, run};

@@ -216,3 +216,295 @@ fn unusable_requests_are_refused_clearly() {
         .is_err()
     );
 }
+
+/// Estimators that misbehave on purpose: the search must contain each of them.
+mod misbehaving {
+    use std::time::Duration;
+
+    use mlpilot_core::{
+        CostModel, DataShape, Dataset, Estimator, EstimatorInfo, FitContext, ModelFamily, ParamSet,
+        Result, SearchSpace, Task,
+    };
+    use mlpilot_testkit::reference::{CentroidModel, NearestCentroid};
+
+    /// Panics in every fit.
+    pub(crate) struct Panicky;
+
+    impl Estimator for Panicky {
+        type Model = CentroidModel;
+        fn info(&self) -> EstimatorInfo {
+            EstimatorInfo::new("test.panicky", "panics", ModelFamily::Baseline)
+                .tasks(&[Task::Binary, Task::Multiclass])
+        }
+        fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
+            SearchSpace::new().float("x", 0.0, 1.0, 0.5)
+        }
+        fn fit(&self, _d: &Dataset, _p: &ParamSet, _c: &FitContext) -> Result<Self::Model> {
+            panic!("index out of bounds: the len is 3 but the index is 7")
+        }
+    }
+
+    /// Sleeps far past any deadline, ignoring it, and says it is cheap.
+    pub(crate) struct Sleepy;
+
+    impl Estimator for Sleepy {
+        type Model = CentroidModel;
+        fn info(&self) -> EstimatorInfo {
+            EstimatorInfo::new("test.sleepy", "sleeps", ModelFamily::Neighbors)
+                .tasks(&[Task::Binary, Task::Multiclass])
+                .cost(CostModel::new(0.0001))
+        }
+        fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
+            SearchSpace::new().float("x", 0.0, 1.0, 0.5)
+        }
+        fn fit(&self, d: &Dataset, p: &ParamSet, c: &FitContext) -> Result<Self::Model> {
+            std::thread::sleep(Duration::from_secs(20));
+            NearestCentroid.fit(d, p, c)
+        }
+    }
+
+    /// Claims to need a terabyte per fit.
+    pub(crate) struct Hungry;
+
+    impl Estimator for Hungry {
+        type Model = CentroidModel;
+        fn info(&self) -> EstimatorInfo {
+            EstimatorInfo::new("test.hungry", "needs memory", ModelFamily::Svm)
+                .tasks(&[Task::Binary, Task::Multiclass])
+                .cost(CostModel::new(0.001).memory(1e8, true))
+        }
+        fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
+            SearchSpace::new()
+        }
+        fn fit(&self, d: &Dataset, p: &ParamSet, c: &FitContext) -> Result<Self::Model> {
+            NearestCentroid.fit(d, p, c)
+        }
+    }
+}
+
+fn churn() -> (mlpilot_core::Frame, mlpilot_core::DatasetProfile) {
+    let frame = customer_frame(1500, 11);
+    let profile = profile_frame(&frame, "c", &ProfileOptions::with_target(Some("churn"))).unwrap();
+    (frame, profile)
+}
+
+#[test]
+fn leaderboards_do_not_depend_on_the_thread_count() {
+    let (frame, profile) = churn();
+    let run_with = |threads: usize| {
+        let mut cfg = SearchConfig::new(Task::Binary);
+        cfg.max_trials = Some(14);
+        cfg.threads = threads;
+        let r = run(
+            &frame,
+            &profile,
+            "churn",
+            &registry(),
+            &cfg,
+            None,
+            CancelFlag::new(),
+        )
+        .unwrap();
+        r.leaderboard
+            .iter()
+            .map(|x| {
+                (
+                    x.trial,
+                    x.model.clone(),
+                    x.params.clone(),
+                    x.score.map(f64::to_bits),
+                    x.std.to_bits(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = run_with(1);
+    assert_eq!(one.iter().filter(|r| r.0 > 0).count(), 14);
+    assert_eq!(one, run_with(2));
+    assert_eq!(one, run_with(3));
+}
+
+#[test]
+fn a_fit_that_panics_is_a_failed_trial_with_its_message() {
+    let (frame, profile) = churn();
+    let mut reg = registry();
+    reg.register(misbehaving::Panicky);
+    let mut cfg = SearchConfig::new(Task::Binary);
+    cfg.max_trials = Some(8);
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &reg,
+        &cfg,
+        None,
+        CancelFlag::new(),
+    )
+    .unwrap();
+    let row = r
+        .leaderboard
+        .iter()
+        .find(|l| l.model == "test.panicky" && l.status == TrialStatus::Failed)
+        .expect("a failed trial of the panicking estimator");
+    let msg = row.error.as_deref().unwrap();
+    assert!(
+        msg.contains("panicked") && msg.contains("index out of bounds"),
+        "{msg}"
+    );
+    // The others went on.
+    assert!(r.score > 0.7, "{}", r.score);
+}
+
+#[test]
+fn a_family_that_ignores_its_deadline_cannot_take_the_budget() {
+    let (frame, profile) = churn();
+    let mut reg = registry();
+    reg.register(misbehaving::Sleepy);
+    let mut cfg = SearchConfig::new(Task::Binary);
+    cfg.time_budget = Some(Duration::from_secs(4));
+    let t = Instant::now();
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &reg,
+        &cfg,
+        None,
+        CancelFlag::new(),
+    )
+    .unwrap();
+    let elapsed = t.elapsed().as_secs_f64();
+    assert!(elapsed < 4.0 + 1.0, "took {elapsed:.2} s for 4 s");
+    // Boosted trees went first and finished early; the sleeper was stopped at its cap.
+    assert!(
+        r.leaderboard
+            .iter()
+            .any(|l| l.model == "gbdt.hist_gbm" && l.trial == 1 && l.status == TrialStatus::Ok)
+    );
+    let sleepy: Vec<_> = r
+        .leaderboard
+        .iter()
+        .filter(|l| l.model == "test.sleepy")
+        .collect();
+    assert!(
+        sleepy
+            .iter()
+            .any(|l| l.status == TrialStatus::Timeout || l.status == TrialStatus::Skipped),
+        "{sleepy:#?}"
+    );
+    let ok_trials = r
+        .leaderboard
+        .iter()
+        .filter(|l| l.status == TrialStatus::Ok)
+        .count();
+    assert!(ok_trials >= 5, "only {ok_trials} trials completed");
+    assert!(r.score > 0.7, "{}", r.score);
+}
+
+#[test]
+fn estimators_over_the_memory_limit_are_left_out_and_listed() {
+    let (frame, profile) = churn();
+    let mut reg = registry();
+    reg.register(misbehaving::Hungry);
+    let mut cfg = SearchConfig::new(Task::Binary);
+    cfg.max_trials = Some(6);
+    cfg.memory_limit = Some(1 << 30);
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &reg,
+        &cfg,
+        None,
+        CancelFlag::new(),
+    )
+    .unwrap();
+    let row = r
+        .leaderboard
+        .iter()
+        .find(|l| l.model == "test.hungry")
+        .expect("a row for the left-out estimator");
+    assert_eq!(row.status, TrialStatus::Skipped);
+    assert!(
+        row.error.as_deref().unwrap().contains("memory limit"),
+        "{row:?}"
+    );
+    // Without a limit it runs.
+    cfg.memory_limit = None;
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &reg,
+        &cfg,
+        None,
+        CancelFlag::new(),
+    )
+    .unwrap();
+    assert!(
+        r.leaderboard
+            .iter()
+            .any(|l| l.model == "test.hungry" && l.status == TrialStatus::Ok)
+    );
+}
+
+/// Cancels the run after a number of finished trials.
+struct CancelAfter(usize, CancelFlag);
+
+impl mlpilot_core::ProgressSink for CancelAfter {
+    fn event(&self, e: &mlpilot_core::ProgressEvent) {
+        if let mlpilot_core::ProgressEvent::Trial { done, .. } = e
+            && *done >= self.0
+        {
+            self.1.cancel();
+        }
+    }
+}
+
+#[test]
+fn a_cancelled_run_keeps_the_best_model_so_far() {
+    let (frame, profile) = churn();
+    let cancel = CancelFlag::new();
+    let mut cfg = SearchConfig::new(Task::Binary);
+    cfg.time_budget = Some(Duration::from_secs(60));
+    let t = Instant::now();
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &registry(),
+        &cfg,
+        Some(std::sync::Arc::new(CancelAfter(3, cancel.clone()))),
+        cancel,
+    )
+    .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(30));
+    assert_eq!(r.stopped, "cancelled");
+    assert!(r.trials >= 3 && r.trials <= 4, "{}", r.trials);
+    assert!(r.predictor.predict(&frame).is_ok());
+}
+
+#[test]
+fn a_tiny_budget_still_trains_the_cheapest_model_it_can() {
+    let (frame, profile) = churn();
+    let mut cfg = SearchConfig::new(Task::Binary);
+    cfg.time_budget = Some(Duration::from_millis(300));
+    let t = Instant::now();
+    let r = run(
+        &frame,
+        &profile,
+        "churn",
+        &registry(),
+        &cfg,
+        None,
+        CancelFlag::new(),
+    )
+    .unwrap();
+    assert!(
+        t.elapsed() < Duration::from_millis(1300),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(r.trials >= 1);
+    assert!(r.predictor.predict(&frame).is_ok());
+}
