@@ -50,8 +50,27 @@ enum Command {
     Chat(chat::ChatArgs),
 }
 
+/// Installs a tracing subscriber on stderr: warnings by default, `-v` info, `-vv` debug,
+/// `-vvv` trace; `RUST_LOG` overrides.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging(cli.verbose);
     let result: Result<(), Error> = match cli.command {
         Command::Profile(args) => profile::run(&args),
         Command::Run(args) => run::run(&args),
@@ -67,7 +86,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
-            if e.kind().is_user_input() {
+            // A request the data or the budget cannot satisfy is the user's to change.
+            if e.kind().is_user_input() || e.kind() == mlpilot::ErrorKind::Budget {
                 ExitCode::from(2)
             } else {
                 ExitCode::FAILURE

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use mlpilot::core::{Metric, ProgressEvent, ProgressSink, Task};
@@ -31,7 +31,8 @@ pub(crate) struct RunArgs {
     /// The metric to optimise (roc_auc, f1_macro, r2, rmse, log_loss, accuracy, ...).
     #[arg(long)]
     pub(crate) metric: Option<String>,
-    /// Seconds for the whole fit (default 30 when no trial budget is given).
+    /// Seconds for the whole command — loading, training, the report, writing the files
+    /// (default 30 when no trial budget is given).
     #[arg(long)]
     pub(crate) time_budget: Option<f64>,
     /// Most trials (with a fixed seed, the same trials give the same leaderboard).
@@ -40,9 +41,9 @@ pub(crate) struct RunArgs {
     /// Seed for every random choice.
     #[arg(long, default_value_t = 0)]
     pub(crate) seed: u64,
-    /// Trials in parallel.
-    #[arg(long, default_value_t = 1)]
-    pub(crate) threads: usize,
+    /// Threads for trials and fits (default: every core).
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
     /// Estimators, backends or families to search, comma-separated (gbdt,linfa,linear,...; all).
     #[arg(long, value_delimiter = ',')]
     pub(crate) backends: Option<Vec<String>>,
@@ -115,7 +116,10 @@ impl ProgressSink for Bar {
 }
 
 pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
-    let mut auto = AutoMl::new().seed(args.seed).threads(args.threads);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let mut auto = AutoMl::new().seed(args.seed).threads(threads);
     if let Some(t) = &args.target {
         auto = auto.target(t);
     }
@@ -155,7 +159,16 @@ pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
     Ok(auto.config(cfg))
 }
 
+/// Share of the budget kept for the report's explanations (at least 0.3 s, at most 5 s).
+const REPORT_SHARE: f64 = 0.1;
+
+/// Seconds of a budget of `total` kept for the report.
+fn report_reserve(total: f64) -> f64 {
+    (REPORT_SHARE * total).clamp(0.3_f64.min(0.25 * total), 5.0)
+}
+
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
+    let started = Instant::now();
     let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
     for n in &notes {
         eprintln!("note: {n}");
@@ -222,6 +235,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         }
         auto = auto.config(cfg);
     }
+    // The budget covers the whole command: what loading and the assistant took is spent, and a
+    // share is kept for the report and writing the files.
+    if let Some(total) = args.time_budget {
+        let reserve = if args.no_report {
+            0.0
+        } else {
+            report_reserve(total)
+        };
+        let left = total - started.elapsed().as_secs_f64() - reserve - 0.02 * total;
+        let mut cfg = auto.run_config().clone();
+        cfg.time_budget_secs = Some(left.max(0.05 * total).max(0.01));
+        auto = auto.config(cfg);
+    }
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.json {
         let pb = indicatif::ProgressBar::new(args.max_trials.unwrap_or(0) as u64);
         pb.set_style(
@@ -260,7 +286,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         mlpilot::search::leaderboard::to_csv(&summary.leaderboard).as_bytes(),
     )?;
     if !args.no_report {
-        let html = mlpilot::explain::report(&trained, &args.data)?;
+        let seconds = args.time_budget.map(|total| {
+            (total - started.elapsed().as_secs_f64() - 0.02 * total)
+                .max(0.5 * report_reserve(total))
+        });
+        let html = mlpilot::explain::report_within(&trained, &args.data, seconds)?;
         write_file(&args.out.join("report.html"), html.as_bytes())?;
     }
     if args.json {

@@ -70,6 +70,9 @@ pub struct ReportData {
     pub explanations: Vec<RowExplanation>,
     /// Partial dependence of the top columns.
     pub partial_dependence: Vec<PartialDependence>,
+    /// What the explanations were computed on when time allowed only samples (rows, columns,
+    /// repeats), in words; shown at the top of the explanation sections.
+    pub sampling: Vec<String>,
 }
 
 /// The section ids every report has, in order (classification adds `confusion`, `roc`, `pr`;
@@ -570,6 +573,20 @@ pub fn render_html(d: &ReportData) -> Result<String> {
                 &scatter("Residuals", &res, "predicted", "actual − predicted", false)?,
                 "Residuals should scatter evenly around zero.",
             ),
+        );
+    }
+    // What the explanations were computed on, when time allowed only samples.
+    if !d.sampling.is_empty() {
+        let items: String = d
+            .sampling
+            .iter()
+            .map(|s| format!("<li>{}</li>", esc(s)))
+            .collect();
+        section(
+            &mut body,
+            "sampling",
+            "How the explanations were computed",
+            &format!("<ul class=\"note\">{items}</ul>"),
         );
     }
     // Importance.

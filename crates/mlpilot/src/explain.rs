@@ -168,8 +168,28 @@ pub fn explain(
     })
 }
 
-/// Renders the run's `report.html`.
+/// The `report.html` of a run, with explanations as complete as they come (no time limit).
+///
+/// # Errors
+///
+/// Whatever explaining or rendering returns.
 pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
+    report_within(trained, title, None)
+}
+
+/// The `report.html` of a run whose explanations (permutation importance, per-row Shapley
+/// values, partial dependence) take about `seconds` at most: the rows, repeats and explained
+/// rows are sized from a measured prediction cost, and the report says what was sampled.
+/// `None`: no limit.
+///
+/// # Errors
+///
+/// Whatever explaining or rendering returns.
+pub fn report_within(
+    trained: &crate::Trained,
+    title: &str,
+    seconds: Option<f64>,
+) -> Result<String> {
     let r = &trained.result;
     let schema_cols: Vec<String> = trained
         .schema
@@ -181,42 +201,60 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
     let target = trained.target();
     let seed = trained.config.seed;
     let reference = &trained.reference;
-    let importances = permutation_importance(
-        &model,
-        reference,
-        target,
-        r.metric,
-        &ImportanceOptions {
-            repeats: 3,
-            max_rows: 1000,
-            seed,
-        },
-    )?;
-    let n_explain = reference.n_rows().min(20);
-    let explain_idx: Vec<usize> = (0..n_explain).collect();
+    let sizing = ExplainSizing::measure(&model, reference, seconds)?;
+    let mut sampling = sizing.notes.clone();
+    let importances = match sizing.importance {
+        Some((rows, repeats)) => permutation_importance(
+            &model,
+            reference,
+            target,
+            r.metric,
+            &ImportanceOptions {
+                repeats,
+                max_rows: rows,
+                seed,
+            },
+        )?,
+        None => trained
+            .native_importances()
+            .into_iter()
+            .map(|(feature, importance)| Importance {
+                feature,
+                importance,
+                std: 0.0,
+            })
+            .collect(),
+    };
+    let (n_explain, background, permutations) = sizing.rows;
+    let explain_idx: Vec<usize> = (0..n_explain.min(reference.n_rows())).collect();
     let explanations = explain_rows(
         &model,
         reference,
         &explain_idx,
         &reference.without(&[target]),
         &ExplainOptions {
-            background: 24,
-            permutations: 8,
+            background,
+            permutations,
             seed,
             prefer_tree: true,
         },
     )?;
     let mut pdps: Vec<PartialDependence> = Vec::new();
-    for imp in importances.iter().take(4) {
+    let (n_pdp, pdp_rows) = sizing.pdp;
+    for imp in importances.iter().take(n_pdp) {
         pdps.push(partial_dependence(
             &model,
             reference,
             &imp.feature,
             &PdpOptions {
                 seed,
+                max_rows: pdp_rows,
                 ..Default::default()
             },
         )?);
+    }
+    if importances.is_empty() && n_explain == 0 {
+        sampling.push("no explanations: the time budget left none for them".into());
     }
     let mut seen = BTreeSet::new();
     let leaderboard = r
@@ -278,6 +316,7 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
         importances,
         explanations,
         partial_dependence: pdps,
+        sampling,
     };
     mlpilot_explain::render_html(&data)
 }
@@ -336,4 +375,137 @@ pub fn text_terms(predictor: &Predictor, text_columns: &[String], top: usize) ->
         }
     }
     out
+}
+
+/// How much explaining fits in a time limit, from the measured cost of predicting one row.
+struct ExplainSizing {
+    /// Permutation importance: `(rows, repeats)`, or `None` to fall back to the model's own
+    /// importances.
+    importance: Option<(usize, usize)>,
+    /// Per-row explanations: `(rows, background rows, permutations)`.
+    rows: (usize, usize, usize),
+    /// Partial dependence: `(columns, rows averaged)`.
+    pdp: (usize, usize),
+    /// What was reduced, in words.
+    notes: Vec<String>,
+}
+
+impl ExplainSizing {
+    /// The full report's sizes when there is no limit; otherwise sizes that fit `seconds`
+    /// (half for importances, three tenths for row explanations, a fifth for partial
+    /// dependence).
+    fn measure(
+        model: &PredictorModel<'_>,
+        reference: &Frame,
+        seconds: Option<f64>,
+    ) -> Result<Self> {
+        const IMPORTANCE_ROWS: usize = 1000;
+        const REPEATS: usize = 3;
+        const EXPLAINED: usize = 20;
+        const BACKGROUND: usize = 24;
+        const PERMUTATIONS: usize = 8;
+        const PDP_COLUMNS: usize = 4;
+        const PDP_ROWS: usize = 300;
+        const PDP_GRID: f64 = 16.0;
+        let full = ExplainSizing {
+            importance: Some((IMPORTANCE_ROWS, REPEATS)),
+            rows: (EXPLAINED, BACKGROUND, PERMUTATIONS),
+            pdp: (PDP_COLUMNS, PDP_ROWS),
+            notes: Vec::new(),
+        };
+        let Some(seconds) = seconds else {
+            return Ok(full);
+        };
+        let probe_rows = reference.n_rows().min(200);
+        if probe_rows == 0 {
+            return Ok(full);
+        }
+        let probe: Vec<usize> = (0..probe_rows).collect();
+        let sample = reference.take(&probe)?;
+        let t0 = std::time::Instant::now();
+        model.outputs(&sample)?;
+        let per_row = (t0.elapsed().as_secs_f64() / probe_rows as f64).max(1e-7);
+        let seconds = (seconds - t0.elapsed().as_secs_f64()).max(0.0);
+        let p = model.input_columns().len().max(1) as f64;
+        let n_ref = reference.n_rows();
+        let mut notes = Vec::new();
+        // Importance: (1 + repeats · columns) predictions of every sampled row.
+        let t_imp = 0.5 * seconds;
+        let fit_rows = |repeats: usize| (t_imp / ((1.0 + repeats as f64 * p) * per_row)) as usize;
+        let importance = [REPEATS, 2, 1]
+            .into_iter()
+            .map(|r| (fit_rows(r).min(IMPORTANCE_ROWS).min(n_ref), r))
+            .find(|(rows, _)| *rows >= 200.min(n_ref))
+            .or_else(|| Some((fit_rows(1).min(n_ref), 1)).filter(|(rows, _)| *rows >= 30));
+        match importance {
+            Some((rows, repeats)) if rows < IMPORTANCE_ROWS.min(n_ref) || repeats < REPEATS => {
+                notes.push(format!(
+                    "permutation importance: {rows} sampled rows, {repeats} shuffle(s) per column (sized to the time budget)"
+                ));
+            }
+            Some(_) => {}
+            None => notes.push(
+                "importance: the models' own importances (no time to shuffle each of the columns)"
+                    .into(),
+            ),
+        }
+        // Row explanations: background rows × coalitions per row.
+        let t_rows = 0.3 * seconds;
+        let single_tree = model.single_tree().is_some();
+        let coalitions = |perms: usize| {
+            if p <= 6.0 {
+                2f64.powf(p)
+            } else {
+                2.0 * perms as f64 * (p + 1.0)
+            }
+        };
+        let rows = if single_tree {
+            // Exact TreeSHAP: about one pass over the trees per row.
+            let n = ((t_rows / (50.0 * per_row)) as usize).min(EXPLAINED);
+            (n, BACKGROUND, PERMUTATIONS)
+        } else {
+            [(BACKGROUND, PERMUTATIONS), (16, 4), (8, 2)]
+                .into_iter()
+                .map(|(bg, perms)| {
+                    let one = bg as f64 * coalitions(perms) * per_row;
+                    (((t_rows / one) as usize).min(EXPLAINED), bg, perms)
+                })
+                .find(|(n, _, _)| *n >= 5)
+                .unwrap_or_else(|| {
+                    let one = 8.0 * coalitions(2) * per_row;
+                    (((t_rows / one) as usize).min(EXPLAINED), 8, 2)
+                })
+        };
+        if rows.0 < EXPLAINED.min(n_ref) || rows.1 < BACKGROUND {
+            notes.push(if rows.0 == 0 {
+                "per-row explanations: none (no time left for them)".to_string()
+            } else {
+                format!(
+                    "per-row explanations: {} rows, {} background rows, {} permutations (sized to the time budget)",
+                    rows.0, rows.1, rows.2
+                )
+            });
+        }
+        // Partial dependence: grid points × rows per column.
+        let t_pdp = 0.2 * seconds;
+        let pdp_rows = ((t_pdp / (PDP_COLUMNS as f64 * PDP_GRID * per_row)) as usize).min(PDP_ROWS);
+        let pdp = if pdp_rows >= 30 {
+            (PDP_COLUMNS, pdp_rows)
+        } else {
+            let cols = (t_pdp / (PDP_GRID * 30.0 * per_row)) as usize;
+            (cols.min(PDP_COLUMNS), 30)
+        };
+        if pdp.0 < PDP_COLUMNS || pdp.1 < PDP_ROWS.min(n_ref) {
+            notes.push(format!(
+                "partial dependence: {} column(s), {} rows averaged (sized to the time budget)",
+                pdp.0, pdp.1
+            ));
+        }
+        Ok(ExplainSizing {
+            importance,
+            rows,
+            pdp,
+            notes,
+        })
+    }
 }
