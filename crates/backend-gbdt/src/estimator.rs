@@ -39,7 +39,8 @@ impl Estimator for HistGbm {
                 .per_class()
                 .driver("n_estimators", 100.0)
                 .predict(0.002, false)
-                .memory(1.5, false),
+                .memory(1.5, false)
+                .anytime(),
         )
         .default_use(DefaultUse {
             lead: true,
@@ -160,6 +161,7 @@ fn forest_cost(base_secs: f64) -> CostModel {
         .driver("n_estimators", 100.0)
         .predict(0.005, false)
         .memory(1.5, false)
+        .anytime()
 }
 
 /// A forest small enough for any budget: a few shallow trees.

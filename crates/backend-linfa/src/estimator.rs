@@ -133,6 +133,9 @@ impl Estimator for LogisticRegression {
                 c.needs_scaling = true;
             })
             .cost(CostModel::new(0.01).per_class())
+            // gbdt.sparse_logistic serves the same family four times faster on wide one-hot
+            // designs (0.19 s against 0.85 s per fit on 1,840 × 310): not a default.
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
@@ -351,6 +354,9 @@ impl Estimator for ElasticNet {
             .tasks(&[Task::Regression])
             .capabilities(|c| c.needs_scaling = true)
             .cost(CostModel::new(0.012).exponents(1.0, 2.0))
+            // Coordinate descent here cannot be stopped at a deadline, and ridge (smartcore)
+            // serves the linear family for regression in milliseconds: not a default.
+            .default_use(DefaultUse::off())
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {

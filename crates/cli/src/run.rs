@@ -318,7 +318,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         if summary.refitted {
             ""
         } else {
-            "; the final model is a validation-fold model (no time to refit on all rows)"
+            "; no time was left to refit on all rows, so the validation folds' models are averaged"
         }
     );
     println!();

@@ -119,3 +119,75 @@ fn bad_arguments_exit_2() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Writes a wide table: `rows` × `cols` numbers and a binary target that depends on two.
+fn wide_csv(path: &std::path::Path, rows: usize, cols: usize) {
+    let mut s: String = (0..cols).map(|j| format!("x{j},")).collect();
+    s.push_str("target\n");
+    let mut state = 12345u64;
+    for _ in 0..rows {
+        let mut v = Vec::with_capacity(cols);
+        for _ in 0..cols {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            v.push((state >> 33) as f64 / (1u64 << 31) as f64);
+        }
+        let y = if v[0] + v[1] > 1.0 { "yes" } else { "no" };
+        for x in &v {
+            s.push_str(&format!("{x:.4},"));
+        }
+        s.push_str(y);
+        s.push('\n');
+    }
+    std::fs::write(path, s).unwrap();
+}
+
+/// The time budget is a promise for the whole command, the report's explanations included,
+/// even on a wide table where explaining every column would take minutes.
+#[test]
+fn the_budget_holds_for_the_whole_command_on_a_wide_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("wide.csv");
+    wide_csv(&data, 60, 1500);
+    let out = dir.path().join("out");
+    let budget: f64 = 6.0;
+    let t = std::time::Instant::now();
+    let o = mlpilot()
+        .args(["run", data.to_str().unwrap(), "--target", "target"])
+        .args(["--time-budget", &budget.to_string(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        secs <= budget + (0.05 * budget).max(1.0),
+        "took {secs:.2} s for a {budget} s budget"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The report says what it sampled to fit in the budget.
+    assert!(
+        report.contains("How the explanations were computed"),
+        "no sampling note"
+    );
+}
+
+/// A budget too small for anything trains the cheapest model it can, or says which budget
+/// would do.
+#[test]
+fn a_tiny_budget_trains_something_or_names_a_budget_that_would_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = mlpilot()
+        .args(["run", "datasets/titanic.csv", "--target", "target"])
+        .args(["--time-budget", "0.3", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    match o.status.code() {
+        Some(0) => assert!(dir.path().join("model.mlpilot").exists()),
+        Some(2) => assert!(stderr.contains("smallest budget"), "{stderr}"),
+        other => panic!("exit {other:?}: {stderr}"),
+    }
+}

@@ -47,6 +47,11 @@ pub struct CostModel {
     pub memory_copies: f64,
     /// Whether memory also grows with rows² (a kernel matrix).
     pub memory_quadratic: bool,
+    /// An anytime fit: at its deadline it returns the model trained so far (fewer rounds or
+    /// trees) instead of failing, so a configuration estimated above its time cap still gives a
+    /// usable, if smaller, model.
+    #[serde(default)]
+    pub anytime: bool,
 }
 
 impl Default for CostModel {
@@ -70,7 +75,14 @@ impl CostModel {
             predict_scales_with_training_rows: false,
             memory_copies: 1.0,
             memory_quadratic: false,
+            anytime: false,
         }
+    }
+
+    /// The fit returns the model trained so far at its deadline.
+    pub fn anytime(mut self) -> Self {
+        self.anytime = true;
+        self
     }
 
     /// Sets the exponents on rows and columns.

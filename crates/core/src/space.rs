@@ -456,6 +456,39 @@ impl SearchSpace {
         Ok(self.drop_inactive(out))
     }
 
+    /// The nearest assignment this space accepts: numbers clamped into their ranges (integers
+    /// stay integers), values outside a categorical domain and missing names replaced by the
+    /// defaults, unknown names dropped. For moving a configuration found for one data shape to
+    /// a space built for another (a subsample, whose ranges can be narrower).
+    pub fn clamp(&self, set: &ParamSet) -> ParamSet {
+        let mut out = ParamSet::new();
+        for p in &self.params {
+            let v = set
+                .get(&p.name)
+                .cloned()
+                .unwrap_or_else(|| p.default.clone());
+            let v = match (&p.domain, &v) {
+                (Domain::Float { low, high, .. }, _) => match v.as_f64() {
+                    Some(x) if x.is_finite() => ParamValue::Float(x.clamp(*low, *high)),
+                    _ => p.default.clone(),
+                },
+                (Domain::Int { low, high, .. }, _) => match v.as_i64() {
+                    Some(x) => ParamValue::Int(x.clamp(*low, *high)),
+                    None => p.default.clone(),
+                },
+                (Domain::Categorical { .. }, _) => {
+                    if check_in_domain(p, &v).is_ok() {
+                        v
+                    } else {
+                        p.default.clone()
+                    }
+                }
+            };
+            out.insert(&p.name, normalise(&p.domain, v));
+        }
+        self.drop_inactive(out)
+    }
+
     /// The assignment as a point in the unit cube, one coordinate per parameter (inactive or
     /// missing parameters map to their default's coordinate).
     pub fn to_unit(&self, set: &ParamSet) -> Vec<f64> {
@@ -591,6 +624,37 @@ fn unit_to_value(domain: &Domain, u: f64) -> ParamValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clamping_moves_an_assignment_into_a_narrower_space() {
+        let wide = SearchSpace::new()
+            .log_int("leaves", 4, 1000, 31)
+            .float("frac", 0.0, 1.0, 0.5)
+            .categorical("mode", &["a", "b"], "a");
+        let narrow = SearchSpace::new()
+            .log_int("leaves", 4, 100, 31)
+            .float("frac", 0.2, 1.0, 0.5)
+            .categorical("mode", &["a"], "a");
+        let p = wide
+            .validate(
+                &ParamSet::new()
+                    .with("leaves", 500i64)
+                    .with("frac", 0.1)
+                    .with("mode", "b"),
+            )
+            .unwrap();
+        let c = narrow.clamp(&p);
+        assert_eq!(c.i64_or("leaves", 0), 100);
+        assert_eq!(c.f64_or("frac", 0.0), 0.2);
+        assert_eq!(c.str_or("mode", ""), "a");
+        assert!(narrow.validate(&c).is_ok());
+        // A valid assignment is unchanged; unknown names are dropped.
+        let q = narrow
+            .validate(&ParamSet::new().with("leaves", 50i64))
+            .unwrap();
+        assert_eq!(narrow.clamp(&q), q);
+        assert_eq!(narrow.clamp(&q.clone().with("other", 1i64)), q);
+    }
 
     fn space() -> SearchSpace {
         SearchSpace::new()

@@ -41,6 +41,11 @@ use crate::validation::Validation;
 const UNTIMED_BATCH: usize = 4;
 /// Successive halving on holdout training sets of at least this many rows.
 const HALVING_ROWS: usize = 40_000;
+/// On such tables, an estimator's first trial (the lead's excepted) trains on a sample of this
+/// many rows (or a twentieth of them, if more): a cheap first look, as FLAML's initial sample
+/// size; later trials run on the sample first and go on to all rows only when they rank in
+/// the top third there.
+const SCOUT_ROWS: usize = 10_000;
 /// A learner leaves after this many trials stopped by their cap without a completed one.
 const CAP_HITS_WITHOUT_MODEL: usize = 2;
 /// A learner leaves after this many trials stopped by their cap in all.
@@ -330,6 +335,8 @@ fn no_model(record: &Record, stopped: &str, start: Instant, prep_secs: f64) -> E
 struct Proposal {
     learner: usize,
     params: ParamSet,
+    /// Training rows per fold of each fidelity, the last one final.
+    rungs: Vec<usize>,
     /// Its time cap in seconds (`None` without a time budget).
     cap: Option<f64>,
     /// Its estimated seconds.
@@ -349,6 +356,12 @@ struct Search<'a> {
     trial_no: usize,
     /// Measured over estimated seconds of completed trials, all learners.
     ratios: Vec<f64>,
+    /// Seconds to score one candidate's out-of-fold predictions (measured once), for the time
+    /// ensemble selection will take.
+    score_secs: f64,
+    /// Whether the best model's refit on all rows fitted in the time left when it became the
+    /// best (then the search stops in time for it).
+    refit_planned: bool,
     progress: Option<Arc<dyn ProgressSink>>,
     cancel: CancelFlag,
     fold_shape: DataShape,
@@ -377,6 +390,8 @@ impl<'a> Search<'a> {
             rng: Rng::new(config.seed ^ 0x5e1ec7),
             trial_no: 0,
             ratios: Vec::new(),
+            score_secs: 0.0,
+            refit_planned: true,
             progress,
             cancel,
             fold_shape: DataShape {
@@ -393,28 +408,74 @@ impl<'a> Search<'a> {
         self.deadline.is_some()
     }
 
+    /// The fidelities a trial of a learner runs at: on large holdouts, a first trial of a
+    /// non-lead estimator on a sample only, later trials on the sample and then all rows;
+    /// elsewhere all rows.
+    fn rungs_for(&self, l: &Learner) -> Vec<usize> {
+        let full = self.prep.train_rows_per_fold();
+        if !self.halving {
+            return vec![full];
+        }
+        let scout = (full / 20).max(SCOUT_ROWS).min(full);
+        if l.stats.trials == 0 && !l.info.defaults.lead {
+            vec![scout]
+        } else if l.stats.trials == 0 {
+            vec![full]
+        } else {
+            vec![scout, full]
+        }
+    }
+
     fn seconds_left(&self, until: Option<Instant>) -> f64 {
         until.map_or(f64::INFINITY, |d| {
             d.saturating_duration_since(Instant::now()).as_secs_f64()
         })
     }
 
-    /// Time kept back for the final refit of the best model and a margin (none until a model
-    /// exists: then every second goes to finding one).
+    /// Time kept back for ensemble selection, the final refit of the best model (when planned)
+    /// and a margin (none until a model exists: then every second goes to finding one).
     fn reserve(&self, record: &Record) -> f64 {
-        let Some(best) = record.best_kept() else {
-            return 0.0;
-        };
-        let refit = best.fit_secs_per_fold * self.prep.n_rows() as f64
-            / self.prep.train_rows_per_fold().max(1) as f64;
-        refit * 1.25 + self.budget.map_or(0.0, |b| (0.03 * b).max(0.3))
+        let (refit, rest) = self.reserve_parts(record);
+        if self.refit_planned {
+            refit + rest
+        } else {
+            rest
+        }
     }
 
-    /// The run's calibration: the median of measured over estimated seconds (1 before any).
+    /// The reserve's parts: the best model's refit, and ensemble selection with the margin.
+    fn reserve_parts(&self, record: &Record) -> (f64, f64) {
+        let Some(best) = record.best_kept() else {
+            return (0.0, 0.0);
+        };
+        let rows_exp = self
+            .learners
+            .get(best.learner)
+            .map_or(1.0, |l| l.info.cost.rows_exp);
+        let refit = finish::refit_secs(
+            best.fit_secs_per_fold,
+            self.prep.n_rows(),
+            best.rows,
+            rows_exp,
+        );
+        let selection = if self.config.ensemble {
+            self.score_secs * record.kept.len() as f64 * finish::ENSEMBLE_ROUNDS as f64
+        } else {
+            0.0
+        };
+        let margin = self.budget.map_or(0.0, |b| (0.02 * b).max(0.2));
+        (refit, selection + margin)
+    }
+
+    /// The run's calibration: the geometric mean of measured over estimated seconds, within
+    /// a factor of four either way (1 before any trial): the machine's speed, shared by every
+    /// estimator, is what it should catch.
     fn run_calibration(&self) -> f64 {
-        let mut r = self.ratios.clone();
-        r.sort_by(f64::total_cmp);
-        r.get(r.len() / 2).copied().unwrap_or(1.0)
+        if self.ratios.is_empty() {
+            return 1.0;
+        }
+        let mean_log = self.ratios.iter().map(|r| r.ln()).sum::<f64>() / self.ratios.len() as f64;
+        mean_log.exp().clamp(0.25, 4.0)
     }
 
     fn report(&self, e: ProgressEvent) {
@@ -436,7 +497,15 @@ impl<'a> Search<'a> {
                 d.checked_sub(Duration::from_secs_f64(self.reserve(record)))
                     .unwrap_or(d)
             });
-            if search_deadline.is_some_and(|d| Instant::now() >= d) {
+            // Once a model exists, a sliver of time is not worth a trial.
+            let sliver = if record.best.is_some() {
+                self.budget.map_or(0.0, |b| 0.03 * b)
+            } else {
+                0.0
+            };
+            if search_deadline
+                .is_some_and(|d| Instant::now() + Duration::from_secs_f64(sliver) >= d)
+            {
                 return Ok(format!(
                     "time budget: {:.1} s left for the final fit",
                     self.seconds_left(self.deadline)
@@ -513,6 +582,15 @@ impl<'a> Search<'a> {
         let best_learner = record.best_kept().map(|k| k.learner);
         let (fold_shape, valid_rows, budget) = (self.fold_shape, self.valid_rows, self.budget);
         let l = self.learners.get_mut(li)?;
+        // On a large holdout, a non-lead estimator's first look is its low-cost configuration
+        // on a sample.
+        if self.halving
+            && l.stats.trials == 0
+            && !l.info.defaults.lead
+            && let Some(low) = l.low_cost.take()
+        {
+            l.queued.push_front(low);
+        }
         let params = match l.queued.pop_front() {
             Some(p) => p,
             None => match l.sampler.ask() {
@@ -546,12 +624,25 @@ impl<'a> Search<'a> {
         if batch.iter().any(|b| b.learner == li && b.params == params) {
             return None;
         }
-        let estimate = l.estimate_secs(&params, fold_shape, valid_rows, folds, run_cal);
+        let rungs = self.rungs_for(self.learners.get(li)?);
+        let width = self
+            .learners
+            .get(li)
+            .and_then(|l| self.cache.width(l.variant));
+        let n_candidates = self.learners.len();
+        let l = self.learners.get_mut(li)?;
+        let shape = DataShape {
+            n_rows: rungs.iter().copied().max().unwrap_or(fold_shape.n_rows),
+            n_features: width.unwrap_or(fold_shape.n_features),
+            ..fold_shape
+        };
+        let estimate = l.estimate_secs(&params, shape, valid_rows, folds, run_cal);
         let Some(budget) = budget else {
             l.repeats = 0;
             return Some(Proposal {
                 learner: li,
                 params,
+                rungs,
                 cap: None,
                 estimate,
             });
@@ -561,7 +652,8 @@ impl<'a> Search<'a> {
         let judge = if l.info.defaults.lead && l.stats.trials == 0 {
             (LEAD_SHARE * budget).min(time_left)
         } else {
-            trial_cap(budget, time_left, waiting)
+            let waiting = waiting + usize::from(l.stats.trials == 0);
+            trial_cap(budget, time_left, waiting, n_candidates)
         };
         // The cap it runs under: more while no model exists (nothing is worth more than finding
         // one), and for the leading estimator once every candidate has had a trial.
@@ -570,14 +662,17 @@ impl<'a> Search<'a> {
             cap = cap.max(0.5 * time_left);
         }
         let low = l.low_cost.clone().filter(|p| *p != params).map(|p| {
-            let e = l.estimate_secs(&p, fold_shape, valid_rows, folds, run_cal);
+            let e = l.estimate_secs(&p, shape, valid_rows, folds, run_cal);
             (p, e)
         });
+        // A lead's first trial must finish; later, an anytime fit may run capped.
+        let anytime = l.info.cost.anytime && !(l.info.defaults.lead && l.stats.trials == 0);
         let verdict = cost_verdict(
             estimate,
             judge,
             low.is_some(),
             low.as_ref().map_or(f64::INFINITY, |x| x.1),
+            anytime,
         );
         let (params, estimate) = match verdict {
             CostVerdict::Run => (params, estimate),
@@ -599,7 +694,9 @@ impl<'a> Search<'a> {
                         cost_secs: estimate,
                     },
                 );
-                if !l.stats.best_loss.is_finite() && l.stats.trials == 0 {
+                if judge < 0.04 * budget {
+                    // The budget is nearly spent: not a reason to leave.
+                } else if !l.stats.best_loss.is_finite() && l.stats.trials == 0 {
                     l.leave(format!(
                         "left out: a trial would take about {estimate:.1} s, more than its {judge:.1} s time cap"
                     ));
@@ -621,6 +718,7 @@ impl<'a> Search<'a> {
         Some(Proposal {
             learner: li,
             params,
+            rungs,
             cap: Some(cap),
             estimate,
         })
@@ -634,34 +732,62 @@ impl<'a> Search<'a> {
         } else {
             threads
         };
-        let now = Instant::now();
-        let mut jobs = Vec::with_capacity(batch.len());
-        let mut numbers = Vec::with_capacity(batch.len());
-        let mut wait_until: Option<Instant> = None;
-        for p in &batch {
+        // Preprocess the folds first (a new variant can take a while on a large table), then
+        // start every trial's clock.
+        let mut ready = Vec::with_capacity(batch.len());
+        for (i, p) in batch.iter().enumerate() {
             self.trial_no += 1;
-            numbers.push(self.trial_no);
+            let tn = self.trial_no;
             let Some(l) = self.learners.get(p.learner) else {
                 continue;
             };
-            let full = self.prep.train_rows_per_fold();
-            let mut rows = Vec::new();
-            if self.halving && l.stats.trials > 0 {
-                rows.push(full / 3);
-            }
-            rows.push(full);
             let (variant, est) = (l.variant, l.est.clone());
             let prior = l.rung_losses.clone();
-            let mut rungs = Vec::with_capacity(rows.len());
-            for r in rows {
-                rungs.push((r, self.cache.folds(variant, r)?));
+            let rungs: Result<Vec<_>> = p
+                .rungs
+                .iter()
+                .map(|&r| Ok((r, self.cache.folds(variant, r)?)))
+                .collect();
+            match rungs {
+                Ok(rungs) => ready.push((i, tn, est, prior, rungs)),
+                Err(e) => {
+                    // Preprocessing for this estimator failed: its trial fails, the run goes on.
+                    record.push_row(LeaderboardRow {
+                        trial: tn,
+                        model: l.id().to_string(),
+                        params: p.params.clone(),
+                        score: None,
+                        std: 0.0,
+                        folds: 0,
+                        fit_secs: 0.0,
+                        predict_secs: 0.0,
+                        rows: 0,
+                        status: TrialStatus::Failed,
+                        error: Some(format!("preprocessing failed: {e}")),
+                    });
+                    if let Some(l) = self.learners.get_mut(p.learner) {
+                        l.leave(format!("left the run: its preprocessing failed: {e}"));
+                    }
+                }
             }
+        }
+        let now = Instant::now();
+        let mut jobs = Vec::with_capacity(ready.len());
+        let mut wait_until: Option<Instant> = None;
+        for (i, _, est, prior, rungs) in &mut ready {
+            let Some(p) = batch.get(*i) else { continue };
             let trial_deadline = p.cap.map(|c| {
                 let d = now + Duration::from_secs_f64(c);
                 self.deadline.map_or(d, |end| d.min(end))
             });
-            if let Some(d) = trial_deadline {
-                let w = d + Duration::from_millis(50);
+            if let (Some(d), Some(c)) = (trial_deadline, p.cap) {
+                // A fit that stops at its deadline finishes the round or tree under way: wait a
+                // little past the cap, never past the budget.
+                let grace = Duration::from_secs_f64((0.15 * c).max(0.05));
+                let mut w = d + grace;
+                if let Some(end) = self.deadline {
+                    w = w.min(end.max(d) + Duration::from_millis(50));
+                }
                 wait_until = Some(wait_until.map_or(w, |x: Instant| x.max(w)));
             }
             let ctx = FitContext::new(self.config.seed)
@@ -669,17 +795,20 @@ impl<'a> Search<'a> {
                 .with_threads(trial_threads)
                 .with_pool(Some(self.exec.pool()));
             jobs.push(TrialJob {
-                est,
+                est: est.clone(),
                 params: p.params.clone(),
-                rungs,
-                prior_rung_losses: prior,
+                rungs: std::mem::take(rungs),
+                prior_rung_losses: std::mem::take(prior),
                 ctx,
-                keep_first: true,
+                keep_models: true,
             });
         }
         let outputs = self.exec.run_batch(jobs, wait_until);
-        for ((p, out), tn) in batch.into_iter().zip(outputs).zip(numbers) {
-            self.record_trial(tn, p, out, record);
+        let mut batch: Vec<Option<Proposal>> = batch.into_iter().map(Some).collect();
+        for ((i, tn, ..), out) in ready.into_iter().zip(outputs) {
+            if let Some(p) = batch.get_mut(i).and_then(Option::take) {
+                self.record_trial(tn, p, out, record);
+            }
         }
         Ok(())
     }
@@ -705,6 +834,14 @@ impl<'a> Search<'a> {
         let Some(out) = out else {
             // Abandoned at its cap.
             let cap = p.cap.unwrap_or(0.0);
+            tracing::debug!(
+                trial = tn,
+                estimator = l.id(),
+                params = %p.params,
+                estimated_secs = p.estimate,
+                cap_secs = cap,
+                "trial abandoned at its cap"
+            );
             record.push_row(LeaderboardRow {
                 trial: tn,
                 model: l.id().to_string(),
@@ -732,11 +869,21 @@ impl<'a> Search<'a> {
             self.report_trial(None, record);
             return;
         };
-        let measured = out.fit_secs + out.predict_secs;
-        let cost = if timed { measured } else { 1.0 };
-        let complete = out.error.is_none() && !out.pruned && out.fold_scores.len() == n_folds;
+        let measured = out.final_secs.0 + out.final_secs.1;
+        let cost = if timed {
+            out.fit_secs + out.predict_secs
+        } else {
+            1.0
+        };
         let (mean, std) = out.mean_std();
-        if complete && p.estimate > 0.0 && out.rows == full_rows {
+        let complete = out.error.is_none()
+            && !out.pruned
+            && out.fold_scores.len() == n_folds
+            && mean.is_finite();
+        // A trial stopped by its cap (an anytime fit) says nothing of the full cost.
+        let truncated = p.cap.is_some_and(|c| measured >= 0.9 * c);
+        let planned_rows = p.rungs.last().copied().unwrap_or(full_rows);
+        if complete && !truncated && p.estimate > 0.0 && out.rows == planned_rows {
             let ratio = measured / p.estimate;
             if ratio.is_finite() && ratio > 0.0 {
                 self.ratios.push(ratio);
@@ -786,6 +933,13 @@ impl<'a> Search<'a> {
             error: out.error.as_ref().map(ToString::to_string),
         });
         l.rung_losses.extend(out.rung_losses.iter().copied());
+        // A first look on a sample counts among the losses seen at that fidelity.
+        if complete
+            && out.rows < full_rows
+            && let Some(loss) = loss
+        {
+            l.rung_losses.push(loss);
+        }
         l.seen.push((
             p.params.clone(),
             if out.error.is_some() { None } else { loss },
@@ -816,27 +970,57 @@ impl<'a> Search<'a> {
             l.failures = 0;
         }
         if complete && let Some(loss) = loss {
-            let fallback = match (out.first_model, self.cache.first(l.variant, full_rows)) {
-                (Some(m), Some(fd)) => Some((fd.pipeline.clone(), m)),
-                _ => None,
+            let fold_models = match self.cache.folds(l.variant, out.rows) {
+                Ok(folds) if folds.len() == out.fold_models.len() => folds
+                    .iter()
+                    .map(|f| f.pipeline.clone())
+                    .zip(out.fold_models)
+                    .collect(),
+                _ => Vec::new(),
             };
             let oof = oof_by_row(&out.oof, &self.prep.folds, n, outputs_per_row);
+            if self.score_secs == 0.0 {
+                let fold_rows: Vec<Vec<usize>> =
+                    self.prep.folds.iter().map(|f| f.valid.clone()).collect();
+                let t0 = Instant::now();
+                let _ = crate::ensemble::score_folds(
+                    &oof.values,
+                    outputs_per_row,
+                    &self.prep.y,
+                    &fold_rows,
+                    metric,
+                    self.prep.n_classes,
+                );
+                self.score_secs = t0.elapsed().as_secs_f64().max(1e-6);
+            }
             record.keep(
                 Kept {
                     trial: tn,
                     oof,
-                    fallback,
+                    fold_models,
                     learner: p.learner,
                     params: p.params,
-                    fit_secs_per_fold: out.fit_secs / n_folds.max(1) as f64,
+                    fit_secs_per_fold: out.final_secs.0 / n_folds.max(1) as f64,
+                    rows: out.rows,
                     score: mean,
                     std,
                 },
                 loss,
                 metric,
             );
+            if record.best.map(|b| b.1) == Some(tn) {
+                self.refit_planned = self.refit_fits(record);
+            }
         }
         self.report_trial(complete.then_some(mean), record);
+    }
+
+    /// Whether the best model's refit, ensemble selection and the margin fit in the time left:
+    /// decided when a new best appears, so that the search then stops in time for the refit
+    /// (otherwise the best model's fold models stand in for it and the search goes on).
+    fn refit_fits(&self, record: &Record) -> bool {
+        let (refit, rest) = self.reserve_parts(record);
+        refit + rest <= self.seconds_left(self.deadline)
     }
 
     /// After a trial was stopped by its cap: try the low-cost configuration next, or leave.

@@ -31,8 +31,8 @@ pub(crate) struct TrialJob {
     pub(crate) prior_rung_losses: Vec<f64>,
     /// Seed, deadline, threads, pool.
     pub(crate) ctx: FitContext,
-    /// Keep the first fold's model (a fallback when there is no time to refit).
-    pub(crate) keep_first: bool,
+    /// Keep every fold's model (bagged, they stand in for a refit there is no time for).
+    pub(crate) keep_models: bool,
 }
 
 /// What a trial produced.
@@ -45,10 +45,12 @@ pub(crate) struct TrialOutput {
     pub(crate) fit_secs: f64,
     /// Seconds predicting.
     pub(crate) predict_secs: f64,
+    /// Seconds fitting and predicting at the last fidelity it ran (what a refit scales from).
+    pub(crate) final_secs: (f64, f64),
     /// Why it failed.
     pub(crate) error: Option<Error>,
-    /// The first fold's model, when asked for.
-    pub(crate) first_model: Option<Box<dyn DynModel>>,
+    /// Every fold's model, in fold order, when asked for.
+    pub(crate) fold_models: Vec<Box<dyn DynModel>>,
     /// Losses at the lower fidelities it ran.
     pub(crate) rung_losses: Vec<f64>,
     /// Training rows per fold of the last fidelity it ran.
@@ -64,8 +66,9 @@ impl TrialOutput {
             oof: Vec::new(),
             fit_secs: 0.0,
             predict_secs: 0.0,
+            final_secs: (0.0, 0.0),
             error: None,
-            first_model: None,
+            fold_models: Vec::new(),
             rung_losses: Vec::new(),
             rows,
             pruned: false,
@@ -209,10 +212,11 @@ fn evaluate(job: &TrialJob, metric: Metric, n_classes: usize) -> TrialOutput {
             metric,
             n_classes,
             &job.ctx,
-            job.keep_first && ri == last,
+            job.keep_models && ri == last,
         );
         total.fit_secs += out.fit_secs;
         total.predict_secs += out.predict_secs;
+        total.final_secs = (out.fit_secs, out.predict_secs);
         total.rows = *rows;
         if ri < last && out.error.is_none() {
             let (m, _) = mean_std(&out.fold_scores);
@@ -228,7 +232,7 @@ fn evaluate(job: &TrialJob, metric: Metric, n_classes: usize) -> TrialOutput {
         total.fold_scores = out.fold_scores;
         total.oof = out.oof;
         total.error = out.error;
-        total.first_model = out.first_model;
+        total.fold_models = out.fold_models;
         return total;
     }
     total
@@ -255,9 +259,22 @@ fn run_folds(
     metric: Metric,
     n_classes: usize,
     ctx: &FitContext,
-    keep_first: bool,
+    keep_models: bool,
 ) -> TrialOutput {
     let mut out = TrialOutput::empty(folds.first().map_or(0, |f| f.train.n_rows()));
+    // Ranges can depend on the data's shape: a configuration found for all rows is moved into
+    // the space of a sample's shape.
+    let params = &match folds.first() {
+        Some(f) => {
+            let shape = mlpilot_core::DataShape {
+                n_rows: f.train.n_rows(),
+                n_features: f.train.n_features(),
+                n_classes: f.train.n_classes(),
+            };
+            est.search_space(f.train.task(), shape).clamp(params)
+        }
+        None => params.clone(),
+    };
     let begin = Instant::now();
     let k = folds.len().max(1) as u32;
     for (i, f) in folds.iter().enumerate() {
@@ -291,8 +308,8 @@ fn run_folds(
             }
         }
         out.predict_secs += t1.elapsed().as_secs_f64();
-        if i == 0 && keep_first {
-            out.first_model = Some(model);
+        if keep_models {
+            out.fold_models.push(model);
         }
     }
     out

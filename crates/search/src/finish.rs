@@ -18,7 +18,7 @@ use crate::prepare::Prepared;
 use crate::record::Record;
 
 /// Rounds of greedy ensemble selection.
-const ENSEMBLE_ROUNDS: usize = 25;
+pub(crate) const ENSEMBLE_ROUNDS: usize = 25;
 
 /// What the search settled on, before refitting.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,6 +152,7 @@ pub(crate) fn ensemble_row(record: &Record, choice: &Choice, prep: &Prepared) ->
 }
 
 /// How the members were obtained.
+#[derive(Debug)]
 pub(crate) struct Refitted {
     /// The members, heaviest first, weights summing to one.
     pub(crate) members: Vec<Member>,
@@ -159,9 +160,22 @@ pub(crate) struct Refitted {
     pub(crate) refitted: bool,
 }
 
+/// Seconds to refit on all `n` rows a configuration that took `fit_secs_per_fold` on
+/// `per_fold_rows` rows, for a fit whose time grows as rows^`rows_exp`, with a margin.
+pub(crate) fn refit_secs(
+    fit_secs_per_fold: f64,
+    n: usize,
+    per_fold_rows: usize,
+    rows_exp: f64,
+) -> f64 {
+    let scale = (n as f64 / per_fold_rows.max(1) as f64).powf(rows_exp.max(0.0));
+    fit_secs_per_fold * scale * 1.2 + 0.05
+}
+
 /// Refits each member of `choice` on all rows while the time left allows (the estimate is its
 /// per-fold fit time scaled to all rows); otherwise, or when the refit fails, keeps its
-/// validation-fold model. Members without either are dropped and the weights renormalised.
+/// validation-fold models, bagged (each with an equal share of the member's weight). Members
+/// without either are dropped and the weights renormalised.
 ///
 /// # Errors
 ///
@@ -180,7 +194,6 @@ pub(crate) fn refit(
     let mut plan = choice.members.clone();
     plan.sort_by(|a, b| b.1.total_cmp(&a.1));
     let n = prep.n_rows();
-    let per_fold_rows = prep.train_rows_per_fold().max(1);
     let mut members = Vec::new();
     let mut refitted = true;
     for (ki, w) in plan {
@@ -190,7 +203,7 @@ pub(crate) fn refit(
         let Some(l) = learners.get(k.learner) else {
             continue;
         };
-        let estimate = k.fit_secs_per_fold * n as f64 / per_fold_rows as f64 * 1.2 + 0.05;
+        let estimate = refit_secs(k.fit_secs_per_fold, n, k.rows, l.info.cost.rows_exp);
         let time_left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
         let fresh = if time_left.is_none_or(|t| t > estimate) {
             let ctx = FitContext::new(seed)
@@ -201,25 +214,29 @@ pub(crate) fn refit(
         } else {
             None
         };
-        let (pipeline, model) = match fresh {
-            Some(pm) => pm,
+        match fresh {
+            Some((pipeline, model)) => members.push(Member {
+                weight: w,
+                estimator: l.id().to_string(),
+                params: k.params.clone(),
+                pipeline,
+                model,
+            }),
             None => {
+                // No time to refit: the fold models, bagged, stand in.
                 refitted = false;
-                match k.fallback.take() {
-                    Some(pm) => pm,
-                    None => continue,
+                let bag = std::mem::take(&mut k.fold_models);
+                let share = w / bag.len().max(1) as f64;
+                for (pipeline, model) in bag {
+                    members.push(Member {
+                        weight: share,
+                        estimator: l.id().to_string(),
+                        params: k.params.clone(),
+                        pipeline,
+                        model,
+                    });
                 }
             }
-        };
-        members.push(Member {
-            weight: w,
-            estimator: l.id().to_string(),
-            params: k.params.clone(),
-            pipeline,
-            model,
-        });
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
         }
     }
     if members.is_empty() {
@@ -352,6 +369,130 @@ mod tests {
         // Lower is better for RMSE.
         assert!(keeps_ensemble(Metric::Rmse, 2, 1.0, 1.1));
         assert!(!keeps_ensemble(Metric::Rmse, 2, 1.2, 1.1));
+    }
+
+    /// Prepares a small churn table with one estimator, and keeps one trial whose fold models
+    /// were fitted: what `refit` starts from.
+    fn one_kept_trial() -> (Prepared, Vec<Learner>, Record) {
+        use mlpilot_core::{CancelFlag, Registry, Task};
+        let frame = mlpilot_testkit::synthetic::customer_frame(300, 1);
+        let profile = mlpilot_data::profile_frame(
+            &frame,
+            "c",
+            &mlpilot_data::ProfileOptions::with_target(Some("churn")),
+        )
+        .unwrap();
+        let mut registry = Registry::new();
+        registry.register(mlpilot_testkit::reference::NearestCentroid);
+        let mut cfg = crate::engine::SearchConfig::new(Task::Binary);
+        cfg.max_trials = Some(1);
+        let prep = crate::prepare::prepare(&frame, &profile, "churn", &cfg).unwrap();
+        let (learners, _) = crate::candidates::build(&registry, &cfg, &prep).unwrap();
+        let l = &learners[0];
+        let params = l.space.defaults();
+        let rows = prep.train_rows_per_fold();
+        let mut cache = crate::folds::FoldCache::new(&prep, 0);
+        let ctx = FitContext::new(0).with_cancel(CancelFlag::new());
+        let fold_models = cache
+            .folds(l.variant, rows)
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f.pipeline.clone(),
+                    l.est.fit_dyn(&f.train, &params, &ctx).unwrap(),
+                )
+            })
+            .collect();
+        let mut record = Record::default();
+        record.keep(
+            crate::record::Kept {
+                trial: 1,
+                oof: Oof {
+                    values: Vec::new(),
+                    outputs: 2,
+                },
+                fold_models,
+                learner: 0,
+                params,
+                fit_secs_per_fold: 0.001,
+                rows,
+                score: 0.8,
+                std: 0.0,
+            },
+            -0.8,
+            Metric::RocAuc,
+        );
+        drop(cache);
+        (prep, learners, record)
+    }
+
+    fn single() -> Choice {
+        Choice {
+            members: vec![(0, 1.0)],
+            score: 0.8,
+            std: 0.0,
+            ensemble: false,
+        }
+    }
+
+    #[test]
+    fn with_time_left_the_choice_is_refitted_on_all_rows() {
+        let (prep, learners, mut record) = one_kept_trial();
+        let deadline = Some(Instant::now() + std::time::Duration::from_secs(60));
+        let r = refit(
+            &mut record,
+            &single(),
+            &learners,
+            &prep,
+            deadline,
+            0,
+            1,
+            None,
+        )
+        .unwrap();
+        assert!(r.refitted);
+        assert_eq!(r.members.len(), 1);
+        assert_eq!(r.members[0].weight, 1.0);
+    }
+
+    #[test]
+    fn without_time_to_refit_the_fold_models_are_bagged() {
+        let (prep, learners, mut record) = one_kept_trial();
+        let r = refit(
+            &mut record,
+            &single(),
+            &learners,
+            &prep,
+            Some(Instant::now()),
+            0,
+            1,
+            None,
+        )
+        .unwrap();
+        assert!(!r.refitted);
+        assert_eq!(r.members.len(), prep.folds.len());
+        let total: f64 = r.members.iter().map(|m| m.weight).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+        // Each fold model predicts with its own fold's preprocessing.
+        let frame = mlpilot_testkit::synthetic::customer_frame(20, 2);
+        for m in &r.members {
+            let x = m.pipeline.transform(&frame).unwrap().features;
+            assert_eq!(m.model.predict(&x).unwrap().len(), 20);
+        }
+        // Nothing left to fall back on: a clear budget error.
+        let err = refit(
+            &mut record,
+            &single(),
+            &learners,
+            &prep,
+            Some(Instant::now()),
+            0,
+            1,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Budget);
     }
 
     #[test]

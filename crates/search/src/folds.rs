@@ -55,9 +55,13 @@ impl<'a> FoldCache<'a> {
             .collect()
     }
 
-    /// The cached first fold, if it was built.
-    pub(crate) fn first(&self, variant: Variant, rows: usize) -> Option<Arc<FoldData>> {
-        self.cache.get(&(0, variant, rows)).cloned()
+    /// Feature columns after encoding for `variant`, once any of its folds was built (one-hot
+    /// codes and text terms make it wider than the table).
+    pub(crate) fn width(&self, variant: Variant) -> Option<usize> {
+        self.cache
+            .iter()
+            .find(|((_, v, _), _)| *v == variant)
+            .map(|(_, f)| f.train.n_features())
     }
 
     fn fold(&mut self, fold: usize, variant: Variant, rows: usize) -> Result<Arc<FoldData>> {

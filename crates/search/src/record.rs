@@ -11,6 +11,8 @@ use crate::validation::Fold;
 
 /// At most this many trials keep their out-of-fold predictions.
 pub(crate) const KEEP: usize = 20;
+/// The best this many also keep their fold models (memory: one model per fold each).
+pub(crate) const KEEP_MODELS: usize = 10;
 
 /// A trial kept for ensembling and the final choice.
 pub(crate) struct Kept {
@@ -18,14 +20,17 @@ pub(crate) struct Kept {
     pub(crate) trial: usize,
     /// Its out-of-fold predictions.
     pub(crate) oof: Oof,
-    /// The first fold's preprocessing and model, for when there is no time to refit.
-    pub(crate) fallback: Option<(FittedPipeline, Box<dyn DynModel>)>,
+    /// Every fold's preprocessing and model: bagged, they stand in for a refit on all rows
+    /// when there is no time for one.
+    pub(crate) fold_models: Vec<(FittedPipeline, Box<dyn DynModel>)>,
     /// Index of its learner.
     pub(crate) learner: usize,
     /// Its configuration.
     pub(crate) params: ParamSet,
     /// Seconds per fold fit.
     pub(crate) fit_secs_per_fold: f64,
+    /// Training rows per fold it was fitted on (fewer than all on a sample).
+    pub(crate) rows: usize,
     /// Mean validation score.
     pub(crate) score: f64,
     /// Standard deviation over folds.
@@ -88,6 +93,9 @@ impl Record {
                 .then(a.trial.cmp(&b.trial))
         });
         self.kept.truncate(KEEP);
+        for k in self.kept.iter_mut().skip(KEEP_MODELS) {
+            k.fold_models.clear();
+        }
         if self.best.is_none_or(|(b, _)| loss < b) {
             self.best = Some((loss, trial));
         }
@@ -127,10 +135,11 @@ mod tests {
                 values: Vec::new(),
                 outputs: 1,
             },
-            fallback: None,
+            fold_models: Vec::new(),
             learner: 0,
             params: ParamSet::new(),
             fit_secs_per_fold: 0.0,
+            rows: 100,
             score,
             std: 0.0,
         }

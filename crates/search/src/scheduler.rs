@@ -21,8 +21,13 @@ pub(crate) const TRIAL_SHARE: f64 = 0.3;
 pub(crate) const LEAD_SHARE: f64 = 0.1;
 /// A first trial never gets less than this share of the budget.
 const MIN_FIRST_SHARE: f64 = 0.04;
+/// The first trials of all candidates together take at most about this share of the budget.
+const FIRST_ROUND_SHARE: f64 = 0.5;
 /// A configuration estimated at more than this multiple of its cap is not run.
-pub(crate) const SKIP_FACTOR: f64 = 3.0;
+pub(crate) const SKIP_FACTOR: f64 = 2.0;
+/// An anytime fit (one that returns its model so far at the deadline) runs up to this multiple
+/// of its cap: it then trains a third of what was asked, still a usable model.
+pub(crate) const ANYTIME_FACTOR: f64 = 3.0;
 
 /// What the scheduler knows of one estimator: measured, never guessed.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,14 +141,21 @@ pub(crate) fn choose_learner(
     live.last().copied()
 }
 
-/// The time cap of the next trial, in seconds: with candidates still waiting for a first trial,
-/// the time left shared among them and the one about to run (at least a small share of the
+/// The time cap of the next trial, in seconds. While `waiting_first` candidates (the one about
+/// to run included) wait for a first trial: the time left shared among them, and no more than
+/// an equal part of half the budget among the `candidates` (at least a small share of the
 /// budget, at most [`TRIAL_SHARE`]); afterwards [`TRIAL_SHARE`] of the budget. Never more than
 /// the time left.
-pub(crate) fn trial_cap(budget: f64, time_left: f64, waiting_first: usize) -> f64 {
+pub(crate) fn trial_cap(
+    budget: f64,
+    time_left: f64,
+    waiting_first: usize,
+    candidates: usize,
+) -> f64 {
     let time_left = time_left.max(0.0);
     let cap = if waiting_first > 0 {
-        (time_left / (waiting_first + 1) as f64)
+        (time_left / waiting_first as f64)
+            .min(FIRST_ROUND_SHARE * budget / candidates.max(1) as f64)
             .max(MIN_FIRST_SHARE * budget)
             .min(TRIAL_SHARE * budget)
     } else {
@@ -165,14 +177,15 @@ pub(crate) enum CostVerdict {
 
 /// Decides on a configuration estimated at `estimate` seconds under a cap of `cap` seconds
 /// (`low_cost_left`: the estimator's low-cost configuration is untried and estimated at
-/// `low_cost_estimate`).
+/// `low_cost_estimate`; `anytime`: the fit returns its model so far at the cap).
 pub(crate) fn cost_verdict(
     estimate: f64,
     cap: f64,
     low_cost_left: bool,
     low_cost_estimate: f64,
+    anytime: bool,
 ) -> CostVerdict {
-    if estimate <= cap {
+    if estimate <= cap || (anytime && estimate <= ANYTIME_FACTOR * cap) {
         return CostVerdict::Run;
     }
     if low_cost_left && low_cost_estimate < estimate {
@@ -273,26 +286,42 @@ mod tests {
 
     #[test]
     fn first_trials_share_the_time_left() {
-        // 10 s budget, 9 s left, 8 candidates waiting: 1 s each.
-        assert!((trial_cap(10.0, 9.0, 8) - 1.0).abs() < 1e-12);
+        // 10 s budget, 9 s left, 9 candidates waiting of 9: half the budget shared, 0.56 s.
+        assert!((trial_cap(10.0, 9.0, 9, 9) - 5.0 / 9.0).abs() < 1e-12);
+        // 4 s left for 4 waiting of 4: 1 s each; with 2 candidates, 2.5 s would do but 1 s
+        // is what the time left allows.
+        assert!((trial_cap(10.0, 4.0, 4, 4) - 1.0).abs() < 1e-12);
+        assert!((trial_cap(10.0, 4.0, 4, 2) - 1.0).abs() < 1e-12);
         // Never below 4 % of the budget, nor above 30 %.
-        assert!((trial_cap(10.0, 9.0, 100) - 0.4).abs() < 1e-12);
-        assert!((trial_cap(10.0, 9.0, 1) - 3.0).abs() < 1e-12);
+        assert!((trial_cap(10.0, 9.0, 100, 101) - 0.4).abs() < 1e-12);
+        assert!((trial_cap(10.0, 9.0, 1, 1) - 3.0).abs() < 1e-12);
         // Afterwards 30 % of the budget, never more than what is left.
-        assert!((trial_cap(10.0, 9.0, 0) - 3.0).abs() < 1e-12);
-        assert!((trial_cap(10.0, 0.5, 0) - 0.5).abs() < 1e-12);
-        assert_eq!(trial_cap(10.0, -1.0, 3), 0.0);
+        assert!((trial_cap(10.0, 9.0, 0, 5) - 3.0).abs() < 1e-12);
+        assert!((trial_cap(10.0, 0.5, 0, 5) - 0.5).abs() < 1e-12);
+        assert_eq!(trial_cap(10.0, -1.0, 3, 5), 0.0);
     }
 
     #[test]
     fn a_family_whose_first_trial_cannot_fit_cannot_take_the_budget() {
         // A slow family (estimated 20 s per trial) among 8 waiting under a 10 s budget.
-        let cap = trial_cap(10.0, 9.0, 8);
-        assert_eq!(cost_verdict(20.0, cap, true, 0.5), CostVerdict::LowCost);
-        assert_eq!(cost_verdict(20.0, cap, true, 5.0), CostVerdict::Skip);
-        assert_eq!(cost_verdict(20.0, cap, false, 0.0), CostVerdict::Skip);
+        let cap = trial_cap(10.0, 9.0, 9, 9);
+        assert_eq!(
+            cost_verdict(20.0, cap, true, 0.5, false),
+            CostVerdict::LowCost
+        );
+        assert_eq!(cost_verdict(20.0, cap, true, 5.0, false), CostVerdict::Skip);
+        assert_eq!(
+            cost_verdict(20.0, cap, false, 0.0, false),
+            CostVerdict::Skip
+        );
         // Near the cap: run it and let the cap decide.
-        assert_eq!(cost_verdict(1.5, cap, false, 0.0), CostVerdict::Run);
-        assert_eq!(cost_verdict(0.2, cap, true, 0.1), CostVerdict::Run);
+        assert_eq!(cost_verdict(1.0, cap, false, 0.0, false), CostVerdict::Run);
+        assert_eq!(cost_verdict(0.2, cap, true, 0.1, false), CostVerdict::Run);
+        // An anytime fit runs capped, within reason.
+        assert_eq!(cost_verdict(1.5, cap, true, 0.5, true), CostVerdict::Run);
+        assert_eq!(
+            cost_verdict(5.0, cap, true, 0.5, true),
+            CostVerdict::LowCost
+        );
     }
 }
