@@ -44,8 +44,6 @@ pub(crate) struct Learner {
     pub(crate) repeats: usize,
     /// Configurations evaluated, with their loss (proposals are not re-run).
     pub(crate) seen: Vec<(ParamSet, Option<f64>)>,
-    /// Losses at the lower fidelities (successive halving).
-    pub(crate) rung_losses: Vec<f64>,
     /// Why it left the run.
     pub(crate) left: Option<String>,
 }
@@ -226,7 +224,6 @@ fn learner(
         failures: 0,
         repeats: 0,
         seen: Vec::new(),
-        rung_losses: Vec::new(),
         left: None,
     }
 }

@@ -362,6 +362,10 @@ struct Search<'a> {
     /// Whether the best model's refit on all rows fitted in the time left when it became the
     /// best (then the search stops in time for it).
     refit_planned: bool,
+    /// Losses seen on the sample of a large holdout, every estimator's: a trial goes on to all
+    /// rows only when it ranks in the top third of them (successive halving across families,
+    /// so a weak family's sample result does not buy it a full-size trial).
+    rung_losses: Vec<f64>,
     progress: Option<Arc<dyn ProgressSink>>,
     cancel: CancelFlag,
     fold_shape: DataShape,
@@ -392,6 +396,7 @@ impl<'a> Search<'a> {
             ratios: Vec::new(),
             score_secs: 0.0,
             refit_planned: true,
+            rung_losses: Vec::new(),
             progress,
             cancel,
             fold_shape: DataShape {
@@ -742,7 +747,7 @@ impl<'a> Search<'a> {
                 continue;
             };
             let (variant, est) = (l.variant, l.est.clone());
-            let prior = l.rung_losses.clone();
+            let prior = self.rung_losses.clone();
             let rungs: Result<Vec<_>> = p
                 .rungs
                 .iter()
@@ -932,13 +937,13 @@ impl<'a> Search<'a> {
             status: status.clone(),
             error: out.error.as_ref().map(ToString::to_string),
         });
-        l.rung_losses.extend(out.rung_losses.iter().copied());
+        self.rung_losses.extend(out.rung_losses.iter().copied());
         // A first look on a sample counts among the losses seen at that fidelity.
         if complete
             && out.rows < full_rows
             && let Some(loss) = loss
         {
-            l.rung_losses.push(loss);
+            self.rung_losses.push(loss);
         }
         l.seen.push((
             p.params.clone(),

@@ -49,15 +49,35 @@ impl Predictor {
         self.members.len() > 1
     }
 
-    /// A short description (`gbdt.hist_gbm`, `ensemble of 3: gbdt.hist_gbm ×0.60, …`).
+    /// A short description (`gbdt.hist_gbm`, `ensemble of 3: gbdt.hist_gbm ×0.60, …`). The
+    /// fold models of one configuration, bagged when there was no time to refit it, count as
+    /// one model (`gbdt.hist_gbm ×0.60 (5 fold models)`).
     pub fn describe(&self) -> String {
-        match self.members.as_slice() {
-            [one] => one.estimator.clone(),
+        // (estimator, params, weight, models) per configuration, in member order.
+        let mut groups: Vec<(&str, &ParamSet, f64, usize)> = Vec::new();
+        for m in &self.members {
+            match groups.last_mut() {
+                Some(g) if g.0 == m.estimator && *g.1 == m.params => {
+                    g.2 += m.weight;
+                    g.3 += 1;
+                }
+                _ => groups.push((&m.estimator, &m.params, m.weight, 1)),
+            }
+        }
+        let name = |g: &(&str, &ParamSet, f64, usize)| {
+            if g.3 > 1 {
+                format!("{} ({} fold models)", g.0, g.3)
+            } else {
+                g.0.to_string()
+            }
+        };
+        match groups.as_slice() {
+            [one] => name(one),
             many => format!(
                 "ensemble of {}: {}",
                 many.len(),
                 many.iter()
-                    .map(|m| format!("{} ×{:.2}", m.estimator, m.weight))
+                    .map(|g| format!("{} ×{:.2}", name(g), g.2))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
