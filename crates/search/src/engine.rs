@@ -757,19 +757,14 @@ impl<'a> Search<'a> {
                 Ok(rungs) => ready.push((i, tn, est, prior, rungs)),
                 Err(e) => {
                     // Preprocessing for this estimator failed: its trial fails, the run goes on.
-                    record.push_row(LeaderboardRow {
-                        trial: tn,
-                        model: l.id().to_string(),
-                        params: p.params.clone(),
-                        score: None,
-                        std: 0.0,
-                        folds: 0,
-                        fit_secs: 0.0,
-                        predict_secs: 0.0,
-                        rows: 0,
-                        status: TrialStatus::Failed,
-                        error: Some(format!("preprocessing failed: {e}")),
-                    });
+                    record.push_row(LeaderboardRow::unscored(
+                        tn,
+                        l.id(),
+                        p.params.clone(),
+                        0,
+                        TrialStatus::Failed,
+                        format!("preprocessing failed: {e}"),
+                    ));
                     if let Some(l) = self.learners.get_mut(p.learner) {
                         l.leave(format!("left the run: its preprocessing failed: {e}"));
                     }
@@ -847,19 +842,14 @@ impl<'a> Search<'a> {
                 cap_secs = cap,
                 "trial abandoned at its cap"
             );
-            record.push_row(LeaderboardRow {
-                trial: tn,
-                model: l.id().to_string(),
-                params: p.params.clone(),
-                score: None,
-                std: 0.0,
-                folds: 0,
-                fit_secs: 0.0,
-                predict_secs: 0.0,
-                rows: full_rows,
-                status: TrialStatus::Timeout,
-                error: Some(format!("still running at its {cap:.1} s time cap")),
-            });
+            record.push_row(LeaderboardRow::unscored(
+                tn,
+                l.id(),
+                p.params.clone(),
+                full_rows,
+                TrialStatus::Timeout,
+                format!("still running at its {cap:.1} s time cap"),
+            ));
             l.sampler.tell(
                 &p.params,
                 TrialOutcome {

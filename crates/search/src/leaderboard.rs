@@ -49,6 +49,33 @@ pub struct LeaderboardRow {
     pub error: Option<String>,
 }
 
+impl LeaderboardRow {
+    /// A row without a score: a trial that failed or ran out of time, or an estimator that
+    /// left (`trial` 0), with why.
+    pub fn unscored(
+        trial: usize,
+        model: &str,
+        params: ParamSet,
+        rows: usize,
+        status: TrialStatus,
+        why: String,
+    ) -> Self {
+        LeaderboardRow {
+            trial,
+            model: model.to_string(),
+            params,
+            score: None,
+            std: 0.0,
+            folds: 0,
+            fit_secs: 0.0,
+            predict_secs: 0.0,
+            rows,
+            status,
+            error: Some(why),
+        }
+    }
+}
+
 /// Sorts rows best first by `metric` (scored rows before the rest, then by trial number).
 pub fn sort_rows(rows: &mut [LeaderboardRow], metric: Metric) {
     rows.sort_by(|a, b| match (a.score, b.score) {

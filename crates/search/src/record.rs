@@ -67,19 +67,14 @@ impl Record {
 
     /// Notes that an estimator left the run (or never started), with why.
     pub(crate) fn left(&mut self, model: &str, why: &str) {
-        self.leaderboard.push(LeaderboardRow {
-            trial: 0,
-            model: model.to_string(),
-            params: ParamSet::new(),
-            score: None,
-            std: 0.0,
-            folds: 0,
-            fit_secs: 0.0,
-            predict_secs: 0.0,
-            rows: 0,
-            status: TrialStatus::Skipped,
-            error: Some(why.to_string()),
-        });
+        self.leaderboard.push(LeaderboardRow::unscored(
+            0,
+            model,
+            ParamSet::new(),
+            0,
+            TrialStatus::Skipped,
+            why.to_string(),
+        ));
     }
 
     /// Keeps a completed trial if it is among the best; updates the best.
