@@ -6,10 +6,9 @@
 //! before calling smartcore, and [`guarded`] turns any panic that slips past those checks into an
 //! error as well, so a fit never takes the process down.
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use mlpilot_core::{Error, Result};
+use mlpilot_core::{Error, Result, panic_message};
 use smartcore::error::Failed;
 
 /// Runs a smartcore call, mapping `Err(Failed)` and panics to a backend error about `what`
@@ -40,16 +39,6 @@ pub(crate) fn guarded_result<T>(what: &str, f: impl FnOnce() -> Result<T>) -> Re
 /// A backend error for a smartcore failure.
 pub(crate) fn failed(what: &str, e: Failed) -> Error {
     Error::backend(format!("smartcore could not {what}")).with_source(e)
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
-    }
 }
 
 #[cfg(test)]

@@ -277,9 +277,31 @@ macro_rules! ensure {
     };
 }
 
+/// The text of a panic's payload (what `panic!` was given), for turning a caught panic into
+/// an error message; `"no message"` for payloads that are not text.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "no message".to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn panic_messages_are_read() {
+        let p = std::panic::catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "bad 1");
+        let p = std::panic::catch_unwind(|| panic!("plain")).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "plain");
+        let p = std::panic::catch_unwind(|| std::panic::panic_any(7)).unwrap_err();
+        assert_eq!(panic_message(p.as_ref()), "no message");
+    }
 
     #[test]
     fn display_includes_context_and_source() {

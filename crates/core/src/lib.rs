@@ -26,7 +26,7 @@ pub use advisor::{
 };
 pub use cost::{CostModel, DefaultUse, TextUse};
 pub use drift::{DriftDetector, DriftTest, Sample};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, panic_message};
 pub use estimator::{
     CancelFlag, Capabilities, DataShape, Dataset, DynEstimator, DynModel, Estimator, EstimatorInfo,
     FeatureInfo, FeatureKind, FitContext, InputStyle, Model, ModelFamily, ProgressEvent,

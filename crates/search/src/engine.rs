@@ -586,6 +586,12 @@ impl<'a> Search<'a> {
         let time_left = self.seconds_left(search_deadline);
         let best_learner = record.best_kept().map(|k| k.learner);
         let (fold_shape, valid_rows, budget) = (self.fold_shape, self.valid_rows, self.budget);
+        let n_candidates = self.learners.len();
+        let rungs = self.rungs_for(self.learners.get(li)?);
+        let width = self
+            .learners
+            .get(li)
+            .and_then(|l| self.cache.width(l.variant));
         let l = self.learners.get_mut(li)?;
         // On a large holdout, a non-lead estimator's first look is its low-cost configuration
         // on a sample.
@@ -629,13 +635,6 @@ impl<'a> Search<'a> {
         if batch.iter().any(|b| b.learner == li && b.params == params) {
             return None;
         }
-        let rungs = self.rungs_for(self.learners.get(li)?);
-        let width = self
-            .learners
-            .get(li)
-            .and_then(|l| self.cache.width(l.variant));
-        let n_candidates = self.learners.len();
-        let l = self.learners.get_mut(li)?;
         let shape = DataShape {
             n_rows: rungs.iter().copied().max().unwrap_or(fold_shape.n_rows),
             n_features: width.unwrap_or(fold_shape.n_features),

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use mlpilot_core::{
     CancelFlag, DynEstimator, DynModel, Error, ErrorKind, Features, FitContext, Matrix, Metric,
-    ParamSet, Predictions, Result,
+    ParamSet, Predictions, Result, panic_message,
 };
 
 use crate::folds::FoldData;
@@ -189,17 +189,6 @@ fn build_pool(threads: usize) -> Result<Arc<rayon::ThreadPool>> {
         .map_err(|e| Error::internal(format!("could not start the trial threads: {e}")))
 }
 
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "no message".to_string()
-    }
-}
-
 /// Evaluates one job through its fidelities (runs on a pool thread).
 fn evaluate(job: &TrialJob, metric: Metric, n_classes: usize) -> TrialOutput {
     let last = job.rungs.len().saturating_sub(1);
@@ -356,13 +345,5 @@ mod tests {
         assert!(promote(&prior, 0.5));
         assert!(promote(&prior, 2.0));
         assert!(!promote(&prior, 4.0));
-    }
-
-    #[test]
-    fn panic_messages_are_read() {
-        let p = catch_unwind(|| panic!("bad {}", 1)).unwrap_err();
-        assert_eq!(panic_message(p.as_ref()), "bad 1");
-        let p = catch_unwind(|| panic!("plain")).unwrap_err();
-        assert_eq!(panic_message(p.as_ref()), "plain");
     }
 }

@@ -131,16 +131,6 @@ struct Runner<'a> {
     checks: Vec<CheckResult>,
 }
 
-fn panic_message(e: Box<dyn std::any::Any + Send>) -> String {
-    if let Some(s) = e.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = e.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
-    }
-}
-
 impl Runner<'_> {
     fn record(
         &mut self,
@@ -150,7 +140,10 @@ impl Runner<'_> {
     ) -> bool {
         let outcome = match catch_unwind(AssertUnwindSafe(f)) {
             Ok(o) => o,
-            Err(e) => Outcome::Failed(format!("panicked: {}", panic_message(e))),
+            Err(e) => Outcome::Failed(format!(
+                "panicked: {}",
+                mlpilot_core::panic_message(e.as_ref())
+            )),
         };
         let ok = !matches!(outcome, Outcome::Failed(_));
         self.checks.push(CheckResult {
