@@ -473,14 +473,14 @@ impl<'a> Search<'a> {
     }
 
     /// The run's calibration: the geometric mean of measured over estimated seconds, within
-    /// a factor of four either way (1 before any trial): the machine's speed, shared by every
-    /// estimator, is what it should catch.
+    /// a factor of ten either way (1 before any trial): the machine's speed and how far the
+    /// backends' first guesses are off for this shape, shared by every estimator.
     fn run_calibration(&self) -> f64 {
         if self.ratios.is_empty() {
             return 1.0;
         }
         let mean_log = self.ratios.iter().map(|r| r.ln()).sum::<f64>() / self.ratios.len() as f64;
-        mean_log.exp().clamp(0.25, 4.0)
+        mean_log.exp().clamp(0.1, 10.0)
     }
 
     fn report(&self, e: ProgressEvent) {
@@ -670,14 +670,27 @@ impl<'a> Search<'a> {
             (p, e)
         });
         // A lead's first trial must finish; later, an anytime fit may run capped.
-        let anytime = l.info.cost.anytime && !(l.info.defaults.lead && l.stats.trials == 0);
-        let verdict = cost_verdict(
+        let lead_first = l.info.defaults.lead && l.stats.trials == 0;
+        let anytime = l.info.cost.anytime && !lead_first;
+        let verdict = match cost_verdict(
             estimate,
             judge,
             low.is_some(),
             low.as_ref().map_or(f64::INFINITY, |x| x.1),
             anytime,
-        );
+        ) {
+            // The lead's first trial is what guarantees a model, and estimates made before any
+            // measurement can be far off: it never leaves untried, it runs its cheapest
+            // configuration under its (generous) cap instead.
+            CostVerdict::Skip if lead_first => {
+                if low.is_some() {
+                    CostVerdict::LowCost
+                } else {
+                    CostVerdict::Run
+                }
+            }
+            v => v,
+        };
         let (params, estimate) = match verdict {
             CostVerdict::Run => (params, estimate),
             CostVerdict::LowCost => {
