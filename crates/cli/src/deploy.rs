@@ -104,10 +104,11 @@ pub(crate) struct MonitorArgs {
 
 pub(crate) fn monitor(args: &MonitorArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
-    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
-    for n in &notes {
-        eprintln!("note: {n}");
-    }
+    let frame = crate::input::load(
+        &args.data,
+        Some(&artifact.body.target),
+        artifact.body.config.decimal_comma,
+    )?;
     let report = mlpilot::monitoring::check(&artifact, &frame)?;
     let mut alerts = Vec::new();
     let mut history = None;
@@ -213,9 +214,11 @@ pub(crate) struct RetrainArgs {
 
 pub(crate) fn retrain(args: &RetrainArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
-    let (new, _) = mlpilot::data::load_frame(&args.new_data)?;
+    let keep = Some(artifact.body.target.as_str());
+    let decimal = artifact.body.config.decimal_comma;
+    let (new, _) = crate::input::load_quiet(&args.new_data, keep, decimal)?;
     let old = match &args.old_data {
-        Some(p) => Some(mlpilot::data::load_frame(p)?.0),
+        Some(p) => Some(crate::input::load_quiet(p, keep, decimal)?.0),
         None => None,
     };
     let outcome = mlpilot::monitoring::retrain(

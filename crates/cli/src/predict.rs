@@ -67,10 +67,11 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
         return Ok(());
     }
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
-    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
-    for n in &notes {
-        eprintln!("note: {n}");
-    }
+    let frame = crate::input::load(
+        &args.data,
+        Some(&artifact.body.target),
+        artifact.body.config.decimal_comma,
+    )?;
     let p = artifact.predict(&frame)?;
     for w in &p.warnings {
         eprintln!("warning: {w}");
@@ -95,8 +96,9 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
 
 pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
-    let (frame, _) = mlpilot::data::load_frame(&args.data)?;
     let target = &artifact.body.target;
+    let (frame, _) =
+        crate::input::load_quiet(&args.data, Some(target), artifact.body.config.decimal_comma)?;
     let col = frame.column(target).ok_or_else(|| {
         Error::invalid_input(format!("the data has no `{target}` column: evaluation needs the true values; use `mlpilot predict` for unlabelled rows"))
             .with_context("column", target)

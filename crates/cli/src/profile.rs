@@ -15,13 +15,21 @@ pub(crate) struct ProfileArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// The decimal mark of numbers written as text (decided from the values when absent).
+    #[arg(long, value_enum)]
+    decimal: Option<crate::input::Decimal>,
 }
 
 pub(crate) fn run(args: &ProfileArgs) -> Result<()> {
+    let load = mlpilot::data::LoadOptions {
+        decimal_comma: crate::input::decimal_comma(args.decimal),
+        ..mlpilot::data::LoadOptions::keeping(args.target.as_deref())
+    };
     let profile = mlpilot::data::profile_source(
         &args.data,
         args.target.as_deref(),
         &mlpilot::data::LargeFileOptions::default(),
+        &load,
     )?;
     if args.json {
         let text = serde_json::to_string_pretty(&profile)

@@ -533,6 +533,33 @@ impl Frame {
         Ok(Frame { columns, n_rows })
     }
 
+    /// The frame with `column` in place of the column of the same name (appended when there is
+    /// none).
+    ///
+    /// # Errors
+    /// When its length differs from the frame's rows.
+    pub fn with_column(mut self, column: Column) -> Result<Frame> {
+        match self.index_of(column.name()) {
+            Some(i) if column.len() == self.n_rows => {
+                if let Some(slot) = self.columns.get_mut(i) {
+                    *slot = column;
+                }
+                Ok(self)
+            }
+            Some(_) => Err(Error::invalid_input(format!(
+                "column `{}` has {} values but the table has {} rows",
+                column.name(),
+                column.len(),
+                self.n_rows
+            ))
+            .with_context("column", column.name())),
+            None => {
+                self.push_column(column)?;
+                Ok(self)
+            }
+        }
+    }
+
     /// The number of rows.
     pub fn n_rows(&self) -> usize {
         self.n_rows

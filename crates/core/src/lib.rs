@@ -11,6 +11,7 @@ pub mod frame;
 pub mod llm;
 pub mod matrix;
 pub mod metrics;
+pub mod numbers;
 pub mod profile;
 pub mod registry;
 pub mod rng;

@@ -28,6 +28,23 @@ const NULL_VALUES: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "NULL"];
 /// Reads a CSV file into a polars DataFrame; `notes` receives what the reader had to work
 /// around.
 pub fn read_csv(path: &Path, notes: &mut Vec<String>) -> Result<DataFrame> {
+    Ok(read_csv_with(path, &[], notes)?.0)
+}
+
+/// As [`read_csv`], keeping the columns named in `keep_text` exactly as written (no type
+/// inference: `True` stays `True`, `01` stays `01`), and returning the dialect found.
+///
+/// Column names come from the header as the CSV rules write them: quotes removed and doubled
+/// quotes undone once (`"say ""hi"""` is the column `say "hi"`), the same as every other
+/// reader (JSON, the CSV bodies of `mlpilot serve`).
+///
+/// # Errors
+/// An empty, binary or malformed file, naming the file.
+pub fn read_csv_with(
+    path: &Path,
+    keep_text: &[String],
+    notes: &mut Vec<String>,
+) -> Result<(DataFrame, Dialect)> {
     let shown = path.display().to_string();
     let head = read_head(path)?;
     if head.is_empty() {
@@ -60,6 +77,7 @@ pub fn read_csv(path: &Path, notes: &mut Vec<String>) -> Result<DataFrame> {
     };
     let dialect = sniff(&head_text, default_delim);
     let names = dedup_names(&dialect.header, notes);
+    let text_schema = text_overrides(path, &dialect, names.as_deref(), keep_text);
     // Missing-value markers other than the empty field, honoured only when the start of the
     // file uses them: checking every field against them costs polars a third of its speed.
     // Markers that appear only later leave their column as text, where profiling counts them
@@ -70,6 +88,7 @@ pub fn read_csv(path: &Path, notes: &mut Vec<String>) -> Result<DataFrame> {
         |data: Option<&[u8]>, full_schema: bool, truncate: bool| -> PolarsResult<DataFrame> {
             let opts = CsvReadOptions::default()
                 .with_has_header(dialect.has_header)
+                .with_schema_overwrite(text_schema.clone())
                 .with_infer_schema_length(if full_schema { None } else { Some(1000) })
                 .map_parse_options(|p| {
                     let p = p
@@ -93,7 +112,9 @@ pub fn read_csv(path: &Path, notes: &mut Vec<String>) -> Result<DataFrame> {
             }
         };
 
-    let finish = |df: DataFrame| finish(rename(df, names.as_deref()), &shown);
+    let finish = |df: DataFrame| {
+        finish(rename(df, names.as_deref()), &shown).map(|df| (df, dialect.clone()))
+    };
     let first = attempt(None, false, false);
     let err = match first {
         Ok(df) => return finish(df),
@@ -141,6 +162,43 @@ fn rename(mut df: DataFrame, names: Option<&[String]>) -> DataFrame {
         let _ = df.set_column_names(n);
     }
     df
+}
+
+/// A schema that reads the `keep_text` columns as text, under the names polars gives them
+/// (its header parsing differs from ours for quoted names, so they are looked up by position).
+fn text_overrides(
+    path: &Path,
+    dialect: &Dialect,
+    names: Option<&[String]>,
+    keep_text: &[String],
+) -> Option<SchemaRef> {
+    let names = names?;
+    let positions: Vec<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| keep_text.contains(n))
+        .map(|(i, _)| i)
+        .collect();
+    if positions.is_empty() {
+        return None;
+    }
+    let head = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_n_rows(Some(1))
+        .with_infer_schema_length(Some(1))
+        .map_parse_options(|p| p.with_separator(dialect.delimiter))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .ok()?
+        .finish()
+        .ok()?;
+    let polars_names = head.get_column_names_owned();
+    let mut schema = Schema::default();
+    for i in positions {
+        if let Some(n) = polars_names.get(i) {
+            schema.with_column(n.clone(), DataType::String);
+        }
+    }
+    Some(Arc::new(schema))
 }
 
 /// The missing-value markers that occur as whole fields in `head`.
@@ -351,8 +409,8 @@ fn detect_header(recs: &[Vec<String>]) -> bool {
     distinct_words && !recur
 }
 
-/// Renames repeated column names (`a`, `a` → `a`, `a_2`) with a note; `None` when the header is
-/// empty or has no repeats.
+/// The header's names with repeats renamed (`a`, `a` → `a`, `a_2`, with a note) and empty
+/// names filled in (`column_3`); `None` when there is no header.
 fn dedup_names(header: &[String], notes: &mut Vec<String>) -> Option<Vec<String>> {
     if header.is_empty() {
         return None;
@@ -380,9 +438,6 @@ fn dedup_names(header: &[String], notes: &mut Vec<String>) -> Option<Vec<String>
             renamed.push(format!("`{base}` → `{name}`"));
             out.push(name);
         }
-    }
-    if renamed.is_empty() && !header.iter().any(|h| h.trim().is_empty()) {
-        return None;
     }
     if !renamed.is_empty() {
         notes.push(format!(
@@ -432,7 +487,12 @@ mod tests {
         let out = dedup_names(&["a".into(), "a".into(), "".into()], &mut notes).unwrap();
         assert_eq!(out, vec!["a", "a_2", "column_3"]);
         assert_eq!(notes.len(), 1);
-        assert!(dedup_names(&["a".into(), "b".into()], &mut notes).is_none());
+        assert_eq!(
+            dedup_names(&["a".into(), "b".into()], &mut notes).unwrap(),
+            vec!["a", "b"]
+        );
+        assert_eq!(notes.len(), 1);
+        assert!(dedup_names(&[], &mut notes).is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod csv;
 pub mod infer;
 pub mod large;
 pub mod load;
+pub mod locale;
 pub mod profile;
 pub mod render;
 pub mod source;
@@ -14,7 +15,7 @@ pub mod textdir;
 
 pub use convert::{dataframe_to_frame, frame_to_dataframe};
 pub use large::LargeFileOptions;
-pub use load::{Table, load, load_frame};
+pub use load::{LoadOptions, Table, load, load_frame, load_frame_with, load_with};
 pub use profile::{ProfileOptions, profile_dataframe, profile_frame};
 pub use render::render_profile;
 pub use source::{Format, Source};
@@ -39,6 +40,7 @@ pub fn profile_source(
     source: &str,
     target: Option<&str>,
     large: &LargeFileOptions,
+    load_opts: &LoadOptions,
 ) -> Result<DatasetProfile> {
     let opts = ProfileOptions::with_target(target);
     if let Ok(Source::File {
@@ -49,14 +51,20 @@ pub fn profile_source(
     {
         return Ok(large::profile_large_csv(&path, source, &opts, large)?.1);
     }
-    let table = load(source)?;
+    let table = load_with(source, load_opts)?;
     let mut notes = table.notes.clone();
+    let conversions = table.conversions.clone();
     let mut profile = match table.is_polars() {
         true => profile_dataframe(table.into_dataframe()?, source, &opts)?,
         false => profile_frame(&table.into_frame()?, source, &opts)?,
     };
     notes.append(&mut profile.notes);
     profile.notes = notes;
+    for (column, why) in conversions {
+        if let Some(c) = profile.columns.iter_mut().find(|c| c.name == column) {
+            c.reason = format!("{why}; {}", c.reason);
+        }
+    }
     Ok(profile)
 }
 
@@ -82,7 +90,7 @@ pub fn load_and_profile_with(
             large,
         );
     }
-    let (frame, notes) = load_frame(source)?;
+    let (frame, notes) = load_frame_with(source, &LoadOptions::keeping(target))?;
     let mut profile = profile_frame(&frame, source, &ProfileOptions::with_target(target))?;
     let mut all = notes;
     all.append(&mut profile.notes);

@@ -9,7 +9,7 @@ use polars::prelude as pl;
 use polars::prelude::SerReader;
 
 use crate::convert::{dataframe_to_frame, frame_to_dataframe};
-use crate::csv::{polars_error, read_csv};
+use crate::csv::{polars_error, read_csv_with};
 use crate::source::{Format, Source};
 
 /// A loaded table, still in the form its reader produced.
@@ -22,6 +22,9 @@ pub struct Table {
     pub format: Format,
     /// What the reader had to work around (encoding fallback, renamed columns, ...).
     pub notes: Vec<String>,
+    /// Columns the reader converted, with the reason (numbers written with decimal commas, …),
+    /// which profiling puts before its own.
+    pub conversions: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,19 +94,56 @@ fn column_bytes(c: &mlpilot_core::Column) -> usize {
     }
 }
 
+/// How to read a source.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Columns read exactly as written, without type inference: the target, so that labels
+    /// come back as the file spells them (`True`, `01`, `2.50`).
+    pub keep_text: Vec<String>,
+    /// The decimal mark of numbers written as text: `Some(true)` decimal commas (`12,5`),
+    /// `Some(false)` decimal points; `None` decides from the values (and, when they read
+    /// either way, from the separator: `;` means decimal commas).
+    pub decimal_comma: Option<bool>,
+}
+
+impl LoadOptions {
+    /// Options that keep `column` (when given) as written.
+    pub fn keeping(column: Option<&str>) -> LoadOptions {
+        LoadOptions {
+            keep_text: column.into_iter().map(str::to_string).collect(),
+            decimal_comma: None,
+        }
+    }
+}
+
 /// Loads a path or URL: CSV/TSV, Parquet, JSON (an array of records), NDJSON, a folder of text
 /// documents, or `sqlite://PATH?table=T` / `sqlite://PATH?query=SELECT …`.
 ///
 /// Every failure names the file (and the row, column, table or query when known) and says what
 /// to do.
 pub fn load(spec: &str) -> Result<Table> {
+    load_with(spec, &LoadOptions::default())
+}
+
+/// As [`load`], with [`LoadOptions`]. Text columns of CSV, JSON and Parquet files that hold
+/// numbers with thousands separators or decimal commas are read as numbers, with a note each
+/// (see [`crate::locale`]).
+///
+/// # Errors
+/// As [`load`].
+pub fn load_with(spec: &str, opts: &LoadOptions) -> Result<Table> {
     let source = Source::parse(spec)?;
     let mut notes = Vec::new();
-    let data = match &source {
+    let mut semicolons = false;
+    let mut data = match &source {
         Source::File {
             path,
             format: Format::Csv,
-        } => TableData::Polars(read_csv(path, &mut notes)?),
+        } => {
+            let (df, dialect) = read_csv_with(path, &opts.keep_text, &mut notes)?;
+            semicolons = dialect.delimiter == b';';
+            TableData::Polars(df)
+        }
         Source::File {
             path,
             format: Format::Parquet,
@@ -137,11 +177,22 @@ pub fn load(spec: &str) -> Result<Table> {
             TableData::Frame(crate::sqlite::read_sqlite(path, select)?)
         }
     };
+    let mut conversions = Vec::new();
+    if let TableData::Polars(df) = &mut data {
+        conversions = crate::locale::convert_locale_numbers(
+            df,
+            &opts.keep_text,
+            opts.decimal_comma,
+            semicolons,
+            &mut notes,
+        )?;
+    }
     let table = Table {
         data,
         source: spec.to_string(),
         format: source.format(),
         notes,
+        conversions,
     };
     if table.n_rows() == 0 {
         return Err(
@@ -158,7 +209,15 @@ pub fn load(spec: &str) -> Result<Table> {
 
 /// Loads a source straight into a [`Frame`], returning the reader's notes too.
 pub fn load_frame(spec: &str) -> Result<(Frame, Vec<String>)> {
-    let table = load(spec)?;
+    load_frame_with(spec, &LoadOptions::default())
+}
+
+/// As [`load_frame`], with [`LoadOptions`].
+///
+/// # Errors
+/// As [`load`].
+pub fn load_frame_with(spec: &str, opts: &LoadOptions) -> Result<(Frame, Vec<String>)> {
+    let table = load_with(spec, opts)?;
     let notes = table.notes.clone();
     Ok((table.into_frame()?, notes))
 }
