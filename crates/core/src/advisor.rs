@@ -194,6 +194,9 @@ pub enum Adjustment {
     },
     /// Weight classes inversely to their frequency.
     RebalanceClasses,
+    /// Merge target labels that differ only in case or spaces (`Yes`, `yes`, `YES`) into their
+    /// most frequent spelling.
+    MergeLabels,
 }
 
 /// An adjustment with the reason it is proposed.

@@ -234,6 +234,44 @@ pub struct TargetProfile {
     pub feature_relations: Vec<FeatureRelation>,
     /// Features that look like a copy of the target.
     pub leakage_suspects: Vec<LeakageSuspect>,
+    /// What to check about the target before trusting a model of it: labels that differ only
+    /// in case or spaces, extremely rare classes (with the counts).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// The spelling of a label that case and spaces do not change: trimmed, inner runs of
+/// whitespace made one space, lower case.
+pub fn label_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Groups of labels that differ only in case or spaces (`Yes`, `yes`, `YES`, `no `), each with
+/// its counts, most frequent spelling first; groups in order of their largest count. Labels
+/// with one spelling are not listed.
+pub fn label_spelling_groups(classes: &[ValueCount]) -> Vec<Vec<ValueCount>> {
+    let mut groups: Vec<(String, Vec<ValueCount>)> = Vec::new();
+    for c in classes {
+        let key = label_key(&c.value);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(c.clone()),
+            None => groups.push((key, vec![c.clone()])),
+        }
+    }
+    let mut out: Vec<Vec<ValueCount>> = groups
+        .into_iter()
+        .map(|(_, mut g)| {
+            g.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+            g
+        })
+        .filter(|g| g.len() > 1)
+        .collect();
+    out.sort_by_key(|g| std::cmp::Reverse(g.first().map_or(0, |c| c.count)));
+    out
 }
 
 /// A feature's relation to the target.

@@ -660,6 +660,7 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
             .total_cmp(&x.mutual_information)
             .then_with(|| x.feature.cmp(&y.feature))
     });
+    let warnings = target_warnings(&t.profile.name, &classes, t.profile.distinct);
     Ok(Some(TargetProfile {
         name: t.profile.name.clone(),
         task,
@@ -668,7 +669,55 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
         imbalance_ratio,
         feature_relations,
         leakage_suspects: leakage,
+        warnings,
     }))
+}
+
+/// Labels that differ only in case or spaces, and classes too rare to learn or to validate.
+fn target_warnings(name: &str, classes: &[ValueCount], distinct: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let quote = |g: &[ValueCount]| {
+        g.iter()
+            .map(|c| format!("`{}` ({})", c.value, fmt_count(c.count)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for g in mlpilot_core::profile::label_spelling_groups(classes) {
+        out.push(format!(
+            "target `{name}`: labels that differ only in case or spaces: {} — if they mean the \
+             same, pass --merge-labels to train one class (spelled `{}`)",
+            quote(&g),
+            g.first().map_or("", |c| c.value.as_str())
+        ));
+    }
+    let total: usize = classes.iter().map(|c| c.count).sum();
+    if classes.len() >= 2 && classes.len() == distinct && total > 0 {
+        let rare: Vec<&ValueCount> = classes
+            .iter()
+            .filter(|c| c.count < 20 || (c.count as f64) < 0.01 * total as f64)
+            .collect();
+        if !rare.is_empty() {
+            let list = rare
+                .iter()
+                .map(|c| {
+                    format!(
+                        "`{}` has {} of {} rows ({:.2}%)",
+                        c.value,
+                        fmt_count(c.count),
+                        fmt_count(total),
+                        100.0 * c.count as f64 / total as f64
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            out.push(format!(
+                "target `{name}`: extreme imbalance — {list}; a model can rank these rows well \
+                 and still never predict the class at the usual 0.5 cut-off, and validation \
+                 scores on so few rows are uncertain"
+            ));
+        }
+    }
+    out
 }
 
 const TARGET_NAMES: [&str; 12] = [

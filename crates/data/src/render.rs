@@ -177,6 +177,9 @@ pub fn render_profile(p: &DatasetProfile) -> String {
                     let _ = writeln!(out, "  largest/smallest class: {r:.1}");
                 }
             }
+            for w in &t.warnings {
+                let _ = writeln!(out, "  warning: {w}");
+            }
             if t.missing > 0 {
                 let _ = writeln!(
                     out,

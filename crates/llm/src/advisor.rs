@@ -28,11 +28,42 @@ fn imbalance(run: &RunContext) -> Option<f64> {
     Some(max as f64 / min as f64)
 }
 
+/// The target's labels that differ only in case or spaces, as groups of spellings.
+fn spelling_groups(run: &RunContext) -> Vec<Vec<String>> {
+    let classes: Vec<mlpilot_core::profile::ValueCount> = run
+        .class_counts
+        .iter()
+        .map(|(value, count)| mlpilot_core::profile::ValueCount {
+            value: value.clone(),
+            count: *count,
+        })
+        .collect();
+    mlpilot_core::profile::label_spelling_groups(&classes)
+        .into_iter()
+        .map(|g| g.into_iter().map(|c| c.value).collect())
+        .collect()
+}
+
 impl OfflineAdvisor {
     /// The rules' proposals for a run (see [`Advisor::propose_adjustments`]).
     pub fn proposals(&self, request: &str, run: &RunContext) -> Vec<Proposal> {
         let mut out = Vec::new();
         let r = request.to_ascii_lowercase();
+        // One class written several ways splits its rows between classes.
+        let groups = spelling_groups(run);
+        if !groups.is_empty() {
+            out.push(Proposal {
+                adjustment: Adjustment::MergeLabels,
+                reason: format!(
+                    "the labels {} differ only in case or spaces; if they mean the same, one class per meaning gives each more rows to learn from",
+                    groups
+                        .iter()
+                        .map(|g| g.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            });
+        }
         if let Some(ratio) = imbalance(run).filter(|r| *r >= 3.0) {
             out.push(Proposal {
                 adjustment: Adjustment::RebalanceClasses,
@@ -191,6 +222,7 @@ pub fn describe_adjustment(a: &Adjustment) -> String {
         Adjustment::RestrictModels { models } => format!("search only {}", models.join(", ")),
         Adjustment::RaiseBudget { seconds } => format!("search for {seconds:.0} s"),
         Adjustment::RebalanceClasses => "weight classes evenly".into(),
+        Adjustment::MergeLabels => "merge labels that differ only in case or spaces".into(),
     }
 }
 
@@ -517,7 +549,7 @@ fn proposals_schema(run: &RunContext, columns: &[String]) -> Value {
                 "items": {
                     "type": "object",
                     "properties": {
-                        "kind": { "type": "string", "enum": ["change_metric", "exclude_columns", "add_log", "raise_budget", "rebalance_classes", "restrict_models"] },
+                        "kind": { "type": "string", "enum": ["change_metric", "exclude_columns", "add_log", "raise_budget", "rebalance_classes", "merge_labels", "restrict_models"] },
                         "columns": { "type": "array", "items": { "type": "string", "enum": columns } },
                         "metric": { "type": "string", "enum": metrics },
                         "seconds": { "type": "number" },
@@ -602,6 +634,12 @@ pub fn parse_proposal(
                 return Err(format!("{s} s is not a sensible budget"));
             }
             Adjustment::RaiseBudget { seconds: s }
+        }
+        "merge_labels" => {
+            if spelling_groups(run).is_empty() {
+                return Err("merge_labels: no two labels differ only in case or spaces".into());
+            }
+            Adjustment::MergeLabels
         }
         "rebalance_classes" => {
             if !run.task.is_classification() {

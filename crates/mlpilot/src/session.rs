@@ -397,6 +397,7 @@ impl Session {
                 config.time_budget_secs = Some(seconds.clamp(1.0, 3600.0))
             }
             Adjustment::RebalanceClasses => config.rebalance = true,
+            Adjustment::MergeLabels => config.merge_labels = true,
         }
         // The current model's score under the comparison metric, on its own validation rows.
         let before = if compare_metric == metric {

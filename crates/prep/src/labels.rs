@@ -141,10 +141,7 @@ impl TargetEncoding {
         match self {
             TargetEncoding::Classes { classes } => {
                 let (dict, codes) = read_labels(col);
-                let map: Vec<Option<usize>> = dict
-                    .iter()
-                    .map(|d| classes.iter().position(|c| c == d))
-                    .collect();
+                let map: Vec<Option<usize>> = dict.iter().map(|d| class_of(classes, d)).collect();
                 for (i, &c) in codes.iter().enumerate() {
                     match map.get(c as usize) {
                         None => n_missing += 1,
@@ -198,6 +195,88 @@ impl TargetEncoding {
     }
 }
 
+/// Merges labels that differ only in case or spaces (`Yes`, `yes`, `YES ` → `Yes`) into their
+/// most frequent spelling. Returns the new column and one line per merge ("`yes` (48), `YES`
+/// (50) → `Yes`"), or `None` when no labels differ that way.
+pub fn merge_label_spellings(col: &Column) -> Option<(Column, Vec<String>)> {
+    use mlpilot_core::profile::{ValueCount, label_key, label_spelling_groups};
+    let (dict, codes) = read_labels(col);
+    let mut counts = vec![0usize; dict.len()];
+    for &c in &codes {
+        if let Some(n) = counts.get_mut(c as usize) {
+            *n += 1;
+        }
+    }
+    let classes: Vec<ValueCount> = dict
+        .iter()
+        .zip(&counts)
+        .filter(|(_, n)| **n > 0)
+        .map(|(d, n)| ValueCount {
+            value: d.clone(),
+            count: *n,
+        })
+        .collect();
+    let groups = label_spelling_groups(&classes);
+    if groups.is_empty() {
+        return None;
+    }
+    let mut lines = Vec::new();
+    let mut canonical: std::collections::HashMap<String, String> = Default::default();
+    for g in &groups {
+        let Some(first) = g.first() else { continue };
+        canonical.insert(label_key(&first.value), first.value.clone());
+        lines.push(format!(
+            "{} → `{}`",
+            g.iter()
+                .map(|c| format!("`{}` ({})", c.value, c.count))
+                .collect::<Vec<_>>()
+                .join(", "),
+            first.value
+        ));
+    }
+    let values: Vec<Option<String>> = codes
+        .iter()
+        .map(|&c| {
+            let d = dict.get(c as usize)?;
+            Some(
+                canonical
+                    .get(&label_key(d))
+                    .cloned()
+                    .unwrap_or_else(|| d.clone()),
+            )
+        })
+        .collect();
+    Some((
+        Column::new(col.name(), mlpilot_core::ColumnData::Str(values.into())),
+        lines,
+    ))
+}
+
+/// The class a label names: the class spelled the same, else the one class written the same
+/// way in another spelling (`true` for `True`, `1` or `1.0` for `01`), as readers that type
+/// the column (JSON, a typed CSV column) write it.
+fn class_of(classes: &[String], label: &str) -> Option<usize> {
+    if let Some(i) = classes.iter().position(|c| c == label) {
+        return Some(i);
+    }
+    let key = label_key(label);
+    let mut same = classes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| label_key(c) == key);
+    match (same.next(), same.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
+}
+
+fn label_key(label: &str) -> String {
+    match parse_number(label) {
+        Some(x) => format!("{x}"),
+        None => mlpilot_core::profile::label_key(label),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,6 +308,63 @@ mod tests {
         assert_eq!(enc.rows, vec![0, 2]);
         let err = e.encode(&Column::from_strs("y", ["maybe"])).unwrap_err();
         assert!(err.to_string().contains("`maybe`"), "{err}");
+    }
+
+    #[test]
+    fn labels_keep_their_spelling_and_match_typed_readers() {
+        let col = Column::from_strs("y", ["True", "False", "True"]);
+        let e = TargetEncoding::fit(&col, Task::Binary).unwrap();
+        assert_eq!(e.classes(), ["False", "True"]);
+        // A JSON body or a typed column writes `true`; it is the class `True`.
+        let typed = Column::new(
+            "y",
+            mlpilot_core::ColumnData::Bool(vec![Some(true), Some(false)]),
+        );
+        assert_eq!(e.encode(&typed).unwrap().y, vec![1.0, 0.0]);
+        let codes = Column::from_strs("y", ["01", "02", "10"]);
+        let e = TargetEncoding::fit(&codes, Task::Multiclass).unwrap();
+        assert_eq!(e.classes(), ["01", "02", "10"]);
+        let ints = Column::new(
+            "y",
+            mlpilot_core::ColumnData::Int(vec![Some(2), Some(10), Some(1)]),
+        );
+        assert_eq!(e.encode(&ints).unwrap().y, vec![1.0, 2.0, 0.0]);
+        // Two classes that read the same are never guessed between.
+        let e = TargetEncoding::fit(&Column::from_strs("y", ["1", "01", "2"]), Task::Multiclass)
+            .unwrap();
+        assert!(e.encode(&Column::from_strs("y", ["1.0"])).is_err());
+    }
+
+    #[test]
+    fn spellings_merge_into_the_most_frequent() {
+        let col = Column::new(
+            "y",
+            mlpilot_core::ColumnData::Str(
+                [
+                    Some("Yes"),
+                    Some("yes"),
+                    Some("Yes"),
+                    Some(" YES"),
+                    None,
+                    Some("no "),
+                    Some("No"),
+                    Some("No"),
+                    Some("maybe"),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+        );
+        let (merged, lines) = merge_label_spellings(&col).unwrap();
+        let got: Vec<Option<String>> = (0..merged.len()).map(|i| merged.str_at(i)).collect();
+        let want = ["Yes", "Yes", "Yes", "Yes", "", "No", "No", "No", "maybe"];
+        for (g, w) in got.iter().zip(want) {
+            assert_eq!(g.as_deref().unwrap_or(""), w);
+        }
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("`Yes` (2)"), "{lines:?}");
+        assert!(lines[1].ends_with("→ `No`"), "{lines:?}");
+        assert!(merge_label_spellings(&Column::from_strs("y", ["a", "b"])).is_none());
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod plan;
 pub mod read;
 pub mod text;
 
-pub use labels::{EncodedTarget, TargetEncoding};
+pub use labels::{EncodedTarget, TargetEncoding, merge_label_spellings};
 pub use pipeline::{
     FeatureMeta, FitTarget, FittedPipeline, FittedStep, InputColumn, Transformed, Variant,
 };
