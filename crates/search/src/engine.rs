@@ -172,6 +172,8 @@ pub struct SearchResult {
     pub n_rows: usize,
     /// Rows dropped because their target was missing.
     pub dropped_rows: usize,
+    /// The decision threshold chosen for a binary task (`None`: 0.5).
+    pub threshold: Option<crate::threshold::DecisionThreshold>,
 }
 
 /// The metric value of a loss (`loss = −oriented(score)`).
@@ -251,8 +253,17 @@ pub fn run(
         config.threads.max(1),
         Some(exec.pool()),
     )?;
-    let (validation_predictions, validation_targets) =
+    let (mut validation_predictions, validation_targets) =
         finish::oof_of_choice(&record, &choice, &prep)?;
+    let threshold = match (&validation_predictions.proba, config.task) {
+        (Some(p), Task::Binary) => {
+            crate::threshold::choose_threshold(config.metric, &validation_targets, p)
+        }
+        _ => None,
+    };
+    if let Some(t) = &threshold {
+        crate::threshold::apply_threshold(&mut validation_predictions, t.threshold);
+    }
     let baseline_score = finish::baseline(&validation_targets, prep.n_classes, config.metric);
     if choice.ensemble && refitted.members.len() > 1 {
         let row = finish::ensemble_row(&record, &choice, &prep);
@@ -279,6 +290,7 @@ pub fn run(
             target: target.to_string(),
             encoding,
             members: refitted.members,
+            threshold: threshold.as_ref().map(|t| t.threshold),
         },
         leaderboard,
         score: choice.score,
@@ -298,6 +310,7 @@ pub fn run(
         validation_predictions,
         validation_targets,
         baseline_score,
+        threshold,
         n_rows,
         dropped_rows,
     })

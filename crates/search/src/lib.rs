@@ -13,6 +13,7 @@ mod prepare;
 mod record;
 pub mod samplers;
 mod scheduler;
+pub mod threshold;
 pub mod validation;
 
 pub use engine::{SamplerKind, SearchConfig, SearchResult, Timings, run};

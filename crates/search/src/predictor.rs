@@ -41,6 +41,10 @@ pub struct Predictor {
     pub encoding: TargetEncoding,
     /// The members (one, or an ensemble).
     pub members: Vec<Member>,
+    /// Binary tasks: the probability of the positive class at or above which a row is
+    /// predicted positive (`None`: the most probable class, i.e. 0.5). See
+    /// [`crate::threshold`].
+    pub threshold: Option<f64>,
 }
 
 impl Predictor {
@@ -116,8 +120,12 @@ impl Predictor {
                 acc.iter_mut().for_each(|a| *a /= total_w);
             }
             let proba = Matrix::new(n, k, acc)?;
+            let mut predictions = Predictions::from_proba(proba);
+            if let Some(t) = self.threshold {
+                crate::threshold::apply_threshold(&mut predictions, t);
+            }
             Ok(TablePredictions {
-                predictions: Predictions::from_proba(proba),
+                predictions,
                 warnings,
             })
         } else {
@@ -163,6 +171,7 @@ impl Predictor {
             target: self.target.clone(),
             encoding: self.encoding.clone(),
             members,
+            threshold: self.threshold,
         })
     }
 }
@@ -193,6 +202,9 @@ pub struct StoredPredictor {
     pub encoding: TargetEncoding,
     /// Members.
     pub members: Vec<StoredMember>,
+    /// The decision threshold of a binary classifier (`None`: 0.5).
+    #[serde(default)]
+    pub threshold: Option<f64>,
 }
 
 impl StoredPredictor {
@@ -223,6 +235,7 @@ impl StoredPredictor {
             target: self.target,
             encoding: self.encoding,
             members,
+            threshold: self.threshold,
         })
     }
 }
