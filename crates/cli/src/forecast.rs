@@ -18,7 +18,11 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
         return Err(Error::invalid_input("--horizon must be at least 1"));
     }
     let t0 = std::time::Instant::now();
-    let forecaster = mlpilot::search::forecast::fit_frame(frame, target, time, horizon)?;
+    let duplicates = args
+        .duplicate_times
+        .parse::<mlpilot::search::forecast::DuplicateTimes>()?;
+    let forecaster =
+        mlpilot::search::forecast::fit_frame_with(frame, target, time, horizon, duplicates)?;
     let artifact = ForecastArtifact::new(forecaster);
     let points = artifact.forecaster.forecast(horizon);
     std::fs::create_dir_all(&args.out)
@@ -35,6 +39,8 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
         "period": f.period,
         "points": f.series.values.len(),
         "interpolated": f.series.filled,
+        "date_format": f.series.date_format,
+        "duplicate_times": f.series.merged,
         "backtests": f.backtests,
         "forecast": points,
         "narrative": artifact.narrative,
@@ -43,6 +49,9 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::internal(format!("summary JSON: {e}")))?;
     write_file(&args.out.join("summary.json"), json.as_bytes())?;
+    if let Some(m) = &f.series.merged {
+        eprintln!("note: time column `{time}`: {}", m.describe());
+    }
     if args.json {
         println!("{json}");
         return Ok(());

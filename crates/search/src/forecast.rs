@@ -8,6 +8,7 @@
 // model states); every index is checked against them or derived from them.
 #![allow(clippy::indexing_slicing)]
 
+use mlpilot_core::datetime::{DATE_FORMATS, DateFormat, detect_date_format, parse_datetime};
 use mlpilot_core::{Column, Error, Frame, Result, metrics};
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +40,7 @@ enum Stamp {
     Millis(i64),
 }
 
-fn parse_stamp(s: &str) -> Option<Stamp> {
+fn parse_stamp(s: &str, format: Option<DateFormat>) -> Option<Stamp> {
     let t = s.trim();
     if let Some(x) = mlpilot_core::frame::parse_number(t) {
         return Some(Stamp::Number(x));
@@ -52,8 +53,118 @@ fn parse_stamp(s: &str) -> Option<Stamp> {
     {
         return Some(Stamp::Month(y * 12 + m - 1));
     }
-    mlpilot_core::datetime::parse_datetime(t, mlpilot_core::datetime::DateFormat::Iso)
-        .map(Stamp::Millis)
+    parse_datetime(t, format.unwrap_or(DateFormat::Iso)).map(Stamp::Millis)
+}
+
+/// What to do with rows that share a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DuplicateTimes {
+    /// Average the values of a time.
+    #[default]
+    Mean,
+    /// Add them up (counts, sales per transaction).
+    Sum,
+    /// Keep the first row of each time, in file order.
+    First,
+    /// Keep the last row of each time, in file order.
+    Last,
+    /// Refuse the table, naming the times.
+    Refuse,
+}
+
+impl DuplicateTimes {
+    /// The word used in messages and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DuplicateTimes::Mean => "mean",
+            DuplicateTimes::Sum => "sum",
+            DuplicateTimes::First => "first",
+            DuplicateTimes::Last => "last",
+            DuplicateTimes::Refuse => "refuse",
+        }
+    }
+}
+
+impl std::str::FromStr for DuplicateTimes {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Ok(match s.trim().to_ascii_lowercase().as_str() {
+            "mean" | "average" => DuplicateTimes::Mean,
+            "sum" => DuplicateTimes::Sum,
+            "first" => DuplicateTimes::First,
+            "last" => DuplicateTimes::Last,
+            "refuse" | "error" => DuplicateTimes::Refuse,
+            other => {
+                return Err(Error::invalid_input(format!(
+                    "`{other}` is not a way to combine rows that share a time; use mean, sum, \
+                     first, last or refuse"
+                )));
+            }
+        })
+    }
+}
+
+/// Rows that shared a time and how they were combined.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MergedTimes {
+    /// How.
+    pub how: DuplicateTimes,
+    /// Times that had more than one row.
+    pub times: usize,
+    /// Rows folded into another row of the same time.
+    pub rows: usize,
+    /// Up to three such times, as written.
+    pub examples: Vec<String>,
+}
+
+impl MergedTimes {
+    /// The merge in words: "2 times had more than one row (`2023-01-06`, `2023-01-10`); their
+    /// 4 rows were averaged into 2 points (--duplicate-times mean)".
+    pub fn describe(&self) -> String {
+        let verb = match self.how {
+            DuplicateTimes::Mean => "averaged into one point per time",
+            DuplicateTimes::Sum => "added up into one point per time",
+            DuplicateTimes::First => "reduced to the first row of each time",
+            DuplicateTimes::Last => "reduced to the last row of each time",
+            DuplicateTimes::Refuse => "refused",
+        };
+        format!(
+            "{} time{} had more than one row ({}); {} extra row{} {} {verb} \
+             (--duplicate-times mean, sum, first, last or refuse)",
+            self.times,
+            if self.times == 1 { "" } else { "s" },
+            self.examples
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            if self.rows == 1 { "was" } else { "were" },
+        )
+    }
+}
+
+/// The date format of a time column's text values, decided from the data (day-first when a
+/// first field is above 12, month-first when a second one is), or `None` when the values are
+/// numbers or year-months.
+fn time_format(time: &Column) -> Option<DateFormat> {
+    let mut distinct: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..time.len() {
+        if let Some(t) = time.str_at(i)
+            && seen.insert(t.clone())
+        {
+            distinct.push(t);
+        }
+    }
+    let dates: Vec<&str> = distinct
+        .iter()
+        .map(String::as_str)
+        .filter(|t| parse_stamp(t, None).is_none_or(|s| matches!(s, Stamp::Millis(_))))
+        .collect();
+    detect_date_format(dates, 0.9).map(|(f, _)| f)
 }
 
 fn month_of(ms: i64) -> Option<i64> {
@@ -93,6 +204,12 @@ pub struct Series {
     pub values: Vec<f64>,
     /// Grid points that were missing or absent and were interpolated.
     pub filled: usize,
+    /// The format of the time column's dates (`None`: numbers, year-months or ISO dates).
+    #[serde(default)]
+    pub date_format: Option<DateFormat>,
+    /// Rows that shared a time, and how they were combined.
+    #[serde(default)]
+    pub merged: Option<MergedTimes>,
 }
 
 impl Series {
@@ -100,19 +217,52 @@ impl Series {
     /// spacing (the median gap), places points on the grid and fills gaps and missing values
     /// by linear interpolation.
     pub fn from_columns(time: &Column, value: &Column) -> Result<Series> {
+        Series::from_columns_with(time, value, DuplicateTimes::default())
+    }
+
+    /// As [`Series::from_columns`], combining rows that share a time as `duplicates` says.
+    ///
+    /// Dates are read in the one format most values parse in (`2023-02-01`, `2023/02/01`,
+    /// `01/02/2023` day- or month-first, decided from the values), the same parser profiling
+    /// and preprocessing use.
+    ///
+    /// # Errors
+    /// A time that does not parse (naming the row, the value and the formats tried), fewer
+    /// than 8 points, mixed numbers and dates, repeated times with `DuplicateTimes::Refuse`.
+    pub fn from_columns_with(
+        time: &Column,
+        value: &Column,
+        duplicates: DuplicateTimes,
+    ) -> Result<Series> {
+        let date_format = time_format(time);
         let mut pts: Vec<(Stamp, Option<f64>)> = Vec::with_capacity(time.len());
+        let mut texts: Vec<String> = Vec::with_capacity(time.len());
         for i in 0..time.len() {
             let Some(t) = time.str_at(i) else {
                 continue;
             };
-            let stamp = parse_stamp(&t).ok_or_else(|| {
+            let stamp = parse_stamp(&t, date_format).ok_or_else(|| {
+                let tried = match date_format {
+                    Some(f) => format!("dates like `{}` (the format most values use)", f.example()),
+                    None => format!(
+                        "numbers, year-months (`2024-03`) and dates like {}",
+                        DATE_FORMATS
+                            .iter()
+                            .map(|f| format!("`{}`", f.example()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                };
                 Error::invalid_input(format!(
-                    "time column '{}', row {i}: '{t}' is not a number, a year-month or a date",
+                    "time column '{}', row {i}: could not read '{t}' as a time; tried {tried}",
                     time.name()
                 ))
                 .with_context("column", time.name())
+                .with_context("row", i)
+                .with_context("value", &t)
             })?;
             pts.push((stamp, value.f64_at(i).filter(|v| v.is_finite())));
+            texts.push(t);
         }
         if pts.len() < 8 {
             return Err(Error::invalid_input(format!(
@@ -168,9 +318,7 @@ impl Series {
                 time.name()
             )));
         }
-        let mut keys = keys;
-        keys.sort_by(|a, b| a.0.total_cmp(&b.0));
-        keys.dedup_by(|a, b| a.0 == b.0);
+        let (keys, merged) = merge_times(keys, &texts, duplicates, time.name())?;
         let mut gaps: Vec<f64> = keys
             .windows(2)
             .map(|w| w[1].0 - w[0].0)
@@ -211,12 +359,14 @@ impl Series {
             origin,
             values,
             filled,
+            date_format,
+            merged,
         })
     }
 
     /// The grid index of a time value (`None` when it does not parse or is not on the grid).
     pub fn index_of(&self, text: &str) -> Option<i64> {
-        let s = parse_stamp(text)?;
+        let s = parse_stamp(text, self.date_format)?;
         let key = match (self.axis, s) {
             (TimeAxis::Numeric { .. }, Stamp::Number(x)) => x,
             (TimeAxis::Monthly { .. }, Stamp::Month(m)) => m as f64,
@@ -250,6 +400,68 @@ impl Series {
             _ => None,
         }
     }
+}
+
+/// Points as (time key, value when present).
+type Points = Vec<(f64, Option<f64>)>;
+
+/// Sorts points by time (stably: rows of one time stay in file order) and combines the rows of
+/// each repeated time.
+fn merge_times(
+    keys: Points,
+    texts: &[String],
+    how: DuplicateTimes,
+    column: &str,
+) -> Result<(Points, Option<MergedTimes>)> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|&a, &b| keys[a].0.total_cmp(&keys[b].0));
+    let mut out: Vec<(f64, Option<f64>)> = Vec::with_capacity(keys.len());
+    let mut times = 0;
+    let mut rows = 0;
+    let mut examples = Vec::new();
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && keys[order[j]].0 == keys[order[i]].0 {
+            j += 1;
+        }
+        let group = &order[i..j];
+        if group.len() > 1 {
+            times += 1;
+            rows += group.len() - 1;
+            if examples.len() < 3 {
+                examples.push(texts.get(group[0]).cloned().unwrap_or_default());
+            }
+        }
+        let present: Vec<f64> = group.iter().filter_map(|&k| keys[k].1).collect();
+        let value = match how {
+            _ if group.len() == 1 => keys[group[0]].1,
+            DuplicateTimes::Mean | DuplicateTimes::Refuse => {
+                (!present.is_empty()).then(|| present.iter().sum::<f64>() / present.len() as f64)
+            }
+            DuplicateTimes::Sum => (!present.is_empty()).then(|| present.iter().sum::<f64>()),
+            DuplicateTimes::First => present.first().copied(),
+            DuplicateTimes::Last => present.last().copied(),
+        };
+        out.push((keys[group[0]].0, value));
+        i = j;
+    }
+    if times == 0 {
+        return Ok((out, None));
+    }
+    let merged = MergedTimes {
+        how,
+        times,
+        rows,
+        examples,
+    };
+    if how == DuplicateTimes::Refuse {
+        return Err(
+            Error::invalid_input(format!("time column '{column}': {}", merged.describe()))
+                .with_context("column", column),
+        );
+    }
+    Ok((out, Some(merged)))
 }
 
 fn interpolate(grid: &[Option<f64>]) -> Option<Vec<f64>> {
@@ -1192,10 +1404,21 @@ impl Forecaster {
             "`{}` over {} points is {trend}, with {season}{}. The chosen method is {}, with a backtest RMSE of {:.3}{} over {} steps ahead.",
             self.target,
             n,
-            if self.series.filled > 0 {
-                format!(" ({} missing points were interpolated)", self.series.filled)
-            } else {
-                String::new()
+            {
+                let mut extra = String::new();
+                if let Some(f) = self.series.date_format.filter(|f| *f != DateFormat::Iso) {
+                    extra.push_str(&format!(" (dates read as {})", date_order(f)));
+                }
+                if let Some(m) = &self.series.merged {
+                    extra.push_str(&format!(" ({})", m.describe()));
+                }
+                if self.series.filled > 0 {
+                    extra.push_str(&format!(
+                        " ({} missing points were interpolated)",
+                        self.series.filled
+                    ));
+                }
+                extra
             },
             self.method.name(),
             best.map_or(f64::NAN, |b| b.rmse),
@@ -1208,6 +1431,17 @@ impl Forecaster {
     }
 }
 
+/// A date format in words, for the narrative.
+fn date_order(f: DateFormat) -> &'static str {
+    match f {
+        DateFormat::Iso => "year-month-day",
+        DateFormat::YearSlash => "year/month/day",
+        DateFormat::YearMonth => "year-month",
+        DateFormat::DayMonthYear => "day/month/year",
+        DateFormat::MonthDayYear => "month/day/year",
+    }
+}
+
 /// Builds a forecaster from a table.
 pub fn fit_frame(
     frame: &Frame,
@@ -1215,9 +1449,29 @@ pub fn fit_frame(
     time_column: &str,
     horizon: usize,
 ) -> Result<Forecaster> {
+    fit_frame_with(
+        frame,
+        target,
+        time_column,
+        horizon,
+        DuplicateTimes::default(),
+    )
+}
+
+/// As [`fit_frame`], combining rows that share a time as `duplicates` says.
+///
+/// # Errors
+/// As [`Series::from_columns_with`] and [`fit`].
+pub fn fit_frame_with(
+    frame: &Frame,
+    target: &str,
+    time_column: &str,
+    horizon: usize,
+    duplicates: DuplicateTimes,
+) -> Result<Forecaster> {
     let time = frame.require(time_column)?;
     let value = frame.require(target)?;
-    let series = Series::from_columns(time, value)?;
+    let series = Series::from_columns_with(time, value, duplicates)?;
     fit(series, horizon, target, time_column)
 }
 
@@ -1231,7 +1485,117 @@ mod tests {
             origin: 0.0,
             values,
             filled: 0,
+            date_format: None,
+            merged: None,
         }
+    }
+
+    fn day_first(i: i64) -> String {
+        let (y, m, d) = mlpilot_core::frame::civil_from_days(19_358 + i);
+        format!("{d:02}/{m:02}/{y}")
+    }
+
+    #[test]
+    fn dates_are_read_day_first_or_month_first_from_the_data() {
+        // 2023-01-01 onwards, written dd/mm/yyyy: day 13 and above decide day-first.
+        let times: Vec<String> = (0..40).map(day_first).collect();
+        let time = Column::from_strs("day", times.iter().map(String::as_str));
+        let value = Column::from_f64("sales", (0..40).map(|i| 100.0 + i as f64));
+        let s = Series::from_columns(&time, &value).unwrap();
+        assert_eq!(s.date_format, Some(DateFormat::DayMonthYear));
+        assert_eq!(
+            s.axis,
+            TimeAxis::Timestamp {
+                step_ms: 86_400_000
+            }
+        );
+        assert_eq!(s.values.len(), 40);
+        assert_eq!(s.values[1], 101.0);
+        // The future is read in the same format: 10/02/2023 is the 41st day.
+        assert_eq!(s.index_of("10/02/2023"), Some(40));
+        // Month-first, and year/month/day with slashes.
+        let us: Vec<String> = (0..40)
+            .map(|i| {
+                let (y, m, d) = mlpilot_core::frame::civil_from_days(19_358 + i);
+                format!("{m:02}/{d:02}/{y}")
+            })
+            .collect();
+        let s = Series::from_columns(
+            &Column::from_strs("day", us.iter().map(String::as_str)),
+            &value,
+        )
+        .unwrap();
+        assert_eq!(s.date_format, Some(DateFormat::MonthDayYear));
+        assert_eq!(s.time_text(31), "2023-02-01T00:00:00");
+        let ys: Vec<String> = (0..40)
+            .map(|i| {
+                let (y, m, d) = mlpilot_core::frame::civil_from_days(19_358 + i);
+                format!("{y}/{m:02}/{d:02}")
+            })
+            .collect();
+        let s = Series::from_columns(
+            &Column::from_strs("day", ys.iter().map(String::as_str)),
+            &value,
+        )
+        .unwrap();
+        assert_eq!(s.date_format, Some(DateFormat::YearSlash));
+        assert_eq!(s.values.len(), 40);
+    }
+
+    #[test]
+    fn an_unreadable_time_names_row_value_and_formats() {
+        let mut times: Vec<String> = (0..20).map(day_first).collect();
+        times[7] = "07/13/2023".into();
+        let time = Column::from_strs("day", times.iter().map(String::as_str));
+        let value = Column::from_f64("v", (0..20).map(f64::from));
+        let err = Series::from_columns(&time, &value).unwrap_err().to_string();
+        assert!(err.contains("row 7") && err.contains("07/13/2023"), "{err}");
+        assert!(err.contains("15/03/2024"), "{err}");
+    }
+
+    #[test]
+    fn rows_that_share_a_time_are_combined_and_counted() {
+        // 30 rows, times 5 and 9 twice: 28 points.
+        let mut times = Vec::new();
+        let mut vals = Vec::new();
+        for i in 0..28 {
+            times.push(format!("2023-01-{:02}", i + 1));
+            vals.push(i as f64);
+            if i == 5 || i == 9 {
+                times.push(format!("2023-01-{:02}", i + 1));
+                vals.push(i as f64 + 100.0);
+            }
+        }
+        let time = Column::from_strs("t", times.iter().map(String::as_str));
+        let value = Column::from_f64("v", vals.iter().copied());
+        let s = Series::from_columns(&time, &value).unwrap();
+        assert_eq!(s.values.len(), 28);
+        assert_eq!(s.values[5], 55.0);
+        assert_eq!(s.values[9], 59.0);
+        let m = s.merged.clone().unwrap();
+        assert_eq!((m.times, m.rows, m.how), (2, 2, DuplicateTimes::Mean));
+        assert_eq!(m.examples, vec!["2023-01-06", "2023-01-10"]);
+        assert!(m.describe().contains("2 extra rows"), "{}", m.describe());
+        let sum = Series::from_columns_with(&time, &value, DuplicateTimes::Sum).unwrap();
+        assert_eq!(sum.values[5], 110.0);
+        let last = Series::from_columns_with(&time, &value, DuplicateTimes::Last).unwrap();
+        assert_eq!(last.values[9], 109.0);
+        let first = Series::from_columns_with(&time, &value, DuplicateTimes::First).unwrap();
+        assert_eq!(first.values[9], 9.0);
+        let err = Series::from_columns_with(&time, &value, DuplicateTimes::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`2023-01-06`") && err.contains("2 times"),
+            "{err}"
+        );
+        // No repeats: nothing merged.
+        let s = Series::from_columns(
+            &Column::from_strs("t", times.iter().step_by(2).map(String::as_str)),
+            &Column::from_f64("v", vals.iter().step_by(2).copied()),
+        )
+        .unwrap();
+        assert!(s.merged.is_none());
     }
 
     #[test]
