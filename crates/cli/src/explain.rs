@@ -14,10 +14,15 @@ pub(crate) struct ExplainArgs {
     /// Rows to explain (same columns as the training data; with the target, importances are
     /// measured on them).
     pub(crate) data: String,
-    /// Explain this row (counting from 0); repeat for several. Without it, the first five.
+    /// Explain this row (counting from 0); repeat for several. Without it, every row with
+    /// --json and the first five without (see --limit).
     #[arg(long)]
     pub(crate) row: Vec<usize>,
-    /// Print JSON: {"global": [...], "rows": [...]}.
+    /// Explain at most this many rows (the first ones, or the first --row values).
+    #[arg(long)]
+    pub(crate) limit: Option<usize>,
+    /// Print JSON: {"global": [...], "rows": [...], "sentences": [...]}, one entry per row
+    /// explained.
     #[arg(long)]
     pub(crate) json: bool,
     /// Seed for shuffles and background samples.
@@ -31,15 +36,31 @@ pub(crate) struct ExplainArgs {
 
 pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
-    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
-    for n in &notes {
-        eprintln!("note: {n}");
-    }
-    let rows: Vec<usize> = if args.row.is_empty() {
-        (0..frame.n_rows().min(5)).collect()
+    let frame = crate::input::load(
+        &args.data,
+        Some(&artifact.body.target),
+        artifact.body.config.decimal_comma,
+    )?;
+    let started = std::time::Instant::now();
+    let asked: Vec<usize> = if args.row.is_empty() {
+        (0..frame.n_rows()).collect()
     } else {
         args.row.clone()
     };
+    let limit = match (args.limit, args.json, args.row.is_empty()) {
+        (Some(n), _, _) => n,
+        (None, false, true) => 5,
+        (None, _, _) => usize::MAX,
+    };
+    let rows: Vec<usize> = asked.iter().copied().take(limit).collect();
+    if rows.len() < asked.len() {
+        eprintln!(
+            "note: explaining {} of the {} rows asked for; pass --limit {} (or --json) for all",
+            rows.len(),
+            asked.len(),
+            asked.len()
+        );
+    }
     let body = &artifact.body;
     let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
     let model = PredictorModel::new(&artifact.predictor, &body.config.derived, &schema);
@@ -94,6 +115,11 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         let json = serde_json::to_string_pretty(&v)
             .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
         println!("{json}");
+        eprintln!(
+            "explained {} rows in {:.2} s",
+            rows.len(),
+            started.elapsed().as_secs_f64()
+        );
         return Ok(());
     }
     println!(

@@ -5,6 +5,7 @@ mod chat;
 mod deploy;
 mod explain;
 mod forecast;
+mod input;
 mod predict;
 mod profile;
 mod run;

@@ -71,6 +71,17 @@ pub(crate) struct RunArgs {
     /// With --task forecast: how many steps to forecast (default 12).
     #[arg(long)]
     pub(crate) horizon: Option<usize>,
+    /// With --task forecast: how to combine rows that share a time (mean, sum, first, last or
+    /// refuse).
+    #[arg(long, default_value = "mean")]
+    pub(crate) duplicate_times: String,
+    /// Merge target labels that differ only in case or spaces (`Yes`, `yes `, `YES`) into their
+    /// most frequent spelling.
+    #[arg(long)]
+    pub(crate) merge_labels: bool,
+    /// The decimal mark of numbers written as text (decided from the values when absent).
+    #[arg(long, value_enum)]
+    pub(crate) decimal: Option<crate::input::Decimal>,
 }
 
 fn parse_bytes(s: &str) -> Result<u64> {
@@ -156,6 +167,8 @@ pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
     let mut cfg = auto.run_config().clone();
     cfg.ensemble = !args.no_ensemble;
     cfg.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
+    cfg.decimal_comma = crate::input::decimal_comma(args.decimal);
+    cfg.merge_labels = args.merge_labels;
     Ok(auto.config(cfg))
 }
 
@@ -169,8 +182,10 @@ fn report_reserve(total: f64) -> f64 {
 
 pub(crate) fn run(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
-    let (frame, notes) = mlpilot::data::load_frame(&args.data)?;
-    for n in &notes {
+    let decimal = crate::input::decimal_comma(args.decimal);
+    let (mut frame, reader_notes) =
+        crate::input::load_quiet(&args.data, args.target.as_deref(), decimal)?;
+    for n in &reader_notes {
         eprintln!("note: {n}");
     }
     if matches!(
@@ -234,6 +249,34 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             );
         }
         auto = auto.config(cfg);
+        // The assistant chose the target: read it again as written, so that its labels keep
+        // their spelling.
+        let chosen = &advice.value.target;
+        if args.target.is_none()
+            && frame
+                .column(chosen)
+                .is_some_and(|c| !matches!(c.data(), mlpilot::core::ColumnData::Str(_)))
+        {
+            frame = crate::input::load_quiet(&args.data, Some(chosen), decimal)?.0;
+        }
+    }
+    // No target and no goal: the profile guesses one; read it again as written, so that its
+    // labels keep their spelling.
+    if args.target.is_none() && args.goal.is_none() {
+        let profile = mlpilot::data::profile_frame(
+            &frame,
+            &args.data,
+            &mlpilot::data::ProfileOptions::default(),
+        )?;
+        if let Some(guess) = profile.suggestions.target {
+            if frame
+                .column(&guess.column)
+                .is_some_and(|c| !matches!(c.data(), mlpilot::core::ColumnData::Str(_)))
+            {
+                frame = crate::input::load_quiet(&args.data, Some(&guess.column), decimal)?.0;
+            }
+            auto = auto.target(&guess.column);
+        }
     }
     // The budget covers the whole command: what loading and the assistant took is spent, and a
     // share is kept for the report and writing the files.
@@ -278,6 +321,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     trained.save(&model_path)?;
     let mut summary = Summary::of(&trained);
     summary.assistant = Some(note);
+    summary.notes.splice(0..0, reader_notes);
+    for w in trained.profile.target.iter().flat_map(|t| &t.warnings) {
+        eprintln!("warning: {w}");
+    }
+    for n in &trained.profile.notes {
+        if n.contains("labels merged") {
+            eprintln!("note: {n}");
+        }
+    }
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::internal(format!("summary JSON: {e}")))?;
     write_file(&args.out.join("summary.json"), json.as_bytes())?;
@@ -308,6 +360,16 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         println!(
             "{} rows without a target were left out",
             summary.dropped_rows
+        );
+    }
+    if let Some(t) = &summary.decision_threshold {
+        println!(
+            "decision threshold: `{}` when P(`{}`) ≥ {:.4}, chosen by {} — {}",
+            summary.classes.get(1).map_or("", String::as_str),
+            summary.classes.get(1).map_or("", String::as_str),
+            t.threshold,
+            t.metric.display_name(),
+            t.reason
         );
     }
     println!(

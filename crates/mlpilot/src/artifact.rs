@@ -30,8 +30,12 @@ use crate::RunConfig;
 
 /// The first bytes of every artifact.
 pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
-/// The format version this build writes (and the newest it reads).
-pub const FORMAT_VERSION: u32 = 1;
+/// The format version this build writes (and the only one it reads: the body is a compact
+/// binary encoding without field names, so a body of another version cannot be read).
+///
+/// Version 2 added the decision threshold, the reader's decimal mark, merged labels and the
+/// forecasting series' date format and merged times.
+pub const FORMAT_VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 32;
 
 /// Validation figures stored with a model.
@@ -174,6 +178,14 @@ pub fn decode_with<T: serde::de::DeserializeOwned>(
             ),
         ));
     }
+    if version < FORMAT_VERSION && version > 0 {
+        return Err(format_err(
+            path,
+            format!(
+                "`{shown}` was written by an older mlpilot (artifact format {version}; this build reads format {FORMAT_VERSION}); train it again with `mlpilot run` (or `mlpilot retrain` on a build that reads it)"
+            ),
+        ));
+    }
     if version == 0 {
         return Err(format_err(
             path,
@@ -285,12 +297,21 @@ mod tests {
         );
         let mut b = Vec::from(&MAGIC[..]);
         b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&[0; 40]);
+        assert!(
+            decode(&b, p)
+                .unwrap_err()
+                .to_string()
+                .contains("older mlpilot (artifact format 1")
+        );
+        let mut b = Vec::from(&MAGIC[..]);
+        b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         b.extend_from_slice(&100u64.to_le_bytes());
         b.extend_from_slice(&[0; 32]);
         b.extend_from_slice(&[1, 2, 3]);
         assert!(decode(&b, p).unwrap_err().to_string().contains("truncated"));
         let mut b = Vec::from(&MAGIC[..]);
-        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         b.extend_from_slice(&3u64.to_le_bytes());
         b.extend_from_slice(&[0; 32]);
         b.extend_from_slice(&[1, 2, 3]);

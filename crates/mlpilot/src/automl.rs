@@ -52,6 +52,14 @@ pub struct RunConfig {
     /// Derived input columns (added by refinements), computed before training and prediction.
     #[serde(default)]
     pub derived: Vec<crate::derive::Derived>,
+    /// The decimal mark the user gave for numbers written as text (`Some(true)`: decimal
+    /// commas), used again when predicting; `None`: decided from the values.
+    #[serde(default)]
+    pub decimal_comma: Option<bool>,
+    /// Merge target labels that differ only in case or spaces into their most frequent
+    /// spelling before training.
+    #[serde(default)]
+    pub merge_labels: bool,
 }
 
 impl Default for RunConfig {
@@ -73,6 +81,8 @@ impl Default for RunConfig {
             rebalance: false,
             sampler: SamplerKind::Local,
             derived: Vec::new(),
+            decimal_comma: None,
+            merge_labels: false,
         }
     }
 }
@@ -271,11 +281,26 @@ impl AutoMl {
             }
             frame.without(&names)
         };
-        let profile = mlpilot_data::profile_frame(
+        let mut merged_notes = Vec::new();
+        let frame = match frame.column(&target).filter(|_| c.merge_labels) {
+            Some(col) => match mlpilot_prep::merge_label_spellings(col) {
+                Some((merged, lines)) => {
+                    merged_notes = lines
+                        .into_iter()
+                        .map(|l| format!("target `{target}`: labels merged: {l}"))
+                        .collect();
+                    frame.with_column(merged)?
+                }
+                None => frame,
+            },
+            None => frame,
+        };
+        let mut profile = mlpilot_data::profile_frame(
             &frame,
             "data",
             &ProfileOptions::with_target(Some(&target)),
         )?;
+        profile.notes.extend(merged_notes);
         let inferred = profile
             .target
             .as_ref()

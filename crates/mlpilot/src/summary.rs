@@ -50,6 +50,13 @@ pub struct Summary {
     /// Which assistant spoke, and where the rules had to take over.
     #[serde(default)]
     pub assistant: Option<AssistantNote>,
+    /// What was done to the data on the way in, and what to check before trusting the model:
+    /// the reader's conversions, merged labels, warnings about the target.
+    #[serde(default)]
+    pub notes: Vec<String>,
+    /// Binary tasks: the decision threshold `predict` and `serve` use, when it is not 0.5.
+    #[serde(default)]
+    pub decision_threshold: Option<mlpilot_search::threshold::DecisionThreshold>,
 }
 
 /// Which assistant defined the task and wrote the narrative.
@@ -99,6 +106,14 @@ impl Summary {
             leaderboard: r.leaderboard.clone(),
             narrative: t.narrative().to_string(),
             assistant: None,
+            decision_threshold: r.threshold.clone(),
+            notes: t
+                .profile
+                .notes
+                .iter()
+                .chain(t.profile.target.iter().flat_map(|p| &p.warnings))
+                .cloned()
+                .collect(),
         }
     }
 }
