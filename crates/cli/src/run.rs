@@ -188,6 +188,22 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     for n in &reader_notes {
         eprintln!("note: {n}");
     }
+    if let Some(t) = &args.target
+        && frame.column(t).is_none()
+    {
+        return Err(Error::invalid_input(format!(
+            "no column named `{t}` in `{}`; the columns are: {}; pass one of them to --target",
+            args.data,
+            frame
+                .names()
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_context("file", &args.data)
+        .with_context("column", t));
+    }
     if matches!(
         args.task.parse::<mlpilot::Task>(),
         Ok(mlpilot::Task::Forecast)

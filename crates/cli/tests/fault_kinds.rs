@@ -561,6 +561,19 @@ fn forecasting_reads_day_first_dates_and_says_what_it_merged() {
         .unwrap());
     assert_eq!(text.lines().count(), 7, "{text}");
 
+    // A target the file lacks is named with the file and the columns.
+    let o = mlpilot()
+        .arg("run")
+        .arg(&data)
+        .args(["--target", "price", "--max-trials", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("no column named `price` in `") && stderr.contains("daily.csv"),
+        "{stderr}"
+    );
     let o = run(&["--duplicate-times", "refuse"]);
     assert_eq!(o.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&o.stderr);
