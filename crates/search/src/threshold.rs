@@ -29,6 +29,11 @@ pub struct DecisionThreshold {
 
 /// Most thresholds tried (quantiles of the out-of-fold probabilities).
 const MAX_CANDIDATES: usize = 256;
+/// Fewest tried, however many rows.
+const MIN_CANDIDATES: usize = 16;
+/// Rows × candidates scored at most: each candidate scores every row once, so large tables
+/// try fewer, coarser thresholds rather than spend the budget's last seconds here.
+const MAX_WORK: usize = 20_000_000;
 
 /// Chooses the threshold for a binary task from out-of-fold probabilities (`proba`: rows × 2)
 /// and true classes `y` (0/1), or `None` when 0.5 is as good (or the task is not binary).
@@ -61,14 +66,35 @@ pub fn choose_threshold(metric: Metric, y: &[f64], proba: &Matrix) -> Option<Dec
     if sorted.len() < 2 {
         return None;
     }
-    // Midpoints between neighbouring distinct probabilities, thinned to quantiles.
-    let step = (sorted.len() / MAX_CANDIDATES).max(1);
+    // Thresholds just below a distinct probability (the midpoint with the next lower one): at
+    // quantiles of every row's probability, and at the minority class's own probabilities,
+    // where the labels of rare rows change. Large tables try fewer of each.
+    let candidates = (MAX_WORK / y.len()).clamp(MIN_CANDIDATES, MAX_CANDIDATES);
+    let below = |v: f64| -> Option<f64> {
+        let i = sorted.partition_point(|x| *x < v);
+        let prev = sorted.get(i.checked_sub(1)?)?;
+        Some(0.5 * (prev + v))
+    };
+    let minority_label = if share <= 0.5 { 1.0 } else { 0.0 };
+    let mut rare: Vec<f64> = p
+        .iter()
+        .zip(y)
+        .filter(|(v, t)| **t == minority_label && v.is_finite())
+        .map(|(v, _)| *v)
+        .collect();
+    rare.sort_by(f64::total_cmp);
+    rare.dedup();
+    let mut thresholds: Vec<f64> = sorted
+        .iter()
+        .skip(1)
+        .step_by((sorted.len() / candidates).max(1))
+        .chain(rare.iter().step_by((rare.len() / candidates).max(1)))
+        .filter_map(|v| below(*v))
+        .collect();
+    thresholds.sort_by(f64::total_cmp);
+    thresholds.dedup();
     let mut best: Option<(f64, f64)> = None;
-    for i in (0..sorted.len() - 1).step_by(step) {
-        let (Some(a), Some(b)) = (sorted.get(i), sorted.get(i + 1)) else {
-            continue;
-        };
-        let t = 0.5 * (a + b);
+    for t in thresholds {
         let Some(s) = score_at(t) else { continue };
         let better = match best {
             None => true,
@@ -153,6 +179,22 @@ mod tests {
         assert_eq!(preds.values.iter().sum::<f64>(), 0.0);
         apply_threshold(&mut preds, d.threshold);
         assert_eq!(preds.values, y);
+    }
+
+    #[test]
+    fn a_large_table_still_finds_the_threshold_of_its_rare_rows() {
+        // 400,000 rows with distinct probabilities below 0.1 and 12 positives between 0.2 and
+        // 0.3: quantiles alone would never look above the negatives.
+        let n = 400_000;
+        let mut y = vec![0.0; n];
+        let mut p: Vec<f64> = (0..n).map(|i| 0.1 * i as f64 / n as f64).collect();
+        for k in 0..12 {
+            y[k * 30_000 + 5] = 1.0;
+            p[k * 30_000 + 5] = 0.2 + 0.005 * k as f64;
+        }
+        let d = choose_threshold(Metric::RocAuc, &y, &proba(&p)).unwrap();
+        assert!(d.threshold > 0.1 && d.threshold <= 0.2, "{}", d.threshold);
+        assert_eq!(d.score, 1.0);
     }
 
     #[test]
