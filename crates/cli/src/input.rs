@@ -27,6 +27,33 @@ pub(crate) fn load(data: &str, target: Option<&str>, decimal: Option<bool>) -> R
     Ok(frame)
 }
 
+/// The table read again with `target` kept as written, when a target chosen after loading (by
+/// the assistant or the profile's guess) is a class label that the CSV reader typed (`True`
+/// read as a boolean, `01` as a number); `None` when the first read already kept its spelling.
+/// Other formats store typed values, so reading them again would change nothing.
+pub(crate) fn reread_target(
+    data: &str,
+    frame: &Frame,
+    target: &str,
+    task: mlpilot::Task,
+    decimal: Option<bool>,
+) -> Result<Option<Frame>> {
+    let csv = matches!(
+        mlpilot::data::Source::parse(data),
+        Ok(mlpilot::data::Source::File {
+            format: mlpilot::data::Format::Csv,
+            ..
+        })
+    );
+    let typed = frame
+        .column(target)
+        .is_some_and(|c| !matches!(c.data(), mlpilot::core::ColumnData::Str(_)));
+    if !(csv && typed && task.is_classification()) {
+        return Ok(None);
+    }
+    Ok(Some(load_quiet(data, Some(target), decimal)?.0))
+}
+
 /// As [`load`], returning the notes instead of printing them.
 pub(crate) fn load_quiet(
     data: &str,

@@ -265,19 +265,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             );
         }
         auto = auto.config(cfg);
-        // The assistant chose the target: read it again as written, so that its labels keep
-        // their spelling.
-        let chosen = &advice.value.target;
         if args.target.is_none()
-            && frame
-                .column(chosen)
-                .is_some_and(|c| !matches!(c.data(), mlpilot::core::ColumnData::Str(_)))
+            && let Some(again) = crate::input::reread_target(
+                &args.data,
+                &frame,
+                &advice.value.target,
+                advice.value.task,
+                decimal,
+            )?
         {
-            frame = crate::input::load_quiet(&args.data, Some(chosen), decimal)?.0;
+            frame = again;
         }
     }
-    // No target and no goal: the profile guesses one; read it again as written, so that its
-    // labels keep their spelling.
+    // No target and no goal: the profile guesses one (AutoMl would make the same guess).
     if args.target.is_none() && args.goal.is_none() {
         let profile = mlpilot::data::profile_frame(
             &frame,
@@ -285,11 +285,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             &mlpilot::data::ProfileOptions::default(),
         )?;
         if let Some(guess) = profile.suggestions.target {
-            if frame
-                .column(&guess.column)
-                .is_some_and(|c| !matches!(c.data(), mlpilot::core::ColumnData::Str(_)))
+            if let Some(again) =
+                crate::input::reread_target(&args.data, &frame, &guess.column, guess.task, decimal)?
             {
-                frame = crate::input::load_quiet(&args.data, Some(&guess.column), decimal)?.0;
+                frame = again;
             }
             auto = auto.target(&guess.column);
         }
@@ -337,15 +336,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     trained.save(&model_path)?;
     let mut summary = Summary::of(&trained);
     summary.assistant = Some(note);
+    // The engine's notes and warnings about the target (the reader's were printed on load).
+    for n in &summary.notes {
+        eprintln!("note: {n}");
+    }
     summary.notes.splice(0..0, reader_notes);
-    for w in trained.profile.target.iter().flat_map(|t| &t.warnings) {
-        eprintln!("warning: {w}");
-    }
-    for n in &trained.profile.notes {
-        if n.contains("labels merged") {
-            eprintln!("note: {n}");
-        }
-    }
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| Error::internal(format!("summary JSON: {e}")))?;
     write_file(&args.out.join("summary.json"), json.as_bytes())?;

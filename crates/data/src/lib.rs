@@ -60,12 +60,18 @@ pub fn profile_source(
     };
     notes.append(&mut profile.notes);
     profile.notes = notes;
+    explain_conversions(&mut profile, conversions);
+    Ok(profile)
+}
+
+/// Puts the reader's reason for converting a column ("decimal commas (`12,5`) in a
+/// `;`-separated file") before the profile's own reason for its kind.
+fn explain_conversions(profile: &mut DatasetProfile, conversions: Vec<(String, String)>) {
     for (column, why) in conversions {
         if let Some(c) = profile.columns.iter_mut().find(|c| c.name == column) {
             c.reason = format!("{why}; {}", c.reason);
         }
     }
-    Ok(profile)
 }
 
 /// As [`load_and_profile`], with explicit limits for large files: a CSV file of at least
@@ -90,10 +96,13 @@ pub fn load_and_profile_with(
             large,
         );
     }
-    let (frame, notes) = load_frame_with(source, &LoadOptions::keeping(target))?;
+    let table = load_with(source, &LoadOptions::keeping(target))?;
+    let mut all = table.notes.clone();
+    let conversions = table.conversions.clone();
+    let frame = table.into_frame()?;
     let mut profile = profile_frame(&frame, source, &ProfileOptions::with_target(target))?;
-    let mut all = notes;
     all.append(&mut profile.notes);
     profile.notes = all;
+    explain_conversions(&mut profile, conversions);
     Ok((frame, profile))
 }

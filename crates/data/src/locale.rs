@@ -41,10 +41,12 @@ pub fn convert_locale_numbers(
         if !worth_checking(ca) {
             continue;
         }
-        // Distinct values in file order, so that the example quoted is the first one.
+        // Distinct values in file order, so that the example quoted is the first one. The style
+        // is decided on the first values; values further down that do not read in it are
+        // counted in the note below, never dropped silently.
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut counts: Vec<(&str, usize)> = Vec::new();
-        for v in ca.iter().flatten() {
+        for v in ca.iter().flatten().take(DETECT_VALUES) {
             match index.get(v) {
                 Some(&i) => {
                     if let Some(c) = counts.get_mut(i) {
@@ -135,6 +137,9 @@ pub fn convert_locale_numbers(
     }
     Ok(reasons)
 }
+
+/// Present values the style is decided on.
+const DETECT_VALUES: usize = 50_000;
 
 /// Whether a text column could hold numbers at all: most of its first present values start
 /// with a digit or a sign and contain a digit.
