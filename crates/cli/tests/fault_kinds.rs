@@ -72,11 +72,20 @@ fn labels_come_back_as_the_file_spells_them() {
     ];
     for (v, labels) in variants.iter().enumerate() {
         let mut rng = Rng(7 + v as u64);
-        let mut csv = String::from("x,y\n");
-        for _ in 0..200 {
+        // Half the variants carry a quoted column with thousands separators before the target,
+        // which a typed first read of the file cannot parse.
+        let quoted = v % 2 == 1;
+        let mut csv = String::from(if quoted { "x,amount,y\n" } else { "x,y\n" });
+        for i in 0..200u32 {
             let x = rng.next();
             let k = ((x * labels.len() as f64) as usize).min(labels.len() - 1);
-            csv.push_str(&format!("{x:.4},{}\n", labels[k]));
+            if quoted {
+                // `5.50` first (a number to a typed reader), `1,005.50` from row 20 on.
+                let amount = thousands(f64::from(i) * 50.0 + 5.5);
+                csv.push_str(&format!("{x:.4},\"{amount}\",{}\n", labels[k]));
+            } else {
+                csv.push_str(&format!("{x:.4},{}\n", labels[k]));
+            }
         }
         let data = write(dir.path(), &format!("labels{v}.csv"), &csv);
         let out = dir.path().join(format!("out{v}"));
@@ -120,13 +129,19 @@ fn labels_come_back_as_the_file_spells_them() {
             .lines()
             .skip(1)
             .map(|l| {
-                let (x, y) = l.split_once(',').unwrap();
+                let x = l.split(',').next().unwrap();
+                let y = l.rsplit(',').next().unwrap();
                 let y: serde_json::Value = match y {
                     "True" => true.into(),
                     "False" => false.into(),
                     other => other.into(),
                 };
-                serde_json::json!({"x": x.parse::<f64>().unwrap(), "y": y})
+                if quoted {
+                    let amount = l.split('"').nth(1).unwrap().replace(',', "");
+                    serde_json::json!({"x": x.parse::<f64>().unwrap(), "amount": amount.parse::<f64>().unwrap(), "y": y})
+                } else {
+                    serde_json::json!({"x": x.parse::<f64>().unwrap(), "y": y})
+                }
             })
             .collect();
         let jpath = write(

@@ -182,10 +182,11 @@ fn text_overrides(
     if positions.is_empty() {
         return None;
     }
+    // Every column as text (no inference), so that no value of the first row can fail.
     let head = CsvReadOptions::default()
         .with_has_header(true)
         .with_n_rows(Some(1))
-        .with_infer_schema_length(Some(1))
+        .with_infer_schema_length(Some(0))
         .map_parse_options(|p| p.with_separator(dialect.delimiter))
         .try_into_reader_with_file_path(Some(path.to_path_buf()))
         .ok()?
