@@ -112,8 +112,9 @@ pub fn parse_styled(text: &str, style: NumberStyle) -> Option<f64> {
     match style.group.filter(|g| int_part.contains(*g)) {
         Some(g) => {
             let mut groups = int_part.split(g);
+            // `0,870` or `012,345` are never written with a thousands separator.
             let first = groups.next()?;
-            if !digits(first) || first.len() > 3 {
+            if !digits(first) || first.len() > 3 || first.starts_with('0') {
                 return None;
             }
             plain.push_str(first);
@@ -286,6 +287,10 @@ mod tests {
         let d = detect(&["1,234", "5,678", "12"], None).unwrap();
         assert!(d.ambiguous);
         assert_eq!(parse_styled("1,234", d.style), Some(1234.0));
+        // A leading zero rules out a thousands separator: `-0,870` is -0.87.
+        let d = detect(&["-0,870", "1,250", "0,125"], None).unwrap();
+        assert!(!d.ambiguous);
+        assert_eq!(parse_styled("-0,870", d.style), Some(-0.87));
         let d = detect(&["1,234", "5,678", "12"], Some(true)).unwrap();
         assert!(d.ambiguous);
         assert_eq!(parse_styled("1,234", d.style), Some(1.234));
