@@ -324,6 +324,7 @@ fn info(id: &str, name: &str, tasks: &[Task]) -> EstimatorInfo {
     EstimatorInfo::new(id, name, ModelFamily::NeuralNet)
         .tasks(tasks)
         .capabilities(|c| {
+            c.exportable = true;
             c.probabilities = true;
             c.needs_scaling = true;
             c.deterministic = true;

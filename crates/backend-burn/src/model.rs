@@ -1,7 +1,10 @@
 //! The fitted MLP: weights copied out of burn, predicted in plain Rust so that a saved model
 //! needs no tensor backend and predicts identically everywhere.
 
-use mlpilot_core::{Error, Features, Matrix, Model, Result, Task, check_n_features};
+use mlpilot_core::tree::Link;
+use mlpilot_core::{
+    ArrayStep, Error, ExportForm, Features, Matrix, Model, Result, Task, check_n_features,
+};
 use serde::{Deserialize, Serialize};
 
 /// A dense layer: `out = in · W + b`, `W` stored row-major as `n_in × n_out`.
@@ -122,6 +125,36 @@ impl Model for MlpModel {
                 a.first().copied().unwrap_or(0.0) * self.y_std + self.y_mean
             })
             .collect())
+    }
+
+    fn export_form(&self) -> Option<ExportForm> {
+        let last = self.layers.len().checked_sub(1)?;
+        let regression = !self.task.is_classification();
+        let mut steps = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            // The regression target's standardisation is folded into the last layer.
+            let (mul, add) = if regression && i == last {
+                (self.y_std, self.y_mean)
+            } else {
+                (1.0, 0.0)
+            };
+            let weights = l.weights.iter().map(|w| f64::from(*w) * mul).collect();
+            steps.push(ArrayStep::Dense {
+                weights: Matrix::new(l.n_in, l.n_out, weights).ok()?,
+                bias: l.bias.iter().map(|b| f64::from(*b) * mul + add).collect(),
+            });
+            if i < last {
+                steps.push(ArrayStep::Relu);
+            }
+        }
+        Some(ExportForm::Steps {
+            steps,
+            link: if regression {
+                Link::Identity
+            } else {
+                Link::Softmax
+            },
+        })
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {

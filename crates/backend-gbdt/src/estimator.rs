@@ -15,6 +15,7 @@ fn tree_caps(c: &mut mlpilot_core::Capabilities) {
     c.missing_values = true;
     c.sample_weights = true;
     c.deterministic = true;
+    c.exportable = true;
 }
 
 /// Histogram gradient-boosted trees (`gbdt.hist_gbm`): leaf-wise growth with a leaf budget, L1/L2

@@ -6,9 +6,11 @@
 //! over the non-zero entries, so 4,000 documents × 30,000 TF-IDF terms fit in a fraction of a
 //! second. Deterministic: no randomness at all.
 
+use mlpilot_core::tree::Link;
 use mlpilot_core::{
-    CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo, Features,
-    FitContext, Matrix, Model, ModelFamily, ParamSet, Result, SearchSpace, Task, TextUse,
+    ArrayStep, CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo,
+    ExportForm, Features, FitContext, Matrix, Model, ModelFamily, ParamSet, Result, SearchSpace,
+    Task, TextUse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -247,6 +249,7 @@ impl Estimator for SparseLogistic {
         )
         .tasks(&[Task::Binary, Task::Multiclass])
         .capabilities(|c| {
+            c.exportable = true;
             c.probabilities = true;
             c.sample_weights = true;
             c.needs_scaling = true;
@@ -407,6 +410,38 @@ impl Model for LogisticModel {
         self.scores(x)
     }
 
+    fn export_form(&self) -> Option<ExportForm> {
+        // Dense weights `features × outputs`, the per-feature scale folded in.
+        let k = self.bias.len();
+        let data = (0..self.n_features)
+            .flat_map(|j| (0..k).map(move |o| (j, o)))
+            .map(|(j, o)| {
+                let s = self
+                    .scale
+                    .as_ref()
+                    .and_then(|s| s.get(j))
+                    .copied()
+                    .unwrap_or(1.0);
+                s * self
+                    .weights
+                    .get(o * self.n_features + j)
+                    .copied()
+                    .unwrap_or(0.0)
+            })
+            .collect();
+        Some(ExportForm::Steps {
+            steps: vec![ArrayStep::Dense {
+                weights: Matrix::new(self.n_features, k, data).ok()?,
+                bias: self.bias.clone(),
+            }],
+            link: if k == 1 {
+                Link::Logistic
+            } else {
+                Link::Softmax
+            },
+        })
+    }
+
     fn linear_coefficients(&self) -> Option<Matrix> {
         let k = self.n_classes.max(2);
         let data = (0..k)
@@ -459,6 +494,7 @@ impl Estimator for MultinomialNb {
         )
         .tasks(&[Task::Binary, Task::Multiclass])
         .capabilities(|c| {
+            c.exportable = true;
             c.probabilities = true;
             c.sample_weights = true;
             c.needs_scaling = true;
@@ -549,6 +585,26 @@ impl Model for MultinomialNbModel {
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         let p = self.predict_proba(x)?;
         Ok(p.rows().map(|r| mlpilot_core::argmax(r) as f64).collect())
+    }
+
+    fn export_form(&self) -> Option<ExportForm> {
+        let k = self.log_prior.len();
+        let d = self.n_features;
+        let data = (0..d)
+            .flat_map(|j| (0..k).map(move |c| (j, c)))
+            .map(|(j, c)| self.log_prob.get(c * d + j).copied().unwrap_or(0.0))
+            .collect();
+        Some(ExportForm::Steps {
+            // Negative inputs are clipped to zero, as in `predict_proba`.
+            steps: vec![
+                ArrayStep::Relu,
+                ArrayStep::Dense {
+                    weights: Matrix::new(d, k, data).ok()?,
+                    bias: self.log_prior.clone(),
+                },
+            ],
+            link: Link::Softmax,
+        })
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {

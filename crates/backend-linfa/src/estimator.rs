@@ -414,6 +414,7 @@ impl Estimator for DecisionTree {
         EstimatorInfo::new(Self::ID, "decision tree (linfa)", ModelFamily::Tree)
             .tasks(&[Task::Binary, Task::Multiclass])
             .capabilities(|c| {
+                c.exportable = true;
                 c.probabilities = true;
                 c.sample_weights = true;
                 c.deterministic = LINFA_TREES_DETERMINISTIC;
@@ -477,6 +478,7 @@ impl Estimator for RandomForest {
         )
         .tasks(&[Task::Binary, Task::Multiclass])
         .capabilities(|c| {
+            c.exportable = true;
             c.probabilities = true;
             c.sample_weights = true;
             c.deterministic = LINFA_TREES_DETERMINISTIC;
@@ -601,6 +603,7 @@ impl Estimator for AdaBoost {
         EstimatorInfo::new(Self::ID, "AdaBoost over linfa trees", ModelFamily::Boosting)
             .tasks(&[Task::Binary, Task::Multiclass])
             .capabilities(|c| {
+                c.exportable = true;
                 c.probabilities = true;
                 c.sample_weights = true;
                 c.deterministic = LINFA_TREES_DETERMINISTIC;

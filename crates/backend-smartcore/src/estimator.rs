@@ -134,7 +134,10 @@ impl Estimator for LinearRegression {
             ModelFamily::Linear,
         )
         .tasks(REGRESSION)
-        .capabilities(|c| c.needs_scaling = true)
+        .capabilities(|c| {
+            c.needs_scaling = true;
+            c.exportable = true;
+        })
         .cost(CostModel::new(0.005).exponents(1.0, 2.0))
         .default_use(DefaultUse::off())
     }
@@ -183,7 +186,10 @@ impl Estimator for Ridge {
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.ridge", "ridge regression", ModelFamily::Linear)
             .tasks(REGRESSION)
-            .capabilities(|c| c.needs_scaling = true)
+            .capabilities(|c| {
+                c.needs_scaling = true;
+                c.exportable = true;
+            })
             .cost(CostModel::new(0.002).exponents(1.0, 2.0))
     }
 
@@ -342,7 +348,10 @@ impl Estimator for Lasso {
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.lasso", "lasso", ModelFamily::Linear)
             .tasks(REGRESSION)
-            .capabilities(|c| c.needs_scaling = true)
+            .capabilities(|c| {
+                c.needs_scaling = true;
+                c.exportable = true;
+            })
             .cost(CostModel::new(0.05).exponents(1.0, 2.0))
             .default_use(DefaultUse::off())
     }
@@ -368,7 +377,10 @@ impl Estimator for ElasticNet {
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.elastic_net", "elastic net", ModelFamily::Linear)
             .tasks(REGRESSION)
-            .capabilities(|c| c.needs_scaling = true)
+            .capabilities(|c| {
+                c.needs_scaling = true;
+                c.exportable = true;
+            })
             .cost(CostModel::new(0.05).exponents(1.0, 2.0))
             .default_use(DefaultUse::off())
     }
@@ -399,6 +411,7 @@ impl Estimator for LogisticRegression {
         )
         .tasks(CLASSIFICATION)
         .capabilities(|c| {
+            c.exportable = true;
             c.probabilities = true;
             c.needs_scaling = true;
         })
@@ -514,7 +527,10 @@ impl Estimator for DecisionTree {
             ModelFamily::Tree,
         )
         .tasks(ALL_TASKS)
-        .capabilities(|c| c.probabilities = true)
+        .capabilities(|c| {
+            c.probabilities = true;
+            c.exportable = true;
+        })
         .cost(CostModel::new(0.01))
         .default_use(DefaultUse::off())
     }
@@ -689,7 +705,10 @@ impl Estimator for RandomForest {
             ModelFamily::Forest,
         )
         .tasks(ALL_TASKS)
-        .capabilities(|c| c.probabilities = true)
+        .capabilities(|c| {
+            c.probabilities = true;
+            c.exportable = true;
+        })
         .cost(CostModel::new(0.1).driver("n_estimators", 100.0))
         .default_use(DefaultUse::off())
     }
@@ -778,7 +797,10 @@ impl Estimator for ExtraTrees {
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.extra_trees", "extra trees", ModelFamily::Forest)
             .tasks(REGRESSION)
-            .capabilities(|c| c.sample_weights = true)
+            .capabilities(|c| {
+                c.sample_weights = true;
+                c.exportable = true;
+            })
             .cost(CostModel::new(0.1).driver("n_estimators", 100.0))
             .default_use(DefaultUse::off())
     }

@@ -22,8 +22,10 @@
 
 use std::borrow::Cow;
 
-use mlpilot_core::tree::{TreeEnsemble, TreeNode};
-use mlpilot_core::{Error, Features, Matrix, Model, Result, Task, argmax, check_n_features};
+use mlpilot_core::tree::{Link, TreeEnsemble, TreeNode};
+use mlpilot_core::{
+    ArrayStep, Error, ExportForm, Features, Matrix, Model, Result, Task, argmax, check_n_features,
+};
 use serde::{Deserialize, Serialize};
 use smartcore::linalg::basic::matrix::DenseMatrix;
 use smartcore::metrics::distance::euclidian::Euclidian;
@@ -161,6 +163,16 @@ impl Model for LinearModel {
     fn feature_importances(&self) -> Option<Vec<f64>> {
         Some(normalised_abs(self.coef.iter().copied()))
     }
+
+    fn export_form(&self) -> Option<ExportForm> {
+        Some(ExportForm::Steps {
+            steps: vec![ArrayStep::Dense {
+                weights: Matrix::new(self.coef.len(), 1, self.coef.clone()).ok()?,
+                bias: vec![self.intercept],
+            }],
+            link: Link::Identity,
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,6 +278,34 @@ impl Model for LogisticModel {
             .map(|i| self.proba_row(x.row(i).unwrap_or(&[])))
             .collect();
         proba_matrix(rows, self.n_classes)
+    }
+
+    fn export_form(&self) -> Option<ExportForm> {
+        // Only when smartcore saw every class, in our order: otherwise the probabilities of
+        // unseen classes are exact zeros, which a softmax cannot give.
+        let in_order = self.classes.iter().enumerate().all(|(i, c)| i == *c);
+        if !in_order || self.classes.len() != self.n_classes.max(2) {
+            return None;
+        }
+        let k = self.coef.len();
+        let data = (0..self.n_features)
+            .flat_map(|j| {
+                self.coef
+                    .iter()
+                    .map(move |r| r.get(j).copied().unwrap_or(0.0))
+            })
+            .collect();
+        Some(ExportForm::Steps {
+            steps: vec![ArrayStep::Dense {
+                weights: Matrix::new(self.n_features, k, data).ok()?,
+                bias: self.intercept.clone(),
+            }],
+            link: if k == 1 {
+                Link::Logistic
+            } else {
+                Link::Softmax
+            },
+        })
     }
 
     fn feature_importances(&self) -> Option<Vec<f64>> {

@@ -391,6 +391,10 @@ pub struct Capabilities {
     pub sparse: bool,
     /// The same seed gives the same model.
     pub deterministic: bool,
+    /// Its fitted models describe what they compute ([`crate::Model::export_form`]), so they
+    /// can be exported to ONNX.
+    #[serde(default)]
+    pub exportable: bool,
 }
 
 impl Capabilities {
@@ -541,6 +545,14 @@ pub trait Model: Send + Sync + fmt::Debug + 'static {
     /// The model's trees in a library-independent form, for exact TreeSHAP.
     fn tree_ensemble(&self) -> Option<TreeEnsemble> {
         None
+    }
+
+    /// What the model computes in a library-independent form, for exporting it to other
+    /// runtimes (ONNX). The default is the model's trees when it has them; `None` when the
+    /// model cannot be described (the exporter then names the model as the part it cannot
+    /// export). The conformance suite checks that the form predicts what the model does.
+    fn export_form(&self) -> Option<crate::ExportForm> {
+        self.tree_ensemble().map(crate::ExportForm::Trees)
     }
 }
 

@@ -7,6 +7,7 @@ pub mod drift;
 pub mod error;
 pub mod estimator;
 pub mod explain;
+pub mod export;
 pub mod frame;
 pub mod llm;
 pub mod matrix;
@@ -34,6 +35,7 @@ pub use estimator::{
     ProgressSink, check_n_features,
 };
 pub use explain::{Attribution, ExplainOutput, Explainer};
+pub use export::{ArrayStep, ExportForm};
 pub use frame::{Column, ColumnData, Frame, StrColumn, Value};
 pub use llm::{
     ChatMessage, ChatOptions, ChatRequest, ChatResponse, LanguageModel, LlmCapabilities, Role,

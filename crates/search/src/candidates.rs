@@ -125,6 +125,13 @@ pub(crate) fn build(
         if !chosen {
             continue;
         }
+        if config.exportable_only && !info.capabilities.exportable {
+            left_out.push(LeftOut {
+                id: info.id.clone(),
+                why: "left out: its models cannot be exported to ONNX".to_string(),
+            });
+            continue;
+        }
         if let Some(limit) = config.memory_limit {
             let need = info.cost.memory_bytes(fold_shape);
             if need > limit {
@@ -146,7 +153,7 @@ pub(crate) fn build(
             String::new()
         } else {
             format!(
-                "; left out for memory: {}",
+                "; left out: {}",
                 left_out
                     .iter()
                     .map(|l| l.id.as_str())

@@ -99,6 +99,9 @@ pub struct SearchConfig {
     pub rebalance: bool,
     /// Preprocessing options.
     pub plan_options: PlanOptions,
+    /// Search only estimators whose models can be exported (to ONNX).
+    #[serde(default)]
+    pub exportable_only: bool,
 }
 
 impl SearchConfig {
@@ -119,6 +122,7 @@ impl SearchConfig {
             sampler: SamplerKind::Local,
             rebalance: false,
             plan_options: PlanOptions::default(),
+            exportable_only: false,
         }
     }
 }

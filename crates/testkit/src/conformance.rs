@@ -389,6 +389,61 @@ pub fn run_conformance(
             });
         }
 
+        r.record("export_form_matches_predictions", Some(task), || {
+            let Some(form) = model.export_form() else {
+                if caps.exportable {
+                    return Outcome::Failed(
+                        "the estimator declares `exportable` but its model gives no export form"
+                            .into(),
+                    );
+                }
+                return Outcome::Skipped("the model gives no export form".into());
+            };
+            let got = match form.predict_proba(&x_test) {
+                Ok(g) => g,
+                Err(e) => {
+                    return Outcome::Failed(format!("the export form does not evaluate: {e}"));
+                }
+            };
+            let want = if task.is_classification() {
+                match model.predict_proba(&x_test) {
+                    Ok(p) => p,
+                    Err(e) if e.kind() == ErrorKind::Unsupported => {
+                        return Outcome::Skipped("no probabilities to compare with".into());
+                    }
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                }
+            } else {
+                match model.predict(&x_test) {
+                    Ok(p) => match mlpilot_core::Matrix::new(p.len(), 1, p) {
+                        Ok(m) => m,
+                        Err(e) => return Outcome::Failed(e.to_string()),
+                    },
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                }
+            };
+            if (got.n_rows(), got.n_cols()) != (want.n_rows(), want.n_cols()) {
+                return Outcome::Failed(format!(
+                    "the export form gives {}×{}, the model {}×{}",
+                    got.n_rows(),
+                    got.n_cols(),
+                    want.n_rows(),
+                    want.n_cols()
+                ));
+            }
+            for (i, (g, w)) in got.rows().zip(want.rows()).enumerate() {
+                if g.iter()
+                    .zip(w)
+                    .any(|(a, b)| (a - b).abs() > 1e-6 * (1.0 + b.abs()))
+                {
+                    return Outcome::Failed(format!(
+                        "row {i}: the export form gives {g:?}, the model {w:?}"
+                    ));
+                }
+            }
+            Outcome::Passed
+        });
+
         r.record("better_than_dummy", Some(task), || {
             if predictions.is_empty() {
                 return Outcome::Skipped("no predictions".into());
