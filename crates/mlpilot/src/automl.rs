@@ -60,6 +60,10 @@ pub struct RunConfig {
     /// spelling before training.
     #[serde(default)]
     pub merge_labels: bool,
+    /// Keep the model exportable to ONNX: search only exportable estimators and leave out
+    /// date and free-text columns (no ONNX operator parses dates or tokenizes text).
+    #[serde(default)]
+    pub exportable_onnx: bool,
 }
 
 impl Default for RunConfig {
@@ -83,6 +87,7 @@ impl Default for RunConfig {
             derived: Vec::new(),
             decimal_comma: None,
             merge_labels: false,
+            exportable_onnx: false,
         }
     }
 }
@@ -301,6 +306,11 @@ impl AutoMl {
             &ProfileOptions::with_target(Some(&target)),
         )?;
         profile.notes.extend(merged_notes);
+        let (frame, profile) = if c.exportable_onnx {
+            exportable_columns(frame, profile, &target)?
+        } else {
+            (frame, profile)
+        };
         let inferred = profile
             .target
             .as_ref()
@@ -326,6 +336,7 @@ impl AutoMl {
             sampler: c.sampler,
             rebalance: c.rebalance,
             plan_options: mlpilot_prep::PlanOptions::default(),
+            exportable_only: c.exportable_onnx,
         };
         let result = mlpilot_search::run(
             &frame,
@@ -362,6 +373,43 @@ impl AutoMl {
         trained.narrative = mlpilot_llm::offline::explain_results(&trained.run_context());
         Ok(trained)
     }
+}
+
+/// Leaves out the columns an ONNX graph cannot read (dates, free text), with a note for each,
+/// and profiles the rest again when any was left out.
+fn exportable_columns(
+    frame: Frame,
+    profile: DatasetProfile,
+    target: &str,
+) -> Result<(Frame, DatasetProfile)> {
+    let out: Vec<(String, ColumnKind)> = profile
+        .columns
+        .iter()
+        .filter(|c| c.name != target)
+        .filter(|c| matches!(c.kind, ColumnKind::Datetime | ColumnKind::Text))
+        .map(|c| (c.name.clone(), c.kind))
+        .collect();
+    if out.is_empty() {
+        return Ok((frame, profile));
+    }
+    let names: Vec<&str> = out.iter().map(|(n, _)| n.as_str()).collect();
+    let frame = frame.without(&names);
+    let mut notes = profile.notes.clone();
+    for (name, kind) in &out {
+        let why = if *kind == ColumnKind::Datetime {
+            "no ONNX operator parses dates; give its parts (year, month …) as number columns to use them"
+        } else {
+            "no standard ONNX operator tokenizes free text"
+        };
+        notes.push(format!(
+            "column `{name}` ({}) left out to keep the model exportable to ONNX: {why}",
+            kind.as_str()
+        ));
+    }
+    let mut profile =
+        mlpilot_data::profile_frame(&frame, "data", &ProfileOptions::with_target(Some(target)))?;
+    profile.notes = notes;
+    Ok((frame, profile))
 }
 
 /// Up to `n` rows sampled evenly (seeded).

@@ -4,6 +4,7 @@ pub mod artifact;
 pub mod automl;
 pub mod derive;
 pub mod explain;
+pub mod export;
 pub mod forecasting;
 pub mod monitoring;
 pub mod session;
@@ -14,6 +15,7 @@ pub use mlpilot_data as data;
 pub use mlpilot_explain as explainers;
 pub use mlpilot_llm as llm;
 pub use mlpilot_monitor as monitor;
+pub use mlpilot_onnx as onnx;
 pub use mlpilot_prep as prep;
 pub use mlpilot_search as search;
 
