@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod kserve;
 pub mod metrics;
 pub mod rows;
 
@@ -49,6 +50,9 @@ pub struct ServeOptions {
     pub alert_cooldown_secs: f64,
     /// POST alerts as JSON to this URL.
     pub webhook: Option<String>,
+    /// The model's name in the Open Inference Protocol's `/v2/models/{name}` (none: the
+    /// artifact's file stem).
+    pub name: Option<String>,
 }
 
 impl Default for ServeOptions {
@@ -64,6 +68,7 @@ impl Default for ServeOptions {
             check_every: 500,
             alert_cooldown_secs: 3600.0,
             webhook: None,
+            name: None,
         }
     }
 }
@@ -92,6 +97,13 @@ struct AppState {
     requests: AtomicU64,
     /// The modification time of a replacement that failed to load.
     skipped: Mutex<Option<SystemTime>>,
+}
+
+/// A line for the operator on stderr. Unlike `eprintln!` it never panics: a server whose
+/// stderr was closed (a supervisor gone, a pipe nobody reads) keeps serving.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 fn mtime(path: &Path) -> Option<SystemTime> {
@@ -268,6 +280,33 @@ fn predict_blocking(
     id_column: Option<String>,
     rid: &str,
 ) -> ApiResult<Json<Json_>> {
+    let (p, preds) = predict_recorded(state, loaded, frame, id_column, rid)?;
+    let classes = loaded.artifact.predictor.encoding.classes().to_vec();
+    let mut out = serde_json::Map::new();
+    out.insert("request_id".into(), json!(rid));
+    out.insert("predictions".into(), Json_::Array(preds));
+    if let Some(m) = &p.predictions.proba {
+        out.insert(
+            "probabilities".into(),
+            json!(mlpilot::monitoring::probability_maps(m, &classes)),
+        );
+    }
+    if !p.warnings.is_empty() {
+        out.insert("warnings".into(), json!(p.warnings));
+    }
+    Ok(Json(Json_::Object(out)))
+}
+
+/// Predicts, and records what monitoring needs (the rows for drift, the predictions for
+/// feedback, the metrics): shared by `/v1/predict` and the Open Inference Protocol's `infer`.
+/// Returns the predictions and each row's prediction as JSON (a class label or a value).
+fn predict_recorded(
+    state: &AppState,
+    loaded: &Loaded,
+    frame: &Frame,
+    id_column: Option<String>,
+    rid: &str,
+) -> ApiResult<(mlpilot::search::TablePredictions, Vec<Json_>)> {
     let art = &loaded.artifact;
     let p = art.predict(frame)?;
     let classes = art.predictor.encoding.classes().to_vec();
@@ -311,19 +350,7 @@ fn predict_blocking(
     }
     state.metrics.count_predictions(&preds);
     remember(state, art, frame);
-    let mut out = serde_json::Map::new();
-    out.insert("request_id".into(), json!(rid));
-    out.insert("predictions".into(), Json_::Array(preds));
-    if let Some(m) = &p.predictions.proba {
-        out.insert(
-            "probabilities".into(),
-            json!(mlpilot::monitoring::probability_maps(m, &classes)),
-        );
-    }
-    if !p.warnings.is_empty() {
-        out.insert("warnings".into(), json!(p.warnings));
-    }
-    Ok(Json(Json_::Object(out)))
+    Ok((p, preds))
 }
 
 /// Adds rows to the drift window and runs the check when enough new rows arrived.
@@ -387,7 +414,7 @@ fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
             Ok(alerts) => {
                 for a in &alerts {
                     tracing::warn!(kind = %a.kind, subject = %a.subject, "ALERT: {}", a.message);
-                    eprintln!("ALERT [{}] {}", a.kind, a.message);
+                    say(&format!("ALERT [{}] {}", a.kind, a.message));
                 }
                 if !alerts.is_empty()
                     && let Some(url) = &state.options.webhook
@@ -647,7 +674,7 @@ async fn prometheus(State(state): State<Arc<AppState>>) -> impl IntoResponse {
 async fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "no such route; see /v1/predict, /v1/explain, /v1/feedback, /v1/model, /v1/monitor, /healthz, /metrics",
+        "no such route; see /v1/predict, /v1/explain, /v1/feedback, /v1/model, /v1/monitor, /healthz, /metrics, and the Open Inference Protocol under /v2",
     )
 }
 
@@ -658,9 +685,18 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v1/feedback", post(feedback))
         .route("/v1/model", get(model_info))
         .route("/v1/monitor", get(monitor))
+        // The KServe V2 / Open Inference Protocol: the same model, auth, limits and metrics.
+        .route("/v2", get(kserve::server_metadata))
+        .route("/v2/models/{name}", get(kserve::model_metadata))
+        .route("/v2/models/{name}/ready", get(kserve::model_ready))
+        .route("/v2/models/{name}/infer", post(kserve::infer))
+        .route("/v2/repository/index", post(kserve::repository_index))
         .layer(middleware::from_fn_with_state(Arc::clone(&state), auth));
     Router::new()
         .merge(v1)
+        // Health probes stay open, like /healthz: orchestrators call them without a token.
+        .route("/v2/health/live", get(kserve::live))
+        .route("/v2/health/ready", get(kserve::ready))
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus))
         .fallback(not_found)
@@ -753,14 +789,14 @@ async fn reload_loop(state: Arc<AppState>) {
         match tokio::task::spawn_blocking(move || load(&path)).await {
             Ok(Ok(l)) => {
                 tracing::info!("reloaded {}", state.path.display());
-                eprintln!("reloaded {}", state.path.display());
+                say(&format!("reloaded {}", state.path.display()));
                 if let Ok(mut g) = state.model.write() {
                     *g = Arc::new(l);
                 }
             }
             Ok(Err(e)) => {
                 tracing::warn!("keeping the current model; {e}");
-                eprintln!("keeping the current model: {e}");
+                say(&format!("keeping the current model: {e}"));
                 // Do not retry the same broken file every tick.
                 if let Ok(mut s) = state.skipped.lock() {
                     *s = now;

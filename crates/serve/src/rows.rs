@@ -171,6 +171,57 @@ pub fn json_rows(
     Ok((frame, id_column(schema)))
 }
 
+/// Builds a frame from columns of values (one tensor per column, as the Open Inference
+/// Protocol sends them), checked against the schema like the other bodies.
+pub fn column_rows(
+    columns: Vec<(String, Vec<Value>)>,
+    schema: &Schema,
+    target: &str,
+    max_rows: usize,
+) -> Result<(Frame, Option<String>), RowsError> {
+    let n = columns.first().map_or(0, |(_, v)| v.len());
+    if let Some((name, v)) = columns.iter().find(|(_, v)| v.len() != n) {
+        return Err(RowsError::Invalid(format!(
+            "input '{name}' has {} values but '{}' has {n}; send one value per row for every \
+             column",
+            v.len(),
+            columns.first().map_or("", |(c, _)| c.as_str())
+        )));
+    }
+    if n > max_rows {
+        return Err(RowsError::TooMany(n));
+    }
+    if n == 0 {
+        return Err(RowsError::Invalid("no rows to predict".into()));
+    }
+    let present: BTreeSet<String> = columns.iter().map(|(c, _)| c.clone()).collect();
+    check_columns(&present, schema, target)?;
+    let names: Vec<String> = schema.columns.iter().map(|c| c.name.clone()).collect();
+    let mut by_schema: Vec<std::vec::IntoIter<Value>> = Vec::with_capacity(names.len());
+    let mut columns = columns;
+    for c in &schema.columns {
+        let i = columns.iter().position(|(name, _)| *name == c.name);
+        let values = i.map(|i| columns.swap_remove(i).1).unwrap_or_default();
+        by_schema.push(values.into_iter());
+    }
+    let mut records = Vec::with_capacity(n);
+    for row in 0..n {
+        let mut rec = Vec::with_capacity(names.len());
+        for (c, it) in schema.columns.iter().zip(by_schema.iter_mut()) {
+            rec.push(cell(
+                c.kind,
+                it.next().unwrap_or(Value::Null),
+                row,
+                &c.name,
+            )?);
+        }
+        records.push(rec);
+    }
+    let frame =
+        Frame::from_records(&names, &records).map_err(|e| RowsError::Invalid(e.to_string()))?;
+    Ok((frame, id_column(schema)))
+}
+
 /// Reads CSV text with a header row (comma-separated, quotes as RFC 4180).
 pub fn csv_rows(
     text: &str,

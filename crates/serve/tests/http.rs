@@ -479,3 +479,203 @@ async fn a_replaced_artifact_is_reloaded_and_a_broken_one_refused() {
     assert_ne!(after, before, "the replaced model was not reloaded");
     s.stop().await;
 }
+
+/// The Open Inference Protocol: metadata, readiness, the index, JSON and binary tensors with the
+/// same answers as `/v1/predict`, `NaN` from Python clients as missing, auth on everything but
+/// the health probes, and errors in the protocol's `{"error": …}` shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_inference_protocol_matches_v1() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 2);
+    let art = mlpilot::artifact::read(&path, &mlpilot::default_registry()).unwrap();
+    let frame = titanic();
+    let s = start(
+        &path,
+        ServeOptions {
+            token: Some("sesame".into()),
+            max_rows: 50,
+            ..Default::default()
+        },
+    )
+    .await;
+    let c = reqwest::Client::new();
+    let auth = "Bearer sesame";
+
+    // Health probes need no token; everything else does.
+    for route in ["/v2/health/live", "/v2/health/ready"] {
+        let r = c.get(format!("{}{route}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{route}");
+    }
+    let r = c
+        .get(format!("{}/v2/models/model", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+
+    // Metadata: the name is the file stem; one input per schema column; the outputs.
+    let meta: Value = c
+        .get(format!("{}/v2/models/model", s.base))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["name"], "model");
+    let inputs: Vec<(&str, &str)> = meta["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap(), i["datatype"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        inputs,
+        vec![
+            ("pclass", "BYTES"),
+            ("sex", "BYTES"),
+            ("age", "FP64"),
+            ("sibsp", "FP64"),
+            ("parch", "FP64")
+        ]
+    );
+    assert_eq!(meta["outputs"][1]["shape"], json!([-1, 2]));
+    assert_eq!(meta["parameters"]["classes"], json!(["died", "survived"]));
+    let r = c
+        .get(format!("{}/v2/models/other/ready", s.base))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("serves 'model'"));
+    let index: Value = c
+        .post(format!("{}/v2/repository/index", s.base))
+        .header("authorization", auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(index[0]["state"], "READY");
+
+    // JSON tensors, with a missing age sent as a bare NaN (as Python writes it).
+    let n = 12;
+    let col = |name: &str| -> Vec<Value> {
+        let c = frame.column(name).unwrap();
+        (0..n)
+            .map(|i| match c.f64_at(i) {
+                Some(x) if c.data().is_numeric() => json!(x),
+                _ if c.data().is_numeric() => json!("NaN-placeholder"),
+                _ => json!(c.str_at(i).unwrap_or_default()),
+            })
+            .collect()
+    };
+    let tensor = |name: &str, dt: &str| json!({"name": name, "datatype": dt, "shape": [n, 1], "data": col(name)});
+    let body = json!({
+        "id": "req-1",
+        "inputs": [tensor("pclass", "BYTES"), tensor("sex", "BYTES"), tensor("age", "FP64"),
+                   tensor("sibsp", "FP64"), tensor("parch", "FP64")],
+    })
+    .to_string()
+    .replace("\"NaN-placeholder\"", "NaN");
+    let r = c
+        .post(format!("{}/v2/models/model/infer", s.base))
+        .header("authorization", auth)
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let out: Value = r.json().await.unwrap();
+    assert_eq!(out["id"], "req-1");
+    let lib = art
+        .predict(&frame.take(&(0..n).collect::<Vec<_>>()).unwrap())
+        .unwrap();
+    let classes = art.predictor.encoding.classes().to_vec();
+    let labels = out["outputs"][0]["data"].as_array().unwrap();
+    let proba = out["outputs"][1]["data"].as_array().unwrap();
+    for i in 0..n {
+        assert_eq!(
+            labels[i],
+            json!(classes[lib.predictions.values[i] as usize])
+        );
+        let p = lib.predictions.proba.as_ref().unwrap().get(i, 1).unwrap();
+        assert!((proba[2 * i + 1].as_f64().unwrap() - p).abs() < 1e-12);
+    }
+
+    // Binary tensors (Triton's extension), output asked in binary too.
+    let mut bin = Vec::new();
+    let mut specs = Vec::new();
+    for name in ["pclass", "sex"] {
+        let start = bin.len();
+        for v in col(name) {
+            let s = v.as_str().unwrap();
+            bin.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            bin.extend_from_slice(s.as_bytes());
+        }
+        specs.push(json!({"name": name, "datatype": "BYTES", "shape": [n, 1],
+                          "parameters": {"binary_data_size": bin.len() - start}}));
+    }
+    for name in ["age", "sibsp", "parch"] {
+        let c = frame.column(name).unwrap();
+        for i in 0..n {
+            bin.extend_from_slice(&(c.f64_at(i).unwrap_or(f64::NAN) as f32).to_le_bytes());
+        }
+        specs.push(json!({"name": name, "datatype": "FP32", "shape": [n, 1],
+                          "parameters": {"binary_data_size": 4 * n}}));
+    }
+    let head = json!({"inputs": specs,
+                      "outputs": [{"name": "label", "parameters": {"binary_data": true}}]})
+    .to_string();
+    let mut payload = head.clone().into_bytes();
+    payload.extend(bin);
+    let r = c
+        .post(format!("{}/v2/models/model/infer", s.base))
+        .header("authorization", auth)
+        .header("inference-header-content-length", head.len().to_string())
+        .header("content-type", "application/octet-stream")
+        .body(payload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let json_len: usize = r.headers()["inference-header-content-length"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    let out: Value = serde_json::from_slice(&bytes[..json_len]).unwrap();
+    assert_eq!(out["outputs"].as_array().unwrap().len(), 1);
+    let mut rest = &bytes[json_len..];
+    for i in 0..n {
+        let len = u32::from_le_bytes(rest[..4].try_into().unwrap()) as usize;
+        let label = std::str::from_utf8(&rest[4..4 + len]).unwrap();
+        assert_eq!(label, classes[lib.predictions.values[i] as usize]);
+        rest = &rest[4 + len..];
+    }
+
+    // Errors name the problem.
+    let r = c
+        .post(format!("{}/v2/models/model/infer", s.base))
+        .header("authorization", auth)
+        .json(&json!({"inputs": [tensor("pclass", "BYTES")]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("missing column 'sex'"),
+        "{e}"
+    );
+    s.stop().await;
+}
