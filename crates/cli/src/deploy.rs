@@ -17,7 +17,8 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub(crate) addr: SocketAddr,
-    /// Name of an environment variable holding the bearer token `/v1/*` requests must send.
+    /// Name of an environment variable holding the bearer token `/v1/*` and `/v2/*` requests
+    /// must send (the health probes stay open).
     #[arg(long)]
     pub(crate) token_env: Option<String>,
     /// Largest request body in bytes.
@@ -35,6 +36,10 @@ pub(crate) struct ServeArgs {
     /// POST alerts as JSON to this URL.
     #[arg(long)]
     pub(crate) webhook: Option<String>,
+    /// The model's name under the Open Inference Protocol (`/v2/models/NAME`); default: the
+    /// model file's stem.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
 }
 
 pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
@@ -62,6 +67,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
         state: args.state.clone(),
         check_every: args.check_every.max(1),
         webhook: args.webhook.clone(),
+        name: args.name.clone(),
         ..ServeOptions::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -4,6 +4,7 @@
 mod chat;
 mod deploy;
 mod explain;
+mod export;
 mod forecast;
 mod input;
 mod predict;
@@ -40,7 +41,10 @@ enum Command {
     Evaluate(predict::EvaluateArgs),
     /// Explain a saved model: what it relies on, and why it predicts what it does for rows.
     Explain(explain::ExplainArgs),
-    /// Serve a saved model over HTTP (predict, explain, feedback, model, monitor, metrics).
+    /// Export a saved model (preprocessing and model) to one ONNX graph.
+    Export(export::ExportArgs),
+    /// Serve a saved model over HTTP (predict, explain, feedback, model, monitor, metrics) and
+    /// the KServe V2 / Open Inference Protocol.
     Serve(deploy::ServeArgs),
     /// Check recent rows against the training reference: drift per column, prediction drift,
     /// accuracy decay.
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => predict::predict(&args),
         Command::Evaluate(args) => predict::evaluate(&args),
         Command::Explain(args) => explain::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Serve(args) => deploy::serve(&args),
         Command::Monitor(args) => deploy::monitor(&args),
         Command::Retrain(args) => deploy::retrain(&args),

@@ -82,6 +82,10 @@ pub(crate) struct RunArgs {
     /// The decimal mark of numbers written as text (decided from the values when absent).
     #[arg(long, value_enum)]
     pub(crate) decimal: Option<crate::input::Decimal>,
+    /// Keep the model exportable (`mlpilot export`): search only families that can be
+    /// exported and leave out date and free-text columns, saying so.
+    #[arg(long, value_enum)]
+    pub(crate) exportable: Option<crate::export::ExportFormat>,
 }
 
 fn parse_bytes(s: &str) -> Result<u64> {
@@ -169,6 +173,7 @@ pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
     cfg.memory_limit = args.memory_limit.as_deref().map(parse_bytes).transpose()?;
     cfg.decimal_comma = crate::input::decimal_comma(args.decimal);
     cfg.merge_labels = args.merge_labels;
+    cfg.exportable_onnx = args.exportable == Some(crate::export::ExportFormat::Onnx);
     Ok(auto.config(cfg))
 }
 
