@@ -861,7 +861,10 @@ impl Estimator for GaussianNb {
             ModelFamily::NaiveBayes,
         )
         .tasks(&[Task::Binary, Task::Multiclass])
-        .capabilities(|c| c.probabilities = true)
+        .capabilities(|c| {
+            c.probabilities = true;
+            c.exportable = true;
+        })
         .cost(CostModel::new(0.001))
     }
 

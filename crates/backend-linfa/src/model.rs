@@ -8,7 +8,8 @@
 
 use linfa_bayes::NaiveBayes;
 use mlpilot_core::{
-    Error, Features, Matrix, Model, Result, Task, TreeEnsemble, TreeNode, TreeView,
+    ArrayStep, Error, ExportForm, Features, Matrix, Model, Result, Task, TreeEnsemble, TreeNode,
+    TreeView,
     tree::{Aggregation, Link},
 };
 use ndarray016::ArrayView1;
@@ -469,6 +470,50 @@ impl Model for NaiveBayesModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(argmax_rows(&self.predict_proba(x)?))
+    }
+
+    /// A diagonal Gaussian's joint log-likelihood is quadratic in each input with no cross
+    /// terms: `a_c + Σ_j (b_cj·x_j + q_cj·x_j²)`. The coefficients are read off linfa's own
+    /// likelihood at `0` and `±e_j` (exact up to rounding), so the form is `[x, x²]` into one
+    /// dense layer and a softmax. `None` when a class was absent from training.
+    fn export_form(&self) -> Option<ExportForm> {
+        let (d, k) = (self.n_features, self.n_classes);
+        let rows = 2 * d + 1;
+        let mut probe = vec![0.0; rows * d];
+        for j in 0..d {
+            *probe.get_mut((1 + j) * d + j)? = 1.0;
+            *probe.get_mut((1 + d + j) * d + j)? = -1.0;
+        }
+        let probe = Matrix::new(rows, d, probe).ok()?;
+        let mut jll = vec![f64::NAN; rows * k];
+        for (&class, values) in self.nb.joint_log_likelihood(view(&probe).ok()?) {
+            for (i, v) in values.iter().enumerate() {
+                *jll.get_mut(i * k + class)? = *v;
+            }
+        }
+        if jll.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let at = |row: usize, c: usize| jll.get(row * k + c).copied().unwrap_or(0.0);
+        let bias: Vec<f64> = (0..k).map(|c| at(0, c)).collect();
+        let mut weights = vec![0.0; 2 * d * k];
+        for j in 0..d {
+            for c in 0..k {
+                let (plus, minus) = (at(1 + j, c), at(1 + d + j, c));
+                *weights.get_mut(j * k + c)? = (plus - minus) / 2.0;
+                *weights.get_mut((d + j) * k + c)? = (plus + minus) / 2.0 - at(0, c);
+            }
+        }
+        Some(ExportForm::Steps {
+            steps: vec![
+                ArrayStep::AppendSquares,
+                ArrayStep::Dense {
+                    weights: Matrix::new(2 * d, k, weights).ok()?,
+                    bias,
+                },
+            ],
+            link: Link::Softmax,
+        })
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {

@@ -102,13 +102,15 @@ fn check_in_tract(trained: &Trained, target: &str, tol: f64) {
 
 #[test]
 fn every_exportable_default_family_runs_in_tract() {
-    // Boosting, forests, linear models, naive Bayes and networks; binary and multiclass.
+    // Boosting, forests, linear models, naive Bayes (multinomial and Gaussian) and networks;
+    // binary and multiclass.
     for id in [
         "gbdt.hist_gbm",
         "gbdt.random_forest",
         "gbdt.extra_trees",
         "gbdt.sparse_logistic",
         "gbdt.multinomial_nb",
+        "linfa.gaussian_nb",
         "burn.mlp_classifier",
     ] {
         let trained = train("churn", &[id], 2);
