@@ -366,13 +366,16 @@ impl LogisticModel {
     /// The weight of feature `j` towards class `class` (for binary models, towards class 1;
     /// class 0 gets its negative).
     pub fn coefficient(&self, class: usize, j: usize) -> f64 {
-        let s = self
-            .scale
+        self.feature_scale(j) * self.raw_coefficient(class, j)
+    }
+
+    /// The per-feature scale applied before the weights (1 without one).
+    fn feature_scale(&self, j: usize) -> f64 {
+        self.scale
             .as_ref()
             .and_then(|s| s.get(j))
             .copied()
-            .unwrap_or(1.0);
-        s * self.raw_coefficient(class, j)
+            .unwrap_or(1.0)
     }
 
     fn raw_coefficient(&self, class: usize, j: usize) -> f64 {
@@ -416,17 +419,12 @@ impl Model for LogisticModel {
         let data = (0..self.n_features)
             .flat_map(|j| (0..k).map(move |o| (j, o)))
             .map(|(j, o)| {
-                let s = self
-                    .scale
-                    .as_ref()
-                    .and_then(|s| s.get(j))
-                    .copied()
-                    .unwrap_or(1.0);
-                s * self
-                    .weights
-                    .get(o * self.n_features + j)
-                    .copied()
-                    .unwrap_or(0.0)
+                self.feature_scale(j)
+                    * self
+                        .weights
+                        .get(o * self.n_features + j)
+                        .copied()
+                        .unwrap_or(0.0)
             })
             .collect();
         Some(ExportForm::Steps {
