@@ -1,0 +1,870 @@
+//! Choosing and fitting forecasters: rolling-origin backtests of every candidate on each series,
+//! global models trained across series through the model backends, combinations of the best,
+//! and prediction intervals whose coverage the backtests measure.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use mlpilot_core::{
+    DataShape, Dataset, DynEstimator, DynModel, Error, Features, FitContext, Matrix, Registry,
+    Result, Task, metrics,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::features::{self, Context, FeatureSpec};
+use crate::method::{self, Local, Method};
+use crate::seasons;
+use crate::series::{Panel, Series, series_label};
+
+/// How to fit.
+#[derive(Debug, Clone)]
+pub struct ForecastConfig {
+    /// Steps to forecast (the backtests forecast this many).
+    pub horizon: usize,
+    /// Backtest windows (rolling origins) per series.
+    pub windows: usize,
+    /// Nominal coverage of the prediction intervals (0.8: an 80 % interval).
+    pub level: f64,
+    /// Seed for the backend models.
+    pub seed: u64,
+    /// Threads for the backend models.
+    pub threads: usize,
+    /// Stop adding candidates after this instant (the forecaster is still complete).
+    pub deadline: Option<Instant>,
+    /// Train models from the registry across series (reduction to regression).
+    pub backends: bool,
+}
+
+impl Default for ForecastConfig {
+    fn default() -> Self {
+        ForecastConfig {
+            horizon: 12,
+            windows: 5,
+            level: 0.8,
+            seed: 0,
+            threads: 1,
+            deadline: None,
+            backends: true,
+        }
+    }
+}
+
+/// The column names a forecaster was fitted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Names {
+    /// The value forecast.
+    pub target: String,
+    /// The times.
+    pub time: String,
+    /// The series id, when the table holds several series.
+    pub id: Option<String>,
+}
+
+/// A model from a backend trained across every series (reduction to regression).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GlobalModel {
+    /// The registry id of its estimator.
+    pub estimator: String,
+    /// A name for people.
+    pub name: String,
+    /// Its features.
+    pub spec: FeatureSpec,
+    /// The fitted model, as the backend wrote it.
+    pub model: Vec<u8>,
+}
+
+/// One candidate's backtest on one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Backtest {
+    /// The method.
+    pub method: String,
+    /// RMSE over every backtest window.
+    pub rmse: f64,
+    /// MAE.
+    pub mae: f64,
+    /// sMAPE (%).
+    pub smape: f64,
+    /// MASE against the seasonal naive forecast's in-sample error.
+    pub mase: Option<f64>,
+}
+
+/// The forecaster of one series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesModel {
+    /// The seasons found, in steps.
+    pub periods: Vec<f64>,
+    /// The chosen method.
+    pub method: Method,
+    /// Every candidate's backtest, best first.
+    pub backtests: Vec<Backtest>,
+    /// The chosen method's backtest errors (actual − forecast) by step ahead.
+    pub errors_by_step: Vec<Vec<f64>>,
+    /// The share of backtest points inside the interval built from the other windows' errors
+    /// (leave one window out), when there were two windows or more.
+    pub coverage: Option<f64>,
+    /// Backtest windows: the forecast origins (grid indices).
+    pub origins: Vec<usize>,
+}
+
+/// A fitted forecaster: the series, each one's chosen method, and the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forecaster {
+    /// The series (the whole history, needed to forecast).
+    pub panel: Panel,
+    /// Column names.
+    pub names: Names,
+    /// The horizon the methods were chosen for.
+    pub horizon: usize,
+    /// Nominal coverage of the intervals.
+    pub level: f64,
+    /// One per series, in the panel's order.
+    pub models: Vec<SeriesModel>,
+    /// Models trained across series.
+    pub global: Vec<GlobalModel>,
+    /// What the fit left out or changed, in words (covariates a method cannot use, candidates
+    /// skipped for time).
+    pub notes: Vec<String>,
+}
+
+/// One forecast point.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ForecastPoint {
+    /// The series id (tables with several series).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The time.
+    pub time: String,
+    /// The point forecast.
+    pub forecast: f64,
+    /// The lower bound of the interval.
+    pub lower: f64,
+    /// The upper bound.
+    pub upper: f64,
+}
+
+/// A candidate's forecasts of each backtest window.
+struct Trial {
+    method: Method,
+    forecasts: Vec<Vec<f64>>,
+}
+
+/// The forecast origins of a series of `n` points: the last at `n − h`, the others `spacing`
+/// apart, never leaving less than half the series (or two seasons) to train on.
+fn origins(n: usize, h: usize, windows: usize, min_train: usize) -> Vec<usize> {
+    let last = n.saturating_sub(h);
+    let first = min_train.min(last);
+    let room = last - first;
+    let w = windows.max(1);
+    let spacing = if w > 1 {
+        (room / (w - 1)).min(h).max(1)
+    } else {
+        h
+    };
+    let mut out: Vec<usize> = (0..w)
+        .filter_map(|j| last.checked_sub(j * spacing))
+        .filter(|e| *e >= first && *e > 0)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn local<'a>(panel: &'a Panel, s: &'a Series, covariates: &'a [Vec<f64>]) -> Local<'a> {
+    Local {
+        axis: &panel.axis,
+        origin: s.origin,
+        covariates,
+    }
+}
+
+/// The features global and linear models start from.
+fn base_spec(panel: &Panel, periods: &[f64], h: usize, positive: bool) -> FeatureSpec {
+    let ints: Vec<usize> = periods
+        .iter()
+        .map(|p| p.round() as usize)
+        .filter(|p| *p >= 2)
+        .collect();
+    let mut seasonal_lags = Vec::new();
+    for &m in &ints {
+        if m > 3 {
+            seasonal_lags.push(m);
+        }
+    }
+    let fourier = periods
+        .iter()
+        .filter(|p| **p >= 3.0)
+        .map(|p| {
+            (
+                *p,
+                ((*p / 2.0).floor() as usize).clamp(1, if *p > 100.0 { 6 } else { 3 }),
+            )
+        })
+        .collect();
+    let known: Vec<usize> = panel
+        .covariates
+        .iter()
+        .enumerate()
+        .filter(|c| c.1.known)
+        .map(|c| c.0)
+        .collect();
+    let past: Vec<usize> = panel
+        .covariates
+        .iter()
+        .enumerate()
+        .filter(|c| !c.1.known)
+        .map(|c| c.0)
+        .collect();
+    FeatureSpec {
+        lags: vec![1, 2, 3],
+        seasonal_lags,
+        fourier,
+        calendar: false,
+        trend: false,
+        window: ints.first().copied().unwrap_or(4).clamp(1, 28),
+        log: positive,
+        known,
+        past,
+        horizon: h,
+    }
+}
+
+/// The series with its covariates' linear effect taken out (least squares on the covariates),
+/// so that a season is not hidden by promotions or prices that move the values.
+fn without_covariates(s: &Series) -> Vec<f64> {
+    if s.covariates.is_empty() {
+        return s.values.clone();
+    }
+    let rows: Vec<Vec<f64>> = (0..s.values.len())
+        .map(|t| {
+            s.covariates
+                .iter()
+                .map(|c| c.get(t).copied().unwrap_or(0.0))
+                .collect()
+        })
+        .collect();
+    match features::ridge(&rows, &s.values, 1e-6) {
+        Some(coef) => s
+            .values
+            .iter()
+            .zip(&rows)
+            .map(|(y, r)| y - features::dot(&coef, r) + coef.last().copied().unwrap_or(0.0))
+            .collect(),
+        None => s.values.clone(),
+    }
+}
+
+fn rmse(a: &[f64], p: &[f64]) -> f64 {
+    metrics::mse(a, p).sqrt()
+}
+
+/// Fits a forecaster on `panel`: per series, seasons are detected, every candidate is
+/// refitted at each rolling origin and forecasts the next `horizon` points from data before it
+/// (no look-ahead), global models from `registry` are trained across series the same way, the
+/// means of the best three and five are judged on the same windows, and the lowest backtest
+/// RMSE wins (a combination within 3 % of the best single method is preferred: combinations
+/// are the robust choice). Intervals come from the chosen method's backtest errors.
+///
+/// # Errors
+/// A series shorter than the horizon plus 10 points (naming it); no method could be fitted.
+pub fn fit(
+    panel: Panel,
+    names: Names,
+    cfg: &ForecastConfig,
+    registry: &Registry,
+) -> Result<Forecaster> {
+    let h = cfg.horizon.max(1);
+    for s in &panel.series {
+        if s.values.len() < h + 10 {
+            return Err(Error::invalid_input(format!(
+                "a horizon of {h} needs at least {} points per series; {} has {}",
+                h + 10,
+                series_label(s.id.as_deref()),
+                s.values.len()
+            )));
+        }
+    }
+    let mut notes = Vec::new();
+    let calendar_axis = !panel.axis.calendar_periods().is_empty();
+    let periods: Vec<Vec<f64>> = panel
+        .series
+        .iter()
+        .map(|s| seasons::detect(&without_covariates(s), &panel.axis, h))
+        .collect();
+    let all_positive = panel
+        .series
+        .iter()
+        .all(|s| s.values.iter().all(|v| *v > 0.0));
+    // Origins per series.
+    let ends: Vec<Vec<usize>> = panel
+        .series
+        .iter()
+        .zip(&periods)
+        .map(|(s, p)| {
+            let longest = p.iter().copied().fold(0.0, f64::max).ceil() as usize;
+            let n = s.values.len();
+            origins(n, h, cfg.windows, (n / 2).max(2 * longest + 2).max(10))
+        })
+        .collect();
+    if !panel.covariates.is_empty() {
+        let list = panel
+            .covariates
+            .iter()
+            .map(|c| format!("`{}`", c.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        notes.push(format!(
+            "covariates {list} are used by the regression methods (linear and the backend \
+             models); seasonal naive, ETS, AutoETS, MSTL and the seasonal-difference \
+             autoregression cannot use covariates and forecast from the series alone"
+        ));
+    }
+    // Local candidates, backtested per series.
+    let mut trials: Vec<Vec<Trial>> = Vec::with_capacity(panel.series.len());
+    for ((s, p), e) in panel.series.iter().zip(&periods).zip(&ends) {
+        let covs = &s.covariates;
+        let loc = local(&panel, s, covs);
+        let positive = s.values.iter().all(|v| *v > 0.0);
+        let base = base_spec(&panel, p, h, positive);
+        let calendar = calendar_axis
+            && !p.is_empty()
+            && panel.axis.calendar_periods().iter().any(|c| p.contains(c));
+        let cands = method::candidates(&s.values, p, &base, &loc, calendar);
+        let (out, complete) = backtest_local(&s.values, &cands, e, h, &loc, cfg.deadline);
+        if !complete {
+            notes.push(format!(
+                "the time budget ran out: some candidates of {} were not tried",
+                series_label(s.id.as_deref())
+            ));
+        }
+        trials.push(out);
+    }
+    // Global models through the backends.
+    let mut global = Vec::new();
+    if cfg.backends {
+        let mut union: Vec<f64> = periods.iter().flatten().copied().collect();
+        union.sort_by(f64::total_cmp);
+        union.dedup();
+        union.truncate(3);
+        let mut spec = base_spec(&panel, &union, h, all_positive);
+        spec.calendar = calendar_axis;
+        let estimators = lead_estimators(registry);
+        for est in estimators {
+            if cfg.deadline.is_some_and(|d| Instant::now() > d) {
+                notes.push(format!(
+                    "the time budget ran out before the {} model across series",
+                    est.info().name
+                ));
+                break;
+            }
+            match backtest_global(&panel, &ends, &spec, &est, cfg, h) {
+                Ok((model, per_series)) => {
+                    let index = global.len();
+                    let name = format!(
+                        "{} on lags and calendar terms, across series",
+                        est.info().name
+                    );
+                    global.push(GlobalModel {
+                        estimator: est.info().id,
+                        name: name.clone(),
+                        spec: spec.clone(),
+                        model,
+                    });
+                    for (t, forecasts) in trials.iter_mut().zip(per_series) {
+                        if let Some(f) = forecasts {
+                            t.push(Trial {
+                                method: Method::Global {
+                                    index,
+                                    name: name.clone(),
+                                },
+                                forecasts: f,
+                            });
+                        }
+                    }
+                }
+                Err(e) => notes.push(format!(
+                    "the {} model across series could not be fitted: {e}",
+                    est.info().name
+                )),
+            }
+        }
+    }
+    // Choose per series.
+    let mut models = Vec::with_capacity(panel.series.len());
+    for (((s, p), e), mut tr) in panel.series.iter().zip(&periods).zip(&ends).zip(trials) {
+        let actual: Vec<f64> = e
+            .iter()
+            .flat_map(|&end| {
+                s.values
+                    .get(end..end + h)
+                    .unwrap_or_default()
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        let score = |t: &Trial| rmse(&actual, &t.forecasts.concat());
+        tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
+        // Combinations of the best method of each family (the best few families by backtest),
+        // judged on the same windows: mixing kinds of model is what makes a combination robust.
+        let mut seen = Vec::new();
+        let family_best: Vec<&Trial> = tr
+            .iter()
+            .filter(|t| {
+                let f = t.method.family();
+                let new = !seen.contains(&f);
+                seen.push(f);
+                new
+            })
+            .collect();
+        let mut combos = Vec::new();
+        for k in [2usize, 3, 4] {
+            if family_best.len() >= k {
+                let members: Vec<&Trial> = family_best.iter().take(k).copied().collect();
+                let forecasts = (0..e.len())
+                    .map(|w| {
+                        (0..h)
+                            .map(|i| {
+                                members
+                                    .iter()
+                                    .map(|m| {
+                                        m.forecasts
+                                            .get(w)
+                                            .and_then(|f| f.get(i))
+                                            .copied()
+                                            .unwrap_or(f64::NAN)
+                                    })
+                                    .sum::<f64>()
+                                    / k as f64
+                            })
+                            .collect()
+                    })
+                    .collect();
+                combos.push(Trial {
+                    method: Method::Combination {
+                        members: members.iter().map(|m| m.method.clone()).collect(),
+                    },
+                    forecasts,
+                });
+            }
+        }
+        let best_single = tr.first().map_or(f64::INFINITY, &score);
+        let best_combo = combos
+            .into_iter()
+            .min_by(|a, b| score(a).total_cmp(&score(b)))
+            .filter(|c| score(c) <= 1.03 * best_single);
+        if let Some(c) = best_combo {
+            tr.insert(0, c);
+        }
+        let chosen = tr.first().ok_or_else(|| {
+            Error::internal(format!(
+                "no forecasting method could be fitted on {}",
+                series_label(s.id.as_deref())
+            ))
+        })?;
+        let period = p.first().map_or(1, |m| m.round().max(1.0) as usize);
+        let last_train = s
+            .values
+            .get(..e.last().copied().unwrap_or(0))
+            .unwrap_or_default();
+        let backtests = tr
+            .iter()
+            .map(|t| {
+                let f = t.forecasts.concat();
+                Backtest {
+                    method: t.method.name(),
+                    rmse: rmse(&actual, &f),
+                    mae: metrics::mae(&actual, &f),
+                    smape: metrics::smape(&actual, &f),
+                    mase: metrics::mase(&actual, &f, last_train, period),
+                }
+            })
+            .collect();
+        let errors: Vec<Vec<f64>> = e
+            .iter()
+            .zip(&chosen.forecasts)
+            .map(|(&end, f)| {
+                s.values
+                    .get(end..end + h)
+                    .unwrap_or_default()
+                    .iter()
+                    .zip(f)
+                    .map(|(a, b)| a - b)
+                    .collect()
+            })
+            .collect();
+        let errors_by_step: Vec<Vec<f64>> = (0..h)
+            .map(|k| errors.iter().filter_map(|w| w.get(k).copied()).collect())
+            .collect();
+        let coverage = loo_coverage(&errors, cfg.level);
+        // The chosen method refitted on the whole series.
+        let loc = local(&panel, s, &s.covariates);
+        let method = refit_all(&chosen.method, &s.values, &loc);
+        models.push(SeriesModel {
+            periods: p.clone(),
+            method,
+            backtests,
+            errors_by_step,
+            coverage,
+            origins: e.clone(),
+        });
+    }
+    Ok(Forecaster {
+        panel,
+        names,
+        horizon: h,
+        level: cfg.level,
+        models,
+        global,
+        notes,
+    })
+}
+
+/// Each candidate refitted on the points before each origin and forecasting the `h` after
+/// it: the window forecasts (a candidate that fails in any window is dropped), and whether
+/// every candidate was tried before `deadline`.
+fn backtest_local(
+    y: &[f64],
+    cands: &[Method],
+    origins: &[usize],
+    h: usize,
+    loc: &Local<'_>,
+    deadline: Option<Instant>,
+) -> (Vec<Trial>, bool) {
+    let mut out = Vec::with_capacity(cands.len());
+    for c in cands {
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            return (out, false);
+        }
+        let mut forecasts = Vec::with_capacity(origins.len());
+        for &end in origins {
+            // Only the points before the origin: the refit and the forecast cannot see the
+            // window they are judged on.
+            let train = y.get(..end).unwrap_or_default();
+            match c.refit(train, loc).and_then(|m| m.forecast(train, h, loc)) {
+                Some(f) => forecasts.push(f),
+                None => break,
+            }
+        }
+        if forecasts.len() == origins.len() {
+            out.push(Trial {
+                method: c.clone(),
+                forecasts,
+            });
+        }
+    }
+    (out, true)
+}
+
+fn refit_all(m: &Method, y: &[f64], loc: &Local<'_>) -> Method {
+    match m {
+        Method::Global { .. } => m.clone(),
+        Method::Combination { members } => Method::Combination {
+            members: members.iter().map(|x| refit_all(x, y, loc)).collect(),
+        },
+        other => other.refit(y, loc).unwrap_or_else(|| other.clone()),
+    }
+}
+
+/// The registry's estimators whose defaults are strong on most tables (boosted trees, by the
+/// `lead` flag) and deterministic, for regression: at most two, cheapest first.
+fn lead_estimators(registry: &Registry) -> Vec<Arc<dyn DynEstimator>> {
+    let mut out: Vec<Arc<dyn DynEstimator>> = registry
+        .for_task(Task::Regression)
+        .into_iter()
+        .filter(|e| {
+            let i = e.info();
+            i.defaults.lead && i.defaults.enabled && i.capabilities.deterministic
+        })
+        .collect();
+    out.sort_by(|a, b| a.info().id.cmp(&b.info().id));
+    out.truncate(2);
+    out
+}
+
+type GlobalBacktest = (Vec<u8>, Vec<Option<Vec<Vec<f64>>>>);
+
+/// Trains `est` across series at each rolling origin and forecasts every series from it; then
+/// once more on everything. Returns the final model's bytes and each series' window forecasts.
+fn backtest_global(
+    panel: &Panel,
+    ends: &[Vec<usize>],
+    spec: &FeatureSpec,
+    est: &Arc<dyn DynEstimator>,
+    cfg: &ForecastConfig,
+    h: usize,
+) -> Result<GlobalBacktest> {
+    let windows = ends.iter().map(Vec::len).max().unwrap_or(0);
+    let mut per_series: Vec<Option<Vec<Vec<f64>>>> = vec![Some(Vec::new()); panel.series.len()];
+    for w in 0..windows {
+        let cut: Vec<Option<usize>> = ends.iter().map(|e| e.get(w).copied()).collect();
+        let model = train_global(panel, &cut, spec, est, cfg)?;
+        for (i, s) in panel.series.iter().enumerate() {
+            let Some(end) = cut.get(i).copied().flatten() else {
+                continue;
+            };
+            let fc = forecast_global(
+                model.as_ref(),
+                spec,
+                panel,
+                s,
+                s.values.get(..end).unwrap_or_default(),
+                &s.covariates,
+                h,
+            );
+            if let Some(slot) = per_series.get_mut(i) {
+                match (slot.as_mut(), fc) {
+                    (Some(v), Some(f)) => v.push(f),
+                    _ => *slot = None,
+                }
+            }
+        }
+    }
+    let full: Vec<Option<usize>> = panel.series.iter().map(|s| Some(s.values.len())).collect();
+    let model = train_global(panel, &full, spec, est, cfg)?;
+    Ok((model.to_bytes()?, per_series))
+}
+
+fn train_global(
+    panel: &Panel,
+    cut: &[Option<usize>],
+    spec: &FeatureSpec,
+    est: &Arc<dyn DynEstimator>,
+    cfg: &ForecastConfig,
+) -> Result<Box<dyn DynModel>> {
+    let mut x: Vec<Vec<f64>> = Vec::new();
+    let mut y: Vec<f64> = Vec::new();
+    for (s, end) in panel.series.iter().zip(cut) {
+        let Some(end) = *end else { continue };
+        let Some(z) = spec.transform(s.values.get(..end).unwrap_or_default()) else {
+            continue;
+        };
+        let ctx = Context {
+            axis: &panel.axis,
+            origin: s.origin,
+            covariates: &s.covariates,
+            scale: features::scale_of(&z),
+        };
+        let (rx, ry) = spec.rows(&z, &ctx);
+        x.extend(rx);
+        y.extend(ry);
+    }
+    // The most recent 50,000 rows are plenty for a model of this kind.
+    if x.len() > 50_000 {
+        let drop = x.len() - 50_000;
+        x.drain(..drop);
+        y.drain(..drop);
+    }
+    if x.len() < 20 {
+        return Err(Error::invalid_input(
+            "too few rows to train a model across series",
+        ));
+    }
+    let data = Dataset::regression(Features::Dense(Matrix::from_rows(&x)?), y)?;
+    let shape = DataShape {
+        n_rows: data.n_rows(),
+        n_features: data.n_features(),
+        n_classes: 0,
+    };
+    let params = est.search_space(Task::Regression, shape).defaults();
+    let ctx = FitContext::new(cfg.seed)
+        .with_threads(cfg.threads)
+        .with_deadline(None);
+    est.fit_dyn(&data, &params, &ctx)
+}
+
+pub(crate) fn forecast_global(
+    model: &dyn DynModel,
+    spec: &FeatureSpec,
+    panel: &Panel,
+    s: &Series,
+    history: &[f64],
+    covariates: &[Vec<f64>],
+    h: usize,
+) -> Option<Vec<f64>> {
+    let z = spec.transform(history)?;
+    let ctx = Context {
+        axis: &panel.axis,
+        origin: s.origin,
+        covariates,
+        scale: features::scale_of(&z),
+    };
+    let width = spec.width();
+    spec.recursive(&z, h, &ctx, &mut |row| {
+        let m = Matrix::new(1, width, row.to_vec()).ok()?;
+        model.predict(&Features::Dense(m)).ok()?.first().copied()
+    })
+}
+
+/// The interval half-widths at step `k` from backtest errors (actual − forecast): the errors
+/// are standardised by their step's RMS (made non-decreasing with the step), pooled across
+/// steps, and their `(1 − level)/2` and `(1 + level)/2` quantiles scaled back.
+pub(crate) fn band(errors_by_step: &[Vec<f64>], k: usize, level: f64) -> (f64, f64) {
+    let rms: Vec<f64> = errors_by_step
+        .iter()
+        .map(|e| (e.iter().map(|v| v * v).sum::<f64>() / e.len().max(1) as f64).sqrt())
+        .scan(0.0f64, |m, r| {
+            *m = m.max(r);
+            Some(*m)
+        })
+        .collect();
+    let mut pooled: Vec<f64> = errors_by_step
+        .iter()
+        .zip(&rms)
+        .flat_map(|(e, r)| e.iter().map(move |v| if *r > 0.0 { v / r } else { 0.0 }))
+        .collect();
+    if pooled.is_empty() {
+        return (0.0, 0.0);
+    }
+    pooled.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let i = ((pooled.len() - 1) as f64 * p).round() as usize;
+        pooled.get(i).copied().unwrap_or(0.0)
+    };
+    let last = rms.len().saturating_sub(1);
+    let base = rms.get(k.min(last)).copied().unwrap_or(0.0);
+    // Beyond the backtested horizon the spread grows like a random walk's.
+    let grow = if k > last {
+        ((k + 1) as f64 / (last + 1) as f64).sqrt()
+    } else {
+        1.0
+    };
+    let lo = (1.0 - level) / 2.0;
+    (
+        q(lo).min(0.0) * base * grow,
+        q(1.0 - lo).max(0.0) * base * grow,
+    )
+}
+
+/// Leave-one-window-out coverage: each window's actual values against the interval built from
+/// the other windows' errors.
+fn loo_coverage(errors: &[Vec<f64>], level: f64) -> Option<f64> {
+    if errors.len() < 2 {
+        return None;
+    }
+    let (mut inside, mut total) = (0usize, 0usize);
+    for (w, held) in errors.iter().enumerate() {
+        let others: Vec<&Vec<f64>> = errors
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != w)
+            .map(|x| x.1)
+            .collect();
+        let h = held.len();
+        let by_step: Vec<Vec<f64>> = (0..h)
+            .map(|k| others.iter().filter_map(|o| o.get(k).copied()).collect())
+            .collect();
+        for (k, e) in held.iter().enumerate() {
+            let (lo, hi) = band(&by_step, k, level);
+            total += 1;
+            // actual = forecast + e, inside when lo ≤ e ≤ hi.
+            if *e >= lo && *e <= hi {
+                inside += 1;
+            }
+        }
+    }
+    (total > 0).then(|| inside as f64 / total as f64)
+}
+
+/// What every candidate forecasts for the next `h` points of series `i`, fitted on its whole
+/// history (local candidates, then the global models trained on every series): for
+/// benchmarks and diagnostics (a leaderboard on held-out data), not used by [`fit`].
+/// Covariates known in the future must already extend `h` points past the history.
+pub fn candidate_forecasts(
+    panel: &Panel,
+    i: usize,
+    h: usize,
+    covariates: &[Vec<f64>],
+    registry: &Registry,
+    cfg: &ForecastConfig,
+) -> Vec<(String, Vec<f64>)> {
+    let Some(s) = panel.series.get(i) else {
+        return Vec::new();
+    };
+    let p = seasons::detect(&without_covariates(s), &panel.axis, h);
+    let positive = s.values.iter().all(|v| *v > 0.0);
+    let loc = local(panel, s, covariates);
+    let base = base_spec(panel, &p, h, positive);
+    let calendar = !panel.axis.calendar_periods().is_empty();
+    let mut out: Vec<(String, Vec<f64>)> = method::candidates(&s.values, &p, &base, &loc, calendar)
+        .into_iter()
+        .filter_map(|m| Some((m.name(), m.forecast(&s.values, h, &loc)?)))
+        .collect();
+    let all_positive = panel
+        .series
+        .iter()
+        .all(|s| s.values.iter().all(|v| *v > 0.0));
+    let mut spec = base_spec(panel, &p, h, all_positive);
+    spec.calendar = calendar;
+    let full: Vec<Option<usize>> = panel.series.iter().map(|s| Some(s.values.len())).collect();
+    for est in lead_estimators(registry) {
+        if let Ok(model) = train_global(panel, &full, &spec, &est, cfg)
+            && let Some(f) =
+                forecast_global(model.as_ref(), &spec, panel, s, &s.values, covariates, h)
+        {
+            out.push((format!("{} across series", est.info().name), f));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::axis::TimeAxis;
+
+    #[test]
+    fn backtests_never_look_ahead() {
+        // Every candidate's window forecasts are the same whatever the series holds from the
+        // window's origin on.
+        let y: Vec<f64> = (0..120)
+            .map(|t| 50.0 + 0.3 * t as f64 + [4.0, -2.0, 1.0, -3.0][t % 4])
+            .collect();
+        let axis = TimeAxis::Numeric { step: 1.0 };
+        let covs: Vec<Vec<f64>> = Vec::new();
+        let loc = Local {
+            axis: &axis,
+            origin: 0.0,
+            covariates: &covs,
+        };
+        let base = FeatureSpec {
+            lags: vec![1, 2, 3],
+            seasonal_lags: vec![4],
+            fourier: vec![(4.0, 1)],
+            calendar: false,
+            trend: false,
+            window: 4,
+            log: true,
+            known: Vec::new(),
+            past: Vec::new(),
+            horizon: 8,
+        };
+        let cands = method::candidates(&y, &[4.0], &base, &loc, true);
+        assert!(cands.len() > 10);
+        let origins = origins(y.len(), 8, 5, 60);
+        assert_eq!(origins.len(), 5);
+        let (a, _) = backtest_local(&y, &cands, &origins, 8, &loc, None);
+        for (w, &o) in origins.iter().enumerate() {
+            let mut z = y.clone();
+            for v in z.iter_mut().skip(o) {
+                *v *= 3.0;
+            }
+            let (b, _) = backtest_local(&z, &cands, &origins, 8, &loc, None);
+            for (ta, tb) in a.iter().zip(&b) {
+                assert_eq!(ta.method, tb.method);
+                assert_eq!(
+                    ta.forecasts[w],
+                    tb.forecasts[w],
+                    "{} window {w}",
+                    ta.method.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn origins_spread_back_from_the_end() {
+        assert_eq!(origins(100, 10, 3, 50), vec![70, 80, 90]);
+        // Little room: spacing shrinks, never below the minimum training length.
+        assert_eq!(origins(70, 10, 5, 50), vec![52, 54, 56, 58, 60]);
+    }
+}

@@ -1,0 +1,376 @@
+#![doc = include_str!("../README.md")]
+
+pub mod axis;
+pub mod ets;
+pub mod features;
+mod forecaster;
+pub mod method;
+pub mod seasons;
+pub mod series;
+
+use std::collections::BTreeMap;
+
+use mlpilot_core::{DynModel, Error, Frame, Registry, Result};
+use serde::{Deserialize, Serialize};
+
+pub use axis::TimeAxis;
+pub use forecaster::{
+    Backtest, ForecastConfig, ForecastPoint, Forecaster, GlobalModel, Names, SeriesModel,
+    candidate_forecasts, fit,
+};
+pub use method::Method;
+pub use series::{Columns, Covariate, DuplicateTimes, MergedTimes, Panel, Series};
+
+use crate::method::Local;
+use crate::series::series_label;
+
+/// Reads the series of `frame` and fits a forecaster ([`Panel::from_frame`], then [`fit`]).
+///
+/// # Errors
+/// As [`Panel::from_frame`] and [`fit`].
+pub fn fit_frame(
+    frame: &Frame,
+    columns: &Columns<'_>,
+    duplicates: DuplicateTimes,
+    cfg: &ForecastConfig,
+    registry: &Registry,
+) -> Result<Forecaster> {
+    let panel = Panel::from_frame(frame, columns, duplicates)?;
+    let names = Names {
+        target: columns.target.to_string(),
+        time: columns.time.to_string(),
+        id: columns.id.map(str::to_string),
+    };
+    fit(panel, names, cfg, registry)
+}
+
+/// The facts of one series' forecaster, for narratives (every number in the text comes from
+/// here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesFacts {
+    /// The series id.
+    pub id: Option<String>,
+    /// Points on the grid.
+    pub points: usize,
+    /// Points that were interpolated.
+    pub filled: usize,
+    /// Mean of the first half.
+    pub first_half_mean: f64,
+    /// Mean of the second half.
+    pub second_half_mean: f64,
+    /// Seasons found, in steps.
+    pub seasons: Vec<f64>,
+    /// The chosen method.
+    pub method: String,
+    /// Its backtest RMSE.
+    pub backtest_rmse: f64,
+    /// The seasonal naive (or naive) backtest RMSE, the baseline.
+    pub baseline: Option<(String, f64)>,
+    /// The backtest coverage of the interval.
+    pub coverage: Option<f64>,
+    /// Backtest windows.
+    pub windows: usize,
+}
+
+impl Forecaster {
+    /// The facts of each series.
+    pub fn facts(&self) -> Vec<SeriesFacts> {
+        self.panel
+            .series
+            .iter()
+            .zip(&self.models)
+            .map(|(s, m)| {
+                let y = &s.values;
+                let half = y.len() / 2;
+                let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+                let baseline = m
+                    .backtests
+                    .iter()
+                    .find(|b| b.method.starts_with("seasonal naive"))
+                    .or_else(|| m.backtests.iter().find(|b| b.method.starts_with("naive")))
+                    .map(|b| (b.method.clone(), b.rmse));
+                SeriesFacts {
+                    id: s.id.clone(),
+                    points: y.len(),
+                    filled: s.filled,
+                    first_half_mean: mean(y.get(..half).unwrap_or_default()),
+                    second_half_mean: mean(y.get(half..).unwrap_or_default()),
+                    seasons: m.periods.clone(),
+                    method: m.method.name(),
+                    backtest_rmse: m.backtests.first().map_or(f64::NAN, |b| b.rmse),
+                    baseline,
+                    coverage: m.coverage,
+                    windows: m.origins.len(),
+                }
+            })
+            .collect()
+    }
+
+    /// Forecasts the next `h` points of every series, with intervals.
+    ///
+    /// # Errors
+    /// When the forecaster uses covariates known in the future: their future values are
+    /// needed ([`Forecaster::forecast_frame`]).
+    pub fn forecast(&self, h: usize, registry: &Registry) -> Result<Vec<ForecastPoint>> {
+        if let Some(c) = self.panel.covariates.iter().find(|c| c.known) {
+            return Err(Error::invalid_input(format!(
+                "the forecast needs future values of the covariate '{}' (known in the future); \
+                 give a table with the times to forecast and that column",
+                c.name
+            )));
+        }
+        let mut out = Vec::new();
+        for i in 0..self.panel.series.len() {
+            out.extend(self.forecast_series(i, h, None, registry)?);
+        }
+        Ok(out)
+    }
+
+    /// Forecasts the rows of `frame`: its time column (and id column) name the points, and
+    /// columns of covariates known in the future give their values at those times and every
+    /// step between the end of the history and them. One point per row, in row order.
+    ///
+    /// # Errors
+    /// A time that is not on the series' grid or not after its last point (naming the row); an
+    /// unknown series id; a known covariate missing or without a value at a needed time (naming
+    /// the column, the series and the time).
+    pub fn forecast_frame(&self, frame: &Frame, registry: &Registry) -> Result<Vec<ForecastPoint>> {
+        let time = frame.require(&self.names.time)?;
+        let id_col = self
+            .names
+            .id
+            .as_deref()
+            .map(|c| frame.require(c))
+            .transpose()?;
+        // Rows per series: (row, grid index).
+        let mut wanted: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
+        for row in 0..frame.n_rows() {
+            let id = id_col.map(|c| c.str_at(row).unwrap_or_default());
+            let si = self.panel.find(id.as_deref()).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "row {row}: {} was not in the training data; it cannot be forecast",
+                    series_label(id.as_deref())
+                ))
+                .with_context("row", row)
+            })?;
+            let s = self
+                .panel
+                .series
+                .get(si)
+                .ok_or_else(|| Error::internal("series index"))?;
+            let n = s.values.len() as i64;
+            let t = time.str_at(row).unwrap_or_default();
+            let idx = self.panel.index_of(s, &t).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "row {row}: '{t}' is not a time on the grid of {} (last point {})",
+                    series_label(s.id.as_deref()),
+                    self.panel.time_text(s, n - 1)
+                ))
+                .with_context("row", row)
+            })?;
+            if idx < n {
+                return Err(Error::invalid_input(format!(
+                    "row {row}: '{t}' is not after the last observed time {} of {}",
+                    self.panel.time_text(s, n - 1),
+                    series_label(s.id.as_deref())
+                ))
+                .with_context("row", row));
+            }
+            wanted.entry(si).or_default().push((row, idx));
+        }
+        let mut by_row: BTreeMap<usize, ForecastPoint> = BTreeMap::new();
+        for (si, rows) in wanted {
+            let s = self
+                .panel
+                .series
+                .get(si)
+                .ok_or_else(|| Error::internal("series index"))?;
+            let n = s.values.len() as i64;
+            let max_h = rows.iter().map(|r| r.1 - n + 1).max().unwrap_or(0);
+            let max_h = usize::try_from(max_h).unwrap_or(0);
+            if max_h > 100_000 {
+                return Err(Error::invalid_input(format!(
+                    "forecasting {max_h} steps ahead is too far"
+                )));
+            }
+            let future = self.future_covariates(frame, s, max_h)?;
+            let points = self.forecast_series(si, max_h, future, registry)?;
+            for (row, idx) in rows {
+                if let Some(p) = points.get((idx - n) as usize) {
+                    by_row.insert(row, p.clone());
+                }
+            }
+        }
+        Ok(by_row.into_values().collect())
+    }
+
+    /// The covariates of series `s` extended by `h` future values read from `frame` (known
+    /// covariates only; past-only ones are not needed in the future).
+    fn future_covariates(
+        &self,
+        frame: &Frame,
+        s: &Series,
+        h: usize,
+    ) -> Result<Option<Vec<Vec<f64>>>> {
+        if !self.panel.covariates.iter().any(|c| c.known) {
+            return Ok(None);
+        }
+        let time = frame.require(&self.names.time)?;
+        let id_col = self
+            .names
+            .id
+            .as_deref()
+            .map(|c| frame.require(c))
+            .transpose()?;
+        let n = s.values.len() as i64;
+        let mut out = s.covariates.clone();
+        for (k, cov) in self.panel.covariates.iter().enumerate() {
+            if !cov.known {
+                continue;
+            }
+            let col = frame.column(&cov.name).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "the table has no column '{}': the forecaster uses it as a covariate known in \
+                     the future, so forecasting needs its values at the times forecast",
+                    cov.name
+                ))
+                .with_context("column", &cov.name)
+            })?;
+            let mut future: Vec<Option<f64>> = vec![None; h];
+            for row in 0..frame.n_rows() {
+                let id = id_col.map(|c| c.str_at(row).unwrap_or_default());
+                if id.as_deref() != s.id.as_deref() && id_col.is_some() {
+                    continue;
+                }
+                let Some(idx) = time.str_at(row).and_then(|t| self.panel.index_of(s, &t)) else {
+                    continue;
+                };
+                if let Some(slot) = usize::try_from(idx - n)
+                    .ok()
+                    .and_then(|i| future.get_mut(i))
+                {
+                    *slot = col.f64_at(row).filter(|v| v.is_finite());
+                }
+            }
+            let missing: Vec<String> = future
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.is_none())
+                .map(|(i, _)| self.panel.time_text(s, n + i as i64))
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::invalid_input(format!(
+                    "covariate '{}' (known in the future) has no value for {} at {} time(s) the \
+                     forecast steps through: {}{}; give a row with its value for every time up \
+                     to the last one forecast",
+                    cov.name,
+                    series_label(s.id.as_deref()),
+                    missing.len(),
+                    missing
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if missing.len() > 5 { ", …" } else { "" }
+                ))
+                .with_context("column", &cov.name));
+            }
+            if let Some(v) = out.get_mut(k) {
+                v.extend(future.into_iter().flatten());
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Forecasts `h` steps of series `i` (covariates extended into the future when given).
+    fn forecast_series(
+        &self,
+        i: usize,
+        h: usize,
+        covariates: Option<Vec<Vec<f64>>>,
+        registry: &Registry,
+    ) -> Result<Vec<ForecastPoint>> {
+        let s = self
+            .panel
+            .series
+            .get(i)
+            .ok_or_else(|| Error::internal("series index"))?;
+        let m = self
+            .models
+            .get(i)
+            .ok_or_else(|| Error::internal("series model"))?;
+        let covs = covariates.unwrap_or_else(|| s.covariates.clone());
+        let mut loaded: Vec<Option<Box<dyn DynModel>>> = Vec::new();
+        for g in &self.global {
+            loaded.push(Some(registry.load_model(&g.estimator, &g.model).map_err(|e| {
+                e.prefixed("the forecaster's model across series cannot be loaded (was this build compiled without its backend?)")
+            })?));
+        }
+        let values = self.eval(&m.method, s, &covs, h, &loaded).ok_or_else(|| {
+            Error::internal(format!(
+                "{} could not forecast {}",
+                m.method.name(),
+                series_label(s.id.as_deref())
+            ))
+        })?;
+        let n = s.values.len() as i64;
+        Ok(values
+            .iter()
+            .enumerate()
+            .map(|(k, f)| {
+                let (lo, hi) = forecaster::band(&m.errors_by_step, k, self.level);
+                ForecastPoint {
+                    id: s.id.clone(),
+                    time: self.panel.time_text(s, n + k as i64),
+                    forecast: *f,
+                    lower: f + lo,
+                    upper: f + hi,
+                }
+            })
+            .collect())
+    }
+
+    fn eval(
+        &self,
+        m: &Method,
+        s: &Series,
+        covs: &[Vec<f64>],
+        h: usize,
+        loaded: &[Option<Box<dyn DynModel>>],
+    ) -> Option<Vec<f64>> {
+        match m {
+            Method::Global { index, .. } => {
+                let g = self.global.get(*index)?;
+                let model = loaded.get(*index)?.as_ref()?;
+                forecaster::forecast_global(
+                    model.as_ref(),
+                    &g.spec,
+                    &self.panel,
+                    s,
+                    &s.values,
+                    covs,
+                    h,
+                )
+            }
+            Method::Combination { members } => {
+                let mut acc = vec![0.0; h];
+                for x in members {
+                    for (a, v) in acc.iter_mut().zip(self.eval(x, s, covs, h, loaded)?) {
+                        *a += v / members.len().max(1) as f64;
+                    }
+                }
+                Some(acc)
+            }
+            other => other.forecast(
+                &s.values,
+                h,
+                &Local {
+                    axis: &self.panel.axis,
+                    origin: s.origin,
+                    covariates: covs,
+                },
+            ),
+        }
+    }
+}
