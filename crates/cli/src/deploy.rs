@@ -77,10 +77,12 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
     rt.block_on(async {
         let server = Server::bind(&args.model, options).await?;
         let addr = server.local_addr()?;
-        eprintln!(
-            "serving {} on http://{addr} (POST /v1/predict, /v1/explain, /v1/feedback; GET /v1/model, /v1/monitor, /healthz, /metrics)",
-            args.model.display()
-        );
+        let routes = if server.is_forecaster() {
+            "a forecaster: POST /v1/forecast; GET /v1/model, /healthz, /metrics"
+        } else {
+            "POST /v1/predict, /v1/explain, /v1/feedback; GET /v1/model, /v1/monitor, /healthz, /metrics; the Open Inference Protocol under /v2"
+        };
+        eprintln!("serving {} on http://{addr} ({routes})", args.model.display());
         server.run(shutdown_signal()).await?;
         eprintln!("stopped");
         Ok(())

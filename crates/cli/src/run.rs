@@ -75,6 +75,18 @@ pub(crate) struct RunArgs {
     /// refuse).
     #[arg(long, default_value = "mean")]
     pub(crate) duplicate_times: String,
+    /// With --task forecast: the column naming the series of a table with several (one forecast
+    /// per series; models across series are trained on all of them).
+    #[arg(long)]
+    pub(crate) series_id: Option<String>,
+    /// With --task forecast: covariates known in the future (holidays, planned prices),
+    /// comma-separated; forecasting then needs their values at the times forecast. Other
+    /// numeric columns are used as covariates known only up to the forecast origin.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) known_covariates: Vec<String>,
+    /// With --task forecast: forecast from the series alone (no covariates).
+    #[arg(long)]
+    pub(crate) no_covariates: bool,
     /// Merge target labels that differ only in case or spaces (`Yes`, `yes `, `YES`) into their
     /// most frequent spelling.
     #[arg(long)]

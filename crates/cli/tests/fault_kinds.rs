@@ -562,11 +562,12 @@ fn forecasting_reads_day_first_dates_and_says_what_it_merged() {
     assert!(stderr.contains("2 times had more than one row"), "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    assert_eq!(summary["points"], 60);
+    assert_eq!(summary["series"][0]["points"], 60);
     assert_eq!(summary["date_format"], "day_month_year");
-    assert_eq!(summary["duplicate_times"]["rows"], 2);
-    assert_eq!(summary["duplicate_times"]["how"], "mean");
-    assert_eq!(summary["duplicate_times"]["examples"][0], "06/01/2023");
+    let merged = &summary["series"][0]["duplicate_times"];
+    assert_eq!(merged["rows"], 2);
+    assert_eq!(merged["how"], "mean");
+    assert_eq!(merged["examples"][0], "06/01/2023");
     let fpath = write(dir.path(), "future.csv", &future);
     let text = ok(&mlpilot()
         .arg("predict")

@@ -134,7 +134,10 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
         return Err(format_err(
             path,
             format!(
-                "`{}` is a forecasting model; `mlpilot predict` reads it with a table of future times",
+                "`{}` is a forecasting model: `mlpilot predict` forecasts the times of a table \
+                 with it and `mlpilot serve` serves it on /v1/forecast; explanations, drift \
+                 monitoring, ONNX export and retraining are for tabular models (fit a forecaster \
+                 again with `mlpilot run --task forecast`)",
                 path.display()
             ),
         ));

@@ -108,7 +108,7 @@ impl Default for RunConfig {
 #[derive(Clone)]
 pub struct AutoMl {
     config: RunConfig,
-    registry: Registry,
+    pub(crate) registry: Registry,
     progress: Option<Arc<dyn ProgressSink>>,
     cancel: CancelFlag,
 }
@@ -317,6 +317,13 @@ impl AutoMl {
             .map(|t| t.task)
             .ok_or_else(|| Error::internal("target profile missing"))?;
         let task = c.task.unwrap_or(inferred);
+        if task == Task::Forecast {
+            return Err(Error::invalid_input(
+                "a forecast gives a forecaster, not a tabular model, and is validated by \
+                 rolling-origin backtests rather than shuffled cross-validation: use \
+                 `AutoMl::forecast_frame` with the time column and the horizon",
+            ));
+        }
         let metric = c.metric.unwrap_or(task.default_metric());
         let budget = c
             .time_budget_secs

@@ -13,6 +13,7 @@ pub mod summary;
 pub use mlpilot_core as core;
 pub use mlpilot_data as data;
 pub use mlpilot_explain as explainers;
+pub use mlpilot_forecast as forecast;
 pub use mlpilot_llm as llm;
 pub use mlpilot_monitor as monitor;
 pub use mlpilot_onnx as onnx;

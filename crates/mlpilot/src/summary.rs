@@ -117,3 +117,102 @@ impl Summary {
         }
     }
 }
+
+/// A forecaster in words, written only from `facts` (every number in it is one of theirs,
+/// rounded to three decimals): per series, its trend and seasons, the method chosen and its
+/// backtest error against the seasonal naive baseline, the interval's backtest coverage; then
+/// what the fit left out.
+pub fn forecast_narrative(
+    forecaster: &mlpilot_forecast::Forecaster,
+    facts: &[mlpilot_forecast::SeriesFacts],
+) -> String {
+    let axis = &forecaster.panel.axis;
+    let target = &forecaster.names.target;
+    let mut out = Vec::new();
+    if facts.len() > 1 {
+        out.push(format!(
+            "{} series of `{target}` ({}), one forecast per series.",
+            facts.len(),
+            axis.describe()
+        ));
+    }
+    if let Some(f) = forecaster.panel.date_format
+        && f != mlpilot_core::datetime::DateFormat::Iso
+    {
+        out.push(format!(
+            "Dates in `{}` were read as {}.",
+            forecaster.names.time,
+            match f {
+                mlpilot_core::datetime::DateFormat::Iso => "year-month-day",
+                mlpilot_core::datetime::DateFormat::YearSlash => "year/month/day",
+                mlpilot_core::datetime::DateFormat::YearMonth => "year-month",
+                mlpilot_core::datetime::DateFormat::DayMonthYear => "day/month/year",
+                mlpilot_core::datetime::DateFormat::MonthDayYear => "month/day/year",
+            }
+        ));
+    }
+    for f in facts.iter().take(20) {
+        let who =
+            f.id.as_ref()
+                .map_or_else(|| format!("`{target}`"), |i| format!("Series `{i}`"));
+        let (a, b) = (f.first_half_mean, f.second_half_mean);
+        let trend = if b > a * 1.05 {
+            format!("rises (the second half averages {b:.3} against {a:.3} for the first)")
+        } else if b < a * 0.95 {
+            format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
+        } else {
+            format!("holds level (both halves average about {b:.3})")
+        };
+        let seasons = match f.seasons.as_slice() {
+            [] => "no regular season".to_string(),
+            [p] => format!("a season of {p} steps"),
+            ps => format!(
+                "seasons of {} steps",
+                ps.iter()
+                    .map(|p| p.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        };
+        let mut s = format!(
+            "{who} ({} points, {}) {trend}, with {seasons}.",
+            f.points,
+            axis.describe()
+        );
+        if f.filled > 0 {
+            s.push_str(&format!(" {} missing points were interpolated.", f.filled));
+        }
+        s.push_str(&format!(
+            " Forecast by {}: in {} backtests its error (RMSE) was {:.3}",
+            f.method, f.windows, f.backtest_rmse
+        ));
+        match &f.baseline {
+            Some((name, rmse)) if *rmse > 0.0 => {
+                let better = f.backtest_rmse < *rmse;
+                s.push_str(&format!(
+                    ", {} the {:.3} of {name}",
+                    if better { "below" } else { "not below" },
+                    rmse
+                ));
+            }
+            _ => {}
+        }
+        s.push('.');
+        if let Some(c) = f.coverage {
+            s.push_str(&format!(
+                " Its {:.0} % interval held {:.3} of the backtest points.",
+                forecaster.level * 100.0,
+                c
+            ));
+        }
+        out.push(s);
+    }
+    if facts.len() > 20 {
+        out.push(format!(
+            "({} more series in summary.json.)",
+            facts.len() - 20
+        ));
+    }
+    out.extend(forecaster.notes.iter().map(|n| format!("Note: {n}.")));
+    out.join(" ")
+}

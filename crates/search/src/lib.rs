@@ -6,7 +6,6 @@ pub mod ensemble;
 mod executor;
 mod finish;
 mod folds;
-pub mod forecast;
 pub mod leaderboard;
 pub mod predictor;
 mod prepare;

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod forecast;
 mod kserve;
 pub mod metrics;
 pub mod rows;
@@ -91,7 +92,7 @@ struct AppState {
     model: RwLock<Arc<Loaded>>,
     path: PathBuf,
     options: ServeOptions,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     store: Mutex<MonitorStore>,
     window: Mutex<Window>,
     requests: AtomicU64,
@@ -166,8 +167,11 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    if let Some(token) = &state.options.token {
+/// The bearer token requests must carry (none: no authentication).
+type Token = Arc<Option<String>>;
+
+async fn auth(State(token): State<Token>, req: Request, next: Next) -> Response {
+    if let Some(token) = token.as_ref() {
         let given = req
             .headers()
             .get(header::AUTHORIZATION)
@@ -185,11 +189,11 @@ async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> R
     next.run(req).await
 }
 
-async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+async fn observe(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route = req.uri().path().to_string();
     let start = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.observe(
+    metrics.observe(
         &route,
         resp.status().as_u16(),
         start.elapsed().as_secs_f64(),
@@ -691,7 +695,10 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/v2/models/{name}/ready", get(kserve::model_ready))
         .route("/v2/models/{name}/infer", post(kserve::infer))
         .route("/v2/repository/index", post(kserve::repository_index))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), auth));
+        .layer(middleware::from_fn_with_state(
+            Arc::new(state.options.token.clone()),
+            auth,
+        ));
     Router::new()
         .merge(v1)
         // Health probes stay open, like /healthz: orchestrators call them without a token.
@@ -701,28 +708,54 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(prometheus))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.options.max_body))
-        .layer(middleware::from_fn_with_state(Arc::clone(&state), observe))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state.metrics),
+            observe,
+        ))
         .with_state(state)
 }
 
 /// A bound server, ready to run.
 pub struct Server {
     listener: tokio::net::TcpListener,
-    state: Arc<AppState>,
+    app: App,
+}
+
+enum App {
+    /// A tabular model: `/v1/*`, the Open Inference Protocol, monitoring.
+    Table(Arc<AppState>),
+    /// A forecaster: `/v1/forecast` and `/v1/model`.
+    Forecast(Arc<forecast::ForecastState>),
 }
 
 impl std::fmt::Debug for Server {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Server")
-            .field("path", &self.state.path)
-            .finish()
+        let path = match &self.app {
+            App::Table(s) => &s.path,
+            App::Forecast(s) => &s.path,
+        };
+        f.debug_struct("Server").field("path", path).finish()
     }
 }
 
 impl Server {
-    /// Loads the model and binds the address.
+    /// Loads the model (a tabular model or a forecaster) and binds the address.
     pub async fn bind(model: &Path, options: ServeOptions) -> mlpilot::Result<Server> {
         let path = model.to_path_buf();
+        if mlpilot::forecasting::is_forecast(&path) {
+            let p2 = path.clone();
+            let artifact = tokio::task::spawn_blocking(move || mlpilot::forecasting::read(&p2))
+                .await
+                .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??;
+            let listener = tokio::net::TcpListener::bind(options.addr)
+                .await
+                .map_err(|e| Error::from(e).with_context("address", options.addr))?;
+            let state = forecast::ForecastState::new(artifact, path, options);
+            return Ok(Server {
+                listener,
+                app: App::Forecast(Arc::new(state)),
+            });
+        }
         let p2 = path.clone();
         let loaded = tokio::task::spawn_blocking(move || load(&p2))
             .await
@@ -737,7 +770,7 @@ impl Server {
         let state = Arc::new(AppState {
             model: RwLock::new(Arc::new(loaded)),
             path,
-            metrics: Metrics::new(),
+            metrics: Arc::new(Metrics::new()),
             store: Mutex::new(store),
             window: Mutex::new(Window {
                 frames: VecDeque::new(),
@@ -749,7 +782,10 @@ impl Server {
             skipped: Mutex::new(None),
             options,
         });
-        Ok(Server { listener, state })
+        Ok(Server {
+            listener,
+            app: App::Table(state),
+        })
     }
 
     /// The bound address (useful with port 0).
@@ -757,20 +793,31 @@ impl Server {
         self.listener.local_addr().map_err(Error::from)
     }
 
+    /// Whether the server serves a forecaster (routes `/v1/forecast`, `/v1/model`).
+    pub fn is_forecaster(&self) -> bool {
+        matches!(self.app, App::Forecast(_))
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> mlpilot::Result<()> {
-        let state = Arc::clone(&self.state);
-        let reloader = tokio::spawn(reload_loop(Arc::clone(&state)));
-        let app = router(state);
-        let r = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(Error::from);
-        reloader.abort();
-        r
+        match self.app {
+            App::Table(state) => {
+                let reloader = tokio::spawn(reload_loop(Arc::clone(&state)));
+                let r = axum::serve(self.listener, router(state))
+                    .with_graceful_shutdown(shutdown)
+                    .await
+                    .map_err(Error::from);
+                reloader.abort();
+                r
+            }
+            App::Forecast(state) => axum::serve(self.listener, forecast::router(state))
+                .with_graceful_shutdown(shutdown)
+                .await
+                .map_err(Error::from),
+        }
     }
 }
 
