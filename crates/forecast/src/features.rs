@@ -90,8 +90,8 @@ impl FeatureSpec {
         out.push(format!("mean of the last {} values", self.window));
         for (p, k) in &self.fourier {
             for j in 1..=*k {
-                out.push(format!("season {p} sine {j}"));
-                out.push(format!("season {p} cosine {j}"));
+                out.push(format!("position in the {p}-step season (sine {j})"));
+                out.push(format!("position in the {p}-step season (cosine {j})"));
             }
         }
         if self.calendar {

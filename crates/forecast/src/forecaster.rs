@@ -71,6 +71,9 @@ pub struct GlobalModel {
     pub spec: FeatureSpec,
     /// The fitted model, as the backend wrote it.
     pub model: Vec<u8>,
+    /// The model's own importance of each feature (named), largest first, when it has them.
+    #[serde(default)]
+    pub importances: Vec<(String, f64)>,
 }
 
 /// One candidate's backtest on one series.
@@ -357,7 +360,7 @@ pub fn fit(
                 break;
             }
             match backtest_global(&panel, &ends, &spec, &est, cfg, h) {
-                Ok((model, per_series)) => {
+                Ok((model, importances, per_series)) => {
                     let index = global.len();
                     let name = format!(
                         "{} on lags and calendar terms, across series",
@@ -368,6 +371,7 @@ pub fn fit(
                         name: name.clone(),
                         spec: spec.clone(),
                         model,
+                        importances,
                     });
                     for (t, forecasts) in trials.iter_mut().zip(per_series) {
                         if let Some(f) = forecasts {
@@ -580,7 +584,7 @@ fn lead_estimators(registry: &Registry) -> Vec<Arc<dyn DynEstimator>> {
     out
 }
 
-type GlobalBacktest = (Vec<u8>, Vec<Option<Vec<Vec<f64>>>>);
+type GlobalBacktest = (Vec<u8>, Vec<(String, f64)>, Vec<Option<Vec<Vec<f64>>>>);
 
 /// Trains `est` across series at each rolling origin and forecasts every series from it; then
 /// once more on everything. Returns the final model's bytes and each series' window forecasts.
@@ -620,7 +624,13 @@ fn backtest_global(
     }
     let full: Vec<Option<usize>> = panel.series.iter().map(|s| Some(s.values.len())).collect();
     let model = train_global(panel, &full, spec, est, cfg)?;
-    Ok((model.to_bytes()?, per_series))
+    let names: Vec<String> = panel.covariates.iter().map(|c| c.name.clone()).collect();
+    let mut importances: Vec<(String, f64)> = model
+        .feature_importances()
+        .map(|v| spec.names(&names).into_iter().zip(v).collect())
+        .unwrap_or_default();
+    importances.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok((model.to_bytes()?, importances, per_series))
 }
 
 fn train_global(

@@ -70,6 +70,10 @@ pub struct SeriesFacts {
     pub coverage: Option<f64>,
     /// Backtest windows.
     pub windows: usize,
+    /// What moves the forecast most, when the chosen method includes a model across series
+    /// with feature importances: its three largest (feature, share of the importance).
+    #[serde(default)]
+    pub drivers: Vec<(String, f64)>,
 }
 
 impl Forecaster {
@@ -101,8 +105,34 @@ impl Forecaster {
                     baseline,
                     coverage: m.coverage,
                     windows: m.origins.len(),
+                    drivers: self.drivers(&m.method),
                 }
             })
+            .collect()
+    }
+
+    /// The three largest importances (as shares of their sum) of the first model across series
+    /// the method uses.
+    fn drivers(&self, m: &Method) -> Vec<(String, f64)> {
+        let index = match m {
+            Method::Global { index, .. } => Some(*index),
+            Method::Combination { members } => members.iter().find_map(|x| match x {
+                Method::Global { index, .. } => Some(*index),
+                _ => None,
+            }),
+            _ => None,
+        };
+        let Some(g) = index.and_then(|i| self.global.get(i)) else {
+            return Vec::new();
+        };
+        let total: f64 = g.importances.iter().map(|x| x.1.max(0.0)).sum();
+        if total <= 0.0 {
+            return Vec::new();
+        }
+        g.importances
+            .iter()
+            .take(3)
+            .map(|(n, v)| (n.clone(), v.max(0.0) / total))
             .collect()
     }
 

@@ -198,6 +198,16 @@ pub fn forecast_narrative(
             _ => {}
         }
         s.push('.');
+        if !f.drivers.is_empty() {
+            s.push_str(&format!(
+                " What moves it most (the model across series): {}.",
+                f.drivers
+                    .iter()
+                    .map(|(n, v)| format!("{n} ({v:.3} of the importance)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if let Some(c) = f.coverage {
             s.push_str(&format!(
                 " Its {:.0} % interval held {:.3} of the backtest points.",
