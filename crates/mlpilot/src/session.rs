@@ -160,6 +160,18 @@ impl Session {
             .runtime
             .block_on(self.advisor.define_task(goal, &self.profile))?;
         let spec = a.value.clone();
+        if spec.task == mlpilot_core::Task::Forecast {
+            return Err(Error::new(
+                mlpilot_core::ErrorKind::Unsupported,
+                format!(
+                    "this goal asks for a forecast of `{}`; the conversation works on tables of \
+                     examples, and forecasts are fitted with rolling-origin backtests instead: \
+                     `mlpilot run DATA --task forecast --target {} --time-column TIME --horizon \
+                     H` (or `AutoMl::forecast_frame`; see docs/forecasting.md)",
+                    spec.target, spec.target
+                ),
+            ));
+        }
         self.config.target = Some(spec.target.clone());
         self.config.task = Some(spec.task);
         self.config.metric = Some(spec.metric);
