@@ -97,13 +97,7 @@ impl Ets {
     }
 
     fn scale(&self, y: &[f64]) -> Option<Vec<f64>> {
-        if self.log {
-            y.iter()
-                .all(|v| *v > 0.0)
-                .then(|| y.iter().map(|v| v.ln()).collect())
-        } else {
-            Some(y.to_vec())
-        }
+        crate::features::log_scale(y, self.log)
     }
 
     fn params(&self) -> [f64; 4] {

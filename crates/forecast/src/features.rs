@@ -113,13 +113,7 @@ impl FeatureSpec {
 
     /// The transformed series (ln when `log`).
     pub fn transform(&self, y: &[f64]) -> Option<Vec<f64>> {
-        if self.log {
-            y.iter()
-                .all(|v| *v > 0.0)
-                .then(|| y.iter().map(|v| v.ln()).collect())
-        } else {
-            Some(y.to_vec())
-        }
+        log_scale(y, self.log)
     }
 
     /// The inverse of [`FeatureSpec::transform`].
@@ -209,6 +203,17 @@ impl FeatureSpec {
             out.push(self.untransform(next));
         }
         Some(out)
+    }
+}
+
+/// `y` on the log scale when `log` (`None` when a value is not positive), else as it is.
+pub(crate) fn log_scale(y: &[f64], log: bool) -> Option<Vec<f64>> {
+    if log {
+        y.iter()
+            .all(|v| *v > 0.0)
+            .then(|| y.iter().map(|v| v.ln()).collect())
+    } else {
+        Some(y.to_vec())
     }
 }
 

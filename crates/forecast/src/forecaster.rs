@@ -323,6 +323,7 @@ pub fn fit(
     }
     // Local candidates, backtested per series.
     let mut trials: Vec<Vec<Trial>> = Vec::with_capacity(panel.series.len());
+    let mut short_of_time = 0usize;
     for ((s, p), e) in panel.series.iter().zip(&periods).zip(&ends) {
         let covs = &s.covariates;
         let loc = local(&panel, s, covs);
@@ -331,15 +332,24 @@ pub fn fit(
         let calendar = calendar_axis
             && !p.is_empty()
             && panel.axis.calendar_periods().iter().any(|c| p.contains(c));
-        let cands = method::candidates(&s.values, p, &base, &loc, calendar);
+        let late = cfg.deadline.is_some_and(|d| Instant::now() > d);
+        let cands = if late {
+            method::baselines(p)
+        } else {
+            method::candidates(&s.values, p, &base, &loc, calendar)
+        };
         let (out, complete) = backtest_local(&s.values, &cands, e, h, &loc, cfg.deadline);
-        if !complete {
-            notes.push(format!(
-                "the time budget ran out: some candidates of {} were not tried",
-                series_label(s.id.as_deref())
-            ));
+        if late || !complete {
+            short_of_time += 1;
         }
         trials.push(out);
+    }
+    if short_of_time > 0 {
+        notes.push(format!(
+            "the time budget ran out: {short_of_time} of {} series were fitted with the \
+             baselines and the candidates tried before it",
+            panel.series.len()
+        ));
     }
     // Global models through the backends.
     let mut global = Vec::new();
@@ -534,9 +544,14 @@ fn backtest_local(
     deadline: Option<Instant>,
 ) -> (Vec<Trial>, bool) {
     let mut out = Vec::with_capacity(cands.len());
+    let mut complete = true;
     for c in cands {
-        if deadline.is_some_and(|d| Instant::now() > d) {
-            return (out, false);
+        // Past the deadline only the baselines (no fitting) are still tried, so every series
+        // keeps a forecast.
+        let baseline = matches!(c, Method::Naive | Method::SeasonalNaive { .. });
+        if !baseline && deadline.is_some_and(|d| Instant::now() > d) {
+            complete = false;
+            continue;
         }
         let mut forecasts = Vec::with_capacity(origins.len());
         for &end in origins {
@@ -555,7 +570,7 @@ fn backtest_local(
             });
         }
     }
-    (out, true)
+    (out, complete)
 }
 
 fn refit_all(m: &Method, y: &[f64], loc: &Local<'_>) -> Method {
@@ -675,9 +690,10 @@ fn train_global(
         n_classes: 0,
     };
     let params = est.search_space(Task::Regression, shape).defaults();
+    // Boosted trees stop at the deadline with the trees grown so far.
     let ctx = FitContext::new(cfg.seed)
         .with_threads(cfg.threads)
-        .with_deadline(None);
+        .with_deadline(cfg.deadline);
     est.fit_dyn(&data, &params, &ctx)
 }
 

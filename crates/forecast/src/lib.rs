@@ -10,7 +10,7 @@ pub mod series;
 
 use std::collections::BTreeMap;
 
-use mlpilot_core::{DynModel, Error, Frame, Registry, Result};
+use mlpilot_core::{Column, DynModel, Error, Frame, Registry, Result};
 use serde::{Deserialize, Serialize};
 
 pub use axis::TimeAxis;
@@ -223,7 +223,7 @@ impl Forecaster {
                     "forecasting {max_h} steps ahead is too far"
                 )));
             }
-            let future = self.future_covariates(frame, s, max_h)?;
+            let future = self.future_covariates(frame, (time, id_col), s, max_h)?;
             let points = self.forecast_series(si, max_h, future, registry)?;
             for (row, idx) in rows {
                 if let Some(p) = points.get((idx - n) as usize) {
@@ -239,19 +239,13 @@ impl Forecaster {
     fn future_covariates(
         &self,
         frame: &Frame,
+        (time, id_col): (&Column, Option<&Column>),
         s: &Series,
         h: usize,
     ) -> Result<Option<Vec<Vec<f64>>>> {
         if !self.panel.covariates.iter().any(|c| c.known) {
             return Ok(None);
         }
-        let time = frame.require(&self.names.time)?;
-        let id_col = self
-            .names
-            .id
-            .as_deref()
-            .map(|c| frame.require(c))
-            .transpose()?;
         let n = s.values.len() as i64;
         let mut out = s.covariates.clone();
         for (k, cov) in self.panel.covariates.iter().enumerate() {

@@ -218,19 +218,9 @@ impl Method {
     }
 }
 
-fn log_of(y: &[f64], log: bool) -> Option<Vec<f64>> {
-    if log {
-        y.iter()
-            .all(|v| *v > 0.0)
-            .then(|| y.iter().map(|v| v.ln()).collect())
-    } else {
-        Some(y.to_vec())
-    }
-}
-
 /// augurs: AutoETS on the series, or MSTL with AutoETS on the seasonally adjusted series.
 fn augurs_forecast(y: &[f64], h: usize, log: bool, periods: Option<&[usize]>) -> Option<Vec<f64>> {
-    let z = log_of(y, log)?;
+    let z = features::log_scale(y, log)?;
     let point = match periods {
         None => {
             let fitted = AutoETS::non_seasonal().fit(&z).ok()?;
@@ -255,7 +245,7 @@ fn augurs_forecast(y: &[f64], h: usize, log: bool, periods: Option<&[usize]>) ->
 }
 
 pub(crate) fn fit_sdar(y: &[f64], p: usize, period: usize, log: bool) -> Option<Method> {
-    let z = log_of(y, log)?;
+    let z = features::log_scale(y, log)?;
     if period == 0 || z.len() < period + p + 10 {
         return None;
     }
@@ -287,7 +277,7 @@ fn sdar_forecast(
     log: bool,
     coef: &[f64],
 ) -> Option<Vec<f64>> {
-    let mut z = log_of(y, log)?;
+    let mut z = features::log_scale(y, log)?;
     let n = z.len();
     let mut w: Vec<f64> = z.iter().skip(period).zip(&z).map(|(a, b)| a - b).collect();
     for _ in 0..h {
@@ -325,6 +315,18 @@ pub(crate) fn fit_linear(y: &[f64], spec: FeatureSpec, local: &Local<'_>) -> Opt
     Some(Method::Linear { spec, coef })
 }
 
+/// The methods that need no fitting: naive, and seasonal naive for each season.
+pub(crate) fn baselines(periods: &[f64]) -> Vec<Method> {
+    let mut out = vec![Method::Naive];
+    for p in periods {
+        let m = p.round() as usize;
+        if m >= 2 {
+            out.push(Method::SeasonalNaive { period: m });
+        }
+    }
+    out
+}
+
 /// The local candidates of one series: naive and seasonal naive, ETS (by AICc within the
 /// family), augurs' AutoETS and MSTL, seasonal-difference autoregressions, and linear models on
 /// lags and Fourier terms (with the covariates).
@@ -336,15 +338,12 @@ pub(crate) fn candidates(
     calendar: bool,
 ) -> Vec<Method> {
     let positive = y.iter().all(|v| *v > 0.0);
-    let mut out = vec![Method::Naive];
+    let mut out = baselines(periods);
     let ints: Vec<usize> = periods
         .iter()
         .map(|p| p.round() as usize)
         .filter(|p| *p >= 2)
         .collect();
-    for &m in &ints {
-        out.push(Method::SeasonalNaive { period: m });
-    }
     // One-season ETS on the shortest season short enough to smooth state by state.
     let ets_period = ints.iter().copied().find(|m| *m <= 60);
     out.extend(ets::candidates(y, ets_period).into_iter().map(Method::Ets));

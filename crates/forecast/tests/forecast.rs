@@ -340,3 +340,35 @@ fn intervals_widen_with_the_step_and_report_their_coverage() {
     let c = f.models[0].coverage.unwrap();
     assert!((0.5..=1.0).contains(&c), "{c}");
 }
+
+#[test]
+fn a_spent_budget_still_gives_every_series_a_forecast_and_says_so() {
+    let mut registry = Registry::new();
+    mlpilot_backend_gbdt::register(&mut registry);
+    let columns = Columns {
+        target: "y",
+        time: "t",
+        id: Some("shop"),
+        covariates: Vec::new(),
+    };
+    let cfg = ForecastConfig {
+        horizon: 7,
+        deadline: Some(std::time::Instant::now()),
+        ..ForecastConfig::default()
+    };
+    let f = fit_frame(&shops(), &columns, DuplicateTimes::Mean, &cfg, &registry).unwrap();
+    assert!(f.global.is_empty());
+    for m in &f.models {
+        assert!(
+            m.backtests.iter().all(|b| b.method.contains("naive")),
+            "{:?}",
+            m.backtests
+        );
+    }
+    assert!(
+        f.notes.iter().any(|n| n.contains("2 of 2 series")),
+        "{:?}",
+        f.notes
+    );
+    assert_eq!(f.forecast(7, &registry).unwrap().len(), 14);
+}
