@@ -12,7 +12,7 @@ use crate::axis::TimeAxis;
 pub struct FeatureSpec {
     /// Lags 1, 2, … (in steps).
     pub lags: Vec<usize>,
-    /// Seasonal lags (each season's length, and twice it).
+    /// Seasonal lags (each season's length, when above 3 steps).
     pub seasonal_lags: Vec<usize>,
     /// Seasons (possibly fractional) with their number of Fourier harmonics.
     pub fourier: Vec<(f64, usize)>,

@@ -260,12 +260,16 @@ fn rmse(a: &[f64], p: &[f64]) -> f64 {
     metrics::mse(a, p).sqrt()
 }
 
-/// Fits a forecaster on `panel`: per series, seasons are detected, every candidate is
-/// refitted at each rolling origin and forecasts the next `horizon` points from data before it
-/// (no look-ahead), global models from `registry` are trained across series the same way, the
-/// means of the best three and five are judged on the same windows, and the lowest backtest
-/// RMSE wins (a combination within 3 % of the best single method is preferred: combinations
-/// are the robust choice). Intervals come from the chosen method's backtest errors.
+/// Fits a forecaster on `panel`: per series, seasons are found on the whole series and the
+/// form of every candidate (ETS forms, scale) on the points before the first of five rolling
+/// origins; every candidate is refitted at each origin and forecasts the next `horizon` points from the data
+/// before it; models from `registry` are trained across series at each origin the same way (an
+/// origin is the same count of points back from each series' end, which is the same time when
+/// the series end together); the means of the best method of the best two, three and four
+/// families are judged on the same windows, and the lowest backtest RMSE wins (a combination
+/// within 3 % of the best single method is preferred: combinations are the robust choice).
+/// Intervals come from the chosen method's backtest errors. Gaps are interpolated before all
+/// this, from the values on both sides.
 ///
 /// # Errors
 /// A series shorter than the horizon plus 10 points (naming it); no method could be fitted.
@@ -287,16 +291,30 @@ pub fn fit(
         }
     }
     let mut notes = Vec::new();
+    for s in &panel.series {
+        if let Some((count, times)) = &s.untargeted {
+            notes.push(format!(
+                "{count} row(s) of {} lie outside the values of `{}` (e.g. {}) and were left \
+                 out of the history; to forecast those times, give them to predict",
+                series_label(s.id.as_deref()),
+                names.target,
+                times.join(", ")
+            ));
+        }
+    }
     let calendar_axis = !panel.axis.calendar_periods().is_empty();
+    // The seasons are found on the whole series (which of the calendar's seasons it has is a
+    // property of the series, and a yearly one needs every year there is); the form of every
+    // candidate (which ETS forms, the log scale, which models fit at all) is chosen on the
+    // points before the first backtest origin, so that no such choice has seen a window it is
+    // judged on; parameters are refitted at each origin.
+    let prefix_len =
+        |n: usize, longest: usize| origins(n, h, cfg.windows, (n / 2).max(2 * longest + 2).max(10));
     let periods: Vec<Vec<f64>> = panel
         .series
         .iter()
         .map(|s| seasons::detect(&without_covariates(s), &panel.axis, h))
         .collect();
-    let all_positive = panel
-        .series
-        .iter()
-        .all(|s| s.values.iter().all(|v| *v > 0.0));
     // Origins per series.
     let ends: Vec<Vec<usize>> = panel
         .series
@@ -304,10 +322,13 @@ pub fn fit(
         .zip(&periods)
         .map(|(s, p)| {
             let longest = p.iter().copied().fold(0.0, f64::max).ceil() as usize;
-            let n = s.values.len();
-            origins(n, h, cfg.windows, (n / 2).max(2 * longest + 2).max(10))
+            prefix_len(s.values.len(), longest)
         })
         .collect();
+    let all_positive = panel.series.iter().zip(&ends).all(|(s, e)| {
+        let first = e.first().copied().unwrap_or(0);
+        s.values.iter().take(first).all(|v| *v > 0.0)
+    });
     if !panel.covariates.is_empty() {
         let list = panel
             .covariates
@@ -327,7 +348,11 @@ pub fn fit(
     for ((s, p), e) in panel.series.iter().zip(&periods).zip(&ends) {
         let covs = &s.covariates;
         let loc = local(&panel, s, covs);
-        let positive = s.values.iter().all(|v| *v > 0.0);
+        let before = s
+            .values
+            .get(..e.first().copied().unwrap_or(0))
+            .unwrap_or_default();
+        let positive = before.iter().all(|v| *v > 0.0);
         let base = base_spec(&panel, p, h, positive);
         let calendar = calendar_axis
             && !p.is_empty()
@@ -336,7 +361,7 @@ pub fn fit(
         let cands = if late {
             method::baselines(p)
         } else {
-            method::candidates(&s.values, p, &base, &loc, calendar)
+            method::candidates(before, p, &base, &loc, calendar)
         };
         let (out, complete) = backtest_local(&s.values, &cands, e, h, &loc, cfg.deadline);
         if late || !complete {
@@ -373,8 +398,13 @@ pub fn fit(
                 Ok((model, importances, per_series)) => {
                     let index = global.len();
                     let name = format!(
-                        "{} on lags and calendar terms, across series",
-                        est.info().name
+                        "{} on lags{}, across series",
+                        est.info().name,
+                        if spec.calendar {
+                            " and calendar terms"
+                        } else {
+                            ""
+                        }
                     );
                     global.push(GlobalModel {
                         estimator: est.info().id,
@@ -584,7 +614,7 @@ fn refit_all(m: &Method, y: &[f64], loc: &Local<'_>) -> Method {
 }
 
 /// The registry's estimators whose defaults are strong on most tables (boosted trees, by the
-/// `lead` flag) and deterministic, for regression: at most two, cheapest first.
+/// `lead` flag) and deterministic, for regression: at most two, in the order of their ids.
 fn lead_estimators(registry: &Registry) -> Vec<Arc<dyn DynEstimator>> {
     let mut out: Vec<Arc<dyn DynEstimator>> = registry
         .for_task(Task::Regression)
@@ -679,9 +709,11 @@ fn train_global(
         y.drain(..drop);
     }
     if x.len() < 20 {
-        return Err(Error::invalid_input(
-            "too few rows to train a model across series",
-        ));
+        return Err(Error::invalid_input(format!(
+            "{} rows of lags is too few to train a model across series (20 or more are needed: \
+             longer series, or shorter seasons and horizon)",
+            x.len()
+        )));
     }
     let data = Dataset::regression(Features::Dense(Matrix::from_rows(&x)?), y)?;
     let shape = DataShape {

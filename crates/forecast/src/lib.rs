@@ -19,7 +19,7 @@ pub use forecaster::{
     candidate_forecasts, fit,
 };
 pub use method::Method;
-pub use series::{Columns, Covariate, DuplicateTimes, MergedTimes, Panel, Series};
+pub use series::{Columns, Covariate, DuplicateTimes, MISSING_ID, MergedTimes, Panel, Series};
 
 use crate::method::Local;
 use crate::series::series_label;
@@ -70,6 +70,8 @@ pub struct SeriesFacts {
     pub coverage: Option<f64>,
     /// Backtest windows.
     pub windows: usize,
+    /// The nominal coverage of the intervals (0.8).
+    pub level: f64,
     /// What moves the forecast most, when the chosen method includes a model across series
     /// with feature importances: its three largest (feature, share of the importance).
     #[serde(default)]
@@ -105,6 +107,7 @@ impl Forecaster {
                     baseline,
                     coverage: m.coverage,
                     windows: m.origins.len(),
+                    level: self.level,
                     drivers: self.drivers(&m.method),
                 }
             })
@@ -149,9 +152,10 @@ impl Forecaster {
                 c.name
             )));
         }
+        let loaded = self.load_global(registry)?;
         let mut out = Vec::new();
         for i in 0..self.panel.series.len() {
-            out.extend(self.forecast_series(i, h, None, registry)?);
+            out.extend(self.forecast_series(i, h, None, &loaded)?);
         }
         Ok(out)
     }
@@ -175,7 +179,7 @@ impl Forecaster {
         // Rows per series: (row, grid index).
         let mut wanted: BTreeMap<usize, Vec<(usize, i64)>> = BTreeMap::new();
         for row in 0..frame.n_rows() {
-            let id = id_col.map(|c| c.str_at(row).unwrap_or_default());
+            let id = id_col.map(|c| c.str_at(row).unwrap_or_else(|| MISSING_ID.into()));
             let si = self.panel.find(id.as_deref()).ok_or_else(|| {
                 Error::invalid_input(format!(
                     "row {row}: {} was not in the training data; it cannot be forecast",
@@ -208,6 +212,7 @@ impl Forecaster {
             }
             wanted.entry(si).or_default().push((row, idx));
         }
+        let loaded = self.load_global(registry)?;
         let mut by_row: BTreeMap<usize, ForecastPoint> = BTreeMap::new();
         for (si, rows) in wanted {
             let s = self
@@ -220,11 +225,14 @@ impl Forecaster {
             let max_h = usize::try_from(max_h).unwrap_or(0);
             if max_h > 100_000 {
                 return Err(Error::invalid_input(format!(
-                    "forecasting {max_h} steps ahead is too far"
+                    "{}: the furthest time asked for is {max_h} steps after its last point \
+                     {}; at most 100,000 steps can be forecast",
+                    series_label(s.id.as_deref()),
+                    self.panel.time_text(s, n - 1)
                 )));
             }
             let future = self.future_covariates(frame, (time, id_col), s, max_h)?;
-            let points = self.forecast_series(si, max_h, future, registry)?;
+            let points = self.forecast_series(si, max_h, future, &loaded)?;
             for (row, idx) in rows {
                 if let Some(p) = points.get((idx - n) as usize) {
                     by_row.insert(row, p.clone());
@@ -262,7 +270,7 @@ impl Forecaster {
             })?;
             let mut future: Vec<Option<f64>> = vec![None; h];
             for row in 0..frame.n_rows() {
-                let id = id_col.map(|c| c.str_at(row).unwrap_or_default());
+                let id = id_col.map(|c| c.str_at(row).unwrap_or_else(|| MISSING_ID.into()));
                 if id.as_deref() != s.id.as_deref() && id_col.is_some() {
                     continue;
                 }
@@ -313,7 +321,7 @@ impl Forecaster {
         i: usize,
         h: usize,
         covariates: Option<Vec<Vec<f64>>>,
-        registry: &Registry,
+        loaded: &[Option<Box<dyn DynModel>>],
     ) -> Result<Vec<ForecastPoint>> {
         let s = self
             .panel
@@ -324,16 +332,29 @@ impl Forecaster {
             .models
             .get(i)
             .ok_or_else(|| Error::internal("series model"))?;
-        let covs = covariates.unwrap_or_else(|| s.covariates.clone());
-        let mut loaded: Vec<Option<Box<dyn DynModel>>> = Vec::new();
-        for g in &self.global {
-            loaded.push(Some(registry.load_model(&g.estimator, &g.model).map_err(|e| {
-                e.prefixed("the forecaster's model across series cannot be loaded (was this build compiled without its backend?)")
-            })?));
+        let past: Vec<&str> = self
+            .panel
+            .covariates
+            .iter()
+            .filter(|c| !c.known)
+            .map(|c| c.name.as_str())
+            .collect();
+        if h > self.horizon && !past.is_empty() && m.method.uses_covariates() {
+            return Err(Error::invalid_input(format!(
+                "{} is forecast with covariates known only up to the forecast origin ({}), \
+                 which reach {} steps ahead (the horizon it was fitted for), not {h}; fit again \
+                 with a longer --horizon, or list them with --known-covariates, or leave them \
+                 out with --no-covariates",
+                series_label(s.id.as_deref()),
+                past.join(", "),
+                self.horizon
+            )));
         }
-        let values = self.eval(&m.method, s, &covs, h, &loaded).ok_or_else(|| {
-            Error::internal(format!(
-                "{} could not forecast {}",
+        let covs = covariates.unwrap_or_else(|| s.covariates.clone());
+        let values = self.eval(&m.method, s, &covs, h, loaded).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "{} could not forecast {} {h} steps ahead (a value it needs is missing or not \
+                 finite; a forecast that runs through a covariate's missing future values stops)",
                 m.method.name(),
                 series_label(s.id.as_deref())
             ))
@@ -353,6 +374,25 @@ impl Forecaster {
                 }
             })
             .collect())
+    }
+
+    /// The models across series, read once per forecast.
+    fn load_global(&self, registry: &Registry) -> Result<Vec<Option<Box<dyn DynModel>>>> {
+        self.global
+            .iter()
+            .map(|g| {
+                registry
+                    .load_model(&g.estimator, &g.model)
+                    .map(Some)
+                    .map_err(|e| {
+                        e.prefixed(
+                            "the forecaster's model across series cannot be loaded (pass the \
+                         registry it was fitted with; was this build compiled without its \
+                         backend?)",
+                        )
+                    })
+            })
+            .collect()
     }
 
     fn eval(

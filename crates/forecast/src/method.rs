@@ -45,10 +45,10 @@ pub enum Method {
         period: usize,
         /// Fit on ln(y).
         log: bool,
-        /// Intercept then lag coefficients.
+        /// Lag coefficients, then the intercept.
         coef: Vec<f64>,
     },
-    /// A linear model on lags, seasonal lags, Fourier terms, a trend and covariates, least
+    /// A linear model on lags, seasonal lags, a rolling level, Fourier terms and covariates, least
     /// squares on this series, forecast recursively.
     Linear {
         /// The features.

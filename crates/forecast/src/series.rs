@@ -125,7 +125,14 @@ pub struct Series {
     pub filled: usize,
     /// Rows that shared a time, and how they were combined.
     pub merged: Option<MergedTimes>,
+    /// Rows before the first or after the last value of the target (future rows with
+    /// covariates filled in, say): left out of the history, with up to three of their times.
+    #[serde(default)]
+    pub untargeted: Option<(usize, Vec<String>)>,
 }
+
+/// What a missing series id is called (in training and when forecasting).
+pub const MISSING_ID: &str = "(missing)";
 
 /// The series of a table, sharing one axis.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -217,7 +224,7 @@ impl Panel {
                 (_, Stamp::Millis(ms)) => ms as f64,
                 _ => continue,
             };
-            let name = id.map(|c| c.str_at(i).unwrap_or_else(|| "(missing)".into()));
+            let name = id.map(|c| c.str_at(i).unwrap_or_else(|| MISSING_ID.into()));
             let slot = *groups
                 .entry(name.clone().unwrap_or_default())
                 .or_insert_with(|| {
@@ -486,8 +493,30 @@ fn place_on_grid(
     time_column: &str,
 ) -> Result<Series> {
     let label = series_label(id.as_deref());
-    let origin = rows.first().map_or(0.0, |r| r.key);
-    let last = rows.last().map_or(0.0, |r| r.key);
+    // The history runs from the first to the last row with a target value; rows outside it
+    // (future rows with covariates filled in) are not history.
+    let with_value: Vec<&Row> = rows.iter().filter(|r| r.value.is_some()).collect();
+    let (Some(first), Some(end)) = (with_value.first(), with_value.last()) else {
+        return Err(Error::invalid_input(format!(
+            "the target '{}' has no numbers in {label}",
+            cols.target
+        )));
+    };
+    let (origin, last) = (first.key, end.key);
+    let outside: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.key < origin || r.key > last)
+        .collect();
+    let untargeted = (!outside.is_empty()).then(|| {
+        (
+            outside.len(),
+            outside.iter().take(3).map(|r| r.text.clone()).collect(),
+        )
+    });
+    let rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.key >= origin && r.key <= last)
+        .collect();
     let span = ((last - origin) / step).round();
     if !(0.0..=1_000_000.0).contains(&span) {
         return Err(Error::invalid_input(format!(
@@ -499,7 +528,7 @@ fn place_on_grid(
     let mut grid: Vec<Option<f64>> = vec![None; len];
     let mut cov_grid: Vec<Vec<Option<f64>>> = vec![vec![None; len]; n_cov];
     let mut off_grid = 0usize;
-    for r in rows {
+    for r in &rows {
         let pos = (r.key - origin) / step;
         if (pos - pos.round()).abs() > 0.25 {
             off_grid += 1;
@@ -549,6 +578,7 @@ fn place_on_grid(
         covariates,
         filled,
         merged,
+        untargeted,
     })
 }
 

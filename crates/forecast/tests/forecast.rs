@@ -372,3 +372,131 @@ fn a_spent_budget_still_gives_every_series_a_forecast_and_says_so() {
     );
     assert_eq!(f.forecast(7, &registry).unwrap().len(), 14);
 }
+
+#[test]
+fn future_rows_without_a_target_are_not_history() {
+    // 60 days with sales, then 7 future days with only the price filled in.
+    let times: Vec<String> = (0..67).map(day).collect();
+    let sales: Vec<f64> = (0..67)
+        .map(|i| {
+            if i < 60 {
+                100.0 + f64::from(i % 7)
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
+    let frame = Frame::new(vec![
+        Column::from_strs("t", &times),
+        Column::from_f64("price", (0..67).map(|i| f64::from(i % 3))),
+        Column::from_f64("y", sales),
+    ])
+    .unwrap();
+    let columns = Columns {
+        covariates: vec![Covariate {
+            name: "price".into(),
+            known: true,
+        }],
+        ..cols()
+    };
+    let cfg = ForecastConfig {
+        horizon: 7,
+        ..ForecastConfig::default()
+    };
+    let f = fit_frame(
+        &frame,
+        &columns,
+        DuplicateTimes::Mean,
+        &cfg,
+        &Registry::new(),
+    )
+    .unwrap();
+    let s = &f.panel.series[0];
+    assert_eq!(s.values.len(), 60);
+    assert_eq!(s.filled, 0);
+    assert_eq!(s.untargeted.as_ref().unwrap().0, 7);
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n.contains("7 row(s)") && n.contains("2023-03-02")),
+        "{:?}",
+        f.notes
+    );
+    // Those very rows are what predict takes.
+    let future = frame.take(&(60..67).collect::<Vec<_>>()).unwrap();
+    assert_eq!(
+        f.forecast_frame(&future, &Registry::new()).unwrap().len(),
+        7
+    );
+}
+
+#[test]
+fn past_covariates_reach_only_the_fitted_horizon() {
+    let mut registry = Registry::new();
+    mlpilot_backend_gbdt::register(&mut registry);
+    let columns = Columns {
+        target: "y",
+        time: "t",
+        id: Some("shop"),
+        covariates: vec![Covariate {
+            name: "promo".into(),
+            known: false,
+        }],
+    };
+    let cfg = ForecastConfig {
+        horizon: 5,
+        ..ForecastConfig::default()
+    };
+    let f = fit_frame(&shops(), &columns, DuplicateTimes::Mean, &cfg, &registry).unwrap();
+    let uses = f.models.iter().any(|m| m.method.uses_covariates());
+    assert_eq!(f.forecast(5, &registry).unwrap().len(), 10);
+    match f.forecast(9, &registry) {
+        Ok(p) => assert!(
+            !uses,
+            "forecast beyond the horizon with past covariates: {p:?}"
+        ),
+        Err(e) => {
+            let e = e.to_string();
+            assert!(
+                uses && e.contains("promo") && e.contains("--horizon"),
+                "{e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_candidates_structure_never_sees_the_backtest_windows() {
+    // The same first 84 points (up to the first origin); after them one series keeps its
+    // season, the other turns into a steep trend. The candidates' forms must be the same.
+    let base = |t: usize| 50.0 + 8.0 * (TAU * t as f64 / 12.0).sin();
+    let n = 144;
+    let times: Vec<String> = (0..n)
+        .map(|i| format!("{}-{:02}", 2000 + i / 12, i % 12 + 1))
+        .collect();
+    let a: Vec<f64> = (0..n).map(base).collect();
+    let b: Vec<f64> = (0..n)
+        .map(|t| {
+            if t < 84 {
+                base(t)
+            } else {
+                base(t) + 3.0 * (t - 83) as f64
+            }
+        })
+        .collect();
+    let fa = fit_on(&times, &a, 12);
+    let fb = fit_on(&times, &b, 12);
+    assert_eq!(fa.models[0].origins[0], 84);
+    assert_eq!(fa.models[0].periods, fb.models[0].periods);
+    let names = |f: &Forecaster| {
+        let mut v: Vec<String> = f.models[0]
+            .backtests
+            .iter()
+            .map(|b| b.method.clone())
+            .filter(|m| !m.starts_with("mean of"))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&fa), names(&fb));
+}

@@ -90,8 +90,20 @@ impl ForecastArtifact {
     /// # Errors
     /// As [`Forecaster::forecast_frame`].
     pub fn forecast_frame(&self, frame: &Frame) -> Result<Vec<ForecastPoint>> {
-        self.forecaster
-            .forecast_frame(frame, &crate::default_registry())
+        self.forecast_frame_with(frame, &crate::default_registry())
+    }
+
+    /// As [`ForecastArtifact::forecast_frame`], reading models across series with `registry`
+    /// (the one it was fitted with, when it holds backends of your own).
+    ///
+    /// # Errors
+    /// As [`Forecaster::forecast_frame`].
+    pub fn forecast_frame_with(
+        &self,
+        frame: &Frame,
+        registry: &mlpilot_core::Registry,
+    ) -> Result<Vec<ForecastPoint>> {
+        self.forecaster.forecast_frame(frame, registry)
     }
 }
 

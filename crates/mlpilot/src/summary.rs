@@ -118,8 +118,9 @@ impl Summary {
     }
 }
 
-/// A forecaster in words, written only from `facts` (every number in it is one of theirs,
-/// rounded to three decimals): per series, its trend and seasons, the method chosen and its
+/// A forecaster in words, written from `facts` (every figure of the fit — means, seasons,
+/// errors, coverage, importances — is one of theirs, rounded to three decimals; the spacing is
+/// the axis' in words): per series, its trend and seasons, the method chosen and its
 /// backtest error against the seasonal naive baseline, the interval's backtest coverage; then
 /// what the fit left out.
 pub fn forecast_narrative(
@@ -156,22 +157,27 @@ pub fn forecast_narrative(
             f.id.as_ref()
                 .map_or_else(|| format!("`{target}`"), |i| format!("Series `{i}`"));
         let (a, b) = (f.first_half_mean, f.second_half_mean);
-        let trend = if b > a * 1.05 {
+        let trend = if b - a > 0.05 * a.abs() {
             format!("rises (the second half averages {b:.3} against {a:.3} for the first)")
-        } else if b < a * 0.95 {
+        } else if a - b > 0.05 * a.abs() {
             format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
         } else {
             format!("holds level (both halves average about {b:.3})")
         };
+        // Whole seasons as whole numbers, others to three decimals (365.25, 52.179).
+        let steps = |p: &f64| {
+            if p.fract() == 0.0 {
+                format!("{p:.0}")
+            } else {
+                format!("{p:.3}").trim_end_matches('0').to_string()
+            }
+        };
         let seasons = match f.seasons.as_slice() {
             [] => "no regular season".to_string(),
-            [p] => format!("a season of {p} steps"),
+            [p] => format!("a season of {} steps", steps(p)),
             ps => format!(
                 "seasons of {} steps",
-                ps.iter()
-                    .map(|p| p.to_string())
-                    .collect::<Vec<_>>()
-                    .join(" and ")
+                ps.iter().map(steps).collect::<Vec<_>>().join(" and ")
             ),
         };
         let mut s = format!(
@@ -187,7 +193,7 @@ pub fn forecast_narrative(
             f.method, f.windows, f.backtest_rmse
         ));
         match &f.baseline {
-            Some((name, rmse)) if *rmse > 0.0 => {
+            Some((name, rmse)) if *rmse > 0.0 && *name != f.method => {
                 let better = f.backtest_rmse < *rmse;
                 s.push_str(&format!(
                     ", {} the {:.3} of {name}",
@@ -211,7 +217,7 @@ pub fn forecast_narrative(
         if let Some(c) = f.coverage {
             s.push_str(&format!(
                 " Its {:.0} % interval held {:.3} of the backtest points.",
-                forecaster.level * 100.0,
+                f.level * 100.0,
                 c
             ));
         }
