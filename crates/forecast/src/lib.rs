@@ -187,11 +187,7 @@ impl Forecaster {
                 ))
                 .with_context("row", row)
             })?;
-            let s = self
-                .panel
-                .series
-                .get(si)
-                .ok_or_else(|| Error::internal("series index"))?;
+            let s = self.series_at(si)?;
             let n = s.values.len() as i64;
             let t = time.str_at(row).unwrap_or_default();
             let idx = self.panel.index_of(s, &t).ok_or_else(|| {
@@ -215,11 +211,7 @@ impl Forecaster {
         let loaded = self.load_global(registry)?;
         let mut by_row: BTreeMap<usize, ForecastPoint> = BTreeMap::new();
         for (si, rows) in wanted {
-            let s = self
-                .panel
-                .series
-                .get(si)
-                .ok_or_else(|| Error::internal("series index"))?;
+            let s = self.series_at(si)?;
             let n = s.values.len() as i64;
             let max_h = rows.iter().map(|r| r.1 - n + 1).max().unwrap_or(0);
             let max_h = usize::try_from(max_h).unwrap_or(0);
@@ -323,11 +315,7 @@ impl Forecaster {
         covariates: Option<Vec<Vec<f64>>>,
         loaded: &[Option<Box<dyn DynModel>>],
     ) -> Result<Vec<ForecastPoint>> {
-        let s = self
-            .panel
-            .series
-            .get(i)
-            .ok_or_else(|| Error::internal("series index"))?;
+        let s = self.series_at(i)?;
         let m = self
             .models
             .get(i)
@@ -374,6 +362,13 @@ impl Forecaster {
                 }
             })
             .collect())
+    }
+
+    fn series_at(&self, i: usize) -> Result<&Series> {
+        self.panel
+            .series
+            .get(i)
+            .ok_or_else(|| Error::internal(format!("no series {i} in the forecaster")))
     }
 
     /// The models across series, read once per forecast.

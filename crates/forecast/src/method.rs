@@ -404,40 +404,33 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
-    fn local() -> (TimeAxis, Vec<Vec<f64>>) {
-        (TimeAxis::Numeric { step: 1.0 }, Vec::new())
+    /// Runs `f` with the context of a plain numeric series without covariates.
+    fn with_local<R>(f: impl FnOnce(&Local<'_>) -> R) -> R {
+        let axis = TimeAxis::Numeric { step: 1.0 };
+        let covariates: Vec<Vec<f64>> = Vec::new();
+        f(&Local {
+            axis: &axis,
+            origin: 0.0,
+            covariates: &covariates,
+        })
     }
 
     #[test]
     fn seasonal_naive_repeats_the_last_season() {
-        let (axis, covs) = local();
-        let loc = Local {
-            axis: &axis,
-            origin: 0.0,
-            covariates: &covs,
-        };
         let y: Vec<f64> = (0..24).map(|i| f64::from(i % 4)).collect();
-        let f = Method::SeasonalNaive { period: 4 }
-            .forecast(&y, 6, &loc)
-            .unwrap();
+        let f = with_local(|loc| Method::SeasonalNaive { period: 4 }.forecast(&y, 6, loc)).unwrap();
         assert_eq!(f, vec![0.0, 1.0, 2.0, 3.0, 0.0, 1.0]);
     }
 
     #[test]
     fn seasonal_differences_carry_growth_and_season() {
         // ln y = 0.01 t + a season: year-on-year growth is constant on the log scale.
-        let (axis, covs) = local();
-        let loc = Local {
-            axis: &axis,
-            origin: 0.0,
-            covariates: &covs,
-        };
         let season = [0.1, -0.05, 0.2, -0.25];
         let y: Vec<f64> = (0..48)
             .map(|t| (3.0 + 0.01 * f64::from(t) + season[t as usize % 4]).exp())
             .collect();
         let m = fit_sdar(&y, 1, 4, true).unwrap();
-        let f = m.forecast(&y, 8, &loc).unwrap();
+        let f = with_local(|loc| m.forecast(&y, 8, loc)).unwrap();
         for (k, v) in f.iter().enumerate() {
             let t = 48 + k;
             let want = (3.0 + 0.01 * t as f64 + season[t % 4]).exp();
@@ -448,12 +441,6 @@ mod tests {
     #[test]
     fn a_linear_model_on_fourier_terms_recovers_two_seasons() {
         // Two seasons (7 and 30.5 steps, the second not a whole number) on a level.
-        let (axis, covs) = local();
-        let loc = Local {
-            axis: &axis,
-            origin: 0.0,
-            covariates: &covs,
-        };
         let truth = |t: usize| {
             let t = t as f64;
             100.0
@@ -473,8 +460,7 @@ mod tests {
             past: Vec::new(),
             horizon: 20,
         };
-        let m = fit_linear(&y, spec, &loc).unwrap();
-        let f = m.forecast(&y, 20, &loc).unwrap();
+        let f = with_local(|loc| fit_linear(&y, spec, loc)?.forecast(&y, 20, loc)).unwrap();
         for (k, v) in f.iter().enumerate() {
             assert!(
                 (v - truth(300 + k)).abs() < 0.02,
@@ -486,12 +472,6 @@ mod tests {
 
     #[test]
     fn mstl_separates_two_seasons() {
-        let (axis, covs) = local();
-        let loc = Local {
-            axis: &axis,
-            origin: 0.0,
-            covariates: &covs,
-        };
         let truth = |t: usize| {
             let t = t as f64;
             50.0 + 0.05 * t
@@ -503,7 +483,7 @@ mod tests {
             periods: vec![24, 168],
             log: false,
         };
-        let f = m.forecast(&y, 48, &loc).unwrap();
+        let f = with_local(|loc| m.forecast(&y, 48, loc)).unwrap();
         let rmse = (f
             .iter()
             .enumerate()

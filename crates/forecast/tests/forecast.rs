@@ -220,6 +220,19 @@ fn gaps_are_filled_and_irregular_times_refused() {
 
 /// Two shops whose sales follow the same weekly pattern at different sizes, with a promotion
 /// flag known in the future.
+/// The shops' columns, with the promotion known in the future or not.
+fn shop_columns(known: bool) -> Columns<'static> {
+    Columns {
+        target: "y",
+        time: "t",
+        id: Some("shop"),
+        covariates: vec![Covariate {
+            name: "promo".into(),
+            known,
+        }],
+    }
+}
+
 fn shops() -> Frame {
     let mut ids = Vec::new();
     let mut times = Vec::new();
@@ -249,15 +262,7 @@ fn shops() -> Frame {
 fn several_series_share_a_model_across_series_and_use_a_known_covariate() {
     let mut registry = Registry::new();
     mlpilot_backend_gbdt::register(&mut registry);
-    let columns = Columns {
-        target: "y",
-        time: "t",
-        id: Some("shop"),
-        covariates: vec![Covariate {
-            name: "promo".into(),
-            known: true,
-        }],
-    };
+    let columns = shop_columns(true);
     let cfg = ForecastConfig {
         horizon: 10,
         ..ForecastConfig::default()
@@ -434,15 +439,7 @@ fn future_rows_without_a_target_are_not_history() {
 fn past_covariates_reach_only_the_fitted_horizon() {
     let mut registry = Registry::new();
     mlpilot_backend_gbdt::register(&mut registry);
-    let columns = Columns {
-        target: "y",
-        time: "t",
-        id: Some("shop"),
-        covariates: vec![Covariate {
-            name: "promo".into(),
-            known: false,
-        }],
-    };
+    let columns = shop_columns(false);
     let cfg = ForecastConfig {
         horizon: 5,
         ..ForecastConfig::default()
