@@ -266,8 +266,9 @@ fn rmse(a: &[f64], p: &[f64]) -> f64 {
 /// before it; models from `registry` are trained across series at each origin the same way (an
 /// origin is the same count of points back from each series' end, which is the same time when
 /// the series end together); the means of the best method of the best two, three and four
-/// families are judged on the same windows, and the lowest backtest RMSE wins (a combination
-/// within 3 % of the best single method is preferred: combinations are the robust choice).
+/// families are judged on the same windows, and the candidate with the lowest mean rank over
+/// the windows wins (each window ranks every candidate, so one turbulent window cannot decide
+/// alone; ties go to the lower RMSE over all windows).
 /// Intervals come from the chosen method's backtest errors. Gaps are interpolated before all
 /// this, from the values on both sides.
 ///
@@ -490,12 +491,48 @@ pub fn fit(
                 });
             }
         }
-        let best_single = tr.first().map_or(f64::INFINITY, &score);
-        let best_combo = combos
-            .into_iter()
-            .min_by(|a, b| score(a).total_cmp(&score(b)))
-            .filter(|c| score(c) <= 1.03 * best_single);
-        if let Some(c) = best_combo {
+        // Each window ranks every candidate; the lowest mean rank wins (one turbulent window
+        // cannot decide alone), ties broken by the RMSE over all windows.
+        tr.extend(combos);
+        let windows: Vec<&[f64]> = e
+            .iter()
+            .map(|&end| s.values.get(end..end + h).unwrap_or_default())
+            .collect();
+        let per_window: Vec<Vec<f64>> = tr
+            .iter()
+            .map(|t| {
+                windows
+                    .iter()
+                    .zip(&t.forecasts)
+                    .map(|(a, f)| rmse(a, f))
+                    .collect()
+            })
+            .collect();
+        let at = |row: &Vec<f64>, w: usize| row.get(w).copied().unwrap_or(f64::INFINITY);
+        let mean_rank: Vec<f64> = per_window
+            .iter()
+            .map(|mine| {
+                (0..windows.len())
+                    .map(|w| per_window.iter().filter(|o| at(o, w) < at(mine, w)).count() as f64)
+                    .sum::<f64>()
+                    / windows.len().max(1) as f64
+            })
+            .collect();
+        let key = |i: usize| {
+            (
+                mean_rank.get(i).copied().unwrap_or(f64::INFINITY),
+                tr.get(i).map_or(f64::INFINITY, &score),
+            )
+        };
+        let best = (0..tr.len()).min_by(|&a, &b| {
+            let (ra, sa) = key(a);
+            let (rb, sb) = key(b);
+            ra.total_cmp(&rb).then(sa.total_cmp(&sb))
+        });
+        if let Some(i) = best {
+            let c = tr.remove(i);
+            // The others by their RMSE over all windows, for the report.
+            tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
             tr.insert(0, c);
         }
         let chosen = tr.first().ok_or_else(|| {
