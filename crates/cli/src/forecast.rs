@@ -13,6 +13,12 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
     let time = args.time_column.as_deref().ok_or_else(|| {
         Error::invalid_input("a forecast needs --time-column (the column that holds the times)")
     })?;
+    if args.no_covariates && !args.known_covariates.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "--no-covariates and --known-covariates {} contradict each other; keep one",
+            args.known_covariates.join(",")
+        )));
+    }
     let horizon = args.horizon.unwrap_or(12);
     if horizon == 0 {
         return Err(Error::invalid_input("--horizon must be at least 1"));
@@ -146,6 +152,12 @@ fn print_forecast(
             println!(
                 "  {:<70} RMSE {:>10.3}  MAE {:>10.3}",
                 b.method, b.rmse, b.mae
+            );
+        }
+        if f.models.len() > 1 {
+            println!(
+                "  (the backtests of all {} series are in summary.json)",
+                f.models.len()
             );
         }
     }

@@ -25,7 +25,8 @@ pub(crate) struct RunArgs {
     /// The assistant: offline (rules), ollama:MODEL[@URL] or openai:MODEL[@URL].
     #[arg(long, env = "MLPILOT_LLM", default_value = "offline")]
     pub(crate) llm: String,
-    /// binary, multiclass, regression (or auto: from the target).
+    /// binary, multiclass, regression, forecast (or auto: from the target). A forecast also
+    /// needs --time-column and --horizon (docs/forecasting.md).
     #[arg(long, default_value = "auto")]
     pub(crate) task: String,
     /// The metric to optimise (roc_auc, f1_macro, r2, rmse, log_loss, accuracy, ...).
@@ -226,6 +227,23 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         Ok(mlpilot::Task::Forecast)
     ) {
         return crate::forecast::run(args, &frame);
+    }
+    let forecast_flags: Vec<&str> = [
+        ("--time-column", args.time_column.is_some()),
+        ("--horizon", args.horizon.is_some()),
+        ("--series-id", args.series_id.is_some()),
+        ("--known-covariates", !args.known_covariates.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if !forecast_flags.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "{} only apply to forecasts: add --task forecast to forecast `{}` over time \
+             (without it, the table's rows are treated as independent examples)",
+            forecast_flags.join(", "),
+            args.target.as_deref().unwrap_or("the target")
+        )));
     }
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
     let advisor = mlpilot::llm::advisor_for(&spec)?;

@@ -344,3 +344,39 @@ fn several_series_with_a_known_covariate_through_run_predict_and_serve() {
     assert_eq!(status4, 422, "{no_cov}");
     assert!(no_cov["error"].as_str().unwrap().contains("price"));
 }
+
+#[test]
+fn forecast_flags_without_the_task_and_contradictions_are_refused() {
+    let o = mlpilot()
+        .args(["run", "datasets/sunspots.csv", "--target", "target"])
+        .args(["--time-column", "time", "--horizon", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--time-column, --horizon only apply to forecasts")
+            && err.contains("--task forecast"),
+        "{err}"
+    );
+    let o = mlpilot()
+        .args([
+            "run",
+            "datasets/sunspots.csv",
+            "--target",
+            "target",
+            "--task",
+            "forecast",
+        ])
+        .args([
+            "--time-column",
+            "time",
+            "--known-covariates",
+            "x",
+            "--no-covariates",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("contradict"));
+}

@@ -284,7 +284,8 @@ pub fn fit(
     for s in &panel.series {
         if s.values.len() < h + 10 {
             return Err(Error::invalid_input(format!(
-                "a horizon of {h} needs at least {} points per series; {} has {}",
+                "a horizon of {h} needs at least {} points per series; {} has {}: shorten \
+                 --horizon, or leave that series out",
                 h + 10,
                 series_label(s.id.as_deref()),
                 s.values.len()
@@ -311,10 +312,21 @@ pub fn fit(
     // judged on; parameters are refitted at each origin.
     let prefix_len =
         |n: usize, longest: usize| origins(n, h, cfg.windows, (n / 2).max(2 * longest + 2).max(10));
+    // Seasons of the series as it is and with its covariates' effect taken out: a promotion
+    // can hide a week, and a covariate such as "working day" can carry one.
     let periods: Vec<Vec<f64>> = panel
         .series
         .iter()
-        .map(|s| seasons::detect(&without_covariates(s), &panel.axis, h))
+        .map(|s| {
+            let mut p = seasons::detect(&s.values, &panel.axis, h);
+            if !s.covariates.is_empty() {
+                p.extend(seasons::detect(&without_covariates(s), &panel.axis, h));
+                p.sort_by(f64::total_cmp);
+                p.dedup();
+                p.truncate(3);
+            }
+            p
+        })
         .collect();
     // Origins per series.
     let ends: Vec<Vec<usize>> = panel
@@ -326,6 +338,21 @@ pub fn fit(
             prefix_len(s.values.len(), longest)
         })
         .collect();
+    let single: Vec<String> = panel
+        .series
+        .iter()
+        .zip(&ends)
+        .filter(|(_, e)| e.len() < 2)
+        .map(|(s, _)| series_label(s.id.as_deref()))
+        .collect();
+    if !single.is_empty() {
+        notes.push(format!(
+            "only one backtest window fits the horizon in {}: the choice of method rests on \
+             it alone and the interval's coverage cannot be measured; a shorter --horizon \
+             leaves room for more",
+            single.join(", ")
+        ));
+    }
     let all_positive = panel.series.iter().zip(&ends).all(|(s, e)| {
         let first = e.first().copied().unwrap_or(0);
         s.values.iter().take(first).all(|v| *v > 0.0)
@@ -399,10 +426,15 @@ pub fn fit(
                 Ok((model, importances, per_series)) => {
                     let index = global.len();
                     let name = format!(
-                        "{} on lags{}, across series",
+                        "{} on lags{}{}",
                         est.info().name,
                         if spec.calendar {
                             " and calendar terms"
+                        } else {
+                            ""
+                        },
+                        if panel.series.len() > 1 {
+                            ", across series"
                         } else {
                             ""
                         }
@@ -793,9 +825,20 @@ pub(crate) fn forecast_global(
 /// are standardised by their step's RMS (made non-decreasing with the step), pooled across
 /// steps, and their `(1 − level)/2` and `(1 + level)/2` quantiles scaled back.
 pub(crate) fn band(errors_by_step: &[Vec<f64>], k: usize, level: f64) -> (f64, f64) {
-    let rms: Vec<f64> = errors_by_step
-        .iter()
-        .map(|e| (e.iter().map(|v| v * v).sum::<f64>() / e.len().max(1) as f64).sqrt())
+    // Each step's spread from its neighbours' errors too (a few windows give a few errors per
+    // step), then made non-decreasing with the step.
+    let reach = (errors_by_step.len() / 8).max(1);
+    let rms: Vec<f64> = (0..errors_by_step.len())
+        .map(|i| {
+            let near = errors_by_step
+                .get(i.saturating_sub(reach)..(i + reach + 1).min(errors_by_step.len()))
+                .unwrap_or_default();
+            let (sum, count) = near
+                .iter()
+                .flatten()
+                .fold((0.0, 0usize), |(s, c), v| (s + v * v, c + 1));
+            (sum / count.max(1) as f64).sqrt()
+        })
         .scan(0.0f64, |m, r| {
             *m = m.max(r);
             Some(*m)

@@ -191,12 +191,20 @@ impl Forecaster {
             let n = s.values.len() as i64;
             let t = time.str_at(row).unwrap_or_default();
             let idx = self.panel.index_of(s, &t).ok_or_else(|| {
-                Error::invalid_input(format!(
-                    "row {row}: '{t}' is not a time on the grid of {} (last point {})",
-                    series_label(s.id.as_deref()),
-                    self.panel.time_text(s, n - 1)
-                ))
-                .with_context("row", row)
+                let what = if self.panel.reads_as_time(&t) {
+                    format!(
+                        "is not a time on the grid of {} ({} after {})",
+                        series_label(s.id.as_deref()),
+                        self.panel.axis.describe(),
+                        self.panel.time_text(s, n - 1)
+                    )
+                } else {
+                    format!(
+                        "cannot be read as a time like the training data's ({}, or ISO dates)",
+                        self.panel.time_text(s, n - 1)
+                    )
+                };
+                Error::invalid_input(format!("row {row}: '{t}' {what}")).with_context("row", row)
             })?;
             if idx < n {
                 return Err(Error::invalid_input(format!(
@@ -274,6 +282,16 @@ impl Forecaster {
                     .and_then(|i| future.get_mut(i))
                 {
                     *slot = col.f64_at(row).filter(|v| v.is_finite());
+                    if slot.is_none()
+                        && let Some(text) = col.str_at(row)
+                    {
+                        return Err(Error::invalid_input(format!(
+                            "row {row}: covariate '{}' is '{text}', not a number",
+                            cov.name
+                        ))
+                        .with_context("column", &cov.name)
+                        .with_context("row", row));
+                    }
                 }
             }
             let missing: Vec<String> = future
@@ -348,6 +366,12 @@ impl Forecaster {
             ))
         })?;
         let n = s.values.len() as i64;
+        // A series that was never negative (counts, sales) is not forecast below zero.
+        let floor = if s.values.iter().all(|v| *v >= 0.0) {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
         Ok(values
             .iter()
             .enumerate()
@@ -356,9 +380,9 @@ impl Forecaster {
                 ForecastPoint {
                     id: s.id.clone(),
                     time: self.panel.time_text(s, n + k as i64),
-                    forecast: *f,
-                    lower: f + lo,
-                    upper: f + hi,
+                    forecast: f.max(floor),
+                    lower: (f + lo).max(floor),
+                    upper: (f + hi).max(floor),
                 }
             })
             .collect())

@@ -98,7 +98,8 @@ impl Method {
                 scale(*log)
             ),
             Method::SeasonalDiffAr { p, period, log, .. } => format!(
-                "seasonal-difference autoregression ({p} lags, period {period}{})",
+                "seasonal-difference autoregression ({p} lag{}, period {period}{})",
+                if *p == 1 { "" } else { "s" },
                 scale(*log)
             ),
             Method::Linear { spec, .. } => format!(

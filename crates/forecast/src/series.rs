@@ -323,10 +323,22 @@ impl Panel {
 
     /// The grid index of a time value in series `s` (`None` when it does not parse or falls
     /// between grid points).
+    ///
+    /// Times are read in the training column's date format, or as ISO dates (the form
+    /// forecasts are written in).
     pub fn index_of(&self, s: &Series, text: &str) -> Option<i64> {
-        let key = self.axis.key(parse_stamp(text, self.date_format)?)?;
+        let stamp = parse_stamp(text, self.date_format).or_else(|| parse_stamp(text, None))?;
+        let key = self.axis.key(stamp)?;
         let pos = (key - s.origin) / self.axis.step();
         ((pos - pos.round()).abs() < 1e-6).then_some(pos.round() as i64)
+    }
+
+    /// Whether `text` reads as a time at all (in the training format or ISO).
+    pub fn reads_as_time(&self, text: &str) -> bool {
+        parse_stamp(text, self.date_format)
+            .or_else(|| parse_stamp(text, None))
+            .and_then(|st| self.axis.key(st))
+            .is_some()
     }
 
     /// The time of grid index `i` of series `s`, as text.

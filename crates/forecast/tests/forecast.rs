@@ -210,6 +210,10 @@ fn gaps_are_filled_and_irregular_times_refused() {
         }
     );
     assert_eq!(p.index_of(&p.series[0], "21/01/2023"), Some(20));
+    // Forecasts are written as ISO dates; those read back too.
+    assert_eq!(p.time_text(&p.series[0], 20), "2023-01-21");
+    assert_eq!(p.index_of(&p.series[0], "2023-01-21"), Some(20));
+    assert!(!p.reads_as_time("abc"));
     let mut bad = dm.clone();
     bad[7] = "07/13/2023".into();
     let err = Panel::from_frame(&frame(&bad, &v), &cols(), DuplicateTimes::Mean)
@@ -496,4 +500,75 @@ fn the_candidates_structure_never_sees_the_backtest_windows() {
         v
     };
     assert_eq!(names(&fa), names(&fb));
+}
+
+#[test]
+fn a_covariate_that_carries_the_week_does_not_hide_it() {
+    // Demand is 30 lower on weekends, and a `workday` covariate says which days those are.
+    let n = 200i64;
+    let times: Vec<String> = (0..n).map(day).collect();
+    // 2023-01-01 was a Sunday.
+    let workday: Vec<f64> = (0..n)
+        .map(|i| if i % 7 == 0 || i % 7 == 6 { 0.0 } else { 1.0 })
+        .collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| 70.0 + 30.0 * workday[i as usize] + ((i * 37) % 11) as f64)
+        .collect();
+    let frame = Frame::new(vec![
+        Column::from_strs("t", &times),
+        Column::from_f64("workday", workday),
+        Column::from_f64("y", y),
+    ])
+    .unwrap();
+    let columns = Columns {
+        covariates: vec![Covariate {
+            name: "workday".into(),
+            known: true,
+        }],
+        ..cols()
+    };
+    let cfg = ForecastConfig {
+        horizon: 14,
+        ..ForecastConfig::default()
+    };
+    let f = fit_frame(
+        &frame,
+        &columns,
+        DuplicateTimes::Mean,
+        &cfg,
+        &Registry::new(),
+    )
+    .unwrap();
+    assert_eq!(f.models[0].periods, vec![7.0]);
+    assert!(
+        f.models[0]
+            .backtests
+            .iter()
+            .any(|b| b.method == "seasonal naive (period 7)")
+    );
+}
+
+#[test]
+fn counts_are_never_forecast_below_zero_and_a_lone_window_is_named() {
+    // A falling count series: a straight extrapolation would cross zero.
+    let n = 40;
+    let times: Vec<String> = (0..n).map(|i| (1980 + i).to_string()).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|t| (60.0 - 1.5 * t as f64).max(0.0) + (t % 3) as f64)
+        .collect();
+    let f = fit_on(&times, &y, 28);
+    let pts = f.forecast(28, &Registry::new()).unwrap();
+    assert!(
+        pts.iter().all(|p| p.lower >= 0.0 && p.forecast >= 0.0),
+        "{pts:?}"
+    );
+    assert_eq!(f.models[0].origins.len(), 1);
+    assert!(
+        f.notes
+            .iter()
+            .any(|n| n.contains("only one backtest window")),
+        "{:?}",
+        f.notes
+    );
+    assert!(f.models[0].coverage.is_none());
 }

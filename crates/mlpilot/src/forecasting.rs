@@ -139,6 +139,7 @@ impl crate::AutoMl {
             .chain(c.exclude.iter().map(String::as_str))
             .collect();
         let mut covariates = Vec::new();
+        let mut not_numeric = Vec::new();
         for col in frame.columns() {
             let name = col.name();
             if skip.contains(&name) {
@@ -150,6 +151,8 @@ impl crate::AutoMl {
                     name: name.to_string(),
                     known,
                 });
+            } else if settings.past_covariates {
+                not_numeric.push(format!("`{name}`"));
             }
         }
         let cfg = ForecastConfig {
@@ -167,13 +170,20 @@ impl crate::AutoMl {
             id: settings.id_column.as_deref(),
             covariates,
         };
-        let forecaster = mlpilot_forecast::fit_frame(
+        let mut forecaster = mlpilot_forecast::fit_frame(
             frame,
             &columns,
             settings.duplicates,
             &cfg,
             &self.registry,
         )?;
+        if !not_numeric.is_empty() {
+            forecaster.notes.push(format!(
+                "columns {} are not numeric and were not used as covariates (encode them as \
+                 numbers, e.g. 0/1, to use them)",
+                not_numeric.join(", ")
+            ));
+        }
         Ok(ForecastArtifact::new(forecaster))
     }
 }

@@ -162,7 +162,7 @@ pub fn forecast_narrative(
         } else if a - b > 0.05 * a.abs() {
             format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
         } else {
-            format!("holds level (both halves average about {b:.3})")
+            format!("holds level (the halves average {a:.3} and {b:.3})")
         };
         // Whole seasons as whole numbers, others to three decimals (365.25, 52.179).
         let steps = |p: &f64| {
@@ -189,8 +189,11 @@ pub fn forecast_narrative(
             s.push_str(&format!(" {} missing points were interpolated.", f.filled));
         }
         s.push_str(&format!(
-            " Forecast by {}: in {} backtests its error (RMSE) was {:.3}",
-            f.method, f.windows, f.backtest_rmse
+            " Forecast by {}: in {} backtest{} its error (RMSE) was {:.3}",
+            f.method,
+            f.windows,
+            if f.windows == 1 { "" } else { "s" },
+            f.backtest_rmse
         ));
         match &f.baseline {
             Some((name, rmse)) if *rmse > 0.0 && *name != f.method => {
