@@ -127,9 +127,8 @@ impl LlmSpec {
     }
 }
 
-fn http_client(timeout: Duration) -> Result<reqwest::Client> {
+fn http_client() -> Result<reqwest::Client> {
     reqwest::Client::builder()
-        .timeout(timeout)
         .build()
         .map_err(|e| {
             Error::new(
@@ -173,6 +172,8 @@ pub struct OpenAiCompatible {
     base: String,
     model: String,
     key: Option<Secret>,
+    /// One client (and its connection pool) for every request; each request sets its timeout.
+    client: reqwest::Client,
 }
 
 impl fmt::Debug for OpenAiCompatible {
@@ -197,6 +198,7 @@ impl OpenAiCompatible {
             base: base.trim_end_matches('/').to_string(),
             model: model.to_string(),
             key,
+            client: http_client()?,
         })
     }
 
@@ -246,9 +248,10 @@ impl LanguageModel for OpenAiCompatible {
 
     async fn chat(&self, req: &ChatRequest) -> Result<ChatResponse> {
         let provider = self.name();
-        let client = http_client(req.options.timeout)?;
-        let mut http = client
+        let mut http = self
+            .client
             .post(format!("{}/chat/completions", self.base))
+            .timeout(req.options.timeout)
             .json(&self.body(req));
         if let Some(k) = &self.key {
             http = http.bearer_auth(k.expose());

@@ -444,6 +444,8 @@ pub fn send_webhook(url: &str, alerts: &[mlpilot::monitor::Alert]) {
             .build();
         let Ok(rt) = rt else { return };
         rt.block_on(async move {
+            // A client per call: each call runs on its own short-lived runtime, and a pooled
+            // connection must not outlive the runtime that opened it.
             let client = reqwest::Client::new();
             if let Err(e) = client
                 .post(&url)
