@@ -175,84 +175,13 @@ pub fn chi_squared(reference: &[String], current: &[String]) -> Result<(f64, f64
     Ok((stat, p, v))
 }
 
-/// The chi-squared survival function `P(X > x)` with `k` degrees of freedom.
+/// The chi-squared survival function `P(X > x)` with `k` degrees of freedom (statrs).
 pub fn chi2_sf(x: f64, k: f64) -> f64 {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
     if x <= 0.0 {
         return 1.0;
     }
-    gamma_q(k / 2.0, x / 2.0)
-}
-
-/// ln Γ(x) (Lanczos approximation, g = 7).
-fn ln_gamma(x: f64) -> f64 {
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C.first().copied().unwrap_or(1.0);
-    let t = x + 7.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
-/// The regularised upper incomplete gamma function `Q(a, x)`.
-pub fn gamma_q(a: f64, x: f64) -> f64 {
-    if x < a + 1.0 {
-        // Series for P, then Q = 1 − P.
-        let mut sum = 1.0 / a;
-        let mut del = sum;
-        let mut ap = a;
-        for _ in 0..1000 {
-            ap += 1.0;
-            del *= x / ap;
-            sum += del;
-            if del.abs() < sum.abs() * 1e-15 {
-                break;
-            }
-        }
-        let p = sum * (-x + a * x.ln() - ln_gamma(a)).exp();
-        (1.0 - p).clamp(0.0, 1.0)
-    } else {
-        // Continued fraction (modified Lentz).
-        let tiny = 1e-300;
-        let mut b = x + 1.0 - a;
-        let mut c = 1.0 / tiny;
-        let mut d = 1.0 / b;
-        let mut h = d;
-        for i in 1..1000 {
-            let an = -(i as f64) * (i as f64 - a);
-            b += 2.0;
-            d = an * d + b;
-            if d.abs() < tiny {
-                d = tiny;
-            }
-            c = b + an / c;
-            if c.abs() < tiny {
-                c = tiny;
-            }
-            d = 1.0 / d;
-            let del = d * c;
-            h *= del;
-            if (del - 1.0).abs() < 1e-15 {
-                break;
-            }
-        }
-        ((-x + a * x.ln() - ln_gamma(a)).exp() * h).clamp(0.0, 1.0)
-    }
+    ChiSquared::new(k).map_or(f64::NAN, |d| d.sf(x))
 }
 
 /// The population stability index ([`PSI_THRESHOLD`]) for numeric and categorical samples.
