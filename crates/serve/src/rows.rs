@@ -229,7 +229,22 @@ pub fn csv_rows(
     target: &str,
     max_rows: usize,
 ) -> Result<(Frame, Option<String>), RowsError> {
-    let records = mlpilot::data::csv::split_records(text, ',', max_rows.saturating_add(2));
+    // RFC 4180 records read by the `csv` crate (quotes, embedded commas and line breaks), as
+    // training files are; field counts are checked below, with the row named.
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records: Vec<Vec<String>> = Vec::new();
+    for (i, rec) in reader.records().take(max_rows.saturating_add(2)).enumerate() {
+        let rec = rec.map_err(|e| {
+            RowsError::Bad(format!(
+                "CSV line {}: {e}",
+                e.position().map_or(i as u64 + 1, |p| p.line())
+            ))
+        })?;
+        records.push(rec.iter().map(str::to_string).collect());
+    }
     let mut it = records
         .into_iter()
         .filter(|r| !(r.len() == 1 && r.first().is_some_and(String::is_empty)));
@@ -277,4 +292,41 @@ pub fn csv_rows(
     let frame =
         Frame::from_records(&names, &records).map_err(|e| RowsError::Invalid(e.to_string()))?;
     Ok((frame, id_column(schema)))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use mlpilot::core::ColumnSchema;
+
+    fn schema() -> Schema {
+        let col = |name: &str, kind: ColumnKind, dtype: &str| ColumnSchema {
+            name: name.into(),
+            kind,
+            dtype: dtype.into(),
+            nullable: true,
+        };
+        Schema {
+            columns: vec![
+                col("name", ColumnKind::Text, "str"),
+                col("age", ColumnKind::Float, "float"),
+            ],
+        }
+    }
+
+    #[test]
+    fn csv_bodies_are_read_as_rfc_4180() {
+        // A quoted comma, a doubled quote, a quoted line break, CRLF line ends, a blank line.
+        let text = "name,age\r\n\"Braund, Mr. \"\"Owen\"\"\",22\r\n\r\n\"two\nlines\",\r\n";
+        let (frame, _) = csv_rows(text, &schema(), "survived", 10).unwrap();
+        let names = frame.require("name").unwrap();
+        assert_eq!(frame.n_rows(), 2);
+        assert_eq!(names.str_at(0).unwrap(), "Braund, Mr. \"Owen\"");
+        assert_eq!(names.str_at(1).unwrap(), "two\nlines");
+        assert_eq!(frame.require("age").unwrap().f64_at(1), None);
+        // A row with a field too many is named.
+        let err = csv_rows("name,age\nA,1,2\n", &schema(), "survived", 10).unwrap_err();
+        assert!(matches!(err, RowsError::Invalid(m) if m.contains("CSV row 0 has 3 fields")));
+    }
 }
