@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::matrix::Matrix;
+use crate::schema::ColumnKind;
 
 /// What kind of prediction problem a run solves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -427,9 +428,94 @@ pub fn argmax(xs: &[f64]) -> usize {
     best
 }
 
+/// The task a target column implies, with the reason; `None` for kinds that cannot be a target
+/// (identifiers, text, dates, constants).
+///
+/// Whole numbers with at most 10 distinct non-negative values are classes (a rating, a grade);
+/// other numbers are a regression target.
+pub fn task_for_target(
+    kind: ColumnKind,
+    distinct: usize,
+    all_nonneg_small: bool,
+) -> Option<(Task, String)> {
+    match kind {
+        ColumnKind::Boolean => Some((
+            Task::Binary,
+            "the target has two values → binary classification".into(),
+        )),
+        ColumnKind::Categorical if distinct == 2 => Some((
+            Task::Binary,
+            "the target has two labels → binary classification".into(),
+        )),
+        ColumnKind::Categorical => Some((
+            Task::Multiclass,
+            format!(
+                "the target has {} labels → multiclass classification",
+                thousands(distinct)
+            ),
+        )),
+        ColumnKind::Integer if distinct == 2 => Some((
+            Task::Binary,
+            "the target has two values → binary classification".into(),
+        )),
+        ColumnKind::Integer if distinct <= 10 && all_nonneg_small => Some((
+            Task::Multiclass,
+            format!(
+                "the target is one of {distinct} small whole numbers → multiclass classification"
+            ),
+        )),
+        ColumnKind::Integer | ColumnKind::Float => Some((
+            Task::Regression,
+            "the target is a number with many values → regression".into(),
+        )),
+        _ => None,
+    }
+}
+
+/// `12345` as `12,345`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_tasks() {
+        assert_eq!(
+            task_for_target(ColumnKind::Boolean, 2, true).unwrap().0,
+            Task::Binary
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Categorical, 4, false)
+                .unwrap()
+                .0,
+            Task::Multiclass
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Integer, 6, true).unwrap().0,
+            Task::Multiclass
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Integer, 60, true).unwrap().0,
+            Task::Regression
+        );
+        assert_eq!(
+            task_for_target(ColumnKind::Float, 6, true).unwrap().0,
+            Task::Regression
+        );
+        assert!(task_for_target(ColumnKind::Text, 100, false).is_none());
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
 
     #[test]
     fn parse_names_and_aliases() {

@@ -1,7 +1,7 @@
 //! Column kind inference: what a column means, with a one-line reason.
 
+use mlpilot_core::ColumnKind;
 use mlpilot_core::datetime::DateFormat;
-use mlpilot_core::{ColumnKind, Task};
 
 /// What profiling measured about a column, as the inference rules need it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -237,49 +237,7 @@ pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
     )
 }
 
-/// The task a target column implies, with the reason; `None` for kinds that cannot be a target
-/// (identifiers, text, dates, constants).
-///
-/// Whole numbers with at most 10 distinct non-negative values are classes (a rating, a grade);
-/// other numbers are a regression target.
-pub fn task_for_target(
-    kind: ColumnKind,
-    distinct: usize,
-    all_nonneg_small: bool,
-) -> Option<(Task, String)> {
-    match kind {
-        ColumnKind::Boolean => Some((
-            Task::Binary,
-            "the target has two values → binary classification".into(),
-        )),
-        ColumnKind::Categorical if distinct == 2 => Some((
-            Task::Binary,
-            "the target has two labels → binary classification".into(),
-        )),
-        ColumnKind::Categorical => Some((
-            Task::Multiclass,
-            format!(
-                "the target has {} labels → multiclass classification",
-                fmt_count(distinct)
-            ),
-        )),
-        ColumnKind::Integer if distinct == 2 => Some((
-            Task::Binary,
-            "the target has two values → binary classification".into(),
-        )),
-        ColumnKind::Integer if distinct <= 10 && all_nonneg_small => Some((
-            Task::Multiclass,
-            format!(
-                "the target is one of {distinct} small whole numbers → multiclass classification"
-            ),
-        )),
-        ColumnKind::Integer | ColumnKind::Float => Some((
-            Task::Regression,
-            "the target is a number with many values → regression".into(),
-        )),
-        _ => None,
-    }
-}
+pub use mlpilot_core::task::task_for_target;
 
 #[cfg(test)]
 mod tests {
@@ -444,30 +402,7 @@ mod tests {
     }
 
     #[test]
-    fn target_tasks() {
-        assert_eq!(
-            task_for_target(ColumnKind::Boolean, 2, true).unwrap().0,
-            Task::Binary
-        );
-        assert_eq!(
-            task_for_target(ColumnKind::Categorical, 4, false)
-                .unwrap()
-                .0,
-            Task::Multiclass
-        );
-        assert_eq!(
-            task_for_target(ColumnKind::Integer, 6, true).unwrap().0,
-            Task::Multiclass
-        );
-        assert_eq!(
-            task_for_target(ColumnKind::Integer, 60, true).unwrap().0,
-            Task::Regression
-        );
-        assert_eq!(
-            task_for_target(ColumnKind::Float, 6, true).unwrap().0,
-            Task::Regression
-        );
-        assert!(task_for_target(ColumnKind::Text, 100, false).is_none());
+    fn counts_have_thousands_separators() {
         assert_eq!(fmt_count(1_234_567), "1,234,567");
     }
 }

@@ -88,7 +88,7 @@ fn all_nonneg_small(c: &ColumnProfile) -> bool {
 
 /// The task a column implies, by its kind.
 pub fn task_for(c: &ColumnProfile) -> Option<Task> {
-    mlpilot_data::infer::task_for_target(c.kind, c.distinct, all_nonneg_small(c)).map(|(t, _)| t)
+    mlpilot_core::task::task_for_target(c.kind, c.distinct, all_nonneg_small(c)).map(|(t, _)| t)
 }
 
 /// The metric a goal asks for, if it names one that fits the task.

@@ -128,14 +128,12 @@ impl LlmSpec {
 }
 
 fn http_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .build()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Llm,
-                format!("could not create an HTTP client: {e}"),
-            )
-        })
+    reqwest::Client::builder().build().map_err(|e| {
+        Error::new(
+            ErrorKind::Llm,
+            format!("could not create an HTTP client: {e}"),
+        )
+    })
 }
 
 fn map_reqwest(provider: &str, e: &reqwest::Error) -> Error {

@@ -236,7 +236,11 @@ pub fn csv_rows(
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records: Vec<Vec<String>> = Vec::new();
-    for (i, rec) in reader.records().take(max_rows.saturating_add(2)).enumerate() {
+    for (i, rec) in reader
+        .records()
+        .take(max_rows.saturating_add(2))
+        .enumerate()
+    {
         let rec = rec.map_err(|e| {
             RowsError::Bad(format!(
                 "CSV line {}: {e}",
