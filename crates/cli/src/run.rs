@@ -436,8 +436,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     );
     println!();
     println!(
-        "wrote {}, summary.json, leaderboard.csv, report.html in {}",
+        "wrote {}, summary.json, leaderboard.csv{} in {}",
         model_path.display(),
+        if args.no_report { "" } else { ", report.html" },
         args.out.display()
     );
     Ok(())
