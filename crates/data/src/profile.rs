@@ -853,11 +853,14 @@ fn prep_suggestions(
                         n.skew
                     ),
                 ),
+                // The fill preprocessing uses (the median), so that the suggestion and the plan
+                // agree.
                 (k, Some(n)) if k.is_numeric() => push(
-                    SuggestedAction::ImputeMean,
+                    SuggestedAction::ImputeMedian,
                     format!(
-                        "{} values ({frac}) are missing; the distribution is roughly symmetric, so the mean ({:.3}) is a fair fill",
+                        "{} values ({frac}) are missing; the median ({}) is a fair fill, close to the mean ({:.3}) of this roughly symmetric distribution",
                         fmt_count(p.missing),
+                        format_category_f64((n.quantiles.p50 * 1000.0).round() / 1000.0),
                         n.mean
                     ),
                 ),
