@@ -41,7 +41,7 @@ pub struct Metrics {
 fn route_label(path: &str) -> &str {
     match path {
         "/v1/predict" | "/v1/explain" | "/v1/feedback" | "/v1/model" | "/v1/monitor"
-        | "/healthz" | "/metrics" => path,
+        | "/v1/forecast" | "/healthz" | "/metrics" => path,
         _ => "other",
     }
 }
@@ -232,5 +232,20 @@ impl Metrics {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+
+    #[test]
+    fn known_routes_keep_their_label_and_others_are_pooled() {
+        let m = Metrics::new();
+        m.observe("/v1/forecast", 200, 0.01);
+        m.observe("/v1/does-not-exist", 404, 0.01);
+        let text = m.render();
+        assert!(text.contains("mlpilot_requests_total{route=\"/v1/forecast\",status=\"200\"} 1"));
+        assert!(text.contains("mlpilot_requests_total{route=\"other\",status=\"404\"} 1"));
     }
 }
