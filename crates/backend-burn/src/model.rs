@@ -66,16 +66,6 @@ impl MlpModel {
         }
     }
 
-    fn softmax(v: &mut [f64]) {
-        let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut s = 0.0;
-        for x in v.iter_mut() {
-            *x = (*x - m).exp();
-            s += *x;
-        }
-        v.iter_mut().for_each(|x| *x /= s);
-    }
-
     /// Mean validation loss (cross-entropy or squared error on the standardised target) of
     /// some rows.
     pub fn loss_on(&self, x: &Matrix, y: &[f64], rows: &[usize]) -> f64 {
@@ -87,7 +77,7 @@ impl MlpModel {
             };
             self.outputs(row, &mut a, &mut b);
             if self.task.is_classification() {
-                Self::softmax(&mut a);
+                mlpilot_core::softmax_in_place(&mut a);
                 total -= a.get(t as usize).copied().unwrap_or(0.0).max(1e-15).ln();
             } else {
                 let p = a.first().copied().unwrap_or(0.0);
@@ -169,7 +159,7 @@ impl Model for MlpModel {
         let mut out = Vec::with_capacity(x.n_rows() * self.n_classes);
         for row in x.rows() {
             self.outputs(row, &mut a, &mut b);
-            Self::softmax(&mut a);
+            mlpilot_core::softmax_in_place(&mut a);
             out.extend_from_slice(&a);
         }
         Matrix::new(x.n_rows(), self.n_classes, out)

@@ -126,22 +126,13 @@ impl Objective {
     }
 }
 
-/// The logistic function.
-#[inline]
-pub fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
+pub use mlpilot_core::sigmoid;
 
-/// Softmax of `raw` into `out`.
+/// Softmax of `raw` into `out` (core's stable softmax).
 #[inline]
 pub fn softmax_into(raw: &[f64], out: &mut [f64]) {
-    let m = raw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut s = 0.0;
-    for (o, r) in out.iter_mut().zip(raw) {
-        *o = (r - m).exp();
-        s += *o;
-    }
-    out.iter_mut().for_each(|o| *o /= s);
+    out.copy_from_slice(raw);
+    mlpilot_core::softmax_in_place(out);
 }
 
 /// Validated boosting parameters.

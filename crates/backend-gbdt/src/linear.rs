@@ -12,6 +12,7 @@ use mlpilot_core::{
     ExportForm, Features, FitContext, Matrix, Model, ModelFamily, ParamSet, Result, SearchSpace,
     Task, TextUse,
 };
+use mlpilot_core::{sigmoid, softmax_in_place};
 use serde::{Deserialize, Serialize};
 
 /// Sparse logistic regression (`gbdt.sparse_logistic`).
@@ -55,22 +56,6 @@ fn for_row(x: &Features, i: usize, mut f: impl FnMut(usize, f64)) {
             }
         }
     }
-}
-
-fn softmax_in_place(z: &mut [f64]) {
-    let m = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let mut s = 0.0;
-    for v in z.iter_mut() {
-        *v = (*v - m).exp();
-        s += *v;
-    }
-    if s > 0.0 {
-        z.iter_mut().for_each(|v| *v /= s);
-    }
-}
-
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 /// The objective and its gradient at `theta` (weights then biases).

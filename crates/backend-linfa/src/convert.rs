@@ -66,31 +66,7 @@ pub(crate) fn select(m: &Matrix, rows: &[usize], cols: &[usize]) -> Result<Matri
     Matrix::new(rows.len(), cols.len(), data)
 }
 
-/// The probabilities of a row of scores by a numerically stable softmax (uniform when no score
-/// is finite; `-inf` scores get probability zero).
-pub(crate) fn softmax(scores: &[f64]) -> Vec<f64> {
-    let max = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !max.is_finite() {
-        let n = scores.len().max(1) as f64;
-        return vec![1.0 / n; scores.len()];
-    }
-    let e: Vec<f64> = scores
-        .iter()
-        .map(|s| if s.is_nan() { 0.0 } else { (s - max).exp() })
-        .collect();
-    let sum: f64 = e.iter().sum();
-    e.into_iter().map(|v| v / sum).collect()
-}
-
-/// The logistic function, computed without overflow.
-pub(crate) fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
+pub(crate) use mlpilot_core::{sigmoid, softmax};
 
 /// Class predictions (as `f64`) from rows × classes probabilities: the most probable class of
 /// each row, the lowest index on ties.

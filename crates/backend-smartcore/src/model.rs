@@ -74,13 +74,10 @@ fn argmax_rows(proba: &Matrix) -> Vec<f64> {
 /// Spreads scores over smartcore's classes (`classes[i]` is our index of its class `i`) into a
 /// probability vector over all `n_classes` (absent classes get 0) with a stable softmax.
 pub(crate) fn softmax_over(scores: &[f64], classes: &[usize], n_classes: usize) -> Vec<f64> {
-    let m = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = scores.iter().map(|s| (s - m).exp()).collect();
-    let total: f64 = e.iter().sum();
     let mut out = vec![0.0; n_classes];
-    for (c, v) in classes.iter().zip(&e) {
+    for (c, v) in classes.iter().zip(mlpilot_core::softmax(scores)) {
         if let Some(slot) = out.get_mut(*c) {
-            *slot = v / total;
+            *slot = v;
         }
     }
     out
@@ -90,14 +87,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
+use mlpilot_core::sigmoid;
 
 /// Normalised absolute values (all zero stays all zero).
 fn normalised_abs(values: impl Iterator<Item = f64>) -> Vec<f64> {

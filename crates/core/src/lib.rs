@@ -47,5 +47,5 @@ pub use rng::Rng;
 pub use sampler::{Sampler, TrialOutcome};
 pub use schema::{ColumnKind, ColumnSchema, Schema};
 pub use space::{Domain, Param, ParamSet, ParamValue, SearchSpace};
-pub use task::{Direction, Metric, Predictions, Task, argmax};
+pub use task::{Direction, Metric, Predictions, Task, argmax, sigmoid, softmax, softmax_in_place};
 pub use tree::{TreeEnsemble, TreeNode, TreeView};

@@ -428,6 +428,46 @@ pub fn argmax(xs: &[f64]) -> usize {
     best
 }
 
+/// The logistic function `1 / (1 + e^{−z})`, computed without overflow for any `z`.
+pub fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Softmax of `v` in place, numerically stable (the largest score is subtracted first): NaN
+/// scores get probability 0, `−∞` scores 0, and a row without a finite score becomes uniform.
+pub fn softmax_in_place(v: &mut [f64]) {
+    let m = v
+        .iter()
+        .copied()
+        .filter(|x| !x.is_nan())
+        .fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        let n = v.len().max(1) as f64;
+        v.iter_mut().for_each(|x| *x = 1.0 / n);
+        return;
+    }
+    let mut s = 0.0;
+    for x in v.iter_mut() {
+        *x = if x.is_nan() { 0.0 } else { (*x - m).exp() };
+        s += *x;
+    }
+    if s > 0.0 {
+        v.iter_mut().for_each(|x| *x /= s);
+    }
+}
+
+/// Softmax of `v` ([`softmax_in_place`]) as a new vector.
+pub fn softmax(v: &[f64]) -> Vec<f64> {
+    let mut out = v.to_vec();
+    softmax_in_place(&mut out);
+    out
+}
+
 /// The task a target column implies, with the reason; `None` for kinds that cannot be a target
 /// (identifiers, text, dates, constants).
 ///
@@ -488,6 +528,18 @@ fn thousands(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sigmoid_and_softmax_are_stable() {
+        assert_eq!(sigmoid(0.0), 0.5);
+        assert!(sigmoid(-800.0) >= 0.0 && sigmoid(800.0) <= 1.0);
+        assert!((sigmoid(-3.0) + sigmoid(3.0) - 1.0).abs() < 1e-15);
+        let p = softmax(&[1000.0, 1000.0, f64::NEG_INFINITY]);
+        assert_eq!(p, vec![0.5, 0.5, 0.0]);
+        assert_eq!(softmax(&[f64::NEG_INFINITY; 4]), vec![0.25; 4]);
+        let q = softmax(&[1.0, f64::NAN, 1.0]);
+        assert_eq!(q, vec![0.5, 0.0, 0.5]);
+    }
 
     #[test]
     fn target_tasks() {

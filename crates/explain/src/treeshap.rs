@@ -273,20 +273,11 @@ fn fix_additivity(a: &mut Attribution) {
     }
 }
 
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
+use mlpilot_core::{sigmoid, softmax};
 
 fn dsigmoid(x: f64) -> f64 {
     let s = sigmoid(x);
     s * (1.0 - s)
-}
-
-fn softmax(xs: &[f64]) -> Vec<f64> {
-    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let e: Vec<f64> = xs.iter().map(|x| (x - m).exp()).collect();
-    let s: f64 = e.iter().sum();
-    e.into_iter().map(|v| v / s).collect()
 }
 
 /// Checks the tree and returns its depth (edges on the longest root-to-leaf path).
