@@ -513,7 +513,7 @@ pub fn task_for_target(
 }
 
 /// `12345` as `12,345`.
-fn thousands(n: usize) -> String {
+pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {

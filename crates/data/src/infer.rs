@@ -68,17 +68,7 @@ fn id_like_name(name: &str) -> bool {
 }
 
 /// Formats a count with thousands separators (`1,309`).
-pub fn fmt_count(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use mlpilot_core::task::thousands as fmt_count;
 
 fn quote_list(values: &[String], n: usize) -> String {
     values
