@@ -6,7 +6,7 @@ use mlpilot::{Error, Frame, Result};
 use crate::run::{RunArgs, write_file};
 
 /// Fits a forecaster for `args` and writes `model.mlpilot` and `summary.json`.
-pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
+pub(crate) fn run(args: &RunArgs, frame: &Frame, started: std::time::Instant) -> Result<()> {
     let target = args.target.as_deref().ok_or_else(|| {
         Error::invalid_input("a forecast needs --target (the column to forecast)")
     })?;
@@ -31,7 +31,15 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame) -> Result<()> {
         duplicates: args.duplicate_times.parse()?,
         ..ForecastSettings::new(time, horizon)
     };
-    let auto = crate::run::build(args)?;
+    let mut auto = crate::run::build(args)?;
+    // The budget covers the whole command: what loading took is spent, and 2 % is kept for
+    // writing the files.
+    if let Some(total) = args.time_budget {
+        let left = total - started.elapsed().as_secs_f64() - 0.02 * total;
+        let mut cfg = auto.run_config().clone();
+        cfg.time_budget_secs = Some(left.max(0.05 * total).max(0.01));
+        auto = auto.config(cfg);
+    }
     let artifact = auto.forecast_frame(frame, &settings)?;
     let f = &artifact.forecaster;
     // Without future values of known covariates, the forecast for the report stops here.

@@ -226,7 +226,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         args.task.parse::<mlpilot::Task>(),
         Ok(mlpilot::Task::Forecast)
     ) {
-        return crate::forecast::run(args, &frame);
+        return crate::forecast::run(args, &frame, started);
     }
     let forecast_flags: Vec<&str> = [
         ("--time-column", args.time_column.is_some()),

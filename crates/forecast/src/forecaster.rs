@@ -389,7 +389,7 @@ pub fn fit(
         let cands = if late {
             method::baselines(p)
         } else {
-            method::candidates(before, p, &base, &loc, calendar)
+            method::candidates(before, p, &base, &loc, calendar, cfg.deadline)
         };
         let (out, complete) = backtest_local(&s.values, &cands, e, h, &loc, cfg.deadline);
         if late || !complete {
@@ -821,55 +821,76 @@ pub(crate) fn forecast_global(
     })
 }
 
-/// The interval half-widths at step `k` from backtest errors (actual − forecast): the errors
-/// are standardised by their step's RMS (made non-decreasing with the step), pooled across
-/// steps, and their `(1 − level)/2` and `(1 + level)/2` quantiles scaled back.
-pub(crate) fn band(errors_by_step: &[Vec<f64>], k: usize, level: f64) -> (f64, f64) {
-    // Each step's spread from its neighbours' errors too (a few windows give a few errors per
-    // step), then made non-decreasing with the step.
-    let reach = (errors_by_step.len() / 8).max(1);
-    let rms: Vec<f64> = (0..errors_by_step.len())
-        .map(|i| {
-            let near = errors_by_step
-                .get(i.saturating_sub(reach)..(i + reach + 1).min(errors_by_step.len()))
-                .unwrap_or_default();
-            let (sum, count) = near
-                .iter()
-                .flatten()
-                .fold((0.0, 0usize), |(s, c), v| (s + v * v, c + 1));
-            (sum / count.max(1) as f64).sqrt()
-        })
-        .scan(0.0f64, |m, r| {
-            *m = m.max(r);
-            Some(*m)
-        })
-        .collect();
-    let mut pooled: Vec<f64> = errors_by_step
-        .iter()
-        .zip(&rms)
-        .flat_map(|(e, r)| e.iter().map(move |v| if *r > 0.0 { v / r } else { 0.0 }))
-        .collect();
-    if pooled.is_empty() {
-        return (0.0, 0.0);
+/// Prediction intervals from backtest errors (actual − forecast) by step ahead: the errors are
+/// standardised by their step's spread (taken with the neighbouring steps' errors — a few
+/// windows give a few errors per step — and made non-decreasing with the step), pooled, and
+/// their `(1 − level)/2` and `(1 + level)/2` quantiles scaled back at each step. Computed once,
+/// read per step.
+pub(crate) struct Band {
+    rms: Vec<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+impl Band {
+    pub(crate) fn new(errors_by_step: &[Vec<f64>], level: f64) -> Band {
+        let n = errors_by_step.len();
+        let reach = (n / 8).max(1);
+        // Prefix sums of squares and counts, so each step's neighbourhood costs O(1).
+        let mut sq = vec![0.0; n + 1];
+        let mut cnt = vec![0usize; n + 1];
+        for (i, e) in errors_by_step.iter().enumerate() {
+            let (s, c) = (
+                sq.get(i).copied().unwrap_or(0.0),
+                cnt.get(i).copied().unwrap_or(0),
+            );
+            if let (Some(ns), Some(nc)) = (sq.get_mut(i + 1), cnt.get_mut(i + 1)) {
+                *ns = s + e.iter().map(|v| v * v).sum::<f64>();
+                *nc = c + e.len();
+            }
+        }
+        let rms: Vec<f64> = (0..n)
+            .map(|i| {
+                let (a, b) = (i.saturating_sub(reach), (i + reach + 1).min(n));
+                let s = sq.get(b).copied().unwrap_or(0.0) - sq.get(a).copied().unwrap_or(0.0);
+                let c = cnt.get(b).copied().unwrap_or(0) - cnt.get(a).copied().unwrap_or(0);
+                (s.max(0.0) / c.max(1) as f64).sqrt()
+            })
+            .scan(0.0f64, |m, r| {
+                *m = m.max(r);
+                Some(*m)
+            })
+            .collect();
+        let mut pooled: Vec<f64> = errors_by_step
+            .iter()
+            .zip(&rms)
+            .flat_map(|(e, r)| e.iter().map(move |v| if *r > 0.0 { v / r } else { 0.0 }))
+            .collect();
+        pooled.sort_by(f64::total_cmp);
+        let q = |p: f64| {
+            let i = (pooled.len().saturating_sub(1) as f64 * p).round() as usize;
+            pooled.get(i).copied().unwrap_or(0.0)
+        };
+        let tail = (1.0 - level) / 2.0;
+        Band {
+            lo: q(tail).min(0.0),
+            hi: q(1.0 - tail).max(0.0),
+            rms,
+        }
     }
-    pooled.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let i = ((pooled.len() - 1) as f64 * p).round() as usize;
-        pooled.get(i).copied().unwrap_or(0.0)
-    };
-    let last = rms.len().saturating_sub(1);
-    let base = rms.get(k.min(last)).copied().unwrap_or(0.0);
-    // Beyond the backtested horizon the spread grows like a random walk's.
-    let grow = if k > last {
-        ((k + 1) as f64 / (last + 1) as f64).sqrt()
-    } else {
-        1.0
-    };
-    let lo = (1.0 - level) / 2.0;
-    (
-        q(lo).min(0.0) * base * grow,
-        q(1.0 - lo).max(0.0) * base * grow,
-    )
+
+    /// The offsets from the forecast of the interval's bounds at step `k` (0-based).
+    pub(crate) fn at(&self, k: usize) -> (f64, f64) {
+        let last = self.rms.len().saturating_sub(1);
+        let base = self.rms.get(k.min(last)).copied().unwrap_or(0.0);
+        // Beyond the backtested horizon the spread grows like a random walk's.
+        let grow = if k > last {
+            ((k + 1) as f64 / (last + 1) as f64).sqrt()
+        } else {
+            1.0
+        };
+        (self.lo * base * grow, self.hi * base * grow)
+    }
 }
 
 /// Leave-one-window-out coverage: each window's actual values against the interval built from
@@ -890,8 +911,9 @@ fn loo_coverage(errors: &[Vec<f64>], level: f64) -> Option<f64> {
         let by_step: Vec<Vec<f64>> = (0..h)
             .map(|k| others.iter().filter_map(|o| o.get(k).copied()).collect())
             .collect();
+        let band = Band::new(&by_step, level);
         for (k, e) in held.iter().enumerate() {
-            let (lo, hi) = band(&by_step, k, level);
+            let (lo, hi) = band.at(k);
             total += 1;
             // actual = forecast + e, inside when lo ≤ e ≤ hi.
             if *e >= lo && *e <= hi {
@@ -922,10 +944,11 @@ pub fn candidate_forecasts(
     let loc = local(panel, s, covariates);
     let base = base_spec(panel, &p, h, positive);
     let calendar = !panel.axis.calendar_periods().is_empty();
-    let mut out: Vec<(String, Vec<f64>)> = method::candidates(&s.values, &p, &base, &loc, calendar)
-        .into_iter()
-        .filter_map(|m| Some((m.name(), m.forecast(&s.values, h, &loc)?)))
-        .collect();
+    let mut out: Vec<(String, Vec<f64>)> =
+        method::candidates(&s.values, &p, &base, &loc, calendar, None)
+            .into_iter()
+            .filter_map(|m| Some((m.name(), m.forecast(&s.values, h, &loc)?)))
+            .collect();
     let all_positive = panel
         .series
         .iter()
@@ -976,7 +999,7 @@ mod tests {
             past: Vec::new(),
             horizon: 8,
         };
-        let cands = method::candidates(&y, &[4.0], &base, &loc, true);
+        let cands = method::candidates(&y, &[4.0], &base, &loc, true, None);
         assert!(cands.len() > 10);
         let origins = origins(y.len(), 8, 5, 60);
         assert_eq!(origins.len(), 5);

@@ -372,11 +372,12 @@ impl Forecaster {
         } else {
             f64::NEG_INFINITY
         };
+        let band = forecaster::Band::new(&m.errors_by_step, self.level);
         Ok(values
             .iter()
             .enumerate()
             .map(|(k, f)| {
-                let (lo, hi) = forecaster::band(&m.errors_by_step, k, self.level);
+                let (lo, hi) = band.at(k);
                 ForecastPoint {
                     id: s.id.clone(),
                     time: self.panel.time_text(s, n + k as i64),

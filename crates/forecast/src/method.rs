@@ -337,6 +337,7 @@ pub(crate) fn candidates(
     base: &FeatureSpec,
     local: &Local<'_>,
     calendar: bool,
+    deadline: Option<std::time::Instant>,
 ) -> Vec<Method> {
     let positive = y.iter().all(|v| *v > 0.0);
     let mut out = baselines(periods);
@@ -346,8 +347,11 @@ pub(crate) fn candidates(
         .filter(|p| *p >= 2)
         .collect();
     // One-season ETS on the shortest season short enough to smooth state by state.
+    // (The ETS forms are the costly part of building candidates: none once the time is up.)
     let ets_period = ints.iter().copied().find(|m| *m <= 60);
-    out.extend(ets::candidates(y, ets_period).into_iter().map(Method::Ets));
+    if deadline.is_none_or(|d| std::time::Instant::now() < d) {
+        out.extend(ets::candidates(y, ets_period).into_iter().map(Method::Ets));
+    }
     for log in [false, true] {
         if log && !positive {
             continue;

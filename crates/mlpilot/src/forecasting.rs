@@ -159,9 +159,12 @@ impl crate::AutoMl {
             horizon: settings.horizon,
             seed: c.seed,
             threads: c.threads.max(1),
+            // Candidates are tried until four fifths of the budget are spent; the rest is for
+            // what follows the last of them (refitting the chosen methods, the final model
+            // across series, the narrative).
             deadline: c
                 .time_budget_secs
-                .map(|s| Instant::now() + Duration::from_secs_f64(s.max(0.0))),
+                .map(|s| Instant::now() + Duration::from_secs_f64(0.8 * s.max(0.0))),
             ..ForecastConfig::default()
         };
         let columns = Columns {
