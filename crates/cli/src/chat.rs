@@ -107,6 +107,29 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                         s.metric.display_name()
                     ),
                 );
+                if let (true, Some(r)) = (s.undecided, &s.runner_up) {
+                    println!(
+                        "assistant: Or did you mean `{}` ({})? The evidence for the two is close. Answer 1 for `{}`, 2 for `{}`.",
+                        r.target, r.task, s.target, r.target
+                    );
+                    loop {
+                        let Some(answer) = input.next("you> ") else {
+                            return finish(&mut session, args);
+                        };
+                        match session.choose_target(&answer) {
+                            Ok(spec) => {
+                                println!(
+                                    "engine: predicting `{}` ({}), optimising {}.",
+                                    spec.target,
+                                    spec.task,
+                                    spec.metric.display_name()
+                                );
+                                break;
+                            }
+                            Err(e) => println!("engine: {e}"),
+                        }
+                    }
+                }
             }
             Err(e) => println!("engine: {e}"),
         }

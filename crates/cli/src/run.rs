@@ -270,6 +270,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         note.task_source = Some(source_name(&advice.source));
         note.fallbacks.extend(advice.fallback_reason.clone());
         note.task_notes = advice.value.notes.clone();
+        if let Some(r) = &advice.value.runner_up {
+            note.task_notes.push(format!(
+                "runner-up `{}` ({}): {}",
+                r.target, r.task, r.reason
+            ));
+        }
         let mut cfg = auto.run_config().clone();
         if cfg.target.is_none() {
             cfg.target = Some(advice.value.target.clone());
@@ -298,6 +304,20 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
                         "; the rules decided because {r}"
                     ))
             );
+        }
+        if !args.json {
+            if let Some(r) = &advice.value.runner_up {
+                eprintln!(
+                    "  runner-up `{}` ({}): {}",
+                    r.target, r.task, r.reason
+                );
+                if advice.value.undecided && args.target.is_none() {
+                    eprintln!(
+                        "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",
+                        advice.value.target, r.target, advice.value.target
+                    );
+                }
+            }
         }
         auto = auto.config(cfg);
         if args.target.is_none()

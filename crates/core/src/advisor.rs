@@ -30,6 +30,24 @@ pub struct TaskSpec {
     pub horizon: Option<usize>,
     /// Notes on how the spec was decided (rules that overrode a proposal, say).
     pub notes: Vec<String>,
+    /// The column that came second as the target, and why it lost.
+    #[serde(default)]
+    pub runner_up: Option<TargetAlternative>,
+    /// The evidence did not separate the target from the runner-up: a person should choose
+    /// (`chat` and the web app ask; `run --goal` goes on with the first and says so).
+    #[serde(default)]
+    pub undecided: bool,
+}
+
+/// A column a goal could also mean.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetAlternative {
+    /// The column.
+    pub target: String,
+    /// The task it would make.
+    pub task: Task,
+    /// Why it was not chosen, in words.
+    pub reason: String,
 }
 
 /// Where an answer came from.

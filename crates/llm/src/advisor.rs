@@ -335,6 +335,37 @@ impl LlmAdvisor {
         Ok(self.llm.chat(&req).await?.content)
     }
 
+    /// Asks which of `order` (columns, in the order shown) records what the goal asks about.
+    async fn pick_column(
+        &self,
+        goal: &str,
+        order: &[&str],
+        profile: &DatasetProfile,
+    ) -> std::result::Result<String, String> {
+        let lines: Vec<String> = order
+            .iter()
+            .filter_map(|n| profile.column(n))
+            .map(|c| format!("- `{}`: {}", c.name, column_words(c)))
+            .collect();
+        let prompt = format!(
+            "A person wants to predict something. Their goal, in their words: {}\n\nColumns of their table:\n{}\n\nWhich column records the thing the person wants to predict? Answer as JSON {{\"column\": \"<name>\"}}.",
+            serde_json::to_string(goal).unwrap_or_default(),
+            lines.join("\n")
+        );
+        let c = self
+            .ask(prompt, Some(pick_schema(order)), 40)
+            .await
+            .map_err(|e| format!("the language model failed: {e}"))
+            .and_then(|t| json_field(&t, "column", "target"))?;
+        if order.contains(&c.as_str()) {
+            Ok(c)
+        } else if profile.column(&c).is_some() {
+            Err(format!("it proposed `{c}`, which is not one of the columns it was shown"))
+        } else {
+            Err(format!("the proposed target `{c}` is not a column"))
+        }
+    }
+
     /// Asks for prose, checks every number against `facts`, regenerates once on a mismatch.
     async fn grounded(&self, prompt: String, facts: &Facts) -> std::result::Result<String, String> {
         let first = self
@@ -420,118 +451,50 @@ fn run_for_prompt(run: &RunContext) -> Value {
     })
 }
 
-/// Validates a proposed task against the data; the rules decide disagreements, with a note.
-pub fn validate_task(
-    proposed: &Value,
-    goal: &str,
-    profile: &DatasetProfile,
-) -> std::result::Result<TaskSpec, String> {
-    let target = proposed
-        .get("target")
-        .and_then(Value::as_str)
-        .ok_or("the answer has no target")?;
-    let col = profile
-        .column(target)
-        .ok_or_else(|| format!("the proposed target `{target}` is not a column"))?;
-    let rules_task = crate::goal::task_for(col)
-        .ok_or_else(|| format!("`{target}` cannot be a target ({})", col.reason))?;
-    let mut notes = Vec::new();
-    // A proposal that ignores the goal's own words loses to the rules.
-    if let Some((named, strength)) = crate::goal::rules_target(goal, profile)
-        && strength >= 3
-        && named != target
-        && crate::goal::name_match(&crate::goal::stems(goal), target) == 0
-    {
-        return Err(format!(
-            "it proposed `{target}`, but the goal names `{named}`"
-        ));
+/// Weight of the column a language model picks from the shortlist.
+const PICK_WEIGHT: f64 = 2.5;
+/// Weight of a language model's choice between the rules' two best (asked in both orders).
+const DUEL_WEIGHT: f64 = 1.5;
+/// How many of the rules' best candidates a language model is shown.
+const SHORTLIST: usize = 5;
+
+/// A column in a few words for a prompt: its kind and a few values or its range.
+fn column_words(c: &mlpilot_core::profile::ColumnProfile) -> String {
+    match &c.numeric {
+        Some(n) if !matches!(c.kind, ColumnKind::Boolean | ColumnKind::Categorical) || c.top_values.is_empty() => {
+            format!("numbers from {} to {}", short_number(n.min), short_number(n.max))
+        }
+        _ => {
+            let values: Vec<&str> = c.top_values.iter().take(4).map(|v| v.value.as_str()).collect();
+            format!("values {}", values.join(", "))
+        }
     }
-    let proposed_task = proposed
-        .get("task")
-        .and_then(Value::as_str)
-        .and_then(|t| t.parse::<Task>().ok());
-    let task = match proposed_task {
-        Some(t) if t == rules_task => t,
-        Some(t @ (Task::Binary | Task::Multiclass))
-            if col.kind == ColumnKind::Integer
-                && col.distinct <= 10
-                && rules_task != Task::Binary =>
-        {
-            if (t == Task::Binary) == (col.distinct == 2) {
-                t
-            } else {
-                rules_task
-            }
-        }
-        Some(Task::Regression)
-            if col.kind == ColumnKind::Integer && rules_task == Task::Multiclass =>
-        {
-            Task::Regression
-        }
-        Some(t) => {
-            notes.push(format!(
-                "the assistant proposed a {t} task, but `{target}` ({}) makes it {}",
-                col.reason, rules_task
-            ));
-            rules_task
-        }
-        None => rules_task,
-    };
-    let metric = match proposed
-        .get("metric")
-        .and_then(Value::as_str)
-        .and_then(|m| m.parse::<Metric>().ok())
-    {
-        Some(m) if m.applies_to(task) => m,
-        Some(m) => {
-            notes.push(format!(
-                "{} does not apply to a {task} task; using {}",
-                m.display_name(),
-                task.default_metric().display_name()
-            ));
-            task.default_metric()
-        }
-        None => task.default_metric(),
-    };
-    let excluded: Vec<String> = proposed
-        .get("excluded")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .filter(|c| *c != target && profile.column(c).is_some())
-                // Only columns the goal itself asks to leave out: a small model over-excludes.
-                .filter(|c| {
-                    crate::goal::excluded_in_goal(goal, profile, target)
-                        .iter()
-                        .any(|e| e == c)
-                })
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(TaskSpec {
-        task,
-        target: target.to_string(),
-        metric,
-        excluded,
-        time_column: None,
-        horizon: None,
-        notes,
-    })
 }
 
-fn task_schema(profile: &DatasetProfile) -> Value {
-    let cols: Vec<&str> = profile.columns.iter().map(|c| c.name.as_str()).collect();
+fn short_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A JSON answer from a model, with the one string field `key` (or `alt`).
+fn json_field(text: &str, key: &str, alt: &str) -> std::result::Result<String, String> {
+    let v: Value = serde_json::from_str(clean(text).as_str())
+        .map_err(|e| format!("its answer is not valid JSON ({e})"))?;
+    v.get(key)
+        .or_else(|| v.get(alt))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| format!("its answer has no `{key}`"))
+}
+
+fn pick_schema(names: &[&str]) -> Value {
     json!({
         "type": "object",
-        "properties": {
-            "target": { "type": "string", "enum": cols },
-            "task": { "type": "string", "enum": ["binary", "multiclass", "regression"] },
-            "metric": { "type": "string", "enum": ["roc_auc", "accuracy", "f1_macro", "log_loss", "r2", "rmse", "mae"] },
-            "excluded": { "type": "array", "items": { "type": "string", "enum": cols } }
-        },
-        "required": ["target", "task"]
+        "properties": { "column": { "type": "string", "enum": names } },
+        "required": ["column"]
     })
 }
 
@@ -693,30 +656,88 @@ impl Advisor for LlmAdvisor {
     }
 
     async fn define_task(&self, goal: &str, profile: &DatasetProfile) -> Result<Advice<TaskSpec>> {
-        let prompt = format!(
-            "DATA (the columns of a table):\n{}\n\nThe person's goal, as they wrote it: {}\n\nWhich column should be predicted (the target), and is it a binary classification, a multiclass classification or a regression? Answer as JSON with `target`, `task`, optionally `metric` and `excluded` (columns to leave out, usually none).",
-            profile_for_prompt(profile),
-            serde_json::to_string(goal).unwrap_or_default()
-        );
-        let answer = self.ask(prompt, Some(task_schema(profile)), 120).await;
-        let parsed = answer
-            .map_err(|e| format!("the language model failed: {e}"))
-            .and_then(|text| {
-                serde_json::from_str::<Value>(clean(&text).as_str())
-                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
-            })
-            .and_then(|v| validate_task(&v, goal, profile));
-        match parsed {
-            Ok(spec) => Ok(Advice {
-                value: spec,
-                source: self.source(),
-                fallback_reason: None,
-            }),
-            Err(reason) => Ok(fallback(
-                self.rules.define_task(goal, profile).await?,
-                reason,
-            )),
+        let mut ranked = crate::goal::ranked(goal, profile);
+        if ranked.len() < 2 {
+            // Nothing to choose between.
+            return self.rules.define_task(goal, profile).await;
         }
+        // The shortlist, in the table's order (not the rules' order: a small model favours the
+        // first option it reads).
+        let shortlist: Vec<String> = {
+            let top: Vec<&str> = ranked.iter().take(SHORTLIST).map(|c| c.column.as_str()).collect();
+            profile
+                .columns
+                .iter()
+                .filter(|c| top.contains(&c.name.as_str()))
+                .map(|c| c.name.clone())
+                .collect()
+        };
+        // Asked twice, the list in the table's order and reversed: a small model leans to the
+        // first option it reads, and a pick that survives both orders is the model's own.
+        let mut picks = Vec::new();
+        for reversed in [false, true] {
+            let mut order: Vec<&str> = shortlist.iter().map(String::as_str).collect();
+            if reversed {
+                order.reverse();
+            }
+            match self.pick_column(goal, &order, profile).await {
+                Ok(p) => picks.push(p),
+                Err(reason) => {
+                    return Ok(fallback(self.rules.define_task(goal, profile).await?, reason));
+                }
+            }
+        }
+        let listed = join_and(&shortlist.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>());
+        let mut notes = Vec::new();
+        if picks.first() == picks.get(1) {
+            notes.push(format!("the assistant picked `{}` from {listed}", picks.first().map_or("", String::as_str)));
+        } else {
+            notes.push(format!(
+                "the assistant picked `{}` from {listed}, then `{}` with the list reversed",
+                picks.first().map_or("", String::as_str),
+                picks.get(1).map_or("", String::as_str)
+            ));
+        }
+        // The rules' two best, head to head, in both orders.
+        let duel: Vec<String> = ranked.iter().take(2).map(|c| c.column.clone()).collect();
+        for reversed in [false, true] {
+            let mut order: Vec<&str> = duel.iter().map(String::as_str).collect();
+            if reversed {
+                order.reverse();
+            }
+            match self.pick_column(goal, &order, profile).await {
+                Ok(p) => picks.push(p),
+                Err(reason) => notes.push(format!("the assistant gave no answer between `{}` ({reason}); not counted", duel.join("` and `"))),
+            }
+        }
+        if let [_, _, a, b] = picks.as_slice() {
+            notes.push(if a == b {
+                format!("between `{}`, it chose `{a}` both times", duel.join("` and `"))
+            } else {
+                format!("between `{}`, it chose the first it read both times: not counted", duel.join("` and `"))
+            });
+        }
+        for (i, p) in picks.iter().enumerate() {
+            // A duel that only follows the order says nothing.
+            if i >= 2 && picks.get(2) != picks.get(3) {
+                break;
+            }
+            let weight = if i < 2 { PICK_WEIGHT / 2.0 } else { DUEL_WEIGHT / 2.0 };
+            if let Some(c) = ranked.iter_mut().find(|c| &c.column == p) {
+                c.score += weight;
+                let what = if i < 2 { "the assistant picked it" } else { "the assistant preferred it to the runner-up" };
+                if !c.evidence.iter().any(|e| e == what) {
+                    c.evidence.push(what.into());
+                }
+            }
+        }
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.len().cmp(&b.column.len())));
+        let spec = crate::goal::spec_from_ranking(goal, profile, &ranked, notes)?;
+        Ok(Advice {
+            value: spec,
+            source: self.source(),
+            fallback_reason: None,
+        })
     }
 
     async fn explain_plan(&self, plan: &PlanContext) -> Result<Advice<String>> {

@@ -1,8 +1,88 @@
-//! From a goal in plain words to a task, by rules: the column the goal names (by its words), the
-//! task the column's type implies, the metric the goal asks for.
+//! From a goal in plain words to a task, by evidence: every column that can be a target is scored
+//! by what the goal's words say about it (its name, or the idea behind it: "quit" is what an
+//! `Attrition` column records), by what the goal asks for (a class or a quantity) against what
+//! the column holds, and by how much it looks like an outcome; identifiers never qualify. A
+//! language model adds its votes on the best few ([`crate::LlmAdvisor`]); close calls are left
+//! to the person.
 
 use mlpilot_core::profile::ColumnProfile;
 use mlpilot_core::{ColumnKind, DatasetProfile, Error, Metric, Result, Task, TaskSpec};
+
+/// Phrases a goal says in several words for one idea, and the word the rules read instead.
+const PHRASES: [(&str, &str); 14] = [
+    ("turn down", "reject"),
+    ("turned down", "reject"),
+    ("pay back", "repay"),
+    ("paid back", "repay"),
+    ("fail to pay", "default"),
+    ("sign up", "subscribe"),
+    ("drop out", "quit"),
+    ("give up", "quit"),
+    ("go to the doctor", "visit doctor"),
+    ("see a doctor", "visit doctor"),
+    ("how many times", "how often"),
+    ("come from", "origin"),
+    ("comes from", "origin"),
+    ("do well", "good"),
+];
+
+/// The goal's words as the rules read them: phrases replaced by their one word, then [`stems`].
+pub fn goal_words(goal: &str) -> Vec<String> {
+    let mut g = goal.to_lowercase();
+    for (phrase, word) in PHRASES {
+        g = g.replace(phrase, word);
+    }
+    stems(&g)
+}
+
+/// Words that open a phrase about the circumstances or the owner of something ("their phone
+/// plan", "on a given day", "of a house"): a column echoing the words after them is what the goal
+/// is about, seldom what it asks.
+const CONTEXT_MARKERS: [&str; 16] = [
+    "their", "his", "her", "its", "my", "our", "your", "on", "in", "at", "during", "per", "with",
+    "from", "of", "about",
+];
+
+/// Words skipped between a context marker and the words it governs.
+const DETERMINERS: [&str; 8] = ["a", "an", "the", "this", "that", "given", "next", "each"];
+
+/// The goal's words split into the words that say what it asks (first) and the words that only
+/// set its context (second: the two words after a marker such as "their", "on" or "of").
+pub fn split_goal(goal: &str) -> (Vec<String>, Vec<String>) {
+    let mut g = goal.to_lowercase();
+    for (phrase, word) in PHRASES {
+        g = g.replace(phrase, word);
+    }
+    let raw: Vec<&str> = g
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let mut core = Vec::new();
+    let mut context = Vec::new();
+    let mut governed = 0usize;
+    let mut prev = "";
+    for w in raw {
+        // "kind of contract" asks about the contract's kind: not context.
+        let of_a_kind = w == "of" && matches!(prev, "kind" | "kinds" | "type" | "types" | "sort");
+        prev = w;
+        if CONTEXT_MARKERS.contains(&w) && !of_a_kind {
+            governed = 2;
+            continue;
+        }
+        if governed > 0 && DETERMINERS.contains(&w) {
+            continue;
+        }
+        let stemmed = stems(w);
+        if governed > 0 {
+            governed -= 1;
+            context.extend(stemmed);
+        } else {
+            core.extend(stemmed);
+        }
+    }
+    context.retain(|w| !core.contains(w));
+    (core, context)
+}
 
 /// Lowercase word stems of a text: split on non-alphanumerics and case changes
 /// (`SalePrice` → `sale`, `price`), with a plural or verb `s`/`es`/`ing`/`ed` removed.
@@ -36,6 +116,15 @@ pub fn stems(text: &str) -> Vec<String> {
 
 fn stem(w: &str) -> String {
     for suffix in ["ing", "ies", "es", "ed", "s"] {
+        // `-es` is a plural only after a hissing sound ("classes", "boxes"; not "times").
+        let hissing = ["s", "x", "z", "ch", "sh"];
+        if suffix == "es"
+            && !w
+                .strip_suffix("es")
+                .is_some_and(|s| hissing.iter().any(|h| s.ends_with(h)))
+        {
+            continue;
+        }
         if w.len() > suffix.len() + 2
             && let Some(s) = w.strip_suffix(suffix)
         {
@@ -73,11 +162,29 @@ pub fn name_match(goal: &[String], column: &str) -> u32 {
     score
 }
 
-fn eligible(c: &ColumnProfile) -> bool {
-    matches!(
+/// Whether a column can be a target at all: a label or a number, not an identifier (one value
+/// per row under an id-like name), not free text, not a label with hundreds of values.
+pub fn eligible(c: &ColumnProfile, n_rows: usize) -> bool {
+    let kind_ok = matches!(
         c.kind,
         ColumnKind::Boolean | ColumnKind::Categorical | ColumnKind::Integer | ColumnKind::Float
-    ) && !(c.kind == ColumnKind::Categorical && c.distinct > 100)
+    ) && !(c.kind == ColumnKind::Categorical && c.distinct > 100);
+    kind_ok && !identifier_like(c, n_rows)
+}
+
+/// A column that names rows rather than describing them: unique (or nearly) per row with an
+/// id-like name, or unique labels.
+fn identifier_like(c: &ColumnProfile, n_rows: usize) -> bool {
+    let present = n_rows.saturating_sub(c.missing).max(1);
+    let unique = c.distinct as f64 >= 0.95 * present as f64;
+    let words = stems(&c.name);
+    let id_name = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "id" | "ids" | "key" | "uuid" | "guid" | "code" | "no" | "num" | "number" | "index" | "idx"
+        )
+    }) || c.name.to_ascii_lowercase().ends_with("id");
+    (unique && id_name) || (unique && c.kind == ColumnKind::Categorical && present > 20)
 }
 
 fn all_nonneg_small(c: &ColumnProfile) -> bool {
@@ -89,6 +196,364 @@ fn all_nonneg_small(c: &ColumnProfile) -> bool {
 /// The task a column implies, by its kind.
 pub fn task_for(c: &ColumnProfile) -> Option<Task> {
     mlpilot_core::task::task_for_target(c.kind, c.distinct, all_nonneg_small(c)).map(|(t, _)| t)
+}
+
+/// What a goal's wording asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asks {
+    /// A class: "which … will", "whether", "is it", "what kind of".
+    Class,
+    /// A quantity: "how much", "how many", "what … will sell for", "worth".
+    Quantity,
+    /// The wording does not say.
+    Unclear,
+}
+
+impl Asks {
+    fn words(self) -> &'static str {
+        match self {
+            Asks::Class => "a class",
+            Asks::Quantity => "a quantity",
+            Asks::Unclear => "either",
+        }
+    }
+}
+
+/// Reads whether a goal asks for a class or a quantity.
+pub fn asks(goal: &str) -> Asks {
+    let g = format!(" {} ", goal.to_ascii_lowercase().replace(['?', ',', '.', '!'], " "));
+    const QUANTITY: [&str; 22] = [
+        " how much", " how many", " how long", " how high", " how big", " how far", " how old",
+        " number of ", " amount", " sell for", " sells for", " sold for", " worth", " cost",
+        " price", " earn", " salary", " income", " value of", " level of", " how fast",
+        " what size",
+    ];
+    const CLASS: [&str; 20] = [
+        " which ", " whether ", " who ", " will ", " or not", " is it ", " is this ", " kind of ",
+        " type of ", " sort of ", " classify", " category", " yes or no", " likely to ", " going to ",
+        " detect", " identify", " spot ", " does ", " is the ",
+    ];
+    // "how strong", "how expensive": a degree; "how likely", "how do" are not.
+    let how_adjective = g.split(" how ").skip(1).any(|rest| {
+        rest.split_whitespace().next().is_some_and(|w| {
+            !matches!(
+                w,
+                "do" | "does" | "did" | "can" | "could" | "to" | "is" | "are" | "will" | "would"
+                    | "should" | "likely" | "probable" | "come" | "i" | "we"
+            )
+        })
+    });
+    if QUANTITY.iter().any(|k| g.contains(k)) || how_adjective {
+        Asks::Quantity
+    } else if CLASS.iter().any(|k| g.contains(k)) {
+        Asks::Class
+    } else if g.contains(" estimate ") {
+        Asks::Quantity
+    } else {
+        Asks::Unclear
+    }
+}
+
+/// Ideas a goal can name in other words than a column does: a goal word and a column word
+/// starting with members of the same group name the same thing ("quit" and `Attrition`).
+const CONCEPTS: [&[&str]; 25] = [
+    &[
+        "churn", "attrit", "quit", "leav", "left", "cancel", "exit", "stay", "retain", "retention",
+        "resign", "turnover", "unsubscrib", "lapse", "renew", "defect",
+    ],
+    &[
+        "price", "cost", "worth", "valu", "expensiv", "cheap", "charg", "fee", "afford",
+    ],
+    &["sell", "sale", "sold", "price"],
+    &["spend", "revenu", "sale"],
+    &["earn", "income", "salar", "wage", "pay", "paid", "rich"],
+    &[
+        "surviv", "die", "died", "death", "dead", "alive", "live", "mortal", "fatal",
+    ],
+    &["default", "repay", "pay", "delinquen", "overdue", "arrear"],
+    &[
+        "buy", "purchas", "bought", "order", "convert", "subscrib", "respon", "accept", "click",
+        "sign",
+    ],
+    &[
+        "sick", "diseas", "diagnos", "ill", "malignan", "benign", "cancer", "tumo", "diabet",
+        "disorder", "infect", "positiv",
+    ],
+    &[
+        "pass", "fail", "admit", "admission", "succe", "graduat", "outcome", "result", "win",
+        "won", "lose", "lost",
+    ],
+    &[
+        "kind", "type", "speci", "specy", "variet", "sort", "class", "categor", "cultivar", "breed",
+        "genre", "brand", "origin", "group",
+    ],
+    &[
+        "qualit", "rating", "rate", "grade", "rank", "good", "satisf", "score", "well", "better",
+    ],
+    &[
+        "many", "count", "cnt", "total", "rental", "rent", "visit", "demand", "number",
+    ],
+    &["fraud", "fake", "scam", "spam", "legit", "genuin"],
+    &["long", "duration", "time", "day", "length", "delay", "wait"],
+    &["heavy", "weigh", "big", "size", "tall", "height", "mass"],
+    &["use", "usag", "consum", "load", "demand"],
+    &["smok", "drink", "alcohol"],
+    &["deny", "deni", "reject", "refus", "declin", "approv", "grant"],
+    &[
+        "region", "area", "place", "where", "locat", "origin", "countr", "part", "city", "state",
+        "made", "built",
+    ],
+    &["vote", "party", "elect", "support", "ballot", "candidat"],
+    &["doctor", "physician", "visit", "consult", "clinic", "hospital"],
+    &["strong", "strength", "hard", "tough", "durab", "resist"],
+    &["often", "frequen", "count", "number", "many", "visit"],
+    &["junk", "spam", "unwanted"],
+];
+
+fn concept_of(word: &str) -> Vec<usize> {
+    CONCEPTS
+        .iter()
+        .enumerate()
+        .filter(|(_, group)| {
+            group.iter().any(|m| {
+                word.starts_with(m) && (word.len() <= m.len() + 4 || m.len() >= 5)
+                    || (word.len() >= 3 && m.starts_with(word) && word.len() + 1 >= m.len())
+            })
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// The ideas of a word of a column's name, including those of its parts when it is a compound
+/// (`runtime` holds `time`).
+fn column_concepts(word: &str) -> Vec<usize> {
+    // `nonphysician` is everything but the idea.
+    if word.len() > 5 && word.starts_with("non") {
+        return Vec::new();
+    }
+    let mut out = concept_of(word);
+    if word.len() >= 6 {
+        for (i, group) in CONCEPTS.iter().enumerate() {
+            if !out.contains(&i) && group.iter().any(|m| m.len() >= 4 && word.contains(m)) {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// How strongly a goal names a column's idea in other words: 3 per column word whose idea the
+/// goal also names (in a different word).
+pub fn concept_match(goal: &[String], column: &str) -> u32 {
+    let goal_concepts: Vec<usize> = goal
+        .iter()
+        .filter(|w| !STOP.contains(&w.as_str()))
+        .flat_map(|w| concept_of(w))
+        .collect();
+    let mut score = 0;
+    for w in stems(column) {
+        if goal.contains(&w) {
+            continue; // already counted as a direct match
+        }
+        if column_concepts(&w).iter().any(|c| goal_concepts.contains(c)) {
+            score += 3;
+        }
+    }
+    score
+}
+
+/// Whether a goal asks which of several kinds something is ("what kind of", "which species").
+pub fn asks_kind(goal: &str) -> bool {
+    let g = format!(" {} ", goal.to_lowercase());
+    [
+        " kind of ", " kinds of ", " type of ", " sort of ", " variety ", " species ", " classify",
+        " category", " which part ", " what part ",
+    ]
+    .iter()
+    .any(|k| g.contains(k))
+}
+
+/// Whether a goal asks for a count ("how many", "number of", "how often").
+fn asks_count(goal: &str) -> bool {
+    let g = goal.to_lowercase();
+    ["how many", "number of", "how often", "count of"]
+        .iter()
+        .any(|k| g.contains(k))
+}
+
+/// Words a column name uses for a count.
+const COUNT_WORDS: [&str; 8] = ["num", "n", "count", "cnt", "number", "total", "nb", "no"];
+
+/// Values that are verdicts on an outcome (not plain yes/no, which many inputs use too).
+const OUTCOME_VALUES: [&str; 24] = [
+    "good", "bad", "pass", "fail", "passed", "failed", "positive", "negative", "success",
+    "failure", "approved", "denied", "rejected", "accepted", "malignant", "benign", "won", "lost",
+    "win", "loss", "alive", "dead", "survived", "died",
+];
+
+/// A column of two or three labels that are all verdicts (`good`/`bad`, `malignant`/`benign`).
+fn outcome_values(c: &ColumnProfile) -> bool {
+    matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean)
+        && (2..=3).contains(&c.distinct)
+        && c.top_values
+            .iter()
+            .all(|v| OUTCOME_VALUES.contains(&v.value.trim().to_lowercase().as_str()))
+}
+
+/// Words a column name uses for an outcome.
+const OUTCOME_WORDS: [&str; 12] = [
+    "target", "label", "class", "outcome", "result", "status", "flag", "response", "y", "churn",
+    "default", "survived",
+];
+
+/// A column that could be the target, with the evidence for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The column.
+    pub column: String,
+    /// The task it makes, after the goal's wording is taken into account.
+    pub task: Task,
+    /// The sum of the evidence.
+    pub score: f64,
+    /// The evidence, in words.
+    pub evidence: Vec<String>,
+}
+
+/// Every column that can be a target, scored for a goal, best first.
+pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
+    let g = goal_words(goal);
+    let (core, context) = split_goal(goal);
+    let kinds = asks_kind(goal);
+    let counts = asks_count(goal);
+    let wants = asks(goal);
+    let n_cols = profile.columns.len();
+    let mut out = Vec::new();
+    for (i, c) in profile.columns.iter().enumerate() {
+        if !eligible(c, profile.n_rows) {
+            continue;
+        }
+        let Some(kind_task) = task_for(c) else {
+            continue;
+        };
+        let mut score = 0.0;
+        let mut evidence = Vec::new();
+        // Words of the goal's own question count in full, words of its context a third.
+        let named = f64::from(name_match(&core, &c.name)) + f64::from(name_match(&context, &c.name)) / 3.0;
+        if named > 0.0 {
+            score += named;
+            // Every word of the name in the goal: the goal names the column itself.
+            if stems(&c.name)
+                .iter()
+                .all(|w| core.contains(w) || context.contains(w))
+            {
+                score += 1.0;
+            }
+            evidence.push(format!("the goal uses the words of `{}`", c.name));
+        }
+        let idea = f64::from(concept_match(&core, &c.name)).max(f64::from(concept_match(&context, &c.name)) / 3.0);
+        if idea > 0.0 {
+            score += idea;
+            evidence.push(format!("the goal names what `{}` records", c.name));
+        }
+        let _ = &g;
+        if outcome_values(c) {
+            score += 1.5;
+            evidence.push(format!(
+                "its values ({}) are outcomes",
+                c.top_values.iter().take(2).map(|v| v.value.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        // `num_births`, `NumVisits`, `count`: a count; `weekday_number` is an index.
+        if counts
+            && stems(&c.name)
+                .first()
+                .is_some_and(|w| COUNT_WORDS.contains(&w.as_str()))
+        {
+            score += 1.5;
+            evidence.push("its name says it counts, as the goal asks".into());
+        }
+        let lname = c.name.to_ascii_lowercase();
+        if stems(&c.name)
+            .iter()
+            .any(|w| OUTCOME_WORDS.contains(&w.as_str()))
+            || OUTCOME_WORDS.contains(&lname.as_str())
+        {
+            score += 1.5;
+            evidence.push("its name is an outcome's".into());
+        }
+        let task = task_with_wording(c, kind_task, wants);
+        let fits = match wants {
+            Asks::Class => task.is_classification(),
+            Asks::Quantity => task == Task::Regression,
+            Asks::Unclear => true,
+        };
+        if wants != Asks::Unclear {
+            if fits {
+                score += 2.0;
+                evidence.push(format!("it holds {} as the goal asks", wants.words()));
+            } else {
+                score -= 2.0;
+                evidence.push(format!(
+                    "the goal asks for {} and it holds {}",
+                    wants.words(),
+                    if task.is_classification() {
+                        "classes"
+                    } else {
+                        "numbers"
+                    }
+                ));
+            }
+        }
+        if kinds {
+            if task == Task::Multiclass {
+                score += 1.0;
+                evidence.push("it has several kinds, as the goal asks".into());
+            }
+        } else if task == Task::Binary && wants != Asks::Quantity {
+            score += 1.0;
+            evidence.push("it has two outcomes".into());
+        }
+        if i + 1 == n_cols {
+            score += 0.5;
+            evidence.push("it is the last column".into());
+        }
+        score -= 3.0 * c.missing_fraction;
+        out.push(Candidate {
+            column: c.name.clone(),
+            task,
+            score,
+            evidence,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.column.len().cmp(&b.column.len()))
+    });
+    out
+}
+
+/// The task a column makes once the goal's wording is heard: a whole number with a few values
+/// is a class when the goal asks "which", an amount when it asks "how many".
+fn task_with_wording(c: &ColumnProfile, kind_task: Task, wants: Asks) -> Task {
+    if c.kind == ColumnKind::Integer
+        && c.distinct <= 10
+        && kind_task == Task::Regression
+        && wants == Asks::Class
+    {
+        if c.distinct == 2 {
+            Task::Binary
+        } else {
+            Task::Multiclass
+        }
+    } else if c.kind == ColumnKind::Integer
+        && kind_task == Task::Multiclass
+        && wants == Asks::Quantity
+    {
+        Task::Regression
+    } else {
+        kind_task
+    }
 }
 
 /// The metric a goal asks for, if it names one that fits the task.
@@ -112,38 +577,6 @@ pub fn metric_in_goal(goal: &str, task: Task) -> Option<Metric> {
         .iter()
         .find(|(k, m)| g.contains(k) && m.applies_to(task))
         .map(|(_, m)| *m)
-}
-
-/// The target column the rules pick for a goal, with the strength of the match (0 when the
-/// goal names no column and the profile's suggestion was used).
-pub fn rules_target(goal: &str, profile: &DatasetProfile) -> Option<(String, u32)> {
-    let g = stems(goal);
-    let best = profile
-        .columns
-        .iter()
-        .filter(|c| eligible(c))
-        .map(|c| (c, name_match(&g, &c.name)))
-        .filter(|(_, s)| *s > 0)
-        .max_by(|a, b| {
-            a.1.cmp(&b.1)
-                .then_with(|| b.0.name.len().cmp(&a.0.name.len()))
-        });
-    match best {
-        Some((c, s)) => Some((c.name.clone(), s)),
-        None => profile
-            .suggestions
-            .target
-            .as_ref()
-            .map(|t| (t.column.clone(), 0))
-            .or_else(|| {
-                profile
-                    .columns
-                    .iter()
-                    .rev()
-                    .find(|c| eligible(c))
-                    .map(|c| (c.name.clone(), 0))
-            }),
-    }
 }
 
 /// Columns the goal asks to leave out ("ignoring X", "without X", "exclude X").
@@ -171,63 +604,96 @@ pub fn excluded_in_goal(goal: &str, profile: &DatasetProfile, target: &str) -> V
     out
 }
 
-/// Defines a task from a goal by rules.
-pub fn define_task(goal: &str, profile: &DatasetProfile) -> Result<TaskSpec> {
-    let (target, strength) = rules_target(goal, profile).ok_or_else(|| {
-        Error::invalid_input("no column can be a target (all are identifiers, text or constants)")
+/// How far apart the first two candidates' evidence must be for the engine to decide alone.
+pub const DECISIVE_MARGIN: f64 = 1.5;
+
+/// The task spec for the ranked candidates (best first): the first is the target, the second the
+/// runner-up with the reason it lost; `undecided` when they are closer than [`DECISIVE_MARGIN`].
+pub fn spec_from_ranking(
+    goal: &str,
+    profile: &DatasetProfile,
+    ranked: &[Candidate],
+    mut notes: Vec<String>,
+) -> Result<TaskSpec> {
+    let best = ranked.first().ok_or_else(|| {
+        Error::invalid_input(
+            "no column can be a target (all are identifiers, free text, dates or constants); \
+             name one with --target",
+        )
     })?;
-    let col = profile
-        .column(&target)
-        .ok_or_else(|| Error::internal("target vanished"))?;
-    let mut task = task_for(col).ok_or_else(|| {
-        Error::invalid_input(format!("`{target}` cannot be a target: {}", col.reason))
-    })?;
-    let mut notes = Vec::new();
-    if strength > 0 {
-        notes.push(format!("the goal names `{target}`"));
+    if best.evidence.is_empty() {
+        notes.push(format!(
+            "the goal names no column; `{}` is the most likely outcome",
+            best.column
+        ));
     } else {
         notes.push(format!(
-            "the goal names no column; `{target}` is the likely target by its name and position"
+            "`{}`: {}",
+            best.column,
+            best.evidence.join(", ")
         ));
     }
-    // A numeric target with few levels may be meant as classes, or the other way round.
-    let g = goal.to_ascii_lowercase();
-    let wants_classes = [
-        "classify", "category", "class ", "which ", "whether", "will ", "who ",
-    ]
-    .iter()
-    .any(|k| g.contains(k));
-    let wants_amount = [
-        "how much", "how many", "amount", "value of", "price", "estimate",
-    ]
-    .iter()
-    .any(|k| g.contains(k));
-    if col.kind == ColumnKind::Integer
-        && col.distinct <= 10
-        && task == Task::Regression
-        && wants_classes
-    {
-        task = if col.distinct == 2 {
-            Task::Binary
+    let runner_up = ranked.get(1).map(|r| {
+        let reason = if r.evidence.is_empty() {
+            "nothing in the goal points to it".to_string()
         } else {
-            Task::Multiclass
+            format!(
+                "{}, but the evidence for `{}` is stronger",
+                r.evidence.join(", "),
+                best.column
+            )
         };
-        notes.push("the goal asks for classes".into());
-    } else if col.kind == ColumnKind::Integer && task == Task::Multiclass && wants_amount {
-        task = Task::Regression;
-        notes.push("the goal asks for an amount".into());
-    }
-    let metric = metric_in_goal(goal, task).unwrap_or(task.default_metric());
-    let excluded = excluded_in_goal(goal, profile, &target);
+        mlpilot_core::TargetAlternative {
+            target: r.column.clone(),
+            task: r.task,
+            reason,
+        }
+    });
+    let undecided = ranked
+        .get(1)
+        .is_some_and(|r| best.score - r.score < DECISIVE_MARGIN);
+    let metric = metric_in_goal(goal, best.task).unwrap_or(best.task.default_metric());
+    let excluded = excluded_in_goal(goal, profile, &best.column);
     Ok(TaskSpec {
-        task,
-        target,
+        task: best.task,
+        target: best.column.clone(),
         metric,
         excluded,
         time_column: None,
         horizon: None,
         notes,
+        runner_up,
+        undecided,
     })
+}
+
+/// [`candidates`], with the profile's own guess at the target counted as evidence.
+pub fn ranked(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
+    let mut ranked = candidates(goal, profile);
+    if let Some(s) = &profile.suggestions.target
+        && let Some(c) = ranked.iter_mut().find(|c| c.column == s.column)
+    {
+        c.score += SUGGESTED_WEIGHT;
+        c.evidence
+            .push("the profile finds it the most likely outcome".into());
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.column.len().cmp(&b.column.len()))
+        });
+    }
+    ranked
+}
+
+/// Weight of the profile's own guess at the target (by its name and position).
+const SUGGESTED_WEIGHT: f64 = 1.0;
+
+/// Defines a task from a goal by rules.
+///
+/// # Errors
+/// When no column can be a target.
+pub fn define_task(goal: &str, profile: &DatasetProfile) -> Result<TaskSpec> {
+    spec_from_ranking(goal, profile, &ranked(goal, profile), Vec::new())
 }
 
 #[cfg(test)]

@@ -172,16 +172,8 @@ impl Session {
                 ),
             ));
         }
-        self.config.target = Some(spec.target.clone());
-        self.config.task = Some(spec.task);
-        self.config.metric = Some(spec.metric);
-        self.config.exclude = spec.excluded.clone();
-        self.profile = mlpilot_data::profile_frame(
-            &self.frame,
-            &self.source,
-            &ProfileOptions::with_target(Some(&spec.target)),
-        )?;
-        let text = format!(
+        self.adopt(&spec)?;
+        let mut text = format!(
             "Predict `{}` ({}), optimising {}{}{}.",
             spec.target,
             spec.task,
@@ -197,9 +189,71 @@ impl Session {
                 format!(" ({})", spec.notes.join("; "))
             }
         );
+        if let (true, Some(r)) = (spec.undecided, &spec.runner_up) {
+            text.push_str(&format!(
+                " Or did you mean `{}` ({})? The evidence for the two is close: say which.",
+                r.target, r.task
+            ));
+        }
         self.note(&a, text);
         self.spec = Some(spec);
         Ok(a)
+    }
+
+    fn adopt(&mut self, spec: &TaskSpec) -> Result<()> {
+        self.config.target = Some(spec.target.clone());
+        self.config.task = Some(spec.task);
+        self.config.metric = Some(spec.metric);
+        self.config.exclude = spec.excluded.clone();
+        self.profile = mlpilot_data::profile_frame(
+            &self.frame,
+            &self.source,
+            &ProfileOptions::with_target(Some(&spec.target)),
+        )?;
+        Ok(())
+    }
+
+    /// The person's answer when the goal left two targets open: the runner-up (by name, or
+    /// `2`), or the first (`1`) — the task follows the chosen column.
+    ///
+    /// # Errors
+    /// Before a goal is set, or when the answer names neither of the two.
+    pub fn choose_target(&mut self, answer: &str) -> Result<TaskSpec> {
+        let mut spec = self
+            .spec
+            .clone()
+            .ok_or_else(|| Error::invalid_input("set a goal first"))?;
+        let answer = answer.trim().trim_matches('`');
+        self.note_user(answer);
+        let runner = spec.runner_up.clone();
+        let wants_runner = runner
+            .as_ref()
+            .is_some_and(|r| answer == "2" || r.target.eq_ignore_ascii_case(answer));
+        let wants_first = answer == "1" || spec.target.eq_ignore_ascii_case(answer);
+        if let (true, Some(r)) = (wants_runner, runner) {
+            spec.runner_up = Some(mlpilot_core::TargetAlternative {
+                target: spec.target.clone(),
+                task: spec.task,
+                reason: "the person chose the other".into(),
+            });
+            spec.target = r.target;
+            spec.task = r.task;
+            if !spec.metric.applies_to(spec.task) {
+                spec.metric = spec.task.default_metric();
+            }
+        } else if !wants_first {
+            return Err(Error::invalid_input(format!(
+                "`{answer}` is neither `{}` nor `{}`: answer 1, 2 or one of the two names",
+                spec.target,
+                spec.runner_up.as_ref().map_or("", |r| r.target.as_str())
+            )));
+        }
+        spec.undecided = false;
+        spec.notes.push(format!("the person chose `{}`", spec.target));
+        self.adopt(&spec)?;
+        self.note_engine(format!("predicting `{}` ({})", spec.target, spec.task));
+        self.spec = Some(spec.clone());
+        Ok(spec)
     }
 
     /// The preprocessing plan and the candidate models, explained.

@@ -137,9 +137,7 @@ async fn advisor(base: &str, timeout: Duration) -> LlmAdvisor {
 
 #[tokio::test]
 async fn a_valid_answer_is_used() {
-    let s = script(vec![Reply::Content(
-        r#"{"target": "churn", "task": "binary", "metric": "roc_auc"}"#.into(),
-    )]);
+    let s = script(vec![Reply::Content(r#"{"column": "churn"}"#.into())]);
     let base = serve(s.clone()).await;
     let a = advisor(&base, Duration::from_secs(5))
         .await
@@ -150,6 +148,98 @@ async fn a_valid_answer_is_used() {
     assert_eq!(a.value.target, "churn");
     assert_eq!(a.value.task, Task::Binary);
     assert!(a.fallback_reason.is_none());
+    assert!(!a.value.undecided);
+    // Two picks (the list in both orders) and the duel of the rules' two best (both orders).
+    assert_eq!(s.calls.load(Ordering::SeqCst), 4);
+    assert!(
+        a.value.notes.iter().any(|n| n.contains("picked `churn`")),
+        "{:?}",
+        a.value.notes
+    );
+}
+
+fn two_diseases() -> DatasetProfile {
+    let mut text = String::from("age,heart_disease,lung_disease,bmi\n");
+    let mut rng = mlpilot_core::Rng::new(3);
+    for _ in 0..200 {
+        let yn = |b: bool| if b { "yes" } else { "no" };
+        text.push_str(&format!(
+            "{},{},{},{:.1}\n",
+            20 + rng.below(60),
+            yn(rng.bernoulli(0.3)),
+            yn(rng.bernoulli(0.2)),
+            rng.uniform_range(15.0, 45.0)
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("patients.csv");
+    std::fs::write(&path, text).unwrap();
+    mlpilot_data::load_and_profile(path.to_str().unwrap(), None)
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn an_answer_that_follows_the_order_leaves_the_choice_to_the_person() {
+    // The goal names both columns equally; the model picks whatever it reads first.
+    let p = two_diseases();
+    let s = script(vec![
+        Reply::Content(r#"{"column": "heart_disease"}"#.into()),
+        Reply::Content(r#"{"column": "lung_disease"}"#.into()),
+        Reply::Content(r#"{"column": "heart_disease"}"#.into()),
+        Reply::Content(r#"{"column": "lung_disease"}"#.into()),
+    ]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict the disease", &p)
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert!(a.value.undecided, "{:?}", a.value);
+    let other = a.value.runner_up.clone().expect("a runner-up").target;
+    let mut both = [a.value.target.clone(), other];
+    both.sort();
+    assert_eq!(both, ["heart_disease", "lung_disease"]);
+    assert!(
+        a.value.notes.iter().any(|n| n.contains("not counted")),
+        "{:?}",
+        a.value.notes
+    );
+}
+
+#[tokio::test]
+async fn an_answer_that_holds_in_both_orders_decides() {
+    let p = two_diseases();
+    let s = script(vec![Reply::Content(r#"{"column": "lung_disease"}"#.into())]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict the disease", &p)
+        .await
+        .unwrap();
+    assert_eq!(a.value.target, "lung_disease", "{:?}", a.value);
+    assert!(!a.value.undecided, "{:?}", a.value);
+    assert_eq!(a.value.runner_up.unwrap().target, "heart_disease");
+}
+
+#[tokio::test]
+async fn a_pick_against_strong_evidence_does_not_win() {
+    // The model insists on `plan`; the goal's words, the column's two outcomes and the
+    // profile all point to `churn`.
+    let s = script(vec![Reply::Content(r#"{"column": "plan"}"#.into())]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    assert_eq!(a.value.target, "churn", "{:?}", a.value);
+    assert!(
+        a.value.notes.iter().any(|n| n.contains("picked `plan`")),
+        "{:?}",
+        a.value.notes
+    );
 }
 
 #[tokio::test]
@@ -216,7 +306,7 @@ async fn invalid_json_falls_back() {
 #[tokio::test]
 async fn a_column_that_does_not_exist_falls_back() {
     let s = script(vec![Reply::Content(
-        r#"{"target": "cancelled", "task": "binary"}"#.into(),
+        r#"{"column": "cancelled"}"#.into(),
     )]);
     let base = serve(s).await;
     let a = advisor(&base, Duration::from_secs(5))
@@ -230,49 +320,6 @@ async fn a_column_that_does_not_exist_falls_back() {
             .as_deref()
             .unwrap()
             .contains("`cancelled` is not a column"),
-        "{a:?}"
-    );
-}
-
-#[tokio::test]
-async fn an_impossible_task_is_corrected_by_the_rules() {
-    // Regression on a yes/no column: the rules decide, with a note.
-    let s = script(vec![Reply::Content(
-        r#"{"target": "churn", "task": "regression", "metric": "r2"}"#.into(),
-    )]);
-    let base = serve(s).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
-    assert_eq!(a.value.task, Task::Binary);
-    assert_eq!(
-        a.value.metric,
-        Metric::RocAuc,
-        "R² does not apply to classification"
-    );
-    assert!(
-        a.value.notes.iter().any(|n| n.contains("regression")),
-        "{:?}",
-        a.value.notes
-    );
-    // A target the goal does not name, when the goal names another column, is refused.
-    let s = script(vec![Reply::Content(
-        r#"{"target": "income", "task": "regression"}"#.into(),
-    )]);
-    let base = serve(s).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason
-            .as_deref()
-            .unwrap()
-            .contains("the goal names `churn`"),
         "{a:?}"
     );
 }
@@ -339,9 +386,7 @@ async fn proposals_are_validated() {
 
 #[tokio::test]
 async fn the_ollama_provider_speaks_api_chat() {
-    let s = script(vec![Reply::Content(
-        r#"{"target": "churn", "task": "binary"}"#.into(),
-    )]);
+    let s = script(vec![Reply::Content(r#"{"column": "churn"}"#.into())]);
     let base = serve(s).await;
     let llm: Arc<dyn LanguageModel> = Arc::new(OllamaModel::new(&base, "replay").unwrap());
     let a = LlmAdvisor::new(llm)
