@@ -15,7 +15,7 @@ use mlpilot_core::{
 };
 use serde_json::{Value, json};
 
-use crate::grounding::{Facts, ungrounded};
+use crate::grounding::{Claims, Facts, false_claims, ungrounded};
 use crate::offline::{self, fmt_score, join_and};
 
 /// The rule-based assistant: deterministic, offline, always available.
@@ -367,33 +367,56 @@ impl LlmAdvisor {
     }
 
     /// Asks for prose, checks every number against `facts`, regenerates once on a mismatch.
-    async fn grounded(&self, prompt: String, facts: &Facts) -> std::result::Result<String, String> {
+    /// Asks for prose and checks it: every number against `facts`, every comparison, name and
+    /// direction against `claims`; on a failure it asks once more, saying what was wrong.
+    async fn grounded(
+        &self,
+        prompt: String,
+        facts: &Facts,
+        claims: &Claims,
+    ) -> std::result::Result<String, String> {
         let first = self
             .ask(prompt.clone(), None, 220)
             .await
             .map_err(|e| format!("the language model failed: {e}"))?;
         let first = clean(&first);
-        let bad = ungrounded(&first, facts);
-        if bad.is_empty() && !first.is_empty() {
+        let (bad, wrong) = (ungrounded(&first, facts), false_claims(&first, claims));
+        if bad.is_empty() && wrong.is_empty() && !first.is_empty() {
             return Ok(first);
         }
-        let retry = format!(
-            "{prompt}\n\nYour previous answer used numbers that are not in the DATA ({}). Answer again using only numbers from the DATA.",
-            bad.join(", ")
-        );
+        let mut retry = prompt;
+        if !bad.is_empty() {
+            retry.push_str(&format!(
+                "\n\nYour previous answer used numbers that are not in the DATA ({}). Answer again using only numbers from the DATA.",
+                bad.join(", ")
+            ));
+        }
+        if !wrong.is_empty() {
+            retry.push_str(&format!(
+                "\n\nYour previous answer was wrong: {}. Answer again, true to the DATA.",
+                wrong.join("; ")
+            ));
+        }
         let second = clean(
             &self
                 .ask(retry, None, 220)
                 .await
                 .map_err(|e| format!("the language model failed: {e}"))?,
         );
-        let bad2 = ungrounded(&second, facts);
-        if bad2.is_empty() && !second.is_empty() {
+        let (bad2, wrong2) = (ungrounded(&second, facts), false_claims(&second, claims));
+        if bad2.is_empty() && wrong2.is_empty() && !second.is_empty() {
             Ok(second)
-        } else {
+        } else if !bad2.is_empty() {
             Err(format!(
                 "its text stated numbers the run did not compute ({}), twice",
                 bad2.join(", ")
+            ))
+        } else if wrong2.is_empty() {
+            Err("it answered with nothing, twice".into())
+        } else {
+            Err(format!(
+                "its text made claims the run contradicts ({}), twice",
+                wrong2.join("; ")
             ))
         }
     }
@@ -642,7 +665,10 @@ impl Advisor for LlmAdvisor {
             "DATA (a profile of a table; no rows are shown):\n{}\n\nDescribe this table for a person in 3 sentences: what it holds, its column kinds, missing values, and which column looks like the outcome.",
             profile_for_prompt(profile)
         );
-        match self.grounded(prompt, &Facts::from_profile(profile)).await {
+        match self
+            .grounded(prompt, &Facts::from_profile(profile), &Claims::from_profile(profile))
+            .await
+        {
             Ok(text) => Ok(Advice {
                 value: text,
                 source: self.source(),
@@ -763,7 +789,16 @@ impl Advisor for LlmAdvisor {
                 facts.add(n.value);
             }
         }
-        match self.grounded(prompt, &facts).await {
+        let claims = Claims {
+            names: plan
+                .steps
+                .iter()
+                .flat_map(|s| [s.column.clone(), s.step.clone()])
+                .chain(std::iter::once(plan.target.clone()))
+                .collect(),
+            ..Claims::default()
+        };
+        match self.grounded(prompt, &facts, &claims).await {
             Ok(text) => Ok(Advice {
                 value: text,
                 source: self.source(),
@@ -778,7 +813,10 @@ impl Advisor for LlmAdvisor {
             "DATA (the results of a model search):\n{}\n\nExplain the result to the person in 3 or 4 sentences: the best model and its score against the baseline, the runner-up, and the inputs that matter most.",
             run_for_prompt(run)
         );
-        match self.grounded(prompt, &Facts::from_run(run)).await {
+        match self
+            .grounded(prompt, &Facts::from_run(run), &Claims::from_run(run))
+            .await
+        {
             Ok(text) => Ok(Advice {
                 value: text,
                 source: self.source(),
@@ -816,7 +854,22 @@ impl Advisor for LlmAdvisor {
                 facts.add(x);
             }
         }
-        match self.grounded(prompt, &facts).await {
+        let claims = Claims {
+            names: p
+                .contributions
+                .iter()
+                .flat_map(|(f, v, _)| [f.clone(), v.clone()])
+                .chain([p.prediction.clone()])
+                .chain(p.class.clone())
+                .collect(),
+            contributions: p
+                .contributions
+                .iter()
+                .map(|(f, _, c)| (f.clone(), *c))
+                .collect(),
+            ..Claims::default()
+        };
+        match self.grounded(prompt, &facts, &claims).await {
             Ok(text) => Ok(Advice {
                 value: text,
                 source: self.source(),
@@ -832,7 +885,10 @@ impl Advisor for LlmAdvisor {
             run_for_prompt(run),
             serde_json::to_string(question).unwrap_or_default()
         );
-        match self.grounded(prompt, &Facts::from_run(run)).await {
+        match self
+            .grounded(prompt, &Facts::from_run(run), &Claims::from_run(run))
+            .await
+        {
             Ok(text) => Ok(Advice {
                 value: text,
                 source: self.source(),

@@ -228,6 +228,228 @@ pub fn ungrounded(text: &str, facts: &Facts) -> Vec<String> {
         .collect()
 }
 
+/// What the claims of a text are checked against, beyond its numbers: the comparisons the run
+/// decides (the model against the baseline and the runner-up), the names that exist, and the
+/// direction of each column's contribution to one prediction.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Claims {
+    /// Whether a larger score is better (`None`: no score in play).
+    pub higher_is_better: Option<bool>,
+    /// The model's score.
+    pub score: Option<f64>,
+    /// The constant prediction's score.
+    pub baseline: Option<f64>,
+    /// The runner-up's name and score.
+    pub runner_up: Option<(String, f64)>,
+    /// Names a text may put in backticks: columns, models, classes, values.
+    pub names: Vec<String>,
+    /// Each column's signed contribution to one prediction.
+    pub contributions: Vec<(String, f64)>,
+}
+
+impl Claims {
+    /// The claims a run decides: its score against the baseline and the runner-up, and the
+    /// names of its columns, models, classes and metric.
+    pub fn from_run(run: &RunContext) -> Claims {
+        let runner_up = run
+            .leaderboard
+            .iter()
+            .find(|m| m.model != run.best_model && !m.model.starts_with("ensemble"))
+            .map(|m| (m.model.clone(), m.score));
+        let mut names: Vec<String> = vec![run.target.clone(), run.best_model.clone()];
+        names.extend(run.leaderboard.iter().map(|m| m.model.clone()));
+        names.extend(run.importances.iter().map(|(c, _)| c.clone()));
+        names.extend(run.dropped_columns.iter().map(|(c, _)| c.clone()));
+        names.extend(run.class_counts.iter().map(|(c, _)| c.clone()));
+        names.push(run.metric.as_str().to_string());
+        names.push(run.metric.display_name().to_string());
+        Claims {
+            higher_is_better: Some(run.metric.better(1.0, 0.0)),
+            score: Some(run.best_score),
+            baseline: run.baseline_score,
+            runner_up,
+            names,
+            contributions: Vec::new(),
+        }
+    }
+
+    /// The names of a profile: its columns and their frequent values.
+    pub fn from_profile(p: &DatasetProfile) -> Claims {
+        Claims {
+            names: p
+                .columns
+                .iter()
+                .flat_map(|c| {
+                    std::iter::once(c.name.clone())
+                        .chain(c.top_values.iter().map(|v| v.value.clone()))
+                        .chain(std::iter::once(c.kind.as_str().to_string()))
+                })
+                .collect(),
+            ..Claims::default()
+        }
+    }
+}
+
+const UP: [&str; 12] = [
+    "higher", "above", "greater", "more than", "exceeds", "larger", "increases", "raises",
+    "pushes up", "pushed up", "increase", "raise",
+];
+const DOWN: [&str; 12] = [
+    "lower", "below", "less than", "smaller", "under", "decreases", "reduces", "lowers",
+    "pushes down", "pushed down", "decrease", "reduce",
+];
+const BETTER: [&str; 5] = ["better", "outperforms", "beats", "improves on", "ahead of"];
+const WORSE: [&str; 5] = ["worse", "underperforms", "fails to beat", "behind", "not better"];
+
+fn has_any(s: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| {
+        s.match_indices(w).any(|(i, _)| {
+            let before = s.get(..i).and_then(|b| b.chars().last());
+            let after = s.get(i + w.len()..).and_then(|a| a.chars().next());
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// The claims of a text that contradict the run: a comparison stated the wrong way round (the
+/// model against the baseline or the runner-up, or two numbers "A is lower than B"), a name in
+/// backticks that exists nowhere in the run, a column said to push a prediction the way it
+/// does not. Each problem in words; none when all claims hold.
+pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
+    let mut out = Vec::new();
+    for sentence in sentences(text) {
+        let lower = sentence.to_lowercase();
+        let up = has_any(&lower, &UP);
+        let down = has_any(&lower, &DOWN);
+        let better = has_any(&lower, &BETTER);
+        let worse = has_any(&lower, &WORSE);
+        if !(up || down || better || worse) {
+            continue;
+        }
+        // Two numbers around one comparative: "0.80 is lower than 0.73".
+        let nums = numbers_in(sentence);
+        if let [a, b] = nums.as_slice()
+            && (up != down)
+            && !(better || worse)
+        {
+            let holds = if up { a.value > b.value } else { a.value < b.value };
+            let pos_a = sentence.find(&a.text).unwrap_or(0);
+            let pos_b = sentence.rfind(&b.text).unwrap_or(0);
+            let between = sentence.get(pos_a..pos_b).unwrap_or("").to_lowercase();
+            if (has_any(&between, &UP) || has_any(&between, &DOWN)) && !holds {
+                out.push(format!(
+                    "\"{}\" says {} is {} {}, which is false",
+                    sentence.trim(),
+                    a.text,
+                    if up { "above" } else { "below" },
+                    b.text
+                ));
+                continue;
+            }
+        }
+        // The model against the baseline or the runner-up.
+        let (Some(score), Some(hib)) = (claims.score, claims.higher_is_better) else {
+            continue;
+        };
+        let mut against: Vec<(String, f64)> = Vec::new();
+        if let Some(b) = claims.baseline
+            && (lower.contains("baseline")
+                || lower.contains("constant")
+                || lower.contains("always predicting")
+                || lower.contains("always guessing"))
+        {
+            against.push(("the baseline".into(), b));
+        }
+        if let Some((name, v)) = &claims.runner_up
+            && (lower.contains("runner-up") || lower.contains(&name.to_lowercase()))
+        {
+            against.push((format!("the runner-up ({name})"), *v));
+        }
+        for (what, other) in against {
+            let model_better = if hib { score > other } else { score < other };
+            let model_greater = score > other;
+            let wrong = (better && !worse && !model_better)
+                || (worse && !better && model_better)
+                || (up && !down && !better && !worse && !model_greater && mentions_model(&lower))
+                || (down && !up && !better && !worse && model_greater && mentions_model(&lower));
+            if wrong {
+                out.push(format!(
+                    "\"{}\" compares the model with {what} the wrong way round (the model scores {}, {what} {})",
+                    sentence.trim(),
+                    round4(score),
+                    round4(other)
+                ));
+            }
+        }
+        // Contributions: "`age` pushes the prediction up".
+        for (col, c) in &claims.contributions {
+            if !lower.contains(&col.to_lowercase()) || *c == 0.0 {
+                continue;
+            }
+            if (up && !down && *c < 0.0) || (down && !up && *c > 0.0) {
+                out.push(format!(
+                    "\"{}\" says `{col}` {} the prediction; it {} it ({:+.3})",
+                    sentence.trim(),
+                    if up { "raises" } else { "lowers" },
+                    if *c > 0.0 { "raises" } else { "lowers" },
+                    c
+                ));
+            }
+        }
+    }
+    if !claims.names.is_empty() {
+        for name in backticked(text) {
+            if !claims.names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
+                out.push(format!("`{name}` is not a column, model or value of this run"));
+            }
+        }
+    }
+    out
+}
+
+/// A text's sentences: split after `.`, `;`, `!` or `?` followed by a space or the end (not
+/// inside `0.802`).
+pub fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | ';' | '!' | '?')
+            && chars.peek().is_none_or(|(_, n)| n.is_whitespace())
+        {
+            let end = i + c.len_utf8();
+            if let Some(s) = text.get(start..end) {
+                out.push(s);
+            }
+            start = end;
+        }
+    }
+    if let Some(rest) = text.get(start..).filter(|r| !r.trim().is_empty()) {
+        out.push(rest);
+    }
+    out
+}
+
+fn mentions_model(lower: &str) -> bool {
+    ["model", "score", "it ", "its ", "accuracy", "auc", "error", "r²", "r2"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+fn round4(v: f64) -> String {
+    format!("{:.4}", v)
+}
+
+/// The names a text puts in backticks.
+pub fn backticked(text: &str) -> Vec<String> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,5 +477,50 @@ mod tests {
         );
         assert_eq!(ungrounded("AUC 0.87 and 0.91", &f), vec!["0.87", "0.91"]);
         assert_eq!(ungrounded("1310 rows", &f), vec!["1310"]);
+    }
+
+    fn run_claims() -> Claims {
+        Claims {
+            higher_is_better: Some(true),
+            score: Some(0.802),
+            baseline: Some(0.7345),
+            runner_up: Some(("linear".into(), 0.79)),
+            names: vec!["tenure".into(), "gender".into(), "Churn".into()],
+            contributions: vec![("tenure".into(), -0.12), ("contract".into(), 0.2)],
+        }
+    }
+
+    #[test]
+    fn a_grounded_but_false_comparison_is_caught() {
+        let c = run_claims();
+        // Every number is real; the claim is not.
+        let text = "The model has a lower accuracy score compared to the baseline: the baseline score is 0.7345, while the model's accuracy score is 0.802.";
+        assert_eq!(false_claims(text, &c).len(), 1, "{:?}", false_claims(text, &c));
+        assert!(false_claims("The model scores 0.802, above the baseline of 0.7345.", &c).is_empty());
+        assert!(!false_claims("It is worse than the baseline.", &c).is_empty());
+        assert!(false_claims("It is better than the runner-up (linear).", &c).is_empty());
+        assert!(!false_claims("The linear runner-up beats it... no: it is worse than linear.", &c).is_empty());
+        // Two numbers, one comparison.
+        assert!(!false_claims("0.802 is lower than 0.7345.", &c).is_empty());
+        assert!(false_claims("0.7345 is lower than 0.802.", &c).is_empty());
+        // Lower is better for an error.
+        let err = Claims { higher_is_better: Some(false), score: Some(3.1), baseline: Some(5.0), ..Claims::default() };
+        assert!(false_claims("Its error of 3.1 is lower than the baseline's 5.0.", &err).is_empty());
+        assert!(!false_claims("It does worse than the baseline.", &err).is_empty());
+    }
+
+    #[test]
+    fn names_and_directions_are_checked() {
+        let c = run_claims();
+        assert_eq!(
+            false_claims("Leave out `female` and `partner`.", &c),
+            vec![
+                "`female` is not a column, model or value of this run".to_string(),
+                "`partner` is not a column, model or value of this run".to_string()
+            ]
+        );
+        assert!(false_claims("`tenure` lowers the prediction.", &c).is_empty());
+        assert!(!false_claims("A long `tenure` raises the prediction.", &c).is_empty());
+        assert!(false_claims("The `contract` pushes it up.", &Claims { names: vec!["contract".into()], ..c.clone() }).is_empty());
     }
 }

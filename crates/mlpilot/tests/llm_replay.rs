@@ -443,3 +443,53 @@ async fn prediction_explanations_are_grounded_or_the_template() {
             .starts_with("Predicted yes (0.82), mainly because plan = basic (+0.310)")
     );
 }
+
+#[tokio::test]
+async fn a_grounded_but_false_comparison_is_regenerated_then_refused() {
+    // Every number is the run's; the comparison is the wrong way round (0.8634 is above 0.5).
+    let false_claim = "The model scores lower than the baseline: ROC AUC 0.8634 against 0.5.";
+    let s = script(vec![
+        Reply::Content(false_claim.into()),
+        Reply::Content("The model scores ROC AUC 0.8634, above the baseline of 0.5.".into()),
+    ]);
+    let base = serve(s.clone()).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .explain_results(&run_context())
+        .await
+        .unwrap();
+    assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
+    assert!(a.value.contains("above the baseline"), "{}", a.value);
+    assert_eq!(s.calls.load(Ordering::SeqCst), 2, "regenerated once");
+    // Wrong twice: the template, with the reason.
+    let s = script(vec![Reply::Content(false_claim.into())]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .answer("why is the model not better?", &run_context())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason
+            .as_deref()
+            .unwrap()
+            .contains("wrong way round"),
+        "{a:?}"
+    );
+    // A name that is not in the run (a value taken for a column) is refused the same way.
+    let s = script(vec![Reply::Content(
+        "Leave out `female` to improve it.".into(),
+    )]);
+    let base = serve(s).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .answer("what should I change?", &run_context())
+        .await
+        .unwrap();
+    assert_eq!(a.source, AdviceSource::Rules);
+    assert!(
+        a.fallback_reason.as_deref().unwrap().contains("`female`"),
+        "{a:?}"
+    );
+}
