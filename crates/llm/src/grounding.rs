@@ -122,6 +122,20 @@ impl Facts {
         self
     }
 
+    /// The numbers held, in the order they were added.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// A set holding `values`.
+    pub fn from_values(values: &[f64]) -> Facts {
+        let mut f = Facts::new();
+        for v in values {
+            f.add(*v);
+        }
+        f
+    }
+
     /// The numbers of a run: scores, spreads, times, counts, importances.
     pub fn from_run(run: &RunContext) -> Facts {
         let mut f = Facts::new();
@@ -132,6 +146,20 @@ impl Facts {
             .add(run.elapsed_secs);
         if let Some(b) = run.baseline_score {
             f.add(b).add(run.best_score - b);
+        }
+        // A bounded score's perfect value (1, stated as "out of 100").
+        if matches!(
+            run.metric,
+            mlpilot_core::Metric::RocAuc
+                | mlpilot_core::Metric::Accuracy
+                | mlpilot_core::Metric::BalancedAccuracy
+                | mlpilot_core::Metric::R2
+        ) {
+            f.add(1.0);
+        }
+        // The numbers of the model's own description (an ensemble's weights).
+        for n in numbers_in(&run.best_model) {
+            f.add(n.value);
         }
         for m in &run.leaderboard {
             f.add(m.score)

@@ -44,7 +44,77 @@ fn family_of(id: &str) -> &'static str {
     }
 }
 
-/// The results of a run in plain words; every number comes from `run`.
+/// What the score means for this problem in everyday words, against the naive baseline (every
+/// number one of the run's: a score as "N times out of 100" is the score in percent).
+pub fn plain_meaning(run: &RunContext) -> Option<String> {
+    let target = &run.target;
+    let total: usize = run.class_counts.iter().map(|c| c.1).sum();
+    let majority = run.class_counts.iter().max_by_key(|c| c.1);
+    let minority = run.class_counts.iter().min_by_key(|c| c.1);
+    let pct = |v: f64| format!("{:.0}", 100.0 * v);
+    let s = match run.metric {
+        Metric::RocAuc if run.class_counts.len() == 2 => {
+            let (Some(rare), Some(common)) = (minority, majority) else {
+                return None;
+            };
+            format!(
+                "Shown a row where `{target}` is `{}` and one where it is `{}`, the model puts the `{}` row first {} times out of 100 (guessing would manage 50).",
+                rare.0,
+                common.0,
+                rare.0,
+                pct(run.best_score)
+            )
+        }
+        Metric::Accuracy => {
+            let mut s = format!(
+                "The model is right about `{target}` {} times out of 100",
+                pct(run.best_score)
+            );
+            if let Some(m) = majority.filter(|_| total > 0) {
+                s.push_str(&format!(
+                    "; always guessing `{}` would be right {} % of the time",
+                    m.0,
+                    pct(m.1 as f64 / total as f64)
+                ));
+            }
+            s.push('.');
+            s
+        }
+        Metric::R2 => format!(
+            "The model explains {} % of how `{target}` varies from row to row; always predicting the average explains none.",
+            pct(run.best_score.max(0.0))
+        ),
+        Metric::Rmse | Metric::Mae => {
+            let mut s = format!(
+                "The model's predictions of `{target}` are typically off by {}",
+                fmt_score(run.metric, run.best_score)
+            );
+            if let Some(b) = run.baseline_score {
+                s.push_str(&format!(
+                    "; always predicting the average, they would be off by {}",
+                    fmt_score(run.metric, b)
+                ));
+            }
+            s.push('.');
+            s
+        }
+        _ => {
+            let b = run.baseline_score?;
+            format!(
+                "On {} the model scores {}, where a constant prediction scores {} ({} is better).",
+                run.metric.display_name(),
+                fmt_score(run.metric, run.best_score),
+                fmt_score(run.metric, b),
+                if run.metric.better(1.0, 0.0) { "higher" } else { "lower" }
+            )
+        }
+    };
+    Some(s)
+}
+
+/// The results of a run in plain words, every number from `run`: what the score means first,
+/// then the model, its score against the baseline, the runner-up, what matters and what was
+/// left out.
 ///
 /// ```
 /// use mlpilot_core::{Metric, ModelScore, RunContext, Task};
@@ -59,7 +129,7 @@ fn family_of(id: &str) -> &'static str {
 /// assert!(text.contains("0.8600"));
 /// ```
 pub fn explain_results(run: &RunContext) -> String {
-    let mut s = String::new();
+    let mut s = plain_meaning(run).map_or(String::new(), |p| p + " ");
     let best = &run.best_model;
     let _ = write!(
         s,

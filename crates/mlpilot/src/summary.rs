@@ -57,6 +57,11 @@ pub struct Summary {
     /// Binary tasks: the decision threshold `predict` and `serve` use, when it is not 0.5.
     #[serde(default)]
     pub decision_threshold: Option<mlpilot_search::threshold::DecisionThreshold>,
+    /// Every number the narrative may state (scores, spreads, counts, shares, times,
+    /// importances): the computed values its text is written and checked from. A number in the
+    /// narrative matches one of these at its written precision, or as a percentage.
+    #[serde(default)]
+    pub facts: Vec<f64>,
 }
 
 /// Which assistant defined the task and wrote the narrative.
@@ -107,6 +112,9 @@ impl Summary {
             narrative: t.narrative().to_string(),
             assistant: None,
             decision_threshold: r.threshold.clone(),
+            facts: mlpilot_llm::grounding::Facts::from_run(&t.run_context())
+                .values()
+                .to_vec(),
             notes: t
                 .profile
                 .notes

@@ -154,3 +154,38 @@ fn bad_requests_name_the_problem() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
+
+/// The narrative says what the score means in everyday words first, and every number it states
+/// is one of the `facts` that `summary.json` holds.
+#[test]
+fn narratives_lead_with_plain_words_and_every_number_is_in_the_summary() {
+    use mlpilot::llm::grounding::{Facts, ungrounded};
+    let diabetes = mlpilot::data::load_frame(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/diabetes.csv"
+    ))
+    .unwrap()
+    .0;
+    for (frame, lead) in [
+        (titanic(), "Shown a row where `target` is"),
+        (diabetes, "The model explains"),
+    ] {
+        let trained = quick().fit_frame(&frame).unwrap();
+        let summary = mlpilot::Summary::of(&trained);
+        let json = serde_json::to_string(&summary).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let facts: Vec<f64> = back["facts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let narrative = back["narrative"].as_str().unwrap();
+        assert!(narrative.starts_with(lead), "{narrative}");
+        assert!(
+            ungrounded(narrative, &Facts::from_values(&facts)).is_empty(),
+            "{narrative}: {:?}",
+            ungrounded(narrative, &Facts::from_values(&facts))
+        );
+    }
+}
