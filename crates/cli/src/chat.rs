@@ -2,8 +2,10 @@
 //!
 //! With a terminal, lines are edited with rustyline; otherwise they are read plainly from
 //! standard input (so a script can be piped in). Commands: anything first is the goal; then
-//! `plan`, `run`, questions in plain words, `improve …` (try the assistant's proposals, keep what
-//! validation confirms), `save`, `quit`. The transcript is written to `DIR/session.json`.
+//! `plan`, `run`, requests in plain words ("leave out sibsp", "optimise recall", "only trees",
+//! "spend two minutes", "threshold 0.3", "what if age were 40": each change re-runs the search
+//! and is kept only when validation improves beyond its noise), questions, `improve …` (try
+//! the assistant's proposals), `save`, `quit`. The transcript is written to `DIR/session.json`.
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -195,6 +197,22 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                 Err(e) => println!("engine: {e}"),
             }
             continue;
+        }
+        // A request in the person's words becomes a typed change; anything else is a question.
+        match session.request(line) {
+            Ok(Some(mlpilot::Outcome::Trial { trial })) => {
+                println!("engine: {}", mlpilot::describe_trial(&trial));
+                continue;
+            }
+            Ok(Some(mlpilot::Outcome::Said { text })) => {
+                println!("engine: {text}");
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                println!("engine: {e}");
+                continue;
+            }
         }
         match session.ask(line) {
             Ok(a) => say(&a.source, &a.fallback_reason, &a.value),

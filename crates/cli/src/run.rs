@@ -307,10 +307,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         }
         if !args.json {
             if let Some(r) = &advice.value.runner_up {
-                eprintln!(
-                    "  runner-up `{}` ({}): {}",
-                    r.target, r.task, r.reason
-                );
+                eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);
                 if advice.value.undecided && args.target.is_none() {
                     eprintln!(
                         "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",

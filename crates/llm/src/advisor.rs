@@ -219,6 +219,9 @@ pub fn describe_adjustment(a: &Adjustment) -> String {
             column,
             transform: Transform::DateParts,
         } => format!("add the date parts of `{column}`"),
+        Adjustment::RestrictModels { models } if models.is_empty() => {
+            "search every model family again".into()
+        }
         Adjustment::RestrictModels { models } => format!("search only {}", models.join(", ")),
         Adjustment::RaiseBudget { seconds } => format!("search for {seconds:.0} s"),
         Adjustment::RebalanceClasses => "weight classes evenly".into(),
@@ -360,7 +363,9 @@ impl LlmAdvisor {
         if order.contains(&c.as_str()) {
             Ok(c)
         } else if profile.column(&c).is_some() {
-            Err(format!("it proposed `{c}`, which is not one of the columns it was shown"))
+            Err(format!(
+                "it proposed `{c}`, which is not one of the columns it was shown"
+            ))
         } else {
             Err(format!("the proposed target `{c}` is not a column"))
         }
@@ -484,11 +489,23 @@ const SHORTLIST: usize = 5;
 /// A column in a few words for a prompt: its kind and a few values or its range.
 fn column_words(c: &mlpilot_core::profile::ColumnProfile) -> String {
     match &c.numeric {
-        Some(n) if !matches!(c.kind, ColumnKind::Boolean | ColumnKind::Categorical) || c.top_values.is_empty() => {
-            format!("numbers from {} to {}", short_number(n.min), short_number(n.max))
+        Some(n)
+            if !matches!(c.kind, ColumnKind::Boolean | ColumnKind::Categorical)
+                || c.top_values.is_empty() =>
+        {
+            format!(
+                "numbers from {} to {}",
+                short_number(n.min),
+                short_number(n.max)
+            )
         }
         _ => {
-            let values: Vec<&str> = c.top_values.iter().take(4).map(|v| v.value.as_str()).collect();
+            let values: Vec<&str> = c
+                .top_values
+                .iter()
+                .take(4)
+                .map(|v| v.value.as_str())
+                .collect();
             format!("values {}", values.join(", "))
         }
     }
@@ -666,7 +683,11 @@ impl Advisor for LlmAdvisor {
             profile_for_prompt(profile)
         );
         match self
-            .grounded(prompt, &Facts::from_profile(profile), &Claims::from_profile(profile))
+            .grounded(
+                prompt,
+                &Facts::from_profile(profile),
+                &Claims::from_profile(profile),
+            )
             .await
         {
             Ok(text) => Ok(Advice {
@@ -690,7 +711,11 @@ impl Advisor for LlmAdvisor {
         // The shortlist, in the table's order (not the rules' order: a small model favours the
         // first option it reads).
         let shortlist: Vec<String> = {
-            let top: Vec<&str> = ranked.iter().take(SHORTLIST).map(|c| c.column.as_str()).collect();
+            let top: Vec<&str> = ranked
+                .iter()
+                .take(SHORTLIST)
+                .map(|c| c.column.as_str())
+                .collect();
             profile
                 .columns
                 .iter()
@@ -709,14 +734,25 @@ impl Advisor for LlmAdvisor {
             match self.pick_column(goal, &order, profile).await {
                 Ok(p) => picks.push(p),
                 Err(reason) => {
-                    return Ok(fallback(self.rules.define_task(goal, profile).await?, reason));
+                    return Ok(fallback(
+                        self.rules.define_task(goal, profile).await?,
+                        reason,
+                    ));
                 }
             }
         }
-        let listed = join_and(&shortlist.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>());
+        let listed = join_and(
+            &shortlist
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>(),
+        );
         let mut notes = Vec::new();
         if picks.first() == picks.get(1) {
-            notes.push(format!("the assistant picked `{}` from {listed}", picks.first().map_or("", String::as_str)));
+            notes.push(format!(
+                "the assistant picked `{}` from {listed}",
+                picks.first().map_or("", String::as_str)
+            ));
         } else {
             notes.push(format!(
                 "the assistant picked `{}` from {listed}, then `{}` with the list reversed",
@@ -733,14 +769,23 @@ impl Advisor for LlmAdvisor {
             }
             match self.pick_column(goal, &order, profile).await {
                 Ok(p) => picks.push(p),
-                Err(reason) => notes.push(format!("the assistant gave no answer between `{}` ({reason}); not counted", duel.join("` and `"))),
+                Err(reason) => notes.push(format!(
+                    "the assistant gave no answer between `{}` ({reason}); not counted",
+                    duel.join("` and `")
+                )),
             }
         }
         if let [_, _, a, b] = picks.as_slice() {
             notes.push(if a == b {
-                format!("between `{}`, it chose `{a}` both times", duel.join("` and `"))
+                format!(
+                    "between `{}`, it chose `{a}` both times",
+                    duel.join("` and `")
+                )
             } else {
-                format!("between `{}`, it chose the first it read both times: not counted", duel.join("` and `"))
+                format!(
+                    "between `{}`, it chose the first it read both times: not counted",
+                    duel.join("` and `")
+                )
             });
         }
         for (i, p) in picks.iter().enumerate() {
@@ -748,16 +793,28 @@ impl Advisor for LlmAdvisor {
             if i >= 2 && picks.get(2) != picks.get(3) {
                 break;
             }
-            let weight = if i < 2 { PICK_WEIGHT / 2.0 } else { DUEL_WEIGHT / 2.0 };
+            let weight = if i < 2 {
+                PICK_WEIGHT / 2.0
+            } else {
+                DUEL_WEIGHT / 2.0
+            };
             if let Some(c) = ranked.iter_mut().find(|c| &c.column == p) {
                 c.score += weight;
-                let what = if i < 2 { "the assistant picked it" } else { "the assistant preferred it to the runner-up" };
+                let what = if i < 2 {
+                    "the assistant picked it"
+                } else {
+                    "the assistant preferred it to the runner-up"
+                };
                 if !c.evidence.iter().any(|e| e == what) {
                     c.evidence.push(what.into());
                 }
             }
         }
-        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.column.len().cmp(&b.column.len())));
+        ranked.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.column.len().cmp(&b.column.len()))
+        });
         let spec = crate::goal::spec_from_ranking(goal, profile, &ranked, notes)?;
         Ok(Advice {
             value: spec,

@@ -181,7 +181,16 @@ fn identifier_like(c: &ColumnProfile, n_rows: usize) -> bool {
     let id_name = words.iter().any(|w| {
         matches!(
             w.as_str(),
-            "id" | "ids" | "key" | "uuid" | "guid" | "code" | "no" | "num" | "number" | "index" | "idx"
+            "id" | "ids"
+                | "key"
+                | "uuid"
+                | "guid"
+                | "code"
+                | "no"
+                | "num"
+                | "number"
+                | "index"
+                | "idx"
         )
     }) || c.name.to_ascii_lowercase().ends_with("id");
     (unique && id_name) || (unique && c.kind == ColumnKind::Categorical && present > 20)
@@ -221,25 +230,76 @@ impl Asks {
 
 /// Reads whether a goal asks for a class or a quantity.
 pub fn asks(goal: &str) -> Asks {
-    let g = format!(" {} ", goal.to_ascii_lowercase().replace(['?', ',', '.', '!'], " "));
+    let g = format!(
+        " {} ",
+        goal.to_ascii_lowercase().replace(['?', ',', '.', '!'], " ")
+    );
     const QUANTITY: [&str; 22] = [
-        " how much", " how many", " how long", " how high", " how big", " how far", " how old",
-        " number of ", " amount", " sell for", " sells for", " sold for", " worth", " cost",
-        " price", " earn", " salary", " income", " value of", " level of", " how fast",
+        " how much",
+        " how many",
+        " how long",
+        " how high",
+        " how big",
+        " how far",
+        " how old",
+        " number of ",
+        " amount",
+        " sell for",
+        " sells for",
+        " sold for",
+        " worth",
+        " cost",
+        " price",
+        " earn",
+        " salary",
+        " income",
+        " value of",
+        " level of",
+        " how fast",
         " what size",
     ];
     const CLASS: [&str; 20] = [
-        " which ", " whether ", " who ", " will ", " or not", " is it ", " is this ", " kind of ",
-        " type of ", " sort of ", " classify", " category", " yes or no", " likely to ", " going to ",
-        " detect", " identify", " spot ", " does ", " is the ",
+        " which ",
+        " whether ",
+        " who ",
+        " will ",
+        " or not",
+        " is it ",
+        " is this ",
+        " kind of ",
+        " type of ",
+        " sort of ",
+        " classify",
+        " category",
+        " yes or no",
+        " likely to ",
+        " going to ",
+        " detect",
+        " identify",
+        " spot ",
+        " does ",
+        " is the ",
     ];
     // "how strong", "how expensive": a degree; "how likely", "how do" are not.
     let how_adjective = g.split(" how ").skip(1).any(|rest| {
         rest.split_whitespace().next().is_some_and(|w| {
             !matches!(
                 w,
-                "do" | "does" | "did" | "can" | "could" | "to" | "is" | "are" | "will" | "would"
-                    | "should" | "likely" | "probable" | "come" | "i" | "we"
+                "do" | "does"
+                    | "did"
+                    | "can"
+                    | "could"
+                    | "to"
+                    | "is"
+                    | "are"
+                    | "will"
+                    | "would"
+                    | "should"
+                    | "likely"
+                    | "probable"
+                    | "come"
+                    | "i"
+                    | "we"
             )
         })
     });
@@ -258,8 +318,22 @@ pub fn asks(goal: &str) -> Asks {
 /// starting with members of the same group name the same thing ("quit" and `Attrition`).
 const CONCEPTS: [&[&str]; 25] = [
     &[
-        "churn", "attrit", "quit", "leav", "left", "cancel", "exit", "stay", "retain", "retention",
-        "resign", "turnover", "unsubscrib", "lapse", "renew", "defect",
+        "churn",
+        "attrit",
+        "quit",
+        "leav",
+        "left",
+        "cancel",
+        "exit",
+        "stay",
+        "retain",
+        "retention",
+        "resign",
+        "turnover",
+        "unsubscrib",
+        "lapse",
+        "renew",
+        "defect",
     ],
     &[
         "price", "cost", "worth", "valu", "expensiv", "cheap", "charg", "fee", "afford",
@@ -280,12 +354,22 @@ const CONCEPTS: [&[&str]; 25] = [
         "disorder", "infect", "positiv",
     ],
     &[
-        "pass", "fail", "admit", "admission", "succe", "graduat", "outcome", "result", "win",
-        "won", "lose", "lost",
+        "pass",
+        "fail",
+        "admit",
+        "admission",
+        "succe",
+        "graduat",
+        "outcome",
+        "result",
+        "win",
+        "won",
+        "lose",
+        "lost",
     ],
     &[
-        "kind", "type", "speci", "specy", "variet", "sort", "class", "categor", "cultivar", "breed",
-        "genre", "brand", "origin", "group",
+        "kind", "type", "speci", "specy", "variet", "sort", "class", "categor", "cultivar",
+        "breed", "genre", "brand", "origin", "group",
     ],
     &[
         "qualit", "rating", "rate", "grade", "rank", "good", "satisf", "score", "well", "better",
@@ -298,13 +382,22 @@ const CONCEPTS: [&[&str]; 25] = [
     &["heavy", "weigh", "big", "size", "tall", "height", "mass"],
     &["use", "usag", "consum", "load", "demand"],
     &["smok", "drink", "alcohol"],
-    &["deny", "deni", "reject", "refus", "declin", "approv", "grant"],
+    &[
+        "deny", "deni", "reject", "refus", "declin", "approv", "grant",
+    ],
     &[
         "region", "area", "place", "where", "locat", "origin", "countr", "part", "city", "state",
         "made", "built",
     ],
     &["vote", "party", "elect", "support", "ballot", "candidat"],
-    &["doctor", "physician", "visit", "consult", "clinic", "hospital"],
+    &[
+        "doctor",
+        "physician",
+        "visit",
+        "consult",
+        "clinic",
+        "hospital",
+    ],
     &["strong", "strength", "hard", "tough", "durab", "resist"],
     &["often", "frequen", "count", "number", "many", "visit"],
     &["junk", "spam", "unwanted"],
@@ -355,7 +448,10 @@ pub fn concept_match(goal: &[String], column: &str) -> u32 {
         if goal.contains(&w) {
             continue; // already counted as a direct match
         }
-        if column_concepts(&w).iter().any(|c| goal_concepts.contains(c)) {
+        if column_concepts(&w)
+            .iter()
+            .any(|c| goal_concepts.contains(c))
+        {
             score += 3;
         }
     }
@@ -366,8 +462,16 @@ pub fn concept_match(goal: &[String], column: &str) -> u32 {
 pub fn asks_kind(goal: &str) -> bool {
     let g = format!(" {} ", goal.to_lowercase());
     [
-        " kind of ", " kinds of ", " type of ", " sort of ", " variety ", " species ", " classify",
-        " category", " which part ", " what part ",
+        " kind of ",
+        " kinds of ",
+        " type of ",
+        " sort of ",
+        " variety ",
+        " species ",
+        " classify",
+        " category",
+        " which part ",
+        " what part ",
     ]
     .iter()
     .any(|k| g.contains(k))
@@ -386,9 +490,30 @@ const COUNT_WORDS: [&str; 8] = ["num", "n", "count", "cnt", "number", "total", "
 
 /// Values that are verdicts on an outcome (not plain yes/no, which many inputs use too).
 const OUTCOME_VALUES: [&str; 24] = [
-    "good", "bad", "pass", "fail", "passed", "failed", "positive", "negative", "success",
-    "failure", "approved", "denied", "rejected", "accepted", "malignant", "benign", "won", "lost",
-    "win", "loss", "alive", "dead", "survived", "died",
+    "good",
+    "bad",
+    "pass",
+    "fail",
+    "passed",
+    "failed",
+    "positive",
+    "negative",
+    "success",
+    "failure",
+    "approved",
+    "denied",
+    "rejected",
+    "accepted",
+    "malignant",
+    "benign",
+    "won",
+    "lost",
+    "win",
+    "loss",
+    "alive",
+    "dead",
+    "survived",
+    "died",
 ];
 
 /// A column of two or three labels that are all verdicts (`good`/`bad`, `malignant`/`benign`).
@@ -438,7 +563,8 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
         let mut score = 0.0;
         let mut evidence = Vec::new();
         // Words of the goal's own question count in full, words of its context a third.
-        let named = f64::from(name_match(&core, &c.name)) + f64::from(name_match(&context, &c.name)) / 3.0;
+        let named =
+            f64::from(name_match(&core, &c.name)) + f64::from(name_match(&context, &c.name)) / 3.0;
         if named > 0.0 {
             score += named;
             // Every word of the name in the goal: the goal names the column itself.
@@ -450,7 +576,8 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
             }
             evidence.push(format!("the goal uses the words of `{}`", c.name));
         }
-        let idea = f64::from(concept_match(&core, &c.name)).max(f64::from(concept_match(&context, &c.name)) / 3.0);
+        let idea = f64::from(concept_match(&core, &c.name))
+            .max(f64::from(concept_match(&context, &c.name)) / 3.0);
         if idea > 0.0 {
             score += idea;
             evidence.push(format!("the goal names what `{}` records", c.name));
@@ -460,7 +587,12 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
             score += 1.5;
             evidence.push(format!(
                 "its values ({}) are outcomes",
-                c.top_values.iter().take(2).map(|v| v.value.as_str()).collect::<Vec<_>>().join(", ")
+                c.top_values
+                    .iter()
+                    .take(2)
+                    .map(|v| v.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         // `num_births`, `NumVisits`, `count`: a count; `weekday_number` is an index.
@@ -627,11 +759,7 @@ pub fn spec_from_ranking(
             best.column
         ));
     } else {
-        notes.push(format!(
-            "`{}`: {}",
-            best.column,
-            best.evidence.join(", ")
-        ));
+        notes.push(format!("`{}`: {}", best.column, best.evidence.join(", ")));
     }
     let runner_up = ranked.get(1).map(|r| {
         let reason = if r.evidence.is_empty() {

@@ -319,15 +319,41 @@ impl Claims {
 }
 
 const UP: [&str; 12] = [
-    "higher", "above", "greater", "more than", "exceeds", "larger", "increases", "raises",
-    "pushes up", "pushed up", "increase", "raise",
+    "higher",
+    "above",
+    "greater",
+    "more than",
+    "exceeds",
+    "larger",
+    "increases",
+    "raises",
+    "pushes up",
+    "pushed up",
+    "increase",
+    "raise",
 ];
 const DOWN: [&str; 12] = [
-    "lower", "below", "less than", "smaller", "under", "decreases", "reduces", "lowers",
-    "pushes down", "pushed down", "decrease", "reduce",
+    "lower",
+    "below",
+    "less than",
+    "smaller",
+    "under",
+    "decreases",
+    "reduces",
+    "lowers",
+    "pushes down",
+    "pushed down",
+    "decrease",
+    "reduce",
 ];
 const BETTER: [&str; 5] = ["better", "outperforms", "beats", "improves on", "ahead of"];
-const WORSE: [&str; 5] = ["worse", "underperforms", "fails to beat", "behind", "not better"];
+const WORSE: [&str; 5] = [
+    "worse",
+    "underperforms",
+    "fails to beat",
+    "behind",
+    "not better",
+];
 
 fn has_any(s: &str, words: &[&str]) -> bool {
     words.iter().any(|w| {
@@ -360,7 +386,11 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
             && (up != down)
             && !(better || worse)
         {
-            let holds = if up { a.value > b.value } else { a.value < b.value };
+            let holds = if up {
+                a.value > b.value
+            } else {
+                a.value < b.value
+            };
             let pos_a = sentence.find(&a.text).unwrap_or(0);
             let pos_b = sentence.rfind(&b.text).unwrap_or(0);
             let between = sentence.get(pos_a..pos_b).unwrap_or("").to_lowercase();
@@ -428,7 +458,9 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
     if !claims.names.is_empty() {
         for name in backticked(text) {
             if !claims.names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-                out.push(format!("`{name}` is not a column, model or value of this run"));
+                out.push(format!(
+                    "`{name}` is not a column, model or value of this run"
+                ));
             }
         }
     }
@@ -442,8 +474,7 @@ pub fn sentences(text: &str) -> Vec<&str> {
     let mut start = 0;
     let mut chars = text.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
-        if matches!(c, '.' | ';' | '!' | '?')
-            && chars.peek().is_none_or(|(_, n)| n.is_whitespace())
+        if matches!(c, '.' | ';' | '!' | '?') && chars.peek().is_none_or(|(_, n)| n.is_whitespace())
         {
             let end = i + c.len_utf8();
             if let Some(s) = text.get(start..end) {
@@ -459,9 +490,11 @@ pub fn sentences(text: &str) -> Vec<&str> {
 }
 
 fn mentions_model(lower: &str) -> bool {
-    ["model", "score", "it ", "its ", "accuracy", "auc", "error", "r²", "r2"]
-        .iter()
-        .any(|w| lower.contains(w))
+    [
+        "model", "score", "it ", "its ", "accuracy", "auc", "error", "r²", "r2",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 fn round4(v: f64) -> String {
@@ -523,17 +556,37 @@ mod tests {
         let c = run_claims();
         // Every number is real; the claim is not.
         let text = "The model has a lower accuracy score compared to the baseline: the baseline score is 0.7345, while the model's accuracy score is 0.802.";
-        assert_eq!(false_claims(text, &c).len(), 1, "{:?}", false_claims(text, &c));
-        assert!(false_claims("The model scores 0.802, above the baseline of 0.7345.", &c).is_empty());
+        assert_eq!(
+            false_claims(text, &c).len(),
+            1,
+            "{:?}",
+            false_claims(text, &c)
+        );
+        assert!(
+            false_claims("The model scores 0.802, above the baseline of 0.7345.", &c).is_empty()
+        );
         assert!(!false_claims("It is worse than the baseline.", &c).is_empty());
         assert!(false_claims("It is better than the runner-up (linear).", &c).is_empty());
-        assert!(!false_claims("The linear runner-up beats it... no: it is worse than linear.", &c).is_empty());
+        assert!(
+            !false_claims(
+                "The linear runner-up beats it... no: it is worse than linear.",
+                &c
+            )
+            .is_empty()
+        );
         // Two numbers, one comparison.
         assert!(!false_claims("0.802 is lower than 0.7345.", &c).is_empty());
         assert!(false_claims("0.7345 is lower than 0.802.", &c).is_empty());
         // Lower is better for an error.
-        let err = Claims { higher_is_better: Some(false), score: Some(3.1), baseline: Some(5.0), ..Claims::default() };
-        assert!(false_claims("Its error of 3.1 is lower than the baseline's 5.0.", &err).is_empty());
+        let err = Claims {
+            higher_is_better: Some(false),
+            score: Some(3.1),
+            baseline: Some(5.0),
+            ..Claims::default()
+        };
+        assert!(
+            false_claims("Its error of 3.1 is lower than the baseline's 5.0.", &err).is_empty()
+        );
         assert!(!false_claims("It does worse than the baseline.", &err).is_empty());
     }
 
@@ -549,6 +602,15 @@ mod tests {
         );
         assert!(false_claims("`tenure` lowers the prediction.", &c).is_empty());
         assert!(!false_claims("A long `tenure` raises the prediction.", &c).is_empty());
-        assert!(false_claims("The `contract` pushes it up.", &Claims { names: vec!["contract".into()], ..c.clone() }).is_empty());
+        assert!(
+            false_claims(
+                "The `contract` pushes it up.",
+                &Claims {
+                    names: vec!["contract".into()],
+                    ..c.clone()
+                }
+            )
+            .is_empty()
+        );
     }
 }

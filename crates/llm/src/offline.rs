@@ -105,7 +105,11 @@ pub fn plain_meaning(run: &RunContext) -> Option<String> {
                 run.metric.display_name(),
                 fmt_score(run.metric, run.best_score),
                 fmt_score(run.metric, b),
-                if run.metric.better(1.0, 0.0) { "higher" } else { "lower" }
+                if run.metric.better(1.0, 0.0) {
+                    "higher"
+                } else {
+                    "lower"
+                }
             )
         }
     };

@@ -23,7 +23,7 @@ pub use mlpilot_search as search;
 pub use artifact::{Artifact, ArtifactBody};
 pub use automl::{AutoMl, RunConfig, Trained};
 pub use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metric, Result, Task};
-pub use session::{Session, Trial, Turn};
+pub use session::{Outcome, Session, Trial, Turn, describe_trial};
 pub use summary::{AssistantNote, Summary};
 
 use mlpilot_core::{Column, ColumnData, Predictions, Registry};

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use mlpilot_core::advisor::{StepSummary, Transform};
 use mlpilot_core::{
-    Adjustment, Advice, AdviceSource, Advisor, DatasetProfile, Error, Frame, PlanContext, Proposal,
-    Result, TaskSpec,
+    Adjustment, Advice, AdviceSource, Advisor, DatasetProfile, Error, Frame, Metric, PlanContext,
+    Proposal, Result, TaskSpec,
 };
 use mlpilot_data::ProfileOptions;
 use serde::{Deserialize, Serialize};
@@ -46,6 +46,25 @@ pub struct Trial {
     pub kept: bool,
     /// Why not, when it could not be tried.
     pub note: Option<String>,
+    /// The fold-to-fold spread of the score a change must beat to be kept.
+    #[serde(default)]
+    pub noise: Option<f64>,
+}
+
+/// What a request in the person's words did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Outcome {
+    /// A change was tried by re-running the search.
+    Trial {
+        /// The trial.
+        trial: Trial,
+    },
+    /// The request was carried out or refused without a new search; what happened, in words.
+    Said {
+        /// The answer.
+        text: String,
+    },
 }
 
 /// A conversation about one table.
@@ -249,7 +268,8 @@ impl Session {
             )));
         }
         spec.undecided = false;
-        spec.notes.push(format!("the person chose `{}`", spec.target));
+        spec.notes
+            .push(format!("the person chose `{}`", spec.target));
         self.adopt(&spec)?;
         self.note_engine(format!("predicting `{}` ({})", spec.target, spec.task));
         self.spec = Some(spec.clone());
@@ -375,25 +395,7 @@ impl Session {
         let mut trials = Vec::new();
         for p in a.value.into_iter().take(max.max(1)) {
             let trial = self.try_proposal(p)?;
-            self.note_engine(match (&trial.after, trial.kept) {
-                (Some(after), true) => format!(
-                    "{}: {:.4} → {:.4}, kept",
-                    crate::llm::describe_adjustment(&trial.proposal.adjustment),
-                    trial.before,
-                    after
-                ),
-                (Some(after), false) => format!(
-                    "{}: {:.4} → {:.4}, not kept",
-                    crate::llm::describe_adjustment(&trial.proposal.adjustment),
-                    trial.before,
-                    after
-                ),
-                (None, _) => format!(
-                    "{}: not tried ({})",
-                    crate::llm::describe_adjustment(&trial.proposal.adjustment),
-                    trial.note.clone().unwrap_or_default()
-                ),
-            });
+            self.note_engine(describe_trial(&trial));
             trials.push(trial);
         }
         Ok(trials)
@@ -411,6 +413,7 @@ impl Session {
             after: None,
             kept: false,
             note: Some(note),
+            noise: None,
         };
         let mut compare_metric = metric;
         match &proposal.adjustment {
@@ -458,9 +461,15 @@ impl Session {
                 }
                 config.derived.push(d);
             }
+            Adjustment::RestrictModels { models } if models.is_empty() => config.estimators = None,
             Adjustment::RestrictModels { models } => config.estimators = Some(models.clone()),
             Adjustment::RaiseBudget { seconds } => {
-                config.time_budget_secs = Some(seconds.clamp(1.0, 3600.0))
+                let s = if seconds.is_finite() {
+                    *seconds
+                } else {
+                    2.0 * config.time_budget_secs.unwrap_or(30.0)
+                };
+                config.time_budget_secs = Some(s.clamp(1.0, 3600.0))
             }
             Adjustment::RebalanceClasses => config.rebalance = true,
             Adjustment::MergeLabels => config.merge_labels = true,
@@ -480,7 +489,14 @@ impl Session {
             Err(e) => return Ok(not_tried(e.to_string(), before, proposal)),
         };
         let after = candidate.result.score;
-        let kept = compare_metric.better(after, before);
+        // Same seed, same rows: the same folds. A change is kept only when it beats the
+        // current model by more than the score's fold-to-fold spread.
+        let noise = if compare_metric == metric {
+            current.result.score_std
+        } else {
+            candidate.result.score_std
+        };
+        let kept = compare_metric.better(after, before) && (after - before).abs() > noise;
         if kept {
             let mut candidate = candidate;
             let narrative = self
@@ -496,7 +512,152 @@ impl Session {
             after: Some(after),
             kept,
             note: None,
+            noise: Some(noise),
         })
+    }
+
+    /// Carries out a request in the person's words ("leave out sibsp", "optimise recall",
+    /// "only trees", "spend two minutes", "rebalance", "threshold 0.3", "what if age were 40"):
+    /// changes to the model re-run the search and are kept only when validation improves
+    /// beyond its noise; `None` when the text is not a request (ask it as a question).
+    ///
+    /// # Errors
+    /// Before a run, or when a search fails outright.
+    pub fn request(&mut self, text: &str) -> Result<Option<Outcome>> {
+        let Some(t) = self.trained.as_ref() else {
+            return Err(Error::invalid_input("run a search first"));
+        };
+        let Some(request) =
+            mlpilot_llm::requests::parse_request(text, &self.profile, t.target(), t.task())
+        else {
+            return Ok(None);
+        };
+        self.note_user(text);
+        let outcome = match request {
+            mlpilot_llm::requests::Request::Adjust(adjustment) => {
+                let proposal = Proposal {
+                    reason: "the person asked".into(),
+                    adjustment,
+                };
+                let trial = self.try_proposal(proposal)?;
+                self.note_engine(describe_trial(&trial));
+                Outcome::Trial { trial }
+            }
+            mlpilot_llm::requests::Request::Cannot(why) => Outcome::Said { text: why },
+            mlpilot_llm::requests::Request::Threshold(v) => Outcome::Said {
+                text: self.set_threshold(v)?,
+            },
+            mlpilot_llm::requests::Request::WhatIf { column, value } => Outcome::Said {
+                text: self.what_if(&column, &value)?,
+            },
+        };
+        if let Outcome::Said { text } = &outcome {
+            self.note_engine(text.clone());
+        }
+        Ok(Some(outcome))
+    }
+
+    /// Sets the binary decision threshold and says what it does on the validation rows.
+    fn set_threshold(&mut self, threshold: f64) -> Result<String> {
+        let Some(t) = self.trained.as_mut() else {
+            return Err(Error::invalid_input("run a search first"));
+        };
+        let r = &t.result;
+        let Some(proba) = r.validation_predictions.proba.as_ref() else {
+            return Ok("this model gives no probabilities, so it has no threshold to set".into());
+        };
+        let at = |cut: f64| -> Result<(f64, f64, f64)> {
+            let values: Vec<f64> = proba
+                .rows()
+                .map(|row| f64::from(u8::from(row.get(1).is_some_and(|p| *p >= cut))))
+                .collect();
+            let p = mlpilot_core::Predictions::values(values.clone());
+            let flagged = values.iter().sum::<f64>() / values.len().max(1) as f64;
+            Ok((
+                Metric::Precision.score(&r.validation_targets, &p, 2)?,
+                Metric::Recall.score(&r.validation_targets, &p, 2)?,
+                flagged,
+            ))
+        };
+        let current = r.threshold.as_ref().map_or(0.5, |d| d.threshold);
+        let (p0, r0, f0) = at(current)?;
+        let (p1, r1, f1) = at(threshold)?;
+        let positive = r
+            .predictor
+            .encoding
+            .classes()
+            .get(1)
+            .cloned()
+            .unwrap_or_default();
+        let metric = r.metric;
+        let score = r.score;
+        t.result.threshold = Some(mlpilot_search::threshold::DecisionThreshold {
+            threshold,
+            metric,
+            score,
+            score_at_half: score,
+            reason: "set by the person".into(),
+        });
+        Ok(format!(
+            "From now on a row is predicted `{positive}` when its probability is at least {threshold}. On the validation rows that flags {:.1} % of rows instead of {:.1} %: precision {p0:.3} → {p1:.3}, recall {r0:.3} → {r1:.3}.",
+            100.0 * f1,
+            100.0 * f0
+        ))
+    }
+
+    /// Predicts a row of the table, then the same row with `column` set to `value`.
+    fn what_if(&self, column: &str, value: &str) -> Result<String> {
+        let Some(t) = self.trained.as_ref() else {
+            return Err(Error::invalid_input("run a search first"));
+        };
+        // The first complete row (or the first row): a real, checkable example.
+        let n = self.frame.n_rows();
+        let row = (0..n.min(1000))
+            .find(|&i| self.frame.columns().iter().all(|c| !c.is_null(i)))
+            .unwrap_or(0);
+        let base = self.frame.take(&[row])?;
+        let col = base.require(column)?;
+        let changed = match col.data() {
+            mlpilot_core::ColumnData::Int(_) | mlpilot_core::ColumnData::Float(_) => {
+                let Some(x) = mlpilot_core::frame::parse_number(value) else {
+                    return Ok(format!(
+                        "`{column}` holds numbers and `{value}` is not one; ask e.g. \"what if {column} were 40\""
+                    ));
+                };
+                mlpilot_core::Column::new(column, mlpilot_core::ColumnData::Float(vec![Some(x)]))
+            }
+            mlpilot_core::ColumnData::Bool(_) => {
+                let b = matches!(value.to_lowercase().as_str(), "true" | "yes" | "1");
+                mlpilot_core::Column::new(column, mlpilot_core::ColumnData::Bool(vec![Some(b)]))
+            }
+            _ => mlpilot_core::Column::from_strs(column, &[value]),
+        };
+        let old_value = base.require(column)?.value(0);
+        let other = base.clone().with_column(changed)?;
+        let describe = |frame: &Frame| -> Result<String> {
+            let p = t.predict_frame(frame)?.predictions;
+            let v = p.values.first().copied().unwrap_or(f64::NAN);
+            Ok(if t.task().is_classification() {
+                let classes = t.result.predictor.encoding.classes();
+                let label = classes.get(v as usize).cloned().unwrap_or_default();
+                match p.proba.as_ref() {
+                    Some(m) => format!(
+                        "`{label}` (probability {:.3})",
+                        m.get(0, v as usize).unwrap_or(f64::NAN)
+                    ),
+                    None => format!("`{label}`"),
+                }
+            } else {
+                format!("{v:.3}")
+            })
+        };
+        Ok(format!(
+            "For row {} of the table ({column} = {}), the model predicts {}; with {column} = {value} it predicts {}.",
+            row + 1,
+            old_value,
+            describe(&base)?,
+            describe(&other)?
+        ))
     }
 
     /// Writes the model, the summary and the transcript (`session.json`) into `dir`.
@@ -525,5 +686,28 @@ impl Session {
         std::fs::write(dir.join("session.json"), text)
             .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
         Ok(())
+    }
+}
+
+/// A trial in words: what changed, the validation score before → after, and whether it was
+/// kept (with the noise it had to beat).
+pub fn describe_trial(trial: &Trial) -> String {
+    let what = crate::llm::describe_adjustment(&trial.proposal.adjustment);
+    match (&trial.after, trial.kept) {
+        (Some(after), true) => format!("{what}: {:.4} → {after:.4}, kept", trial.before),
+        (Some(after), false) => format!(
+            "{what}: {:.4} → {after:.4}, not kept ({})",
+            trial.before,
+            match trial.noise {
+                Some(n) if trial.before != *after => format!(
+                    "the change is within the fold-to-fold spread of {n:.4}, or not an improvement"
+                ),
+                _ => "no improvement".into(),
+            }
+        ),
+        (None, _) => format!(
+            "{what}: not tried ({})",
+            trial.note.clone().unwrap_or_default()
+        ),
     }
 }

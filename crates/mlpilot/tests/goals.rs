@@ -37,7 +37,9 @@ fn pick(options: &'static [&'static str]) -> Gen {
 }
 
 fn int(low: i64, high: i64) -> Gen {
-    Box::new(move |rng: &mut Rng, _| (low + rng.below((high - low + 1) as usize) as i64).to_string())
+    Box::new(move |rng: &mut Rng, _| {
+        (low + rng.below((high - low + 1) as usize) as i64).to_string()
+    })
 }
 
 fn float(low: f64, high: f64) -> Gen {
@@ -54,11 +56,17 @@ fn churn_table() -> DatasetProfile {
         vec![
             ("customer_id", row_id(1000)),
             ("gender", pick(&["Female", "Male"])),
-            ("contract", pick(&["Month-to-month", "One year", "Two year"])),
+            (
+                "contract",
+                pick(&["Month-to-month", "One year", "Two year"]),
+            ),
             ("tenure", int(0, 72)),
             ("Churn", pick(&["Yes", "No", "No"])),
             ("MonthlyCharges", float(18.0, 120.0)),
-            ("PaymentMethod", pick(&["Electronic check", "Mailed check", "Card"])),
+            (
+                "PaymentMethod",
+                pick(&["Electronic check", "Mailed check", "Card"]),
+            ),
         ],
         300,
     )
@@ -106,9 +114,19 @@ fn employees_who_quit_are_a_class_not_a_count() {
         ],
         300,
     );
-    expect("predict which employees will quit", &p, "Attrition", Task::Binary);
+    expect(
+        "predict which employees will quit",
+        &p,
+        "Attrition",
+        Task::Binary,
+    );
     expect("will this employee resign", &p, "Attrition", Task::Binary);
-    expect("how much does an employee earn", &p, "MonthlyIncome", Task::Regression);
+    expect(
+        "how much does an employee earn",
+        &p,
+        "MonthlyIncome",
+        Task::Regression,
+    );
 }
 
 #[test]
@@ -124,9 +142,24 @@ fn what_a_house_sells_for_is_a_quantity() {
         ],
         300,
     );
-    expect("estimate what a house will sell for", &p, "Sale_Price", Task::Regression);
-    expect("how expensive will this home be", &p, "Sale_Price", Task::Regression);
-    expect("what price can I ask for my house", &p, "Sale_Price", Task::Regression);
+    expect(
+        "estimate what a house will sell for",
+        &p,
+        "Sale_Price",
+        Task::Regression,
+    );
+    expect(
+        "how expensive will this home be",
+        &p,
+        "Sale_Price",
+        Task::Regression,
+    );
+    expect(
+        "what price can I ask for my house",
+        &p,
+        "Sale_Price",
+        Task::Regression,
+    );
 }
 
 #[test]
@@ -159,8 +192,18 @@ fn worth_is_the_market_value_not_the_profits() {
         ],
         200,
     );
-    expect("what is a company worth", &p, "market_value", Task::Regression);
-    expect("estimate the value of a firm", &p, "market_value", Task::Regression);
+    expect(
+        "what is a company worth",
+        &p,
+        "market_value",
+        Task::Regression,
+    );
+    expect(
+        "estimate the value of a firm",
+        &p,
+        "market_value",
+        Task::Regression,
+    );
 }
 
 #[test]
@@ -176,28 +219,49 @@ fn counts_and_classes_follow_the_wording() {
         ],
         300,
     );
-    expect("how many bikes will be rented", &p, "rentals", Task::Regression);
+    expect(
+        "how many bikes will be rented",
+        &p,
+        "rentals",
+        Task::Regression,
+    );
     // A whole number with a few values is a class when the goal asks "which".
     expect("which weather will it be", &p, "weather", Task::Multiclass);
     let loans = table(
         vec![
             ("loan_amount", int(500, 40_000)),
-            ("loan_purpose", pick(&["car", "home", "education", "business"])),
+            (
+                "loan_purpose",
+                pick(&["car", "home", "education", "business"]),
+            ),
             ("default_status", int(0, 1)),
             ("income", int(10_000, 200_000)),
             ("credit_lines", int(0, 12)),
         ],
         300,
     );
-    expect("who is likely to not pay back their loan", &loans, "default_status", Task::Binary);
-    expect("how big a loan will someone take", &loans, "loan_amount", Task::Regression);
+    expect(
+        "who is likely to not pay back their loan",
+        &loans,
+        "default_status",
+        Task::Binary,
+    );
+    expect(
+        "how big a loan will someone take",
+        &loans,
+        "loan_amount",
+        Task::Regression,
+    );
 }
 
 #[test]
 fn the_wording_says_class_or_quantity() {
     assert_eq!(asks("predict which employees will quit"), Asks::Class);
     assert_eq!(asks("estimate what a house will sell for"), Asks::Quantity);
-    assert_eq!(asks("How many bikes will be rented tomorrow?"), Asks::Quantity);
+    assert_eq!(
+        asks("How many bikes will be rented tomorrow?"),
+        Asks::Quantity
+    );
     assert_eq!(asks("will the patient survive"), Asks::Class);
     assert_eq!(asks("what kind of wine is this"), Asks::Class);
     assert_eq!(asks("wine quality"), Asks::Unclear);

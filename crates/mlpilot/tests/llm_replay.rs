@@ -305,9 +305,7 @@ async fn invalid_json_falls_back() {
 
 #[tokio::test]
 async fn a_column_that_does_not_exist_falls_back() {
-    let s = script(vec![Reply::Content(
-        r#"{"column": "cancelled"}"#.into(),
-    )]);
+    let s = script(vec![Reply::Content(r#"{"column": "cancelled"}"#.into())]);
     let base = serve(s).await;
     let a = advisor(&base, Duration::from_secs(5))
         .await

@@ -1,0 +1,553 @@
+//! Requests in a person's words → typed actions, by rules: "leave out sibsp", "bring back age",
+//! "optimise recall", "only trees", "spend two minutes", "rebalance the classes", "set the
+//! threshold to 0.3", "what if age were 40". Anything it reads as a request it cannot carry out
+//! gets an honest answer listing what it can do ([`CAN_DO`]); anything else is a question.
+
+use mlpilot_core::{Adjustment, DatasetProfile, Metric, Task};
+
+use crate::goal::stems;
+
+/// What a request asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// A change to the run: re-run the search, keep it only if validation improves beyond noise.
+    Adjust(Adjustment),
+    /// Predict the positive class from this probability on (binary tasks).
+    Threshold(f64),
+    /// Predict a typical row with one column set to a value, and compare.
+    WhatIf {
+        /// The column.
+        column: String,
+        /// The value, as written.
+        value: String,
+    },
+    /// A request understood but not possible, with why.
+    Cannot(String),
+}
+
+/// What the conversation can do, in words, for answers to requests it cannot carry out.
+pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
+(accuracy, ROC AUC, F1, precision, recall, log loss; R², RMSE, MAE), search only some model \
+families (trees, boosting, forests, linear, neighbours, naive Bayes, neural networks) or all \
+again, change the time budget, rebalance the classes, set the decision threshold, and answer \
+what-if questions (\"what if age were 40\")";
+
+const NUMBER_WORDS: [(&str, f64); 12] = [
+    ("one", 1.0),
+    ("two", 2.0),
+    ("three", 3.0),
+    ("four", 4.0),
+    ("five", 5.0),
+    ("six", 6.0),
+    ("ten", 10.0),
+    ("fifteen", 15.0),
+    ("twenty", 20.0),
+    ("thirty", 30.0),
+    ("half", 0.5),
+    ("a", 1.0),
+];
+
+const FAMILIES: [(&str, &str); 12] = [
+    ("tree", "trees"),
+    ("boost", "boosting"),
+    ("gbdt", "boosting"),
+    ("forest", "forest"),
+    ("linear", "linear"),
+    ("logistic", "linear"),
+    ("neighbo", "neighbors"),
+    ("knn", "neighbors"),
+    ("bayes", "naive_bayes"),
+    ("neural", "neural_net"),
+    ("network", "neural_net"),
+    ("svm", "svm"),
+];
+
+fn families_in(lower: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (k, f) in FAMILIES {
+        if lower.contains(k) && !out.iter().any(|o| o == f) {
+            out.push(f.to_string());
+        }
+    }
+    out
+}
+
+/// The metric a request names, if it fits the task.
+fn metric_in(lower: &str, task: Task) -> Option<Metric> {
+    let table: [(&str, Metric); 14] = [
+        ("balanced accuracy", Metric::BalancedAccuracy),
+        ("accuracy", Metric::Accuracy),
+        ("log loss", Metric::LogLoss),
+        ("logloss", Metric::LogLoss),
+        ("auc", Metric::RocAuc),
+        ("macro f1", Metric::F1Macro),
+        ("f1", Metric::F1),
+        ("precision", Metric::Precision),
+        ("recall", Metric::Recall),
+        ("rmse", Metric::Rmse),
+        ("mae", Metric::Mae),
+        ("mape", Metric::Mape),
+        ("r2", Metric::R2),
+        ("r²", Metric::R2),
+    ];
+    table
+        .iter()
+        .find(|(k, m)| lower.contains(k) && m.applies_to(task))
+        .map(|(_, m)| match (*m, task) {
+            (Metric::F1, Task::Multiclass) => Metric::F1Macro,
+            (m, _) => m,
+        })
+}
+
+/// The columns a phrase names: exact names first (in backticks or not), then by their words.
+fn columns_in(phrase: &str, columns: &[String]) -> Vec<String> {
+    let lower = phrase.to_lowercase();
+    let mut out: Vec<String> = columns
+        .iter()
+        .filter(|c| {
+            let c = c.to_lowercase();
+            lower.match_indices(&c).any(|(i, _)| {
+                let before = lower.get(..i).and_then(|b| b.chars().last());
+                let after = lower.get(i + c.len()..).and_then(|a| a.chars().next());
+                !before.is_some_and(|b| b.is_alphanumeric() || b == '_')
+                    && !after.is_some_and(|a| a.is_alphanumeric() || a == '_')
+            })
+        })
+        .cloned()
+        .collect();
+    if out.is_empty() {
+        let words = stems(phrase);
+        out = columns
+            .iter()
+            .filter(|c| {
+                let cw = stems(c);
+                !cw.is_empty() && cw.iter().all(|w| words.contains(w))
+            })
+            .cloned()
+            .collect();
+    }
+    out
+}
+
+/// The words after the first of `markers` found in `lower`, if any.
+fn after<'a>(text: &'a str, lower: &str, markers: &[&str]) -> Option<&'a str> {
+    markers.iter().find_map(|m| {
+        lower.find(m).and_then(|i| {
+            let prev = lower.get(..i).and_then(|b| b.chars().last());
+            if prev.is_some_and(char::is_alphanumeric) {
+                return None;
+            }
+            text.get(i + m.len()..)
+        })
+    })
+}
+
+/// Says what a word the person named is, when it is not a column: a value of one.
+fn not_a_column(word: &str, profile: &DatasetProfile) -> String {
+    let w = word
+        .trim()
+        .trim_matches(|c: char| !c.is_alphanumeric() && c != '_');
+    for c in &profile.columns {
+        if c.top_values.iter().any(|v| v.value.eq_ignore_ascii_case(w)) {
+            return format!(
+                "`{w}` is a value of `{}`, not a column; to leave out what `{}` says, leave out `{}`",
+                c.name, c.name, c.name
+            );
+        }
+    }
+    format!(
+        "no column is called `{w}`; the columns are {}",
+        profile
+            .columns
+            .iter()
+            .take(30)
+            .map(|c| format!("`{}`", c.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Reads a request. `None` when the text is not a request (a question, say); the caller then
+/// answers it as one.
+pub fn parse_request(
+    text: &str,
+    profile: &DatasetProfile,
+    target: &str,
+    task: Task,
+) -> Option<Request> {
+    let lower = text.to_lowercase();
+    let columns: Vec<String> = profile
+        .columns
+        .iter()
+        .map(|c| c.name.clone())
+        .filter(|c| c != target)
+        .collect();
+    // What if a column had another value.
+    if let Some(rest) = after(
+        text,
+        &lower,
+        &["what if ", "what would happen if ", "suppose "],
+    ) {
+        let rl = rest.to_lowercase();
+        for sep in [" were ", " was ", " is ", " = ", " equals ", " of ", " at "] {
+            if let Some(i) = rl.find(sep) {
+                let col_part = rest.get(..i).unwrap_or("");
+                let value = rest
+                    .get(i + sep.len()..)
+                    .unwrap_or("")
+                    .trim()
+                    .trim_end_matches(['?', '.', '!'])
+                    .trim_matches(['`', '"', '\''])
+                    .to_string();
+                let cols = columns_in(col_part, &columns);
+                return Some(match cols.first() {
+                    Some(c) if !value.is_empty() => Request::WhatIf {
+                        column: c.clone(),
+                        value,
+                    },
+                    _ => Request::Cannot(not_a_column(
+                        col_part.split_whitespace().last().unwrap_or(col_part),
+                        profile,
+                    )),
+                });
+            }
+        }
+    }
+    // Changing how a column is read.
+    if after(text, &lower, &["treat ", "read "]).is_some()
+        && [
+            " as categor",
+            " as text",
+            " as a date",
+            " as date",
+            " as order",
+            " as a number",
+            " as numeric",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+    {
+        return Some(Request::Cannot(format!(
+            "changing how a column is read is not something the conversation can do yet: give the \
+             file with that column written the way you mean it (labels for categories, ISO dates) \
+             and run again. {CAN_DO}."
+        )));
+    }
+    // Leave out.
+    if let Some(rest) = after(
+        text,
+        &lower,
+        &[
+            "leave out ",
+            "exclude ",
+            "drop ",
+            "remove ",
+            "ignore ",
+            "without ",
+            "don't use ",
+            "do not use ",
+            "stop using ",
+        ],
+    ) {
+        let cols = columns_in(rest, &columns);
+        if cols.is_empty() {
+            let word = rest
+                .split([',', ' '])
+                .find(|w| {
+                    !w.is_empty()
+                        && !["the", "column", "columns"].contains(&w.to_lowercase().as_str())
+                })
+                .unwrap_or(rest);
+            return Some(Request::Cannot(not_a_column(word, profile)));
+        }
+        return Some(Request::Adjust(Adjustment::ExcludeColumns {
+            columns: cols,
+        }));
+    }
+    if let Some(rest) = after(
+        text,
+        &lower,
+        &[
+            "bring back ",
+            "include ",
+            "put back ",
+            "use again ",
+            "add back ",
+        ],
+    ) {
+        let fams = families_in(&rest.to_lowercase());
+        let cols = columns_in(rest, &columns);
+        if !cols.is_empty() {
+            return Some(Request::Adjust(Adjustment::IncludeColumns {
+                columns: cols,
+            }));
+        }
+        if !fams.is_empty() {
+            return Some(Request::Adjust(Adjustment::RestrictModels {
+                models: Vec::new(),
+            }));
+        }
+        return Some(Request::Cannot(not_a_column(
+            rest.split_whitespace().next().unwrap_or(rest),
+            profile,
+        )));
+    }
+    // Model families.
+    if (lower.contains("only ") || lower.starts_with("just ") || lower.contains("stick to "))
+        && !families_in(&lower).is_empty()
+    {
+        return Some(Request::Adjust(Adjustment::RestrictModels {
+            models: families_in(&lower),
+        }));
+    }
+    if (lower.contains("all models")
+        || lower.contains("every model")
+        || lower.contains("all the models")
+        || lower.contains("all families"))
+        && (lower.contains("try")
+            || lower.contains("use")
+            || lower.contains("search")
+            || lower.contains("back"))
+    {
+        return Some(Request::Adjust(Adjustment::RestrictModels {
+            models: Vec::new(),
+        }));
+    }
+    // Metric.
+    if [
+        "optimi",
+        "maximi",
+        "minimi",
+        "focus on",
+        "care about",
+        "use the metric",
+        "score by",
+        "judge by",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+    {
+        return Some(match metric_in(&lower, task) {
+            Some(metric) => Request::Adjust(Adjustment::ChangeMetric { metric }),
+            None => Request::Cannot(format!(
+                "I know no metric by that name for a {task} task. {CAN_DO}."
+            )),
+        });
+    }
+    // Budget.
+    if [
+        "spend ",
+        "take ",
+        "budget",
+        "search for ",
+        "search longer",
+        "train for ",
+        "run for ",
+        "more time",
+        "longer",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+        && (lower.contains("second")
+            || lower.contains("minute")
+            || lower.contains("longer")
+            || lower.contains("more time")
+            || lower.contains(" s"))
+    {
+        let minutes = lower.contains("minute");
+        let number = lower
+            .split(|c: char| !(c.is_ascii_digit() || c == '.' || c.is_alphabetic()))
+            .find_map(|w| {
+                w.parse::<f64>()
+                    .ok()
+                    .or_else(|| NUMBER_WORDS.iter().find(|(k, _)| *k == w).map(|(_, v)| *v))
+            });
+        let seconds = match number {
+            Some(n) if minutes => n * 60.0,
+            Some(n) => n,
+            None => {
+                return Some(Request::Adjust(Adjustment::RaiseBudget {
+                    seconds: f64::NAN,
+                }));
+            }
+        };
+        return Some(Request::Adjust(Adjustment::RaiseBudget { seconds }));
+    }
+    if lower.contains("rebalanc")
+        || lower.contains("balance the classes")
+        || lower.contains("weight the classes")
+        || lower.contains("class weight")
+    {
+        return Some(if task.is_classification() {
+            Request::Adjust(Adjustment::RebalanceClasses)
+        } else {
+            Request::Cannot(
+                "rebalancing classes applies to classification; this task predicts a number".into(),
+            )
+        });
+    }
+    if lower.contains("threshold") || lower.contains("cut-off") || lower.contains("cutoff") {
+        let value = lower
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .filter_map(|w| w.parse::<f64>().ok())
+            .next()
+            .map(|v| if v > 1.0 && v <= 100.0 { v / 100.0 } else { v });
+        return Some(match (task, value) {
+            (Task::Binary, Some(v)) if v > 0.0 && v < 1.0 => Request::Threshold(v),
+            (Task::Binary, _) => {
+                Request::Cannot("a threshold is a probability between 0 and 1, such as 0.3".into())
+            }
+            _ => {
+                Request::Cannot("a decision threshold applies to yes/no (binary) tasks only".into())
+            }
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mlpilot_core::ColumnKind;
+    use mlpilot_core::profile::{ColumnProfile, ValueCount};
+
+    fn profile() -> DatasetProfile {
+        let col = |name: &str, kind: ColumnKind, values: &[&str]| {
+            let mut c: ColumnProfile = serde_json::from_value(serde_json::json!({
+                "name": name, "kind": kind.as_str(), "reason": "", "dtype": "str", "missing": 0,
+                "missing_fraction": 0.0, "distinct": values.len(), "top_values": [],
+                "numeric": null, "text": null, "datetime": null
+            }))
+            .expect("a column profile");
+            c.top_values = values
+                .iter()
+                .map(|v| ValueCount {
+                    value: (*v).into(),
+                    count: 1,
+                })
+                .collect();
+            c
+        };
+        let mut p: DatasetProfile = serde_json::from_value(serde_json::json!({
+            "source": "t", "n_rows": 100, "n_cols": 5, "duplicate_rows": 0, "columns": [],
+            "relations": [], "target": null, "notes": [], "suggestions": {"target": null, "preprocessing": []}
+        }))
+        .expect("a profile");
+        p.columns = vec![
+            col("pclass", ColumnKind::Integer, &[]),
+            col("sex", ColumnKind::Categorical, &["male", "female"]),
+            col("age", ColumnKind::Float, &[]),
+            col("sibsp", ColumnKind::Integer, &[]),
+            col("survived", ColumnKind::Boolean, &["0", "1"]),
+        ];
+        p
+    }
+
+    fn parse(t: &str) -> Option<Request> {
+        parse_request(t, &profile(), "survived", Task::Binary)
+    }
+
+    #[test]
+    fn each_request_becomes_its_action() {
+        assert_eq!(
+            parse("leave out sibsp"),
+            Some(Request::Adjust(Adjustment::ExcludeColumns {
+                columns: vec!["sibsp".into()]
+            }))
+        );
+        assert_eq!(
+            parse("please exclude `age` and sibsp"),
+            Some(Request::Adjust(Adjustment::ExcludeColumns {
+                columns: vec!["age".into(), "sibsp".into()]
+            }))
+        );
+        assert_eq!(
+            parse("bring back age"),
+            Some(Request::Adjust(Adjustment::IncludeColumns {
+                columns: vec!["age".into()]
+            }))
+        );
+        assert_eq!(
+            parse("optimise recall"),
+            Some(Request::Adjust(Adjustment::ChangeMetric {
+                metric: Metric::Recall
+            }))
+        );
+        assert_eq!(
+            parse("only trees"),
+            Some(Request::Adjust(Adjustment::RestrictModels {
+                models: vec!["trees".into()]
+            }))
+        );
+        assert_eq!(
+            parse("try all models again"),
+            Some(Request::Adjust(Adjustment::RestrictModels {
+                models: vec![]
+            }))
+        );
+        assert_eq!(
+            parse("spend two minutes"),
+            Some(Request::Adjust(Adjustment::RaiseBudget { seconds: 120.0 }))
+        );
+        assert_eq!(
+            parse("search for 45 seconds"),
+            Some(Request::Adjust(Adjustment::RaiseBudget { seconds: 45.0 }))
+        );
+        assert_eq!(
+            parse("rebalance the classes"),
+            Some(Request::Adjust(Adjustment::RebalanceClasses))
+        );
+        assert_eq!(
+            parse("set the threshold to 0.3"),
+            Some(Request::Threshold(0.3))
+        );
+        assert_eq!(
+            parse("what if age were 40?"),
+            Some(Request::WhatIf {
+                column: "age".into(),
+                value: "40".into()
+            })
+        );
+        assert_eq!(
+            parse("what if sex was female"),
+            Some(Request::WhatIf {
+                column: "sex".into(),
+                value: "female".into()
+            })
+        );
+        assert_eq!(parse("why is the model not better?"), None);
+        assert_eq!(parse("which inputs matter?"), None);
+    }
+
+    #[test]
+    fn what_cannot_be_done_is_said_honestly() {
+        let Some(Request::Cannot(why)) = parse("leave out female") else {
+            panic!()
+        };
+        assert!(why.contains("`female` is a value of `sex`"), "{why}");
+        let Some(Request::Cannot(why)) = parse("drop the column colour") else {
+            panic!()
+        };
+        assert!(why.contains("no column is called `colour`"), "{why}");
+        let Some(Request::Cannot(why)) = parse("treat pclass as categorical") else {
+            panic!()
+        };
+        assert!(why.contains("I can leave out"), "{why}");
+        let Some(Request::Cannot(why)) = parse("optimise happiness") else {
+            panic!()
+        };
+        assert!(why.contains("no metric"), "{why}");
+        let Some(Request::Cannot(_)) =
+            parse_request("rebalance", &profile(), "age", Task::Regression)
+        else {
+            panic!()
+        };
+        let Some(Request::Cannot(_)) = parse("threshold 7000") else {
+            panic!()
+        };
+        // The target is not an input to leave out.
+        let Some(Request::Cannot(_)) = parse("leave out survived") else {
+            panic!()
+        };
+    }
+}

@@ -1,0 +1,139 @@
+//! Requests in a person's words through the library `Session`, one test per typed action, on
+//! the bundled Titanic table with the offline assistant: each change that alters the model
+//! re-runs the search and is kept only when validation improves beyond its fold spread.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mlpilot::core::Adjustment;
+use mlpilot::{Outcome, Session};
+
+fn session() -> Session {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/titanic.csv");
+    let frame = mlpilot::data::load_frame(path).unwrap().0;
+    let mut s = Session::new(
+        frame,
+        path,
+        Arc::new(mlpilot::llm::OfflineAdvisor),
+        Duration::from_secs(20),
+    )
+    .unwrap();
+    s.config.max_trials = Some(4);
+    s.config.estimators = Some(vec![
+        "gbdt.hist_gbm".into(),
+        "linfa.logistic_regression".into(),
+    ]);
+    s.set_goal("who survived").unwrap();
+    s.run().unwrap();
+    s
+}
+
+fn trial(s: &mut Session, text: &str) -> mlpilot::Trial {
+    match s.request(text).unwrap() {
+        Some(Outcome::Trial { trial }) => trial,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+fn said(s: &mut Session, text: &str) -> String {
+    match s.request(text).unwrap() {
+        Some(Outcome::Said { text }) => text,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+#[test]
+fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
+    let mut s = session();
+    let before = s.trained.as_ref().unwrap().result.score;
+    // Leave out a column: tried on the same folds; kept only beyond the spread.
+    let t = trial(&mut s, "please leave out the column sibsp");
+    assert_eq!(
+        t.proposal.adjustment,
+        Adjustment::ExcludeColumns {
+            columns: vec!["sibsp".into()]
+        }
+    );
+    assert_eq!(t.before, before);
+    let after = t.after.expect("re-run");
+    let noise = t.noise.expect("the spread");
+    assert_eq!(t.kept, after > before && after - before > noise, "{t:?}");
+    assert_eq!(s.config.exclude.contains(&"sibsp".to_string()), t.kept);
+    // A value is not a column: an honest answer, nothing re-run.
+    let why = said(&mut s, "leave out female");
+    assert!(why.contains("`female` is a value of `sex`"), "{why}");
+    // Bring a column back.
+    let t = trial(&mut s, "bring back sibsp");
+    assert!(matches!(
+        t.proposal.adjustment,
+        Adjustment::IncludeColumns { .. }
+    ));
+    // Another metric: compared under that metric on the current model's validation rows.
+    let t = trial(&mut s, "optimise recall");
+    assert_eq!(
+        t.proposal.adjustment,
+        Adjustment::ChangeMetric {
+            metric: mlpilot::core::Metric::Recall
+        }
+    );
+    assert!(t.after.is_some());
+    // Model families.
+    let t = trial(&mut s, "only linear models");
+    assert_eq!(
+        t.proposal.adjustment,
+        Adjustment::RestrictModels {
+            models: vec!["linear".into()]
+        }
+    );
+    // The budget.
+    let t = trial(&mut s, "spend five seconds");
+    assert_eq!(
+        t.proposal.adjustment,
+        Adjustment::RaiseBudget { seconds: 5.0 }
+    );
+    // Rebalance.
+    let t = trial(&mut s, "rebalance the classes");
+    assert_eq!(t.proposal.adjustment, Adjustment::RebalanceClasses);
+    // A threshold: no re-run; what it does on the validation rows, and predictions follow it.
+    let text = said(&mut s, "set the threshold to 0.3");
+    assert!(
+        text.contains("at least 0.3") && text.contains("recall"),
+        "{text}"
+    );
+    assert_eq!(
+        s.trained
+            .as_ref()
+            .unwrap()
+            .result
+            .threshold
+            .as_ref()
+            .unwrap()
+            .threshold,
+        0.3
+    );
+    // What if.
+    let text = said(&mut s, "what if age were 80?");
+    assert!(
+        text.starts_with("For row ") && text.contains("with age = 80"),
+        "{text}"
+    );
+    let text = said(&mut s, "what if sex was female");
+    assert!(text.contains("with sex = female"), "{text}");
+    // What it cannot do says what it can.
+    let text = said(&mut s, "treat pclass as categorical");
+    assert!(text.contains("I can leave out"), "{text}");
+    // A question is not a request.
+    assert!(s.request("why is the model not better?").unwrap().is_none());
+    // The transcript holds every request and what the engine did.
+    assert!(
+        s.transcript
+            .iter()
+            .any(|t| t.role == "engine" && t.text.contains("leave out `sibsp`"))
+    );
+}
