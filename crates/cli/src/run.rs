@@ -305,15 +305,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
                     ))
             );
         }
-        if !args.json {
-            if let Some(r) = &advice.value.runner_up {
-                eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);
-                if advice.value.undecided && args.target.is_none() {
-                    eprintln!(
-                        "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",
-                        advice.value.target, r.target, advice.value.target
-                    );
-                }
+        if !args.json
+            && let Some(r) = &advice.value.runner_up
+        {
+            eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);
+            if advice.value.undecided && args.target.is_none() {
+                eprintln!(
+                    "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",
+                    advice.value.target, r.target, advice.value.target
+                );
             }
         }
         auto = auto.config(cfg);

@@ -630,7 +630,7 @@ impl Session {
                 let b = matches!(value.to_lowercase().as_str(), "true" | "yes" | "1");
                 mlpilot_core::Column::new(column, mlpilot_core::ColumnData::Bool(vec![Some(b)]))
             }
-            _ => mlpilot_core::Column::from_strs(column, &[value]),
+            _ => mlpilot_core::Column::from_strs(column, [value]),
         };
         let old_value = base.require(column)?.value(0);
         let other = base.clone().with_column(changed)?;
