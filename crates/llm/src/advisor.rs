@@ -479,10 +479,11 @@ fn run_for_prompt(run: &RunContext) -> Value {
     })
 }
 
-/// Weight of the column a language model picks from the shortlist.
-const PICK_WEIGHT: f64 = 2.5;
-/// Weight of a language model's choice between the rules' two best (asked in both orders).
-const DUEL_WEIGHT: f64 = 1.5;
+/// Weight of a language model's consistent opinion (the same column in both orders). Small:
+/// measured on tables it had not seen, a 0.5B model's pick often echoes a word of the goal
+/// just as a naive reading does, so its opinion breaks near ties and, where it disagrees with
+/// the other evidence, leaves the choice to the person rather than overruling it.
+const OPINION_WEIGHT: f64 = 0.5;
 /// How many of the rules' best candidates a language model is shown.
 const SHORTLIST: usize = 5;
 
@@ -788,34 +789,62 @@ impl Advisor for LlmAdvisor {
                 )
             });
         }
-        for (i, p) in picks.iter().enumerate() {
-            // A duel that only follows the order says nothing.
-            if i >= 2 && picks.get(2) != picks.get(3) {
-                break;
-            }
-            let weight = if i < 2 {
-                PICK_WEIGHT / 2.0
-            } else {
-                DUEL_WEIGHT / 2.0
-            };
-            if let Some(c) = ranked.iter_mut().find(|c| &c.column == p) {
-                c.score += weight;
-                let what = if i < 2 {
-                    "the assistant picked it"
-                } else {
-                    "the assistant preferred it to the runner-up"
-                };
-                if !c.evidence.iter().any(|e| e == what) {
-                    c.evidence.push(what.into());
-                }
-            }
+        // The model's opinion: its consistent choice between the two best, else its consistent
+        // pick from the shortlist.
+        let opinion = match picks.as_slice() {
+            [_, _, a, b] if a == b => Some(a.clone()),
+            [a, b, ..] if a == b => Some(a.clone()),
+            _ => None,
+        };
+        // The rules' own first, before the assistant's opinion is counted.
+        let rules_first = ranked.first().map(|c| c.column.clone());
+        if let Some(o) = &opinion
+            && let Some(c) = ranked.iter_mut().find(|c| &c.column == o)
+        {
+            c.score += OPINION_WEIGHT;
+            c.evidence.push("the assistant prefers it".into());
         }
         ranked.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)
                 .then_with(|| a.column.len().cmp(&b.column.len()))
         });
-        let spec = crate::goal::spec_from_ranking(goal, profile, &ranked, notes)?;
+        let mut spec = crate::goal::spec_from_ranking(goal, profile, &ranked, notes)?;
+        // Agreement decides; a disagreement is the person's to settle.
+        match &opinion {
+            Some(o) if *o == spec.target && rules_first.as_ref() == Some(o) => {
+                spec.undecided = false;
+                spec.notes.push(format!("the assistant agrees on `{o}`"));
+            }
+            Some(o) if *o == spec.target => {
+                // Its opinion tipped a near tie: the person should confirm.
+                spec.undecided = true;
+                spec.notes.push(format!(
+                    "the assistant's preference for `{o}` tipped a near tie: the person should choose"
+                ));
+            }
+            Some(o) => {
+                spec.undecided = true;
+                spec.notes.push(format!(
+                    "the assistant prefers `{o}`, the other evidence `{}`: the person should choose",
+                    spec.target
+                ));
+                // The runner-up shown to the person is the column the assistant prefers.
+                if let Some(c) = ranked.iter().find(|c| c.column == *o)
+                    && spec.runner_up.as_ref().is_none_or(|r| r.target != *o)
+                {
+                    spec.runner_up = Some(mlpilot_core::TargetAlternative {
+                        target: c.column.clone(),
+                        task: c.task,
+                        reason: format!(
+                            "the assistant prefers it, but {}",
+                            "the goal's words and the data point to the other"
+                        ),
+                    });
+                }
+            }
+            None => {}
+        }
         Ok(Advice {
             value: spec,
             source: self.source(),
