@@ -134,9 +134,23 @@ fn cases() -> Vec<(&'static str, Frame, &'static str, Task)> {
     vec![
         (
             "predict which customers are going to churn",
+            churn.clone(),
+            "Churn",
+            Task::Binary,
+        ),
+        // The words of the goal echo another column (`Contract`, the house's `Neighborhood`
+        // is not named, but "house" and "sell" are not the target's words either).
+        (
+            "find out which customers are going to cancel their contract",
             churn,
             "Churn",
             Task::Binary,
+        ),
+        (
+            "estimate what a house will sell for",
+            houses.clone(),
+            "Sale_Price",
+            Task::Regression,
         ),
         (
             "estimate the sale price of a house",
