@@ -318,4 +318,46 @@ pub trait Advisor: Send + Sync {
     async fn explain_prediction(&self, p: &PredictionContext) -> Result<Advice<String>> {
         Ok(Advice::rules(p.sentence()))
     }
+
+    /// Reads a request the rules did not recognise ("get rid of the ticket class column") as a
+    /// typed [`Request`], checked against the table; `None` when it is a question or nothing
+    /// this advisor can read. The default reads nothing (the rules already tried).
+    async fn interpret_request(
+        &self,
+        text: &str,
+        profile: &DatasetProfile,
+        target: &str,
+        task: Task,
+    ) -> Result<Advice<Option<Request>>> {
+        let _ = (text, profile, target, task);
+        Ok(Advice::rules(None))
+    }
+}
+
+/// What a request in a person's words asks for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Request {
+    /// A change to the run: re-run the search, keep it only if validation improves beyond noise.
+    Adjust {
+        /// The change.
+        adjustment: Adjustment,
+    },
+    /// Predict the positive class from this probability on (binary tasks).
+    Threshold {
+        /// The probability, in (0, 1).
+        threshold: f64,
+    },
+    /// Predict a row with one column set to a value, and compare.
+    WhatIf {
+        /// The column.
+        column: String,
+        /// The value, as written.
+        value: String,
+    },
+    /// A request understood but not possible, with why.
+    Cannot {
+        /// Why, and what is possible instead.
+        why: String,
+    },
 }

@@ -24,7 +24,7 @@ pub mod tree;
 
 pub use advisor::{
     Adjustment, Advice, AdviceSource, Advisor, ModelScore, PlanContext, PredictionContext,
-    Proposal, RunContext, StepSummary, TargetAlternative, TaskSpec,
+    Proposal, Request, RunContext, StepSummary, TargetAlternative, TaskSpec,
 };
 pub use cost::{CostModel, DefaultUse, TextUse};
 pub use drift::{DriftDetector, DriftTest, Sample};

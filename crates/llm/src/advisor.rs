@@ -984,6 +984,45 @@ impl Advisor for LlmAdvisor {
         }
     }
 
+    async fn interpret_request(
+        &self,
+        text: &str,
+        profile: &DatasetProfile,
+        target: &str,
+        task: Task,
+    ) -> Result<Advice<Option<mlpilot_core::Request>>> {
+        let columns: Vec<String> = profile
+            .columns
+            .iter()
+            .filter(|c| c.name != target)
+            .map(|c| format!("`{}`", c.name))
+            .collect();
+        let prompt = format!(
+            "A person is refining a model that predicts `{target}` ({task}). The input columns are {}.\nThe person said: {}\nIf this asks to change something, answer with the action and what it needs; if it is a question, answer {{\"action\": \"question\"}}. Answer as JSON.",
+            columns.join(", "),
+            serde_json::to_string(text).unwrap_or_default()
+        );
+        let schema = crate::requests::request_schema(profile, target, task);
+        let read = self
+            .ask(prompt, Some(schema), 80)
+            .await
+            .map_err(|e| format!("the language model failed: {e}"))
+            .and_then(|t| {
+                serde_json::from_str::<Value>(clean(&t).as_str())
+                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
+            })
+            .and_then(|v| crate::requests::request_from_json(&v, text, profile, target, task));
+        Ok(match read {
+            Ok(r) => Advice {
+                value: r,
+                source: self.source(),
+                fallback_reason: None,
+            },
+            // The rules already read nothing: it is answered as a question.
+            Err(reason) => fallback(Advice::rules(None), reason),
+        })
+    }
+
     async fn propose_adjustments(
         &self,
         request: &str,

@@ -3,27 +3,9 @@
 //! threshold to 0.3", "what if age were 40". Anything it reads as a request it cannot carry out
 //! gets an honest answer listing what it can do ([`CAN_DO`]); anything else is a question.
 
-use mlpilot_core::{Adjustment, DatasetProfile, Metric, Task};
+use mlpilot_core::{Adjustment, DatasetProfile, Metric, Request, Task};
 
 use crate::goal::stems;
-
-/// What a request asks for.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    /// A change to the run: re-run the search, keep it only if validation improves beyond noise.
-    Adjust(Adjustment),
-    /// Predict the positive class from this probability on (binary tasks).
-    Threshold(f64),
-    /// Predict a typical row with one column set to a value, and compare.
-    WhatIf {
-        /// The column.
-        column: String,
-        /// The value, as written.
-        value: String,
-    },
-    /// A request understood but not possible, with why.
-    Cannot(String),
-}
 
 /// What the conversation can do, in words, for answers to requests it cannot carry out.
 pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
@@ -205,10 +187,12 @@ pub fn parse_request(
                         column: c.clone(),
                         value,
                     },
-                    _ => Request::Cannot(not_a_column(
-                        col_part.split_whitespace().last().unwrap_or(col_part),
-                        profile,
-                    )),
+                    _ => Request::Cannot {
+                        why: not_a_column(
+                            col_part.split_whitespace().last().unwrap_or(col_part),
+                            profile,
+                        ),
+                    },
                 });
             }
         }
@@ -227,11 +211,13 @@ pub fn parse_request(
         .iter()
         .any(|k| lower.contains(k))
     {
-        return Some(Request::Cannot(format!(
-            "changing how a column is read is not something the conversation can do yet: give the \
+        return Some(Request::Cannot {
+            why: format!(
+                "changing how a column is read is not something the conversation can do yet: give the \
              file with that column written the way you mean it (labels for categories, ISO dates) \
              and run again. {CAN_DO}."
-        )));
+            ),
+        });
     }
     // Leave out.
     if let Some(rest) = after(
@@ -258,11 +244,13 @@ pub fn parse_request(
                         && !["the", "column", "columns"].contains(&w.to_lowercase().as_str())
                 })
                 .unwrap_or(rest);
-            return Some(Request::Cannot(not_a_column(word, profile)));
+            return Some(Request::Cannot {
+                why: not_a_column(word, profile),
+            });
         }
-        return Some(Request::Adjust(Adjustment::ExcludeColumns {
-            columns: cols,
-        }));
+        return Some(Request::Adjust {
+            adjustment: Adjustment::ExcludeColumns { columns: cols },
+        });
     }
     if let Some(rest) = after(
         text,
@@ -278,27 +266,28 @@ pub fn parse_request(
         let fams = families_in(&rest.to_lowercase());
         let cols = columns_in(rest, &columns);
         if !cols.is_empty() {
-            return Some(Request::Adjust(Adjustment::IncludeColumns {
-                columns: cols,
-            }));
+            return Some(Request::Adjust {
+                adjustment: Adjustment::IncludeColumns { columns: cols },
+            });
         }
         if !fams.is_empty() {
-            return Some(Request::Adjust(Adjustment::RestrictModels {
-                models: Vec::new(),
-            }));
+            return Some(Request::Adjust {
+                adjustment: Adjustment::RestrictModels { models: Vec::new() },
+            });
         }
-        return Some(Request::Cannot(not_a_column(
-            rest.split_whitespace().next().unwrap_or(rest),
-            profile,
-        )));
+        return Some(Request::Cannot {
+            why: not_a_column(rest.split_whitespace().next().unwrap_or(rest), profile),
+        });
     }
     // Model families.
     if (lower.contains("only ") || lower.starts_with("just ") || lower.contains("stick to "))
         && !families_in(&lower).is_empty()
     {
-        return Some(Request::Adjust(Adjustment::RestrictModels {
-            models: families_in(&lower),
-        }));
+        return Some(Request::Adjust {
+            adjustment: Adjustment::RestrictModels {
+                models: families_in(&lower),
+            },
+        });
     }
     if (lower.contains("all models")
         || lower.contains("every model")
@@ -309,9 +298,9 @@ pub fn parse_request(
             || lower.contains("search")
             || lower.contains("back"))
     {
-        return Some(Request::Adjust(Adjustment::RestrictModels {
-            models: Vec::new(),
-        }));
+        return Some(Request::Adjust {
+            adjustment: Adjustment::RestrictModels { models: Vec::new() },
+        });
     }
     // Metric.
     if [
@@ -328,10 +317,12 @@ pub fn parse_request(
     .any(|k| lower.contains(k))
     {
         return Some(match metric_in(&lower, task) {
-            Some(metric) => Request::Adjust(Adjustment::ChangeMetric { metric }),
-            None => Request::Cannot(format!(
-                "I know no metric by that name for a {task} task. {CAN_DO}."
-            )),
+            Some(metric) => Request::Adjust {
+                adjustment: Adjustment::ChangeMetric { metric },
+            },
+            None => Request::Cannot {
+                why: format!("I know no metric by that name for a {task} task. {CAN_DO}."),
+            },
         });
     }
     // Budget.
@@ -366,12 +357,14 @@ pub fn parse_request(
             Some(n) if minutes => n * 60.0,
             Some(n) => n,
             None => {
-                return Some(Request::Adjust(Adjustment::RaiseBudget {
-                    seconds: f64::NAN,
-                }));
+                return Some(Request::Adjust {
+                    adjustment: Adjustment::RaiseBudget { seconds: f64::NAN },
+                });
             }
         };
-        return Some(Request::Adjust(Adjustment::RaiseBudget { seconds }));
+        return Some(Request::Adjust {
+            adjustment: Adjustment::RaiseBudget { seconds },
+        });
     }
     if lower.contains("rebalanc")
         || lower.contains("balance the classes")
@@ -379,11 +372,14 @@ pub fn parse_request(
         || lower.contains("class weight")
     {
         return Some(if task.is_classification() {
-            Request::Adjust(Adjustment::RebalanceClasses)
+            Request::Adjust {
+                adjustment: Adjustment::RebalanceClasses,
+            }
         } else {
-            Request::Cannot(
-                "rebalancing classes applies to classification; this task predicts a number".into(),
-            )
+            Request::Cannot {
+                why: "rebalancing classes applies to classification; this task predicts a number"
+                    .into(),
+            }
         });
     }
     if lower.contains("threshold") || lower.contains("cut-off") || lower.contains("cutoff") {
@@ -393,16 +389,180 @@ pub fn parse_request(
             .next()
             .map(|v| if v > 1.0 && v <= 100.0 { v / 100.0 } else { v });
         return Some(match (task, value) {
-            (Task::Binary, Some(v)) if v > 0.0 && v < 1.0 => Request::Threshold(v),
-            (Task::Binary, _) => {
-                Request::Cannot("a threshold is a probability between 0 and 1, such as 0.3".into())
-            }
-            _ => {
-                Request::Cannot("a decision threshold applies to yes/no (binary) tasks only".into())
-            }
+            (Task::Binary, Some(v)) if v > 0.0 && v < 1.0 => Request::Threshold { threshold: v },
+            (Task::Binary, _) => Request::Cannot {
+                why: "a threshold is a probability between 0 and 1, such as 0.3".into(),
+            },
+            _ => Request::Cannot {
+                why: "a decision threshold applies to yes/no (binary) tasks only".into(),
+            },
         });
     }
     None
+}
+
+/// Whether a request's text names a column: its name, all its words, a shared 4-letter start,
+/// or a word of 4+ letters inside the name (`ticket class` names `pclass`).
+pub fn text_names_column(text: &str, column: &str) -> bool {
+    let lower = text.to_lowercase();
+    let name = column.to_lowercase();
+    if lower.contains(&name) {
+        return true;
+    }
+    let words = stems(text);
+    let cw = stems(column);
+    (!cw.is_empty() && cw.iter().all(|w| words.contains(w)))
+        || words.iter().filter(|w| w.len() >= 4).any(|w| {
+            name.contains(w.as_str()) || cw.iter().any(|c| c.len() >= 4 && c.get(..4) == w.get(..4))
+        })
+}
+
+/// The JSON schema a language model answers a request with.
+pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> serde_json::Value {
+    let columns: Vec<&str> = profile
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|c| *c != target)
+        .collect();
+    let metrics: Vec<&str> = mlpilot_core::task::ALL_METRICS
+        .iter()
+        .filter(|m| m.applies_to(task))
+        .map(|m| m.as_str())
+        .collect();
+    let families: Vec<&str> = FAMILIES.iter().map(|f| f.1).collect();
+    serde_json::json!({
+        "type": "object",
+        "properties": {
+            "action": { "type": "string", "enum": [
+                "leave_out", "bring_back", "change_metric", "only_families", "all_families",
+                "set_budget", "rebalance", "set_threshold", "what_if", "question"
+            ]},
+            "columns": { "type": "array", "items": { "type": "string", "enum": columns } },
+            "metric": { "type": "string", "enum": metrics },
+            "families": { "type": "array", "items": { "type": "string", "enum": families } },
+            "seconds": { "type": "number" },
+            "threshold": { "type": "number" },
+            "column": { "type": "string", "enum": columns },
+            "value": { "type": "string" }
+        },
+        "required": ["action"]
+    })
+}
+
+/// A language model's reading of a request, checked: the columns must exist and be named in
+/// the text, the metric must fit the task, numbers must be sensible. `Ok(None)` for a question.
+///
+/// # Errors
+/// Why the reading was refused, in words.
+pub fn request_from_json(
+    v: &serde_json::Value,
+    text: &str,
+    profile: &DatasetProfile,
+    target: &str,
+    task: Task,
+) -> Result<Option<Request>, String> {
+    let s = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
+    let list = |k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let checked_columns = |cols: Vec<String>| -> Result<Vec<String>, String> {
+        let mut out = Vec::new();
+        for c in cols {
+            if c == target || profile.column(&c).is_none() {
+                return Err(format!("`{c}` is not an input column"));
+            }
+            if !text_names_column(text, &c) {
+                return Err(format!("the request does not name `{c}`"));
+            }
+            out.push(c);
+        }
+        if out.is_empty() {
+            return Err("it named no column".into());
+        }
+        Ok(out)
+    };
+    let action = s("action").ok_or("its answer has no action")?;
+    let adjust = |adjustment| Ok(Some(Request::Adjust { adjustment }));
+    match action {
+        "question" => Ok(None),
+        "leave_out" => adjust(Adjustment::ExcludeColumns {
+            columns: checked_columns(list("columns"))?,
+        }),
+        "bring_back" => adjust(Adjustment::IncludeColumns {
+            columns: checked_columns(list("columns"))?,
+        }),
+        "change_metric" => {
+            let m: Metric = s("metric")
+                .ok_or("change_metric needs a metric")?
+                .parse()
+                .map_err(|e: mlpilot_core::Error| e.to_string())?;
+            if !m.applies_to(task) {
+                return Err(format!(
+                    "{} does not apply to a {task} task",
+                    m.display_name()
+                ));
+            }
+            if !text.to_lowercase().contains(&m.as_str().replace('_', " "))
+                && metric_in(&text.to_lowercase(), task) != Some(m)
+                && !text
+                    .to_lowercase()
+                    .contains(&m.display_name().to_lowercase())
+            {
+                return Err(format!("the request does not name {}", m.display_name()));
+            }
+            adjust(Adjustment::ChangeMetric { metric: m })
+        }
+        "only_families" => {
+            let f = list("families");
+            let named = families_in(&text.to_lowercase());
+            if f.is_empty() || !f.iter().all(|x| named.contains(x)) {
+                return Err("the request does not name those model families".into());
+            }
+            adjust(Adjustment::RestrictModels { models: f })
+        }
+        "all_families" => adjust(Adjustment::RestrictModels { models: Vec::new() }),
+        "set_budget" => {
+            let secs = v
+                .get("seconds")
+                .and_then(serde_json::Value::as_f64)
+                .ok_or("set_budget needs seconds")?;
+            if !(1.0..=3600.0).contains(&secs) {
+                return Err(format!("{secs} s is not a sensible budget"));
+            }
+            adjust(Adjustment::RaiseBudget { seconds: secs })
+        }
+        "rebalance" if task.is_classification() => adjust(Adjustment::RebalanceClasses),
+        "rebalance" => Err("rebalancing applies to classification only".into()),
+        "set_threshold" => {
+            let t = v
+                .get("threshold")
+                .and_then(serde_json::Value::as_f64)
+                .ok_or("set_threshold needs a threshold")?;
+            if task != Task::Binary || !(t > 0.0 && t < 1.0) {
+                return Err(format!("{t} is not a threshold for this task"));
+            }
+            Ok(Some(Request::Threshold { threshold: t }))
+        }
+        "what_if" => {
+            let column = s("column").ok_or("what_if needs a column")?.to_string();
+            let value = s("value").ok_or("what_if needs a value")?.to_string();
+            checked_columns(vec![column.clone()])?;
+            if !text.to_lowercase().contains(&value.to_lowercase()) {
+                return Err(format!("the request does not say `{value}`"));
+            }
+            Ok(Some(Request::WhatIf { column, value }))
+        }
+        other => Err(format!("unknown action `{other}`")),
+    }
 }
 
 #[cfg(test)]
@@ -451,55 +611,71 @@ mod tests {
     fn each_request_becomes_its_action() {
         assert_eq!(
             parse("leave out sibsp"),
-            Some(Request::Adjust(Adjustment::ExcludeColumns {
-                columns: vec!["sibsp".into()]
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["sibsp".into()]
+                }
+            })
         );
         assert_eq!(
             parse("please exclude `age` and sibsp"),
-            Some(Request::Adjust(Adjustment::ExcludeColumns {
-                columns: vec!["age".into(), "sibsp".into()]
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["age".into(), "sibsp".into()]
+                }
+            })
         );
         assert_eq!(
             parse("bring back age"),
-            Some(Request::Adjust(Adjustment::IncludeColumns {
-                columns: vec!["age".into()]
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::IncludeColumns {
+                    columns: vec!["age".into()]
+                }
+            })
         );
         assert_eq!(
             parse("optimise recall"),
-            Some(Request::Adjust(Adjustment::ChangeMetric {
-                metric: Metric::Recall
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::ChangeMetric {
+                    metric: Metric::Recall
+                }
+            })
         );
         assert_eq!(
             parse("only trees"),
-            Some(Request::Adjust(Adjustment::RestrictModels {
-                models: vec!["trees".into()]
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::RestrictModels {
+                    models: vec!["trees".into()]
+                }
+            })
         );
         assert_eq!(
             parse("try all models again"),
-            Some(Request::Adjust(Adjustment::RestrictModels {
-                models: vec![]
-            }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::RestrictModels { models: vec![] }
+            })
         );
         assert_eq!(
             parse("spend two minutes"),
-            Some(Request::Adjust(Adjustment::RaiseBudget { seconds: 120.0 }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::RaiseBudget { seconds: 120.0 }
+            })
         );
         assert_eq!(
             parse("search for 45 seconds"),
-            Some(Request::Adjust(Adjustment::RaiseBudget { seconds: 45.0 }))
+            Some(Request::Adjust {
+                adjustment: Adjustment::RaiseBudget { seconds: 45.0 }
+            })
         );
         assert_eq!(
             parse("rebalance the classes"),
-            Some(Request::Adjust(Adjustment::RebalanceClasses))
+            Some(Request::Adjust {
+                adjustment: Adjustment::RebalanceClasses
+            })
         );
         assert_eq!(
             parse("set the threshold to 0.3"),
-            Some(Request::Threshold(0.3))
+            Some(Request::Threshold { threshold: 0.3 })
         );
         assert_eq!(
             parse("what if age were 40?"),
@@ -521,33 +697,92 @@ mod tests {
 
     #[test]
     fn what_cannot_be_done_is_said_honestly() {
-        let Some(Request::Cannot(why)) = parse("leave out female") else {
+        let Some(Request::Cannot { why }) = parse("leave out female") else {
             panic!()
         };
         assert!(why.contains("`female` is a value of `sex`"), "{why}");
-        let Some(Request::Cannot(why)) = parse("drop the column colour") else {
+        let Some(Request::Cannot { why }) = parse("drop the column colour") else {
             panic!()
         };
         assert!(why.contains("no column is called `colour`"), "{why}");
-        let Some(Request::Cannot(why)) = parse("treat pclass as categorical") else {
+        let Some(Request::Cannot { why }) = parse("treat pclass as categorical") else {
             panic!()
         };
         assert!(why.contains("I can leave out"), "{why}");
-        let Some(Request::Cannot(why)) = parse("optimise happiness") else {
+        let Some(Request::Cannot { why }) = parse("optimise happiness") else {
             panic!()
         };
         assert!(why.contains("no metric"), "{why}");
-        let Some(Request::Cannot(_)) =
+        let Some(Request::Cannot { .. }) =
             parse_request("rebalance", &profile(), "age", Task::Regression)
         else {
             panic!()
         };
-        let Some(Request::Cannot(_)) = parse("threshold 7000") else {
+        let Some(Request::Cannot { .. }) = parse("threshold 7000") else {
             panic!()
         };
         // The target is not an input to leave out.
-        let Some(Request::Cannot(_)) = parse("leave out survived") else {
+        let Some(Request::Cannot { .. }) = parse("leave out survived") else {
             panic!()
         };
+    }
+
+    #[test]
+    fn a_models_reading_is_checked_against_the_text_and_the_table() {
+        let p = profile();
+        let read =
+            |v: serde_json::Value, t: &str| request_from_json(&v, t, &p, "survived", Task::Binary);
+        let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(
+            read(
+                j(r#"{"action": "leave_out", "columns": ["pclass"]}"#),
+                "get rid of the ticket class column"
+            ),
+            Ok(Some(Request::Adjust {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["pclass".into()]
+                }
+            }))
+        );
+        // A column the request does not name is refused (a small model over-picks).
+        assert!(
+            read(
+                j(r#"{"action": "leave_out", "columns": ["age"]}"#),
+                "get rid of the ticket class column"
+            )
+            .is_err()
+        );
+        assert!(
+            read(
+                j(r#"{"action": "leave_out", "columns": ["survived"]}"#),
+                "drop survived"
+            )
+            .is_err()
+        );
+        assert!(
+            read(
+                j(r#"{"action": "change_metric", "metric": "r2"}"#),
+                "use r2"
+            )
+            .is_err()
+        );
+        assert!(
+            read(
+                j(r#"{"action": "set_threshold", "threshold": 3}"#),
+                "cut at 3"
+            )
+            .is_err()
+        );
+        assert_eq!(read(j(r#"{"action": "question"}"#), "why?"), Ok(None));
+        assert_eq!(
+            read(
+                j(r#"{"action": "what_if", "column": "age", "value": "40"}"#),
+                "and for a 40 year old, by age?"
+            ),
+            Ok(Some(Request::WhatIf {
+                column: "age".into(),
+                value: "40".into()
+            }))
+        );
     }
 }

@@ -527,14 +527,28 @@ impl Session {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
-        let Some(request) =
-            mlpilot_llm::requests::parse_request(text, &self.profile, t.target(), t.task())
-        else {
-            return Ok(None);
+        // The rules first (they are exact on what they recognise); then the advisor, whose
+        // reading is checked against the table.
+        let (target, task) = (t.target().to_string(), t.task());
+        let request = match mlpilot_llm::requests::parse_request(text, &self.profile, &target, task)
+        {
+            Some(r) => r,
+            None => {
+                let a = self.runtime.block_on(self.advisor.interpret_request(
+                    text,
+                    &self.profile,
+                    &target,
+                    task,
+                ))?;
+                match a.value {
+                    Some(r) => r,
+                    None => return Ok(None),
+                }
+            }
         };
         self.note_user(text);
         let outcome = match request {
-            mlpilot_llm::requests::Request::Adjust(adjustment) => {
+            mlpilot_core::Request::Adjust { adjustment } => {
                 let proposal = Proposal {
                     reason: "the person asked".into(),
                     adjustment,
@@ -543,11 +557,11 @@ impl Session {
                 self.note_engine(describe_trial(&trial));
                 Outcome::Trial { trial }
             }
-            mlpilot_llm::requests::Request::Cannot(why) => Outcome::Said { text: why },
-            mlpilot_llm::requests::Request::Threshold(v) => Outcome::Said {
-                text: self.set_threshold(v)?,
+            mlpilot_core::Request::Cannot { why } => Outcome::Said { text: why },
+            mlpilot_core::Request::Threshold { threshold } => Outcome::Said {
+                text: self.set_threshold(threshold)?,
             },
-            mlpilot_llm::requests::Request::WhatIf { column, value } => Outcome::Said {
+            mlpilot_core::Request::WhatIf { column, value } => Outcome::Said {
                 text: self.what_if(&column, &value)?,
             },
         };

@@ -491,3 +491,54 @@ async fn a_grounded_but_false_comparison_is_regenerated_then_refused() {
         "{a:?}"
     );
 }
+
+#[test]
+fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/titanic.csv");
+    let frame = mlpilot::data::load_frame(path).unwrap().0;
+    let session = |reply: &str| {
+        let s = script(vec![Reply::Content(reply.into())]);
+        let base = rt.block_on(serve(s));
+        let adv = rt.block_on(advisor(&base, Duration::from_secs(5)));
+        let mut session =
+            mlpilot::Session::new(frame.clone(), path, Arc::new(adv), Duration::from_secs(20))
+                .unwrap();
+        session.config.target = Some("target".into());
+        session.config.task = Some(Task::Binary);
+        session.config.metric = Some(Metric::RocAuc);
+        session.config.max_trials = Some(3);
+        session.config.estimators = Some(vec!["gbdt.hist_gbm".into()]);
+        session.spec = Some(mlpilot_core::TaskSpec {
+            task: Task::Binary,
+            target: "target".into(),
+            metric: Metric::RocAuc,
+            excluded: vec![],
+            time_column: None,
+            horizon: None,
+            notes: vec![],
+            runner_up: None,
+            undecided: false,
+        });
+        session.run().unwrap();
+        session
+    };
+    // "get rid of" is no phrase of the rules; the model's reading names `pclass`, which the
+    // request names ("class"), so it is tried.
+    let mut s = session(r#"{"action": "leave_out", "columns": ["pclass"]}"#);
+    match s.request("get rid of the ticket class column").unwrap() {
+        Some(mlpilot::Outcome::Trial { trial }) => assert_eq!(
+            trial.proposal.adjustment,
+            mlpilot_core::Adjustment::ExcludeColumns {
+                columns: vec!["pclass".into()]
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    // A reading that names a column the request does not: refused, answered as a question.
+    let mut s = session(r#"{"action": "leave_out", "columns": ["age"]}"#);
+    assert_eq!(
+        s.request("get rid of the ticket class column").unwrap(),
+        None
+    );
+}
