@@ -204,6 +204,15 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                 println!("engine: {}", mlpilot::describe_trial(&trial));
                 continue;
             }
+            Ok(Some(mlpilot::Outcome::Features { trials })) => {
+                if trials.is_empty() {
+                    println!("engine: no new feature to try for this table");
+                }
+                for t in trials {
+                    println!("engine: {}", mlpilot::describe_trial(&t));
+                }
+                continue;
+            }
             Ok(Some(mlpilot::Outcome::Said { text })) => {
                 println!("engine: {text}");
                 continue;

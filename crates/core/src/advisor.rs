@@ -172,6 +172,35 @@ pub enum Transform {
     },
     /// Year, month, weekday and hour of a date column.
     DateParts,
+    /// The column times another numeric column.
+    Product {
+        /// The other column.
+        other: String,
+    },
+    /// The column minus another numeric column.
+    Difference {
+        /// The other column.
+        other: String,
+    },
+    /// The column cut into bins of equal counts (its quantiles), as labels.
+    Bins {
+        /// How many bins.
+        count: usize,
+    },
+    /// The mean of the (numeric) column within each level of a group column — a statistic of
+    /// the inputs only, never of the target.
+    GroupMean {
+        /// The grouping column.
+        group: String,
+    },
+    /// The length of a text column, in characters.
+    TextLength,
+    /// The number of words in a text column.
+    WordCount,
+    /// The column read as category labels (a code that is a number but means a class).
+    AsCategories,
+    /// The column read as numbers (labels that are numbers).
+    AsNumber,
 }
 
 /// A typed change to a run's configuration.
@@ -317,6 +346,19 @@ pub trait Advisor: Send + Sync {
     /// one of the explanation's. The default is the template sentence.
     async fn explain_prediction(&self, p: &PredictionContext) -> Result<Advice<String>> {
         Ok(Advice::rules(p.sentence()))
+    }
+
+    /// Proposes new input columns computed from others (typed transforms, never code), at
+    /// most `max`; the engine tries each and keeps it only when validation improves. The
+    /// default proposes none.
+    async fn propose_features(
+        &self,
+        profile: &DatasetProfile,
+        target: &str,
+        max: usize,
+    ) -> Result<Advice<Vec<Proposal>>> {
+        let _ = (profile, target, max);
+        Ok(Advice::rules(Vec::new()))
     }
 
     /// Reads a request the rules did not recognise ("get rid of the ticket class column") as a

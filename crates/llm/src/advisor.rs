@@ -219,6 +219,21 @@ pub fn describe_adjustment(a: &Adjustment) -> String {
             column,
             transform: Transform::DateParts,
         } => format!("add the date parts of `{column}`"),
+        Adjustment::AddTransform { column, transform } => match transform {
+            Transform::Product { other } => format!("add `{column}` × `{other}`"),
+            Transform::Difference { other } => format!("add `{column}` − `{other}`"),
+            Transform::Bins { count } => format!("add `{column}` cut into {count} bins"),
+            Transform::GroupMean { group } => {
+                format!("add the mean `{column}` of each `{group}`")
+            }
+            Transform::TextLength => format!("add the length of `{column}`"),
+            Transform::WordCount => format!("add the word count of `{column}`"),
+            Transform::AsCategories => format!("read `{column}` as categories"),
+            Transform::AsNumber => format!("read `{column}` as numbers"),
+            Transform::Log | Transform::Ratio { .. } | Transform::DateParts => {
+                format!("transform `{column}`")
+            }
+        },
         Adjustment::RestrictModels { models } if models.is_empty() => {
             "search every model family again".into()
         }
@@ -283,6 +298,17 @@ impl Advisor for OfflineAdvisor {
         run: &RunContext,
     ) -> Result<Advice<Vec<Proposal>>> {
         Ok(Advice::rules(self.proposals(request, run)))
+    }
+
+    async fn propose_features(
+        &self,
+        profile: &DatasetProfile,
+        target: &str,
+        max: usize,
+    ) -> Result<Advice<Vec<Proposal>>> {
+        Ok(Advice::rules(crate::features::rule_features(
+            profile, target, max,
+        )))
     }
 }
 
@@ -982,6 +1008,77 @@ impl Advisor for LlmAdvisor {
             }),
             Err(reason) => Ok(fallback(self.rules.answer(question, run).await?, reason)),
         }
+    }
+
+    async fn propose_features(
+        &self,
+        profile: &DatasetProfile,
+        target: &str,
+        max: usize,
+    ) -> Result<Advice<Vec<Proposal>>> {
+        let prompt = format!(
+            "DATA (a profile of a table; no rows are shown):\n{}\n\nThe model predicts `{target}`. Propose up to {max} new input columns computed from the others that may help predict it (a ratio, product or difference of two numeric columns, bins of a number, the mean of a number within a group column, the length or word count of a text, a numeric code read as categories). Answer as JSON with `features`, each with `kind`, `column`, `other` when it needs a second column, and a short `reason`.",
+            profile_for_prompt(profile)
+        );
+        let schema = crate::features::features_schema(profile, target);
+        let rules = crate::features::rule_features(profile, target, max);
+        let answer = self
+            .ask(prompt, Some(schema), 300)
+            .await
+            .map_err(|e| format!("the language model failed: {e}"))
+            .and_then(|t| {
+                serde_json::from_str::<Value>(clean(&t).as_str())
+                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
+            });
+        let (mut out, refused) = match answer {
+            Ok(v) => {
+                let mut ok: Vec<Proposal> = Vec::new();
+                let mut refused = Vec::new();
+                for item in v
+                    .get("features")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+                    .iter()
+                    .take(max)
+                {
+                    match crate::features::feature_from_json(item, profile, target) {
+                        Ok(p) if !ok.iter().any(|o| o.adjustment == p.adjustment) => ok.push(p),
+                        Ok(_) => {}
+                        Err(e) => refused.push(e),
+                    }
+                }
+                (ok, refused)
+            }
+            Err(reason) => {
+                return Ok(fallback(Advice::rules(rules), reason));
+            }
+        };
+        let from_model = out.len();
+        // The rules fill what the model left.
+        for r in rules {
+            if out.len() >= max {
+                break;
+            }
+            if !out.iter().any(|o| o.adjustment == r.adjustment) {
+                out.push(r);
+            }
+        }
+        if from_model == 0 {
+            return Ok(fallback(
+                Advice::rules(out),
+                if refused.is_empty() {
+                    "it proposed nothing".into()
+                } else {
+                    format!("every proposal was refused: {}", refused.join("; "))
+                },
+            ));
+        }
+        Ok(Advice {
+            value: out,
+            source: self.source(),
+            fallback_reason: None,
+        })
     }
 
     async fn interpret_request(

@@ -3,6 +3,7 @@
 //! threshold to 0.3", "what if age were 40". Anything it reads as a request it cannot carry out
 //! gets an honest answer listing what it can do ([`CAN_DO`]); anything else is a question.
 
+use mlpilot_core::advisor::Transform;
 use mlpilot_core::{Adjustment, DatasetProfile, Metric, Request, Task};
 
 use crate::goal::stems;
@@ -11,8 +12,9 @@ use crate::goal::stems;
 pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
 (accuracy, ROC AUC, F1, precision, recall, log loss; R², RMSE, MAE), search only some model \
 families (trees, boosting, forests, linear, neighbours, naive Bayes, neural networks) or all \
-again, change the time budget, rebalance the classes, set the decision threshold, and answer \
-what-if questions (\"what if age were 40\")";
+again, change the time budget, rebalance the classes, set the decision threshold, read a column \
+as categories or as numbers, add a column from two others (\"add income divided by age\"), try \
+new features (\"try new features\"), and answer what-if questions (\"what if age were 40\")";
 
 const NUMBER_WORDS: [(&str, f64); 12] = [
     ("one", 1.0),
@@ -198,26 +200,75 @@ pub fn parse_request(
         }
     }
     // Changing how a column is read.
-    if after(text, &lower, &["treat ", "read "]).is_some()
-        && [
-            " as categor",
-            " as text",
-            " as a date",
-            " as date",
-            " as order",
-            " as a number",
-            " as numeric",
-        ]
-        .iter()
-        .any(|k| lower.contains(k))
-    {
-        return Some(Request::Cannot {
-            why: format!(
-                "changing how a column is read is not something the conversation can do yet: give the \
-             file with that column written the way you mean it (labels for categories, ISO dates) \
-             and run again. {CAN_DO}."
-            ),
-        });
+    if let Some(rest) = after(text, &lower, &["treat ", "read ", "consider "]) {
+        let rl = rest.to_lowercase();
+        if let Some(i) = rl.find(" as ") {
+            let cols = columns_in(rest.get(..i).unwrap_or(""), &columns);
+            let how = rl.get(i + 4..).unwrap_or("");
+            let transform = if ["categor", "class", "label", "group", "level"]
+                .iter()
+                .any(|k| how.contains(k))
+            {
+                Some(Transform::AsCategories)
+            } else if ["number", "numeric", "quantit", "amount", "order", "rank"]
+                .iter()
+                .any(|k| how.contains(k))
+            {
+                Some(Transform::AsNumber)
+            } else {
+                None
+            };
+            return Some(match (cols.first(), transform) {
+                (Some(c), Some(transform)) => Request::Adjust {
+                    adjustment: Adjustment::AddTransform {
+                        column: c.clone(),
+                        transform,
+                    },
+                },
+                (None, _) => Request::Cannot {
+                    why: not_a_column(rest.get(..i).unwrap_or(rest), profile),
+                },
+                (Some(c), None) => Request::Cannot {
+                    why: format!(
+                        "I can read `{c}` as categories or as numbers (an order given by numbers); \
+                         for text or dates, give the file with `{c}` written that way (ISO dates) \
+                         and run again. {CAN_DO}."
+                    ),
+                },
+            });
+        }
+    }
+    // A new column from two others.
+    for (words, make) in [
+        (&[" divided by ", " per ", " over "][..], 0u8),
+        (&[" times ", " multiplied by "][..], 1),
+        (&[" minus "][..], 2),
+    ] {
+        for w in words {
+            if let Some(i) = lower.find(w)
+                && ["add ", "try ", "use ", "make ", "create "]
+                    .iter()
+                    .any(|k| lower.starts_with(k) || lower.contains(&format!(" {k}")))
+            {
+                let left = columns_in(text.get(..i).unwrap_or(""), &columns);
+                let right = columns_in(text.get(i + w.len()..).unwrap_or(""), &columns);
+                if let (Some(a), Some(b)) = (left.last(), right.first()) {
+                    let transform = match make {
+                        0 => Transform::Ratio {
+                            denominator: b.clone(),
+                        },
+                        1 => Transform::Product { other: b.clone() },
+                        _ => Transform::Difference { other: b.clone() },
+                    };
+                    return Some(Request::Adjust {
+                        adjustment: Adjustment::AddTransform {
+                            column: a.clone(),
+                            transform,
+                        },
+                    });
+                }
+            }
+        }
     }
     // Leave out.
     if let Some(rest) = after(
@@ -705,7 +756,27 @@ mod tests {
             panic!()
         };
         assert!(why.contains("no column is called `colour`"), "{why}");
-        let Some(Request::Cannot { why }) = parse("treat pclass as categorical") else {
+        assert_eq!(
+            parse("treat pclass as categorical"),
+            Some(Request::Adjust {
+                adjustment: Adjustment::AddTransform {
+                    column: "pclass".into(),
+                    transform: Transform::AsCategories
+                }
+            })
+        );
+        assert_eq!(
+            parse("add age divided by sibsp"),
+            Some(Request::Adjust {
+                adjustment: Adjustment::AddTransform {
+                    column: "age".into(),
+                    transform: Transform::Ratio {
+                        denominator: "sibsp".into()
+                    }
+                }
+            })
+        );
+        let Some(Request::Cannot { why }) = parse("treat age as a date") else {
             panic!()
         };
         assert!(why.contains("I can leave out"), "{why}");

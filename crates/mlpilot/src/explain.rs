@@ -38,18 +38,7 @@ impl<'a> PredictorModel<'a> {
             }
         }
         for d in derived {
-            match d {
-                Derived::Log1p { column } => {
-                    used.insert(column.clone());
-                }
-                Derived::Ratio {
-                    numerator,
-                    denominator,
-                } => {
-                    used.insert(numerator.clone());
-                    used.insert(denominator.clone());
-                }
-            }
+            used.extend(d.sources().into_iter().map(str::to_string));
         }
         let columns = schema_columns
             .iter()

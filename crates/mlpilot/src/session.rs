@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use mlpilot_core::advisor::{StepSummary, Transform};
+use mlpilot_core::advisor::StepSummary;
 use mlpilot_core::{
     Adjustment, Advice, AdviceSource, Advisor, DatasetProfile, Error, Frame, Metric, PlanContext,
     Proposal, Result, TaskSpec,
@@ -60,6 +60,11 @@ pub enum Outcome {
         /// The trial.
         trial: Trial,
     },
+    /// New features were proposed and each tried: kept only when validation improved.
+    Features {
+        /// One trial per proposed feature, in the order tried.
+        trials: Vec<Trial>,
+    },
     /// The request was carried out or refused without a new search; what happened, in words.
     Said {
         /// The answer.
@@ -82,6 +87,8 @@ pub struct Session {
     pub trained: Option<Trained>,
     /// The transcript.
     pub transcript: Vec<Turn>,
+    /// Every feature tried, kept or not, with its score before → after.
+    pub features: Vec<Trial>,
 }
 
 impl std::fmt::Debug for Session {
@@ -128,6 +135,7 @@ impl Session {
             config,
             trained: None,
             transcript: Vec::new(),
+            features: Vec::new(),
         })
     }
 
@@ -439,25 +447,21 @@ impl Session {
                 config.exclude.retain(|c| !columns.contains(c))
             }
             Adjustment::AddTransform { column, transform } => {
-                let d = match transform {
-                    Transform::Log => Derived::Log1p {
-                        column: column.clone(),
-                    },
-                    Transform::Ratio { denominator } => Derived::Ratio {
-                        numerator: column.clone(),
-                        denominator: denominator.clone(),
-                    },
-                    Transform::DateParts => {
-                        return Ok(not_tried(
-                            "date columns are expanded into parts already".into(),
-                            current.result.score,
-                            proposal,
-                        ));
-                    }
+                let d = match Derived::fit(&self.frame, column, transform) {
+                    Ok(d) => d,
+                    Err(e) => return Ok(not_tried(e.to_string(), current.result.score, proposal)),
                 };
-                if let Err(e) = crate::derive::apply(&self.frame.head(5), std::slice::from_ref(&d))
+                if config.derived.iter().any(|x| x.name() == d.name()) {
+                    return Ok(not_tried(
+                        format!("`{}` is an input already", d.name()),
+                        current.result.score,
+                        proposal,
+                    ));
+                }
+                if let Some(source) = d.replaces()
+                    && !config.exclude.iter().any(|c| c == source)
                 {
-                    return Ok(not_tried(e.to_string(), current.result.score, proposal));
+                    config.exclude.push(source.to_string());
                 }
                 config.derived.push(d);
             }
@@ -490,12 +494,16 @@ impl Session {
         };
         let after = candidate.result.score;
         // Same seed, same rows: the same folds. A change is kept only when it beats the
-        // current model by more than the score's fold-to-fold spread.
-        let noise = if compare_metric == metric {
-            current.result.score_std
-        } else {
-            candidate.result.score_std
-        };
+        // current model by more than the noise of the comparison: the spread of the paired
+        // difference over bootstrap resamples of the same validation rows (or, when the rows
+        // differ, the score's fold-to-fold spread).
+        let noise = paired_noise(compare_metric, &current.result, &candidate.result).unwrap_or(
+            if compare_metric == metric {
+                current.result.score_std
+            } else {
+                candidate.result.score_std
+            },
+        );
         let kept = compare_metric.better(after, before) && (after - before).abs() > noise;
         if kept {
             let mut candidate = candidate;
@@ -527,6 +535,21 @@ impl Session {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
+        let lower = text.to_lowercase();
+        if [
+            "new feature",
+            "feature engineering",
+            "engineer feature",
+            "more feature",
+            "try feature",
+            "propose feature",
+        ]
+        .iter()
+        .any(|k| lower.contains(k))
+        {
+            let trials = self.try_features(3)?;
+            return Ok(Some(Outcome::Features { trials }));
+        }
         // The rules first (they are exact on what they recognise); then the advisor, whose
         // reading is checked against the table.
         let (target, task) = (t.target().to_string(), t.task());
@@ -569,6 +592,51 @@ impl Session {
             self.note_engine(text.clone());
         }
         Ok(Some(outcome))
+    }
+
+    /// Asks the advisor for up to `max` new features and tries each, one after another on the
+    /// same folds: a feature is kept (and stays for the next) only when validation improves
+    /// beyond its noise. The trials are also kept in [`Session::features`].
+    ///
+    /// # Errors
+    /// Before a run, or when a search fails outright.
+    pub fn try_features(&mut self, max: usize) -> Result<Vec<Trial>> {
+        let Some(t) = self.trained.as_ref() else {
+            return Err(Error::invalid_input("run a search first"));
+        };
+        let target = t.target().to_string();
+        let a = self.runtime.block_on(self.advisor.propose_features(
+            &self.profile,
+            &target,
+            max.max(1),
+        ))?;
+        let listed: Vec<String> = a
+            .value
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} — {}",
+                    crate::llm::describe_adjustment(&p.adjustment),
+                    p.reason
+                )
+            })
+            .collect();
+        self.note(
+            &a,
+            if listed.is_empty() {
+                "No new feature to propose for this table.".to_string()
+            } else {
+                format!("Proposed features: {}", listed.join("; "))
+            },
+        );
+        let mut trials = Vec::new();
+        for p in a.value.into_iter().take(max.max(1)) {
+            let trial = self.try_proposal(p)?;
+            self.note_engine(describe_trial(&trial));
+            self.features.push(trial.clone());
+            trials.push(trial);
+        }
+        Ok(trials)
     }
 
     /// Sets the binary decision threshold and says what it does on the validation rows.
@@ -694,6 +762,7 @@ impl Session {
             "spec": self.spec,
             "config": self.config,
             "transcript": self.transcript,
+            "features": self.features,
         });
         let text =
             serde_json::to_string_pretty(&doc).map_err(|e| Error::internal(e.to_string()))?;
@@ -724,4 +793,56 @@ pub fn describe_trial(trial: &Trial) -> String {
             trial.note.clone().unwrap_or_default()
         ),
     }
+}
+
+/// Resamples of the validation rows in [`paired_noise`].
+const BOOTSTRAP_RESAMPLES: usize = 200;
+
+/// The standard deviation of `metric(after) − metric(before)` over bootstrap resamples of the
+/// shared out-of-fold validation rows (seeded): how much of a difference between two runs on
+/// the same folds is noise. `None` when the two runs were not validated on the same rows.
+fn paired_noise(
+    metric: Metric,
+    before: &mlpilot_search::SearchResult,
+    after: &mlpilot_search::SearchResult,
+) -> Option<f64> {
+    let y = &before.validation_targets;
+    let n = y.len();
+    if n < 20 || after.validation_targets != *y {
+        return None;
+    }
+    let k = before.predictor.encoding.n_classes();
+    let pick =
+        |p: &mlpilot_core::Predictions, rows: &[usize]| -> Option<mlpilot_core::Predictions> {
+            let values = rows
+                .iter()
+                .map(|&i| p.values.get(i).copied())
+                .collect::<Option<Vec<f64>>>()?;
+            let proba = match &p.proba {
+                Some(m) => Some(m.select_rows(rows).ok()?),
+                None => None,
+            };
+            Some(mlpilot_core::Predictions { values, proba })
+        };
+    let mut rng = mlpilot_core::Rng::new(0x5eed);
+    let mut diffs = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
+    for _ in 0..BOOTSTRAP_RESAMPLES {
+        let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+        let ys: Vec<f64> = rows.iter().filter_map(|&i| y.get(i).copied()).collect();
+        let a = metric
+            .score(&ys, &pick(&before.validation_predictions, &rows)?, k)
+            .ok()?;
+        let b = metric
+            .score(&ys, &pick(&after.validation_predictions, &rows)?, k)
+            .ok()?;
+        if a.is_finite() && b.is_finite() {
+            diffs.push(b - a);
+        }
+    }
+    if diffs.len() < BOOTSTRAP_RESAMPLES / 2 {
+        return None;
+    }
+    let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
+    let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64;
+    Some(var.sqrt())
 }

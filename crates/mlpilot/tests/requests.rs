@@ -125,8 +125,18 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
     );
     let text = said(&mut s, "what if sex was female");
     assert!(text.contains("with sex = female"), "{text}");
+    // Reading a column another way: a new input in place of the old one, tried the same way.
+    let t = trial(&mut s, "treat sibsp as categories");
+    assert_eq!(
+        t.proposal.adjustment,
+        Adjustment::AddTransform {
+            column: "sibsp".into(),
+            transform: mlpilot::core::advisor::Transform::AsCategories
+        }
+    );
+    assert!(t.after.is_some(), "{t:?}");
     // What it cannot do says what it can.
-    let text = said(&mut s, "treat pclass as categorical");
+    let text = said(&mut s, "treat age as a date");
     assert!(text.contains("I can leave out"), "{text}");
     // A question is not a request.
     assert!(s.request("why is the model not better?").unwrap().is_none());
