@@ -62,12 +62,9 @@ fn run() -> Result<(), String> {
         let path = dir.join(&g.file);
         let path = path.to_string_lossy().to_string();
         let (frame, _) = mlpilot::data::load_frame(&path).map_err(|e| e.to_string())?;
-        let profile = mlpilot::data::profile_frame(
-            &frame,
-            &path,
-            &mlpilot::data::ProfileOptions::default(),
-        )
-        .map_err(|e| e.to_string())?;
+        let profile =
+            mlpilot::data::profile_frame(&frame, &path, &mlpilot::data::ProfileOptions::default())
+                .map_err(|e| e.to_string())?;
         profiles.push(profile);
     }
     let mut totals = Vec::new();
@@ -77,7 +74,10 @@ fn run() -> Result<(), String> {
         let (mut right, mut undecided, mut fallbacks) = (0usize, 0usize, 0usize);
         let start = Instant::now();
         for (g, profile) in goals.iter().zip(&profiles) {
-            let want: Task = g.task.parse().map_err(|e: mlpilot::core::Error| e.to_string())?;
+            let want: Task = g
+                .task
+                .parse()
+                .map_err(|e: mlpilot::core::Error| e.to_string())?;
             let t0 = Instant::now();
             let a = rt
                 .block_on(advisor.define_task(&g.goal, profile))

@@ -44,6 +44,17 @@ fn spelling_groups(run: &RunContext) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The budget the rules propose for a longer search: three times the last run's time, between
+/// 30 s and 10 minutes, in whole seconds (one of the run's facts).
+pub fn proposed_budget(run: &RunContext) -> f64 {
+    (run.elapsed_secs * 3.0).clamp(30.0, 600.0).round()
+}
+
+/// The largest class's rows over the smallest's (one of the run's facts).
+pub fn imbalance_ratio(run: &RunContext) -> Option<f64> {
+    imbalance(run)
+}
+
 impl OfflineAdvisor {
     /// The rules' proposals for a run (see [`Advisor::propose_adjustments`]).
     pub fn proposals(&self, request: &str, run: &RunContext) -> Vec<Proposal> {
@@ -96,7 +107,7 @@ impl OfflineAdvisor {
                     columns: weak.clone(),
                 },
                 reason: format!(
-                    "{} contribute{} less than 1% of the model's importance",
+                    "{} contribute{} almost nothing to the model's importance",
                     join_and(&weak.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>()),
                     if weak.len() == 1 { "s" } else { "" }
                 ),
@@ -104,7 +115,7 @@ impl OfflineAdvisor {
         }
         // More time helps when the search was short.
         if run.elapsed_secs < 120.0 || r.contains("time") || r.contains("longer") {
-            let seconds = (run.elapsed_secs * 3.0).clamp(30.0, 600.0).round();
+            let seconds = proposed_budget(run);
             out.push(Proposal {
                 adjustment: Adjustment::RaiseBudget { seconds },
                 reason: format!(

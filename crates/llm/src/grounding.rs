@@ -157,6 +157,11 @@ impl Facts {
         ) {
             f.add(1.0);
         }
+        // What the rules compute from the run to propose changes.
+        f.add(crate::advisor::proposed_budget(run));
+        if let Some(r) = crate::advisor::imbalance_ratio(run) {
+            f.add(r);
+        }
         // The numbers of the model's own description (an ensemble's weights).
         for n in numbers_in(&run.best_model) {
             f.add(n.value);
