@@ -500,6 +500,7 @@ pub fn profile_for_prompt(p: &DatasetProfile) -> Value {
 
 fn run_for_prompt(run: &RunContext) -> Value {
     json!({
+        "meaning": crate::offline::plain_meaning(run),
         "target": run.target,
         "task": run.task.as_str(),
         "metric": run.metric.display_name(),
@@ -933,7 +934,7 @@ impl Advisor for LlmAdvisor {
 
     async fn explain_results(&self, run: &RunContext) -> Result<Advice<String>> {
         let prompt = format!(
-            "DATA (the results of a model search):\n{}\n\nExplain the result to the person in 3 or 4 sentences: the best model and its score against the baseline, the runner-up, and the inputs that matter most.",
+            "DATA (the results of a model search):\n{}\n\nExplain the result to the person in 3 or 4 sentences: first what the score means in everyday words (the `meaning` says it; say it your way with its numbers), then the best model and its score against the baseline, the runner-up, and the inputs that matter most.",
             run_for_prompt(run)
         );
         match self
