@@ -12,15 +12,6 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use mlpilot::core::Task;
-use serde::Deserialize;
-
-#[derive(Deserialize)]
-struct Goal {
-    file: String,
-    goal: String,
-    target: String,
-    task: String,
-}
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -44,15 +35,9 @@ fn run() -> Result<(), String> {
         }
     }
     if specs.is_empty() {
-        specs = vec![
-            "offline".into(),
-            "openai:qwen2.5-coder-0.5b@http://127.0.0.1:8091/v1".into(),
-            "ollama:qwen2.5-coder-0.5b@http://127.0.0.1:11434".into(),
-        ];
+        specs = mlpilot_benches::DEFAULT_ADVISORS.map(String::from).to_vec();
     }
-    let text = std::fs::read_to_string(dir.join("goals.json"))
-        .map_err(|e| format!("{}: {e}", dir.join("goals.json").display()))?;
-    let goals: Vec<Goal> = serde_json::from_str(&text).map_err(|e| format!("goals.json: {e}"))?;
+    let goals = mlpilot_benches::read_goal_cases(&dir)?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

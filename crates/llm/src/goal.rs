@@ -688,13 +688,15 @@ fn task_with_wording(c: &ColumnProfile, kind_task: Task, wants: Asks) -> Task {
     }
 }
 
-/// The metric a goal asks for, if it names one that fits the task.
+/// The metric a text names ("optimise recall", "judged by r²"), if one fits the task (F1 is
+/// macro F1 for several classes).
 pub fn metric_in_goal(goal: &str, task: Task) -> Option<Metric> {
-    let g = goal.to_ascii_lowercase();
-    let candidates: [(&str, Metric); 12] = [
+    let g = goal.to_lowercase();
+    let candidates: [(&str, Metric); 14] = [
         ("balanced accuracy", Metric::BalancedAccuracy),
         ("accuracy", Metric::Accuracy),
         ("log loss", Metric::LogLoss),
+        ("logloss", Metric::LogLoss),
         ("auc", Metric::RocAuc),
         ("macro f1", Metric::F1Macro),
         ("f1", Metric::F1),
@@ -704,11 +706,16 @@ pub fn metric_in_goal(goal: &str, task: Task) -> Option<Metric> {
         ("mae", Metric::Mae),
         ("mape", Metric::Mape),
         ("r2", Metric::R2),
+        ("r²", Metric::R2),
     ];
     candidates
         .iter()
+        .map(|(k, m)| match (*m, task) {
+            (Metric::F1, Task::Multiclass) => (*k, Metric::F1Macro),
+            (m, _) => (*k, m),
+        })
         .find(|(k, m)| g.contains(k) && m.applies_to(task))
-        .map(|(_, m)| *m)
+        .map(|(_, m)| m)
 }
 
 /// Columns the goal asks to leave out ("ignoring X", "without X", "exclude X").

@@ -6,7 +6,7 @@
 use mlpilot_core::advisor::Transform;
 use mlpilot_core::{Adjustment, DatasetProfile, Metric, Request, Task};
 
-use crate::goal::stems;
+use crate::goal::{metric_in_goal, stems};
 
 /// What the conversation can do, in words, for answers to requests it cannot carry out.
 pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
@@ -54,33 +54,6 @@ fn families_in(lower: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// The metric a request names, if it fits the task.
-fn metric_in(lower: &str, task: Task) -> Option<Metric> {
-    let table: [(&str, Metric); 14] = [
-        ("balanced accuracy", Metric::BalancedAccuracy),
-        ("accuracy", Metric::Accuracy),
-        ("log loss", Metric::LogLoss),
-        ("logloss", Metric::LogLoss),
-        ("auc", Metric::RocAuc),
-        ("macro f1", Metric::F1Macro),
-        ("f1", Metric::F1),
-        ("precision", Metric::Precision),
-        ("recall", Metric::Recall),
-        ("rmse", Metric::Rmse),
-        ("mae", Metric::Mae),
-        ("mape", Metric::Mape),
-        ("r2", Metric::R2),
-        ("r²", Metric::R2),
-    ];
-    table
-        .iter()
-        .find(|(k, m)| lower.contains(k) && m.applies_to(task))
-        .map(|(_, m)| match (*m, task) {
-            (Metric::F1, Task::Multiclass) => Metric::F1Macro,
-            (m, _) => m,
-        })
 }
 
 /// The columns a phrase names: exact names first (in backticks or not), then by their words.
@@ -367,7 +340,7 @@ pub fn parse_request(
     .iter()
     .any(|k| lower.contains(k))
     {
-        return Some(match metric_in(&lower, task) {
+        return Some(match metric_in_goal(&lower, task) {
             Some(metric) => Request::Adjust {
                 adjustment: Adjustment::ChangeMetric { metric },
             },
@@ -563,7 +536,7 @@ pub fn request_from_json(
                 ));
             }
             if !text.to_lowercase().contains(&m.as_str().replace('_', " "))
-                && metric_in(&text.to_lowercase(), task) != Some(m)
+                && metric_in_goal(&text.to_lowercase(), task) != Some(m)
                 && !text
                     .to_lowercase()
                     .contains(&m.display_name().to_lowercase())

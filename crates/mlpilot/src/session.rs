@@ -388,25 +388,7 @@ impl Session {
         let a = self
             .runtime
             .block_on(self.advisor.propose_adjustments(request, &t.run_context()))?;
-        let listed: Vec<String> = a
-            .value
-            .iter()
-            .map(|p| {
-                format!(
-                    "{} — {}",
-                    crate::llm::describe_adjustment(&p.adjustment),
-                    p.reason
-                )
-            })
-            .collect();
-        self.note(&a, format!("Proposed: {}", listed.join("; ")));
-        let mut trials = Vec::new();
-        for p in a.value.into_iter().take(max.max(1)) {
-            let trial = self.try_proposal(p)?;
-            self.note_engine(describe_trial(&trial));
-            trials.push(trial);
-        }
-        Ok(trials)
+        self.try_all(a, "Proposed", max)
     }
 
     fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
@@ -610,6 +592,19 @@ impl Session {
             &target,
             max.max(1),
         ))?;
+        let trials = self.try_all(a, "Proposed features", max)?;
+        self.features.extend(trials.iter().cloned());
+        Ok(trials)
+    }
+
+    /// Lists an advisor's proposals in the transcript and tries up to `max` of them, one
+    /// after another (a kept change stays for the next).
+    fn try_all(
+        &mut self,
+        a: Advice<Vec<Proposal>>,
+        heading: &str,
+        max: usize,
+    ) -> Result<Vec<Trial>> {
         let listed: Vec<String> = a
             .value
             .iter()
@@ -624,16 +619,15 @@ impl Session {
         self.note(
             &a,
             if listed.is_empty() {
-                "No new feature to propose for this table.".to_string()
+                format!("{heading}: nothing for this table.")
             } else {
-                format!("Proposed features: {}", listed.join("; "))
+                format!("{heading}: {}", listed.join("; "))
             },
         );
         let mut trials = Vec::new();
         for p in a.value.into_iter().take(max.max(1)) {
             let trial = self.try_proposal(p)?;
             self.note_engine(describe_trial(&trial));
-            self.features.push(trial.clone());
             trials.push(trial);
         }
         Ok(trials)
