@@ -46,9 +46,13 @@ pub struct Trial {
     pub kept: bool,
     /// Why not, when it could not be tried.
     pub note: Option<String>,
-    /// The fold-to-fold spread of the score a change must beat to be kept.
+    /// The noise a change must beat to be kept: the spread of the paired difference over
+    /// bootstrap resamples of the shared validation rows (or the fold-to-fold spread).
     #[serde(default)]
     pub noise: Option<f64>,
+    /// The metric the two scores are in.
+    #[serde(default)]
+    pub metric: Option<Metric>,
 }
 
 /// What a request in the person's words did.
@@ -404,6 +408,7 @@ impl Session {
             kept: false,
             note: Some(note),
             noise: None,
+            metric: None,
         };
         let mut compare_metric = metric;
         match &proposal.adjustment {
@@ -503,6 +508,7 @@ impl Session {
             kept,
             note: None,
             noise: Some(noise),
+            metric: Some(compare_metric),
         })
     }
 
@@ -772,16 +778,20 @@ pub fn describe_trial(trial: &Trial) -> String {
     let what = crate::llm::describe_adjustment(&trial.proposal.adjustment);
     match (&trial.after, trial.kept) {
         (Some(after), true) => format!("{what}: {:.4} → {after:.4}, kept", trial.before),
-        (Some(after), false) => format!(
-            "{what}: {:.4} → {after:.4}, not kept ({})",
-            trial.before,
-            match trial.noise {
-                Some(n) if trial.before != *after => format!(
-                    "the change is within the fold-to-fold spread of {n:.4}, or not an improvement"
-                ),
-                _ => "no improvement".into(),
-            }
-        ),
+        (Some(after), false) => {
+            let better = trial
+                .metric
+                .map_or(*after > trial.before, |m| m.better(*after, trial.before));
+            format!(
+                "{what}: {:.4} → {after:.4}, not kept ({})",
+                trial.before,
+                match trial.noise {
+                    Some(n) if better && *after != trial.before =>
+                        format!("the gain is within the noise of the comparison, ± {n:.4}"),
+                    _ => "no better".into(),
+                }
+            )
+        }
         (None, _) => format!(
             "{what}: not tried ({})",
             trial.note.clone().unwrap_or_default()
