@@ -26,15 +26,6 @@ const PHRASES: [(&str, &str); 14] = [
     ("do well", "good"),
 ];
 
-/// The goal's words as the rules read them: phrases replaced by their one word, then [`stems`].
-pub fn goal_words(goal: &str) -> Vec<String> {
-    let mut g = goal.to_lowercase();
-    for (phrase, word) in PHRASES {
-        g = g.replace(phrase, word);
-    }
-    stems(&g)
-}
-
 /// Words that open a phrase about the circumstances or the owner of something ("their phone
 /// plan", "on a given day", "of a house"): a column echoing the words after them is what the goal
 /// is about, seldom what it asks.
@@ -143,6 +134,13 @@ const STOP: [&str; 24] = [
     "forecast", "is", "are", "be", "how", "much", "many", "whether", "i", "want", "this", "from",
 ];
 
+/// The first four characters of a word, when it has four.
+fn prefix4(w: &str) -> Option<&str> {
+    w.char_indices()
+        .nth(4)
+        .map_or((w.chars().count() == 4).then_some(w), |(i, _)| w.get(..i))
+}
+
 /// How strongly a goal names a column: 3 per column word the goal contains, 2 per shared
 /// 4-letter prefix, 0 when nothing matches.
 pub fn name_match(goal: &[String], column: &str) -> u32 {
@@ -154,7 +152,7 @@ pub fn name_match(goal: &[String], column: &str) -> u32 {
         } else if w.len() >= 4
             && goal
                 .iter()
-                .any(|g| g.len() >= 4 && g.get(..4) == w.get(..4))
+                .any(|g| prefix4(g).is_some() && prefix4(g) == prefix4(w))
         {
             score += 2;
         }
@@ -192,8 +190,11 @@ fn identifier_like(c: &ColumnProfile, n_rows: usize) -> bool {
                 | "index"
                 | "idx"
         )
-    }) || c.name.to_ascii_lowercase().ends_with("id");
-    (unique && id_name) || (unique && c.kind == ColumnKind::Categorical && present > 20)
+    });
+    // Measurements are unique per row too; only whole numbers and labels can name rows.
+    let can_name_rows = matches!(c.kind, ColumnKind::Integer | ColumnKind::Categorical);
+    can_name_rows
+        && ((unique && id_name) || (unique && c.kind == ColumnKind::Categorical && present > 20))
 }
 
 fn all_nonneg_small(c: &ColumnProfile) -> bool {
@@ -262,8 +263,8 @@ pub fn asks(goal: &str) -> Asks {
         " which ",
         " whether ",
         " who ",
-        " will ",
         " or not",
+        " where ",
         " is it ",
         " is this ",
         " kind of ",
@@ -277,7 +278,7 @@ pub fn asks(goal: &str) -> Asks {
         " detect",
         " identify",
         " spot ",
-        " does ",
+        " does the ",
         " is the ",
     ];
     // "how strong", "how expensive": a degree; "how likely", "how do" are not.
@@ -303,9 +304,15 @@ pub fn asks(goal: &str) -> Asks {
             )
         })
     });
+    // A yes/no question: "will the passenger survive", "does this woman have diabetes".
+    let yes_no = [
+        "will", "does", "do", "is", "are", "did", "can", "has", "have",
+    ]
+    .iter()
+    .any(|w| g.trim_start().starts_with(&format!("{w} ")));
     if QUANTITY.iter().any(|k| g.contains(k)) || how_adjective {
         Asks::Quantity
-    } else if CLASS.iter().any(|k| g.contains(k)) {
+    } else if yes_no || CLASS.iter().any(|k| g.contains(k)) {
         Asks::Class
     } else if g.contains(" estimate ") {
         Asks::Quantity
@@ -316,7 +323,7 @@ pub fn asks(goal: &str) -> Asks {
 
 /// Ideas a goal can name in other words than a column does: a goal word and a column word
 /// starting with members of the same group name the same thing ("quit" and `Attrition`).
-const CONCEPTS: [&[&str]; 25] = [
+const CONCEPTS: [&[&str]; 26] = [
     &[
         "churn",
         "attrit",
@@ -401,6 +408,9 @@ const CONCEPTS: [&[&str]; 25] = [
     &["strong", "strength", "hard", "tough", "durab", "resist"],
     &["often", "frequen", "count", "number", "many", "visit"],
     &["junk", "spam", "unwanted"],
+    &[
+        "pay", "paid", "payment", "amount", "bill", "spent", "spend", "charg",
+    ],
 ];
 
 fn concept_of(word: &str) -> Vec<usize> {
@@ -443,24 +453,28 @@ pub fn concept_match(goal: &[String], column: &str) -> u32 {
         .filter(|w| !STOP.contains(&w.as_str()))
         .flat_map(|w| concept_of(w))
         .collect();
-    let mut score = 0;
+    // Each of the goal's ideas counts once, however many words of the name carry it.
+    let mut matched: Vec<usize> = Vec::new();
     for w in stems(column) {
         if goal.contains(&w) {
             continue; // already counted as a direct match
         }
-        if column_concepts(&w)
-            .iter()
-            .any(|c| goal_concepts.contains(c))
-        {
-            score += 3;
+        for c in column_concepts(&w) {
+            if goal_concepts.contains(&c) && !matched.contains(&c) {
+                matched.push(c);
+                break;
+            }
         }
     }
-    score
+    3 * matched.len() as u32
 }
 
 /// Whether a goal asks which of several kinds something is ("what kind of", "which species").
 pub fn asks_kind(goal: &str) -> bool {
-    let g = format!(" {} ", goal.to_lowercase());
+    let g = format!(
+        " {} ",
+        goal.to_lowercase().replace(['?', ',', '.', '!'], " ")
+    );
     [
         " kind of ",
         " kinds of ",
@@ -546,7 +560,6 @@ pub struct Candidate {
 
 /// Every column that can be a target, scored for a goal, best first.
 pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
-    let g = goal_words(goal);
     let (core, context) = split_goal(goal);
     let kinds = asks_kind(goal);
     let counts = asks_count(goal);
@@ -568,11 +581,12 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
         if named > 0.0 {
             score += named;
             // Every word of the name in the goal: the goal names the column itself.
+            // Naming the column itself outweighs the wording's class-or-quantity evidence.
             if stems(&c.name)
                 .iter()
                 .all(|w| core.contains(w) || context.contains(w))
             {
-                score += 1.0;
+                score += 2.0;
             }
             evidence.push(format!("the goal uses the words of `{}`", c.name));
         }
@@ -582,7 +596,6 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
             score += idea;
             evidence.push(format!("the goal names what `{}` records", c.name));
         }
-        let _ = &g;
         if outcome_values(c) {
             score += 1.5;
             evidence.push(format!(
@@ -731,8 +744,23 @@ pub fn excluded_in_goal(goal: &str, profile: &DatasetProfile, target: &str) -> V
         "except ",
     ] {
         if let Some(pos) = lower.find(marker) {
-            let tail = goal.get(pos + marker.len()..).unwrap_or("");
-            let words = stems(tail);
+            let tail = lower.get(pos + marker.len()..).unwrap_or("");
+            // Up to the end of the clause: "ignoring the id, based on age and sex".
+            let end = [
+                ",",
+                ";",
+                " based on",
+                " using",
+                " from ",
+                " and ",
+                " but ",
+                " with ",
+            ]
+            .iter()
+            .filter_map(|k| tail.find(k))
+            .min()
+            .unwrap_or(tail.len());
+            let words = stems(tail.get(..end).unwrap_or(tail));
             for c in &profile.columns {
                 if c.name != target && name_match(&words, &c.name) >= 3 && !out.contains(&c.name) {
                     out.push(c.name.clone());

@@ -28,32 +28,104 @@ const NUMBER_WORDS: [(&str, f64); 12] = [
     ("twenty", 20.0),
     ("thirty", 30.0),
     ("half", 0.5),
-    ("a", 1.0),
+    ("an", 1.0),
 ];
 
-const FAMILIES: [(&str, &str); 12] = [
-    ("tree", "trees"),
-    ("boost", "boosting"),
-    ("gbdt", "boosting"),
-    ("forest", "forest"),
-    ("linear", "linear"),
-    ("logistic", "linear"),
-    ("neighbo", "neighbors"),
-    ("knn", "neighbors"),
-    ("bayes", "naive_bayes"),
-    ("neural", "neural_net"),
-    ("network", "neural_net"),
-    ("svm", "svm"),
+/// Words for model families and the search's family filters they stand for ("trees" are all
+/// three tree families).
+const FAMILIES: [(&str, &[&str]); 12] = [
+    ("tree", &["tree", "forest", "boosting"]),
+    ("boost", &["boosting"]),
+    ("gbdt", &["boosting"]),
+    ("forest", &["forest"]),
+    ("linear", &["linear"]),
+    ("logistic", &["linear"]),
+    ("neighbo", &["neighbors"]),
+    ("knn", &["neighbors"]),
+    ("bayes", &["naivebayes"]),
+    ("neural", &["neuralnet"]),
+    ("network", &["neuralnet"]),
+    ("svm", &["svm"]),
 ];
 
+/// The family filters a text names, by whole words ("nonlinear" is not "linear").
 fn families_in(lower: &str) -> Vec<String> {
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut out: Vec<String> = Vec::new();
-    for (k, f) in FAMILIES {
-        if lower.contains(k) && !out.iter().any(|o| o == f) {
-            out.push(f.to_string());
+    for (k, fs) in FAMILIES {
+        if words.iter().any(|w| w.starts_with(k)) {
+            for f in fs {
+                if !out.iter().any(|o| o == f) {
+                    out.push((*f).to_string());
+                }
+            }
         }
     }
     out
+}
+
+/// Whether a text is a question rather than a request: it ends with `?` or opens with a
+/// question word — except "what if …", which asks for a prediction.
+fn is_question(lower: &str) -> bool {
+    let t = lower.trim();
+    if t.starts_with("what if") || t.starts_with("what would happen if") {
+        return false;
+    }
+    let first = t.split_whitespace().next().unwrap_or("");
+    t.ends_with('?')
+        || matches!(
+            first,
+            "why"
+                | "what"
+                | "what's"
+                | "which"
+                | "does"
+                | "do"
+                | "did"
+                | "is"
+                | "are"
+                | "was"
+                | "were"
+                | "how"
+                | "can"
+                | "could"
+                | "should"
+                | "when"
+                | "where"
+                | "who"
+                | "i"
+                | "it"
+                | "the"
+        )
+}
+
+/// Whether a marker at byte `at` of `lower` is negated ("don't drop", "do not remove", "never").
+fn negated(lower: &str, at: usize) -> bool {
+    let before = lower.get(..at).unwrap_or("").trim_end();
+    [
+        "don't",
+        "do not",
+        "dont",
+        "never",
+        "not",
+        "no need to",
+        "stop",
+        "without",
+    ]
+    .iter()
+    .any(|n| before.ends_with(n))
+}
+
+/// The numbers of a text (a full stop ending a sentence is not a decimal point).
+fn numbers(lower: &str) -> Vec<f64> {
+    lower
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map(|w| w.trim_end_matches('.'))
+        .filter_map(|w| w.parse::<f64>().ok())
+        .collect()
 }
 
 /// The columns a phrase names: exact names first (in backticks or not), then by their words.
@@ -86,15 +158,34 @@ fn columns_in(phrase: &str, columns: &[String]) -> Vec<String> {
     out
 }
 
-/// The words after the first of `markers` found in `lower`, if any.
-fn after<'a>(text: &'a str, lower: &str, markers: &[&str]) -> Option<&'a str> {
+/// The words after the first of `markers` that opens a clause of `text` (at its start, or
+/// after a comma, "please", "and" or "then"), if any and not negated.
+fn after(text: &str, lower: &str, markers: &[&str]) -> Option<String> {
     markers.iter().find_map(|m| {
-        lower.find(m).and_then(|i| {
-            let prev = lower.get(..i).and_then(|b| b.chars().last());
-            if prev.is_some_and(char::is_alphanumeric) {
+        lower.match_indices(m).find_map(|(i, _)| {
+            let before = lower.get(..i).unwrap_or("").trim_end();
+            let opens = before.is_empty()
+                || before.ends_with(',')
+                || before.ends_with(';')
+                || before.ends_with("please")
+                || before.ends_with(" and")
+                || before.ends_with("then")
+                || before.ends_with("now")
+                || before.ends_with("also")
+                || before.ends_with("can you")
+                || before.ends_with("could you")
+                || before.ends_with("i want to")
+                || before.ends_with("let's");
+            if !opens || negated(lower, i) {
                 return None;
             }
-            text.get(i + m.len()..)
+            // Offsets of the lowercased text hold for the original only when lowercasing kept
+            // every character's length.
+            if lower.len() == text.len() {
+                text.get(i + m.len()..).map(str::to_string)
+            } else {
+                lower.get(i + m.len()..).map(str::to_string)
+            }
         })
     })
 }
@@ -145,6 +236,7 @@ pub fn parse_request(
         &lower,
         &["what if ", "what would happen if ", "suppose "],
     ) {
+        let rest = rest.as_str();
         let rl = rest.to_lowercase();
         for sep in [" were ", " was ", " is ", " = ", " equals ", " of ", " at "] {
             if let Some(i) = rl.find(sep) {
@@ -172,8 +264,13 @@ pub fn parse_request(
             }
         }
     }
+    // A question is answered, never carried out ("why did you drop parch?").
+    if is_question(&lower) {
+        return None;
+    }
     // Changing how a column is read.
     if let Some(rest) = after(text, &lower, &["treat ", "read ", "consider "]) {
+        let rest = rest.as_str();
         let rl = rest.to_lowercase();
         if let Some(i) = rl.find(" as ") {
             let cols = columns_in(rest.get(..i).unwrap_or(""), &columns);
@@ -259,6 +356,15 @@ pub fn parse_request(
             "stop using ",
         ],
     ) {
+        let rest = rest.as_str();
+        // "leave out age and keep sex": only what comes before the "keep".
+        let rl = rest.to_lowercase();
+        let end = ["keep ", "but ", "except "]
+            .iter()
+            .filter_map(|k| rl.find(k))
+            .min()
+            .unwrap_or(rest.len());
+        let rest = rest.get(..end).unwrap_or(rest);
         let cols = columns_in(rest, &columns);
         if cols.is_empty() {
             let word = rest
@@ -287,6 +393,7 @@ pub fn parse_request(
             "add back ",
         ],
     ) {
+        let rest = rest.as_str();
         let fams = families_in(&rest.to_lowercase());
         let cols = columns_in(rest, &columns);
         if !cols.is_empty() {
@@ -304,7 +411,10 @@ pub fn parse_request(
         });
     }
     // Model families.
-    if (lower.contains("only ") || lower.starts_with("just ") || lower.contains("stick to "))
+    if (lower.starts_with("only ")
+        || lower.contains(" only ")
+        || lower.starts_with("just ")
+        || lower.contains("stick to "))
         && !families_in(&lower).is_empty()
     {
         return Some(Request::Adjust {
@@ -326,31 +436,59 @@ pub fn parse_request(
             adjustment: Adjustment::RestrictModels { models: Vec::new() },
         });
     }
-    // Metric.
-    if [
-        "optimi",
-        "maximi",
-        "minimi",
-        "focus on",
-        "care about",
-        "use the metric",
-        "score by",
-        "judge by",
-    ]
-    .iter()
-    .any(|k| lower.contains(k))
-    {
-        return Some(match metric_in_goal(&lower, task) {
-            Some(metric) => Request::Adjust {
-                adjustment: Adjustment::ChangeMetric { metric },
-            },
-            None => Request::Cannot {
-                why: format!("I know no metric by that name for a {task} task. {CAN_DO}."),
-            },
-        });
+    // Metric: the one named first after the verb, not one it is "rather than" or "not".
+    if let Some(rest) = after(
+        text,
+        &lower,
+        &[
+            "optimise ",
+            "optimize ",
+            "maximise ",
+            "maximize ",
+            "minimise ",
+            "minimize ",
+            "focus on ",
+            "care about ",
+            "use the metric ",
+            "score by ",
+            "judge by ",
+            "use ",
+        ],
+    ) {
+        let rl = rest.to_lowercase();
+        let end = [" rather than", " not ", " instead of", ", not", " over "]
+            .iter()
+            .filter_map(|k| rl.find(k))
+            .min()
+            .unwrap_or(rl.len());
+        let wanted = rl.get(..end).unwrap_or(&rl);
+        let metric = metric_in_goal(wanted, task);
+        // "use …" that names no metric is about something else (a column, a family).
+        let plain_use = lower.trim_start().starts_with("use ")
+            && ![
+                "optimi",
+                "maximi",
+                "minimi",
+                "focus on",
+                "care about",
+                "score by",
+                "judge by",
+            ]
+            .iter()
+            .any(|k| lower.contains(k));
+        if metric.is_some() || !plain_use {
+            return Some(match metric {
+                Some(metric) => Request::Adjust {
+                    adjustment: Adjustment::ChangeMetric { metric },
+                },
+                None => Request::Cannot {
+                    why: format!("I know no metric by that name for a {task} task. {CAN_DO}."),
+                },
+            });
+        }
     }
-    // Budget.
-    if [
+    // Budget: a number with its unit, or "longer" / "more time" (twice the budget).
+    let budget_verb = [
         "spend ",
         "take ",
         "budget",
@@ -362,33 +500,40 @@ pub fn parse_request(
         "longer",
     ]
     .iter()
-    .any(|k| lower.contains(k))
-        && (lower.contains("second")
-            || lower.contains("minute")
-            || lower.contains("longer")
-            || lower.contains("more time")
-            || lower.contains(" s"))
-    {
-        let minutes = lower.contains("minute");
-        let number = lower
-            .split(|c: char| !(c.is_ascii_digit() || c == '.' || c.is_alphabetic()))
-            .find_map(|w| {
-                w.parse::<f64>()
-                    .ok()
-                    .or_else(|| NUMBER_WORDS.iter().find(|(k, _)| *k == w).map(|(_, v)| *v))
-            });
-        let seconds = match number {
-            Some(n) if minutes => n * 60.0,
-            Some(n) => n,
-            None => {
-                return Some(Request::Adjust {
-                    adjustment: Adjustment::RaiseBudget { seconds: f64::NAN },
-                });
+    .any(|k| lower.contains(k));
+    if budget_verb {
+        let words: Vec<&str> = lower
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let unit_after = |i: usize| -> Option<f64> {
+            let u = words.get(i + 1)?;
+            if u.starts_with("minute") || *u == "min" || *u == "mins" {
+                Some(60.0)
+            } else if u.starts_with("second") || *u == "s" || *u == "sec" || *u == "secs" {
+                Some(1.0)
+            } else {
+                None
             }
         };
-        return Some(Request::Adjust {
-            adjustment: Adjustment::RaiseBudget { seconds },
+        let amount = words.iter().enumerate().find_map(|(i, w)| {
+            let n = w
+                .trim_end_matches('.')
+                .parse::<f64>()
+                .ok()
+                .or_else(|| NUMBER_WORDS.iter().find(|(k, _)| k == w).map(|(_, v)| *v))?;
+            Some(n * unit_after(i)?)
         });
+        if let Some(seconds) = amount {
+            return Some(Request::Adjust {
+                adjustment: Adjustment::RaiseBudget { seconds },
+            });
+        }
+        if lower.contains("longer") || lower.contains("more time") {
+            return Some(Request::Adjust {
+                adjustment: Adjustment::RaiseBudget { seconds: f64::NAN },
+            });
+        }
     }
     if lower.contains("rebalanc")
         || lower.contains("balance the classes")
@@ -407,9 +552,8 @@ pub fn parse_request(
         });
     }
     if lower.contains("threshold") || lower.contains("cut-off") || lower.contains("cutoff") {
-        let value = lower
-            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .filter_map(|w| w.parse::<f64>().ok())
+        let value = numbers(&lower)
+            .into_iter()
             .next()
             .map(|v| if v > 1.0 && v <= 100.0 { v / 100.0 } else { v });
         return Some(match (task, value) {
@@ -454,7 +598,9 @@ pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> ser
         .filter(|m| m.applies_to(task))
         .map(|m| m.as_str())
         .collect();
-    let families: Vec<&str> = FAMILIES.iter().map(|f| f.1).collect();
+    let mut families: Vec<&str> = FAMILIES.iter().flat_map(|f| f.1.iter().copied()).collect();
+    families.sort_unstable();
+    families.dedup();
     serde_json::json!({
         "type": "object",
         "properties": {
@@ -669,7 +815,7 @@ mod tests {
             parse("only trees"),
             Some(Request::Adjust {
                 adjustment: Adjustment::RestrictModels {
-                    models: vec!["trees".into()]
+                    models: vec!["tree".into(), "forest".into(), "boosting".into()]
                 }
             })
         );
@@ -827,6 +973,64 @@ mod tests {
                 column: "age".into(),
                 value: "40".into()
             }))
+        );
+    }
+
+    #[test]
+    fn questions_negations_and_second_thoughts_are_not_misread() {
+        for q in [
+            "why did you drop parch?",
+            "why did the accuracy drop so much?",
+            "which features include the most information?",
+            "does the model include sex?",
+            "I suppose the model is fine",
+            "what is the budget so far?",
+            "do not drop age",
+            "don't remove sex",
+            "take sex out of the model",
+            "use only nonlinear models",
+        ] {
+            let r = parse(q);
+            assert!(!matches!(r, Some(Request::Adjust { .. })), "{q}: {r:?}");
+        }
+        assert_eq!(
+            parse("leave out age and keep sex"),
+            Some(Request::Adjust {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["age".into()]
+                }
+            })
+        );
+        assert_eq!(
+            parse("optimise for f1 rather than accuracy"),
+            Some(Request::Adjust {
+                adjustment: Adjustment::ChangeMetric { metric: Metric::F1 }
+            })
+        );
+        assert_eq!(
+            parse("maximise recall, not precision"),
+            Some(Request::Adjust {
+                adjustment: Adjustment::ChangeMetric {
+                    metric: Metric::Recall
+                }
+            })
+        );
+        let Some(Request::Adjust {
+            adjustment: Adjustment::RaiseBudget { seconds },
+        }) = parse("search a bit longer")
+        else {
+            panic!()
+        };
+        assert!(seconds.is_nan(), "twice the budget, not one second");
+        assert_eq!(
+            parse("set the threshold to 0.2."),
+            Some(Request::Threshold { threshold: 0.2 })
+        );
+        assert_eq!(
+            parse("train for 45 seconds."),
+            Some(Request::Adjust {
+                adjustment: Adjustment::RaiseBudget { seconds: 45.0 }
+            })
         );
     }
 }

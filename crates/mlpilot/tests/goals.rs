@@ -288,3 +288,47 @@ fn close_evidence_is_left_to_the_person() {
     // A clear goal is decided.
     assert!(!define_task("predict heart disease", &p).unwrap().undecided);
 }
+
+#[test]
+fn wording_measurements_and_exclusions_that_were_misread() {
+    let p = table(
+        vec![
+            ("person_id", row_id(1)),
+            ("age", int(18, 80)),
+            ("has_health_insurance", pick(&["yes", "no"])),
+            ("wage", float(20.0, 300.0)),
+            ("body_mass_index", float(15.0, 45.0)),
+            ("amount_paid", float(1.0, 900.0)),
+            ("sex", pick(&["f", "m"])),
+        ],
+        300,
+    );
+    // "what will … be" asks for a value, not a yes/no.
+    expect(
+        "what will this person's wage be",
+        &p,
+        "wage",
+        Task::Regression,
+    );
+    // A unique measurement under a name with "index" or ending in "id" is no identifier.
+    expect(
+        "predict body mass index",
+        &p,
+        "body_mass_index",
+        Task::Regression,
+    );
+    expect(
+        "how much does a customer pay",
+        &p,
+        "amount_paid",
+        Task::Regression,
+    );
+    // An exclusion ends with its clause.
+    let spec = define_task(
+        "predict who has health insurance, ignoring the person id, based on their age and sex",
+        &p,
+    )
+    .unwrap();
+    assert_eq!(spec.target, "has_health_insurance");
+    assert_eq!(spec.excluded, vec!["person_id".to_string()]);
+}
