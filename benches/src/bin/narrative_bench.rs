@@ -79,8 +79,9 @@ fn run() -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", g.file))?;
         let summary =
             serde_json::to_value(mlpilot::Summary::of(&trained)).map_err(|e| e.to_string())?;
-        let facts: Vec<f64> = summary["facts"]
-            .as_array()
+        let facts: Vec<f64> = summary
+            .get("facts")
+            .and_then(serde_json::Value::as_array)
             .map(|a| a.iter().filter_map(serde_json::Value::as_f64).collect())
             .unwrap_or_default();
         runs.push((g.file.clone(), trained.run_context(), facts));

@@ -118,6 +118,9 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                         let Some(answer) = input.next("you> ") else {
                             return finish(&mut session, args);
                         };
+                        if matches!(answer.trim(), "quit" | "exit") {
+                            return finish(&mut session, args);
+                        }
                         match session.choose_target(&answer) {
                             Ok(spec) => {
                                 println!(
@@ -176,22 +179,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
             match session.improve(line, 2) {
                 Ok(trials) => {
                     for t in trials {
-                        let what = mlpilot::llm::describe_adjustment(&t.proposal.adjustment);
-                        match t.after {
-                            Some(after) => println!(
-                                "engine: {what}: {:.4} → {after:.4} — {}",
-                                t.before,
-                                if t.kept {
-                                    "kept"
-                                } else {
-                                    "not kept (no improvement)"
-                                }
-                            ),
-                            None => println!(
-                                "engine: {what}: not tried ({})",
-                                t.note.unwrap_or_default()
-                            ),
-                        }
+                        println!("engine: {}", mlpilot::describe_trial(&t));
                     }
                 }
                 Err(e) => println!("engine: {e}"),

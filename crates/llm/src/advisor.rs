@@ -822,7 +822,7 @@ impl Advisor for LlmAdvisor {
                 )
             } else {
                 format!(
-                    "between `{}`, it chose the first it read both times: not counted",
+                    "between `{}`, its answer followed the order of the list: not counted",
                     duel.join("` and `")
                 )
             });

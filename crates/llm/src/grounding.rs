@@ -428,9 +428,40 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
         {
             against.push((format!("the runner-up ({name})"), *v));
         }
+        // Which side is the subject: "the baseline beats the model" claims the other way.
+        let first_comparative = UP
+            .iter()
+            .chain(DOWN.iter())
+            .chain(BETTER.iter())
+            .chain(WORSE.iter())
+            .filter_map(|w| lower.find(w))
+            .min()
+            .unwrap_or(0);
+        let first_of = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
         for (what, other) in against {
-            let model_better = if hib { score > other } else { score < other };
-            let model_greater = score > other;
+            let other_words: Vec<String> = if what.starts_with("the baseline") {
+                [
+                    "baseline",
+                    "constant",
+                    "always predicting",
+                    "always guessing",
+                ]
+                .iter()
+                .map(|w| (*w).to_string())
+                .collect()
+            } else {
+                let mut v = vec!["runner-up".to_string()];
+                if let Some((name, _)) = &claims.runner_up {
+                    v.push(name.to_lowercase());
+                }
+                v
+            };
+            let other_refs: Vec<&str> = other_words.iter().map(String::as_str).collect();
+            let other_at = first_of(&other_refs).unwrap_or(usize::MAX);
+            let model_at = first_of(&["model", "it ", "its ", "our "]).unwrap_or(usize::MAX);
+            let flipped = other_at < first_comparative && other_at < model_at;
+            let model_better = (if hib { score > other } else { score < other }) != flipped;
+            let model_greater = (score > other) != flipped;
             let wrong = (better && !worse && !model_better)
                 || (worse && !better && model_better)
                 || (up && !down && !better && !worse && !model_greater && mentions_model(&lower))
@@ -446,7 +477,7 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
         }
         // Contributions: "`age` pushes the prediction up".
         for (col, c) in &claims.contributions {
-            if !lower.contains(&col.to_lowercase()) || *c == 0.0 {
+            if !has_any(&lower, &[col.to_lowercase().as_str()]) || *c == 0.0 {
                 continue;
             }
             if (up && !down && *c < 0.0) || (down && !up && *c > 0.0) {
@@ -617,5 +648,24 @@ mod tests {
             )
             .is_empty()
         );
+    }
+
+    #[test]
+    fn the_subject_of_a_comparison_is_heard() {
+        let c = run_claims();
+        // True, with the baseline as the subject.
+        assert!(
+            false_claims("The baseline's 0.7345 is lower than the model's 0.802.", &c).is_empty()
+        );
+        assert!(false_claims("Always guessing would score lower than the model.", &c).is_empty());
+        // False, with the baseline or the runner-up as the subject.
+        assert!(!false_claims("The baseline beats the model.", &c).is_empty());
+        assert!(!false_claims("The runner-up scored higher than our model.", &c).is_empty());
+        // A column's name inside another word is not that column.
+        let c = Claims {
+            contributions: vec![("age".into(), -0.2)],
+            ..Claims::default()
+        };
+        assert!(false_claims("Being a female passenger raises the prediction.", &c).is_empty());
     }
 }

@@ -213,6 +213,23 @@ impl Derived {
                 ));
             }
         };
+        // A reading as numbers must find numbers.
+        if let Derived::AsNumber { column } = &d {
+            let t = texts(frame, column)?;
+            let present = t.iter().flatten().count();
+            let numbers = t
+                .iter()
+                .flatten()
+                .filter(|v| mlpilot_core::frame::parse_number(v).is_some())
+                .count();
+            if numbers * 2 <= present {
+                return Err(Error::invalid_input(format!(
+                    "`{column}` holds words, not numbers ({numbers} of {present} values are numbers); \
+                     read it as categories instead"
+                ))
+                .with_context("column", column));
+            }
+        }
         // It must apply to the table it was fitted on.
         apply(&frame.head(20), std::slice::from_ref(&d))?;
         Ok(d)

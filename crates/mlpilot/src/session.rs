@@ -93,6 +93,8 @@ pub struct Session {
     pub transcript: Vec<Turn>,
     /// Every feature tried, kept or not, with its score before → after.
     pub features: Vec<Trial>,
+    /// The decision threshold the person set (binary tasks), applied to every later model.
+    pub threshold: Option<f64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -140,6 +142,7 @@ impl Session {
             trained: None,
             transcript: Vec::new(),
             features: Vec::new(),
+            threshold: None,
         })
     }
 
@@ -273,11 +276,25 @@ impl Session {
                 spec.metric = spec.task.default_metric();
             }
         } else if !wants_first {
-            return Err(Error::invalid_input(format!(
-                "`{answer}` is neither `{}` nor `{}`: answer 1, 2 or one of the two names",
-                spec.target,
-                spec.runner_up.as_ref().map_or("", |r| r.target.as_str())
-            )));
+            // Another column, named outright.
+            let other = self
+                .profile
+                .columns
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(answer))
+                .and_then(|c| mlpilot_llm::goal::task_for(c).map(|t| (c.name.clone(), t)));
+            let Some((name, task)) = other else {
+                return Err(Error::invalid_input(format!(
+                    "`{answer}` is neither `{}` nor `{}`: answer 1, 2, or the name of the column to predict",
+                    spec.target,
+                    spec.runner_up.as_ref().map_or("", |r| r.target.as_str())
+                )));
+            };
+            spec.target = name;
+            spec.task = task;
+            if !spec.metric.applies_to(task) {
+                spec.metric = task.default_metric();
+            }
         }
         spec.undecided = false;
         spec.notes
@@ -363,8 +380,28 @@ impl Session {
             trained.result.score
         ));
         self.note(&a, a.value.clone());
+        self.apply_threshold(&mut trained);
         self.trained = Some(trained);
         Ok(a)
+    }
+
+    /// Puts the person's decision threshold on a model: its predictor predicts with it, and
+    /// the summary records it.
+    fn apply_threshold(&self, t: &mut Trained) {
+        let Some(threshold) = self.threshold else {
+            return;
+        };
+        if t.task() != mlpilot_core::Task::Binary {
+            return;
+        }
+        t.result.predictor.threshold = Some(threshold);
+        t.result.threshold = Some(mlpilot_search::threshold::DecisionThreshold {
+            threshold,
+            metric: t.result.metric,
+            score: t.result.score,
+            score_at_half: t.result.score,
+            reason: "set by the person; the validation score is that of the model's ranking, which a threshold does not change".into(),
+        });
     }
 
     /// Answers a question about the latest run.
@@ -429,8 +466,26 @@ impl Session {
                         config.exclude.push(c.clone());
                     }
                 }
+                if columns.iter().all(|c| self.config.exclude.contains(c)) {
+                    return Ok(not_tried(
+                        "already left out".into(),
+                        current.result.score,
+                        proposal,
+                    ));
+                }
+                // Derived columns computed from what is left out go with it.
+                config
+                    .derived
+                    .retain(|d| !d.sources().iter().any(|s| columns.iter().any(|c| c == s)));
             }
             Adjustment::IncludeColumns { columns } => {
+                if !columns.iter().any(|c| self.config.exclude.contains(c)) {
+                    return Ok(not_tried(
+                        "already an input: nothing to bring back".into(),
+                        current.result.score,
+                        proposal,
+                    ));
+                }
                 config.exclude.retain(|c| !columns.contains(c))
             }
             Adjustment::AddTransform { column, transform } => {
@@ -438,6 +493,17 @@ impl Session {
                     Ok(d) => d,
                     Err(e) => return Ok(not_tried(e.to_string(), current.result.score, proposal)),
                 };
+                if let Some(left_out) = d
+                    .sources()
+                    .into_iter()
+                    .find(|s| config.exclude.iter().any(|c| c == s) && d.replaces() != Some(*s))
+                {
+                    return Ok(not_tried(
+                        format!("`{left_out}` is left out; bring it back first"),
+                        current.result.score,
+                        proposal,
+                    ));
+                }
                 if config.derived.iter().any(|x| x.name() == d.name()) {
                     return Ok(not_tried(
                         format!("`{}` is an input already", d.name()),
@@ -498,6 +564,7 @@ impl Session {
                 .runtime
                 .block_on(self.advisor.explain_results(&candidate.run_context()))?;
             candidate.set_narrative(narrative.value);
+            self.apply_threshold(&mut candidate);
             self.trained = Some(candidate);
             self.config = config;
         }
@@ -524,17 +591,24 @@ impl Session {
             return Err(Error::invalid_input("run a search first"));
         };
         let lower = text.to_lowercase();
-        if [
-            "new feature",
-            "feature engineering",
-            "engineer feature",
-            "more feature",
-            "try feature",
-            "propose feature",
-        ]
-        .iter()
-        .any(|k| lower.contains(k))
+        let lower = lower.trim();
+        if !lower.ends_with('?')
+            && [
+                "try new feature",
+                "new features",
+                "feature engineering",
+                "engineer feature",
+                "engineer some feature",
+                "add features",
+                "add new features",
+                "try features",
+                "try more features",
+                "propose features",
+            ]
+            .iter()
+            .any(|k| lower.starts_with(k) || lower.starts_with(&format!("please {k}")))
         {
+            self.note_user(text);
             let trials = self.try_features(3)?;
             return Ok(Some(Outcome::Features { trials }));
         }
@@ -641,7 +715,7 @@ impl Session {
 
     /// Sets the binary decision threshold and says what it does on the validation rows.
     fn set_threshold(&mut self, threshold: f64) -> Result<String> {
-        let Some(t) = self.trained.as_mut() else {
+        let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
         let r = &t.result;
@@ -661,7 +735,7 @@ impl Session {
                 flagged,
             ))
         };
-        let current = r.threshold.as_ref().map_or(0.5, |d| d.threshold);
+        let current = r.predictor.threshold.unwrap_or(0.5);
         let (p0, r0, f0) = at(current)?;
         let (p1, r1, f1) = at(threshold)?;
         let positive = r
@@ -671,15 +745,11 @@ impl Session {
             .get(1)
             .cloned()
             .unwrap_or_default();
-        let metric = r.metric;
-        let score = r.score;
-        t.result.threshold = Some(mlpilot_search::threshold::DecisionThreshold {
-            threshold,
-            metric,
-            score,
-            score_at_half: score,
-            reason: "set by the person".into(),
-        });
+        self.threshold = Some(threshold);
+        if let Some(mut t) = self.trained.take() {
+            self.apply_threshold(&mut t);
+            self.trained = Some(t);
+        }
         Ok(format!(
             "From now on a row is predicted `{positive}` when its probability is at least {threshold}. On the validation rows that flags {:.1} % of rows instead of {:.1} %: precision {p0:.3} → {p1:.3}, recall {r0:.3} → {r1:.3}.",
             100.0 * f1,
@@ -699,6 +769,7 @@ impl Session {
             .unwrap_or(0);
         let base = self.frame.take(&[row])?;
         let col = base.require(column)?;
+        let mut shown = value.to_string();
         let changed = match col.data() {
             mlpilot_core::ColumnData::Int(_) | mlpilot_core::ColumnData::Float(_) => {
                 let Some(x) = mlpilot_core::frame::parse_number(value) else {
@@ -709,10 +780,40 @@ impl Session {
                 mlpilot_core::Column::new(column, mlpilot_core::ColumnData::Float(vec![Some(x)]))
             }
             mlpilot_core::ColumnData::Bool(_) => {
-                let b = matches!(value.to_lowercase().as_str(), "true" | "yes" | "1");
+                let b = match value.trim().to_lowercase().as_str() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    _ => {
+                        return Ok(format!(
+                            "`{column}` is true or false; ask e.g. \"what if {column} were true\""
+                        ));
+                    }
+                };
                 mlpilot_core::Column::new(column, mlpilot_core::ColumnData::Bool(vec![Some(b)]))
             }
-            _ => mlpilot_core::Column::from_strs(column, [value]),
+            _ => {
+                // A label the model knows, matched without regard to case; an unseen one is
+                // refused with the ones it knows.
+                let known: Vec<String> = self
+                    .profile
+                    .column(column)
+                    .map(|c| c.top_values.iter().map(|v| v.value.clone()).collect())
+                    .unwrap_or_default();
+                let Some(label) = known.iter().find(|k| k.eq_ignore_ascii_case(value.trim()))
+                else {
+                    return Ok(format!(
+                        "`{column}` never holds `{value}` in this table, so the model cannot say what it would do; its most frequent values are {}",
+                        known
+                            .iter()
+                            .take(10)
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                };
+                shown = label.clone();
+                mlpilot_core::Column::from_strs(column, [label.as_str()])
+            }
         };
         let old_value = base.require(column)?.value(0);
         let other = base.clone().with_column(changed)?;
@@ -734,7 +835,7 @@ impl Session {
             })
         };
         Ok(format!(
-            "For row {} of the table ({column} = {}), the model predicts {}; with {column} = {value} it predicts {}.",
+            "For row {} of the table ({column} = {}), the model predicts {}; with {column} = {shown} it predicts {}.",
             row + 1,
             old_value,
             describe(&base)?,
@@ -786,7 +887,7 @@ pub fn describe_trial(trial: &Trial) -> String {
                 "{what}: {:.4} → {after:.4}, not kept ({})",
                 trial.before,
                 match trial.noise {
-                    Some(n) if better && *after != trial.before =>
+                    Some(n) if better && (*after - trial.before).abs() > 1e-12 =>
                         format!("the gain is within the noise of the comparison, ± {n:.4}"),
                     _ => "no better".into(),
                 }

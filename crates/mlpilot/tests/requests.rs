@@ -117,14 +117,30 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
             .threshold,
         0.3
     );
+    // The predictor predicts with it: every row at or above 0.3 is the positive class.
+    let t = s.trained.as_ref().unwrap();
+    assert_eq!(t.result.predictor.threshold, Some(0.3));
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/titanic.csv");
+    let frame = mlpilot::data::load_frame(path).unwrap().0;
+    let p = t.predict_frame(&frame).unwrap().predictions;
+    let proba = p.proba.as_ref().unwrap();
+    for (i, v) in p.values.iter().enumerate() {
+        assert_eq!(*v == 1.0, proba.get(i, 1).unwrap() >= 0.3, "row {i}");
+    }
     // What if.
     let text = said(&mut s, "what if age were 80?");
     assert!(
         text.starts_with("For row ") && text.contains("with age = 80"),
         "{text}"
     );
-    let text = said(&mut s, "what if sex was female");
+    let text = said(&mut s, "what if sex was Female");
     assert!(text.contains("with sex = female"), "{text}");
+    // A value the table never holds is refused with the ones it does.
+    let text = said(&mut s, "what if sex were woman");
+    assert!(
+        text.contains("never holds `woman`") && text.contains("`male`"),
+        "{text}"
+    );
     // Reading a column another way: a new input in place of the old one, tried the same way.
     let t = trial(&mut s, "treat sibsp as categories");
     assert_eq!(
