@@ -157,6 +157,9 @@ pub struct RunContext {
     pub class_counts: Vec<(String, usize)>,
     /// Columns that were dropped, with the reason.
     pub dropped_columns: Vec<(String, String)>,
+    /// The input columns the model was given, in table order.
+    #[serde(default)]
+    pub input_columns: Vec<String>,
 }
 
 /// A feature transform an adjustment may add.

@@ -293,6 +293,7 @@ impl Claims {
         names.extend(run.leaderboard.iter().map(|m| m.model.clone()));
         names.extend(run.importances.iter().map(|(c, _)| c.clone()));
         names.extend(run.dropped_columns.iter().map(|(c, _)| c.clone()));
+        names.extend(run.input_columns.iter().cloned());
         names.extend(run.class_counts.iter().map(|(c, _)| c.clone()));
         names.push(run.metric.as_str().to_string());
         names.push(run.metric.display_name().to_string());

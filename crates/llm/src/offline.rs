@@ -127,7 +127,7 @@ pub fn plain_meaning(run: &RunContext) -> Option<String> {
 ///     n_columns: 5, best_model: "gbdt.hist_gbm".into(), best_score: 0.86, baseline_score: Some(0.5),
 ///     leaderboard: vec![ModelScore { model: "gbdt.hist_gbm".into(), score: 0.86, std: 0.01, fit_secs: 0.1 }],
 ///     importances: vec![("sex".into(), 0.5)], trials: 12, elapsed_secs: 9.5,
-///     class_counts: vec![], dropped_columns: vec![],
+///     class_counts: vec![], dropped_columns: vec![], input_columns: vec!["sex".into()],
 /// };
 /// let text = mlpilot_llm::offline::explain_results(&run);
 /// assert!(text.contains("0.8600"));

@@ -149,7 +149,9 @@ fn columns_in(phrase: &str, columns: &[String]) -> Vec<String> {
         out = columns
             .iter()
             .filter(|c| {
-                let cw = stems(c);
+                // A unit in brackets is not said aloud: "sepal length" names `sepal length (cm)`.
+                let spoken = c.split(['(', '[']).next().unwrap_or(c);
+                let cw = stems(spoken);
                 !cw.is_empty() && cw.iter().all(|w| words.contains(w))
             })
             .cloned()
@@ -1030,6 +1032,20 @@ mod tests {
             parse("train for 45 seconds."),
             Some(Request::Adjust {
                 adjustment: Adjustment::RaiseBudget { seconds: 45.0 }
+            })
+        );
+    }
+
+    #[test]
+    fn a_unit_in_brackets_need_not_be_said() {
+        let mut p = profile();
+        p.columns[2].name = "sepal length (cm)".into();
+        assert_eq!(
+            parse_request("leave out sepal length", &p, "survived", Task::Binary),
+            Some(Request::Adjust {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["sepal length (cm)".into()]
+                }
             })
         );
     }

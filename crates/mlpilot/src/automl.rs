@@ -512,6 +512,7 @@ impl Trained {
             metric: r.metric,
             n_rows: r.n_rows,
             n_columns: r.plan.columns.len(),
+            input_columns: r.plan.columns.iter().map(|c| c.column.clone()).collect(),
             best_model: if r.predictor.is_ensemble() {
                 r.predictor.describe()
             } else {

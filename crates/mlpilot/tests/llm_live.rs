@@ -228,6 +228,12 @@ async fn every_number_in_the_narrative_is_grounded() {
         elapsed_secs: 29.6,
         class_counts: vec![("No".into(), 5174), ("Yes".into(), 1869)],
         dropped_columns: vec![("customerID".into(), "identifies rows".into())],
+        input_columns: vec![
+            "tenure".into(),
+            "Contract".into(),
+            "MonthlyCharges".into(),
+            "PaymentMethod".into(),
+        ],
     };
     let facts = Facts::from_run(&run);
     for adv in advisors() {

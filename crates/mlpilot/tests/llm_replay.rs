@@ -123,6 +123,7 @@ fn run_context() -> RunContext {
         elapsed_secs: 9.7,
         class_counts: vec![("no".into(), 130), ("yes".into(), 70)],
         dropped_columns: vec![],
+        input_columns: vec!["support_calls".into(), "plan".into(), "age".into()],
     }
 }
 
