@@ -67,9 +67,9 @@ fn families_in(lower: &str) -> Vec<String> {
     out
 }
 
-/// Whether a text is a question rather than a request: it ends with `?` or opens with a
+/// Whether a text (lowercased) is a question rather than a request: it ends with `?` or opens with a
 /// question word — except "what if …", which asks for a prediction.
-fn is_question(lower: &str) -> bool {
+pub fn is_question(lower: &str) -> bool {
     let t = lower.trim();
     if t.starts_with("what if") || t.starts_with("what would happen if") {
         return false;
@@ -662,7 +662,14 @@ pub fn request_from_json(
         }
         Ok(out)
     };
+    let lower = text.to_lowercase();
+    let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     let action = s("action").ok_or("its answer has no action")?;
+    // A question is answered, never carried out, whatever a model reads into it (a what-if
+    // changes nothing, so it may be asked as a question).
+    if is_question(&lower) && action != "what_if" {
+        return Ok(None);
+    }
     let adjust = |adjustment| Ok(Some(Request::Adjust { adjustment }));
     match action {
         "question" => Ok(None),
@@ -701,7 +708,10 @@ pub fn request_from_json(
             }
             adjust(Adjustment::RestrictModels { models: f })
         }
-        "all_families" => adjust(Adjustment::RestrictModels { models: Vec::new() }),
+        "all_families" if says(&["all", "every", "any"]) => {
+            adjust(Adjustment::RestrictModels { models: Vec::new() })
+        }
+        "all_families" => Err("the request does not ask for every model family".into()),
         "set_budget" => {
             let secs = v
                 .get("seconds")
@@ -710,7 +720,13 @@ pub fn request_from_json(
             if !(1.0..=3600.0).contains(&secs) {
                 return Err(format!("{secs} s is not a sensible budget"));
             }
+            if numbers(&lower).is_empty() && !says(&["longer", "more time", "minute", "second"]) {
+                return Err("the request names no time".into());
+            }
             adjust(Adjustment::RaiseBudget { seconds: secs })
+        }
+        "rebalance" if !says(&["balanc", "weight", "rare", "imbalanc"]) => {
+            Err("the request does not ask to rebalance".into())
         }
         "rebalance" if task.is_classification() => adjust(Adjustment::RebalanceClasses),
         "rebalance" => Err("rebalancing applies to classification only".into()),
@@ -719,6 +735,12 @@ pub fn request_from_json(
                 .get("threshold")
                 .and_then(serde_json::Value::as_f64)
                 .ok_or("set_threshold needs a threshold")?;
+            if !numbers(&lower)
+                .iter()
+                .any(|n| (n - t).abs() < 1e-9 || (n / 100.0 - t).abs() < 1e-9)
+            {
+                return Err(format!("the request does not say {t}"));
+            }
             if task != Task::Binary || !(t > 0.0 && t < 1.0) {
                 return Err(format!("{t} is not a threshold for this task"));
             }
@@ -1047,6 +1069,44 @@ mod tests {
                     columns: vec!["sepal length (cm)".into()]
                 }
             })
+        );
+    }
+
+    #[test]
+    fn a_models_reading_of_a_question_or_of_words_it_lacks_is_refused() {
+        let p = profile();
+        let read = |v: &str, t: &str| {
+            request_from_json(
+                &serde_json::from_str::<serde_json::Value>(v).unwrap(),
+                t,
+                &p,
+                "survived",
+                Task::Binary,
+            )
+        };
+        assert_eq!(
+            read(
+                r#"{"action": "set_budget", "seconds": 60}"#,
+                "why is the model not better?"
+            ),
+            Ok(None)
+        );
+        assert!(read(r#"{"action": "set_budget", "seconds": 60}"#, "make it good").is_err());
+        assert!(read(r#"{"action": "rebalance"}"#, "make it good").is_err());
+        assert!(read(r#"{"action": "all_families"}"#, "make it good").is_err());
+        assert!(
+            read(
+                r#"{"action": "set_threshold", "threshold": 0.3}"#,
+                "be stricter"
+            )
+            .is_err()
+        );
+        assert!(
+            read(
+                r#"{"action": "set_threshold", "threshold": 0.3}"#,
+                "cut at 30%"
+            )
+            .is_ok()
         );
     }
 }

@@ -618,6 +618,14 @@ impl Session {
         let request = match mlpilot_llm::requests::parse_request(text, &self.profile, &target, task)
         {
             Some(r) => r,
+            // A question goes to `ask` (only one that may be a what-if is read by the advisor).
+            None if mlpilot_llm::requests::is_question(&text.to_lowercase())
+                && ![" if ", " were ", " was ", " had "]
+                    .iter()
+                    .any(|k| text.to_lowercase().contains(k)) =>
+            {
+                return Ok(None);
+            }
             None => {
                 let a = self.runtime.block_on(self.advisor.interpret_request(
                     text,
