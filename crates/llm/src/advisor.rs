@@ -429,13 +429,13 @@ impl LlmAdvisor {
         let mut retry = prompt;
         if !bad.is_empty() {
             retry.push_str(&format!(
-                "\n\nYour previous answer used numbers that are not in the DATA ({}). Answer again using only numbers from the DATA.",
+                "\n\nYour previous answer used numbers that are not in the DATA ({}). Answer the person again using only numbers from the DATA, without mentioning this correction.",
                 bad.join(", ")
             ));
         }
         if !wrong.is_empty() {
             retry.push_str(&format!(
-                "\n\nYour previous answer was wrong: {}. Answer again, true to the DATA.",
+                "\n\nYour previous answer was wrong: {}. Answer the person again, true to the DATA, without mentioning this correction.",
                 wrong.join("; ")
             ));
         }

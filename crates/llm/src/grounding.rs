@@ -378,7 +378,13 @@ fn has_any(s: &str, words: &[&str]) -> bool {
 pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
     let mut out = Vec::new();
     for sentence in sentences(text) {
-        let lower = sentence.to_lowercase();
+        // "not better" is worse, "not higher" lower, and so on.
+        let lower = sentence
+            .to_lowercase()
+            .replace("not better", "worse")
+            .replace("not higher", "lower")
+            .replace("not lower", "higher")
+            .replace("not worse", "better");
         let up = has_any(&lower, &UP);
         let down = has_any(&lower, &DOWN);
         let better = has_any(&lower, &BETTER);
@@ -465,8 +471,8 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
             let model_greater = (score > other) != flipped;
             let wrong = (better && !worse && !model_better)
                 || (worse && !better && model_better)
-                || (up && !down && !better && !worse && !model_greater && mentions_model(&lower))
-                || (down && !up && !better && !worse && model_greater && mentions_model(&lower));
+                || (up && !down && !model_greater && mentions_model(&lower))
+                || (down && !up && model_greater && mentions_model(&lower));
             if wrong {
                 out.push(format!(
                     "\"{}\" compares the model with {what} the wrong way round (the model scores {}, {what} {})",
@@ -592,6 +598,13 @@ mod tests {
     fn a_grounded_but_false_comparison_is_caught() {
         let c = run_claims();
         // Every number is real; the claim is not.
+        assert!(
+            !false_claims(
+                "The model is not better because it has a lower ROC AUC score compared to the baseline score of 0.5.",
+                &Claims { baseline: Some(0.5), ..c.clone() }
+            )
+            .is_empty()
+        );
         let text = "The model has a lower accuracy score compared to the baseline: the baseline score is 0.7345, while the model's accuracy score is 0.802.";
         assert_eq!(
             false_claims(text, &c).len(),

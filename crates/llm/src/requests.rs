@@ -348,6 +348,8 @@ pub fn parse_request(
         &lower,
         &[
             "leave out ",
+            "get rid of ",
+            "take out ",
             "exclude ",
             "drop ",
             "remove ",

@@ -617,6 +617,17 @@ impl Session {
         let (target, task) = (t.target().to_string(), t.task());
         let request = match mlpilot_llm::requests::parse_request(text, &self.profile, &target, task)
         {
+            // The rules understood the request but not what it names ("ticket class"): the
+            // advisor may know; its reading is checked, and the rules' answer stands if not.
+            Some(mlpilot_core::Request::Cannot { why }) => {
+                let a = self.runtime.block_on(self.advisor.interpret_request(
+                    text,
+                    &self.profile,
+                    &target,
+                    task,
+                ))?;
+                a.value.unwrap_or(mlpilot_core::Request::Cannot { why })
+            }
             Some(r) => r,
             // A question goes to `ask` (only one that may be a what-if is read by the advisor).
             None if mlpilot_llm::requests::is_question(&text.to_lowercase())
@@ -633,9 +644,16 @@ impl Session {
                     &target,
                     task,
                 ))?;
-                match a.value {
-                    Some(r) => r,
-                    None => return Ok(None),
+                match (a.value, a.fallback_reason) {
+                    (Some(r), _) => r,
+                    // The model read a change it could not make good: say so, and what can be.
+                    (None, Some(reason)) => mlpilot_core::Request::Cannot {
+                        why: format!(
+                            "I could not read that as a change I can make ({reason}). {}.",
+                            mlpilot_llm::requests::CAN_DO
+                        ),
+                    },
+                    (None, None) => return Ok(None),
                 }
             }
         };
@@ -770,10 +788,22 @@ impl Session {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
-        // The first complete row (or the first row): a real, checkable example.
+        // The first complete row whose `column` is not already `value` (or the first complete
+        // row, or the first row): a real, checkable example where the change changes something.
         let n = self.frame.n_rows();
+        let complete = |i: usize| self.frame.columns().iter().all(|c| !c.is_null(i));
+        let differs = |i: usize| {
+            self.frame.column(column).is_some_and(|c| {
+                let v = c.value(i).to_string();
+                !v.eq_ignore_ascii_case(value.trim())
+                    && mlpilot_core::frame::parse_number(&v)
+                        .zip(mlpilot_core::frame::parse_number(value))
+                        .is_none_or(|(a, b)| a != b)
+            })
+        };
         let row = (0..n.min(1000))
-            .find(|&i| self.frame.columns().iter().all(|c| !c.is_null(i)))
+            .find(|&i| complete(i) && differs(i))
+            .or_else(|| (0..n.min(1000)).find(|&i| complete(i)))
             .unwrap_or(0);
         let base = self.frame.take(&[row])?;
         let col = base.require(column)?;

@@ -524,8 +524,8 @@ fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
         session.run().unwrap();
         session
     };
-    // "get rid of" is no phrase of the rules; the model's reading names `pclass`, which the
-    // request names ("class"), so it is tried.
+    // The rules read "get rid of" but find no column called "ticket class"; the model's
+    // reading names `pclass`, which the request names ("class"), so it is tried.
     let mut s = session(r#"{"action": "leave_out", "columns": ["pclass"]}"#);
     match s.request("get rid of the ticket class column").unwrap() {
         Some(mlpilot::Outcome::Trial { trial }) => assert_eq!(
@@ -536,10 +536,22 @@ fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
         ),
         other => panic!("{other:?}"),
     }
-    // A reading that names a column the request does not: refused, answered as a question.
+    // A reading that names a column the request does not: refused; the rules' answer stands.
     let mut s = session(r#"{"action": "leave_out", "columns": ["age"]}"#);
-    assert_eq!(
-        s.request("get rid of the ticket class column").unwrap(),
-        None
-    );
+    match s.request("get rid of the ticket class column").unwrap() {
+        Some(mlpilot::Outcome::Said { text }) => {
+            assert!(text.contains("no column is called `ticket`"), "{text}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A request no rule reads, which the model cannot read as a change either: said so, with
+    // what can be done.
+    let mut s = session(r#"{"action": "leave_out", "columns": ["age"]}"#);
+    match s.request("make the ticket class matter less").unwrap() {
+        Some(mlpilot::Outcome::Said { text }) => assert!(
+            text.contains("I could not read that") && text.contains("I can leave out"),
+            "{text}"
+        ),
+        other => panic!("{other:?}"),
+    }
 }
