@@ -940,6 +940,8 @@ pub fn describe_trial(trial: &Trial) -> String {
 
 /// Resamples of the validation rows in [`paired_noise`].
 const BOOTSTRAP_RESAMPLES: usize = 200;
+/// Most rows one resample draws in [`paired_noise`].
+const BOOTSTRAP_ROWS: usize = 20_000;
 
 /// The standard deviation of `metric(after) − metric(before)` over bootstrap resamples of the
 /// shared out-of-fold validation rows (seeded): how much of a difference between two runs on
@@ -967,10 +969,14 @@ fn paired_noise(
             };
             Some(mlpilot_core::Predictions { values, proba })
         };
+    // On a large table each resample draws at most BOOTSTRAP_ROWS rows and the spread is scaled
+    // back to n rows (it shrinks as 1/√rows), so the check stays cheap beside the search.
+    let m = n.min(BOOTSTRAP_ROWS);
+    let scale = (m as f64 / n as f64).sqrt();
     let mut rng = mlpilot_core::Rng::new(0x5eed);
     let mut diffs = Vec::with_capacity(BOOTSTRAP_RESAMPLES);
     for _ in 0..BOOTSTRAP_RESAMPLES {
-        let rows: Vec<usize> = (0..n).map(|_| rng.below(n)).collect();
+        let rows: Vec<usize> = (0..m).map(|_| rng.below(n)).collect();
         let ys: Vec<f64> = rows.iter().filter_map(|&i| y.get(i).copied()).collect();
         let a = metric
             .score(&ys, &pick(&before.validation_predictions, &rows)?, k)
@@ -987,5 +993,5 @@ fn paired_noise(
     }
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
     let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64;
-    Some(var.sqrt())
+    Some(var.sqrt() * scale)
 }
