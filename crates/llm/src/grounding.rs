@@ -82,6 +82,13 @@ pub fn numbers_in(text: &str) -> Vec<Stated> {
             continue;
         }
         let percent = chars.get(j) == Some(&'%');
+        // "out of 100", "in every 100": a scale, not a value the text states.
+        let before: String = chars.get(..i).map(|c| c.iter().collect()).unwrap_or_default();
+        let before = before.to_lowercase();
+        if s == "100" && (before.ends_with("out of ") || before.ends_with("in every ")) {
+            i = j;
+            continue;
+        }
         let text: String = chars
             .get(i..j)
             .map(|c| c.iter().collect())
@@ -146,16 +153,6 @@ impl Facts {
             .add(run.elapsed_secs);
         if let Some(b) = run.baseline_score {
             f.add(b).add(run.best_score - b);
-        }
-        // A bounded score's perfect value (1, stated as "out of 100").
-        if matches!(
-            run.metric,
-            mlpilot_core::Metric::RocAuc
-                | mlpilot_core::Metric::Accuracy
-                | mlpilot_core::Metric::BalancedAccuracy
-                | mlpilot_core::Metric::R2
-        ) {
-            f.add(1.0);
         }
         // What the rules compute from the run to propose changes.
         f.add(crate::advisor::proposed_budget(run));
@@ -570,6 +567,12 @@ mod tests {
         let s = &numbers_in("12%")[0];
         assert!(s.percent);
         assert_eq!(numbers_in("gbdt.hist_gbm v2 x3")[..], []);
+        // A scale is no stated value; a perfect score stated as a value is.
+        let n: Vec<String> = numbers_in("86 times out of 100, an AUC of 1.0 and 100 rows")
+            .into_iter()
+            .map(|s| s.text)
+            .collect();
+        assert_eq!(n, vec!["86", "1.0", "100"]);
     }
 
     #[test]
