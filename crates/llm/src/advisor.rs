@@ -22,7 +22,8 @@ use crate::offline::{self, fmt_score, join_and};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct OfflineAdvisor;
 
-fn imbalance(run: &RunContext) -> Option<f64> {
+/// The largest class's rows over the smallest's (one of the run's facts).
+pub fn imbalance_ratio(run: &RunContext) -> Option<f64> {
     let max = run.class_counts.iter().map(|c| c.1).max()?;
     let min = run.class_counts.iter().map(|c| c.1).min()?.max(1);
     Some(max as f64 / min as f64)
@@ -50,11 +51,6 @@ pub fn proposed_budget(run: &RunContext) -> f64 {
     (run.elapsed_secs * 3.0).clamp(30.0, 600.0).round()
 }
 
-/// The largest class's rows over the smallest's (one of the run's facts).
-pub fn imbalance_ratio(run: &RunContext) -> Option<f64> {
-    imbalance(run)
-}
-
 impl OfflineAdvisor {
     /// The rules' proposals for a run (see [`Advisor::propose_adjustments`]).
     pub fn proposals(&self, request: &str, run: &RunContext) -> Vec<Proposal> {
@@ -75,7 +71,7 @@ impl OfflineAdvisor {
                 ),
             });
         }
-        if let Some(ratio) = imbalance(run).filter(|r| *r >= 3.0) {
+        if let Some(ratio) = imbalance_ratio(run).filter(|r| *r >= 3.0) {
             out.push(Proposal {
                 adjustment: Adjustment::RebalanceClasses,
                 reason: format!("the largest class is {ratio:.1} times the smallest; weighting classes evenly can help the rare ones"),
@@ -147,7 +143,7 @@ impl OfflineAdvisor {
                 );
             }
             s.push('.');
-            if let Some(ratio) = imbalance(run).filter(|r| *r >= 3.0) {
+            if let Some(ratio) = imbalance_ratio(run).filter(|r| *r >= 3.0) {
                 let _ = write!(
                     s,
                     " The classes are imbalanced ({ratio:.1} to 1), which makes the rare class hard to learn."

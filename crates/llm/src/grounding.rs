@@ -83,8 +83,10 @@ pub fn numbers_in(text: &str) -> Vec<Stated> {
         }
         let percent = chars.get(j) == Some(&'%');
         // "out of 100", "in every 100": a scale, not a value the text states.
-        let before: String = chars.get(..i).map(|c| c.iter().collect()).unwrap_or_default();
-        let before = before.to_lowercase();
+        let before: String = chars
+            .get(i.saturating_sub(9)..i)
+            .map(|c| c.iter().collect::<String>().to_lowercase())
+            .unwrap_or_default();
         if s == "100" && (before.ends_with("out of ") || before.ends_with("in every ")) {
             i = j;
             continue;

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::post;
 use mlpilot_core::{
-    AdviceSource, Advisor, DatasetProfile, LanguageModel, Metric, ModelScore, RunContext, Task,
+    Advice, AdviceSource, Advisor, DatasetProfile, LanguageModel, Metric, ModelScore, RunContext,
+    Task, TaskSpec,
 };
 use mlpilot_data::{ProfileOptions, profile_frame};
 use mlpilot_llm::grounding::{Facts, ungrounded};
@@ -127,6 +128,27 @@ fn run_context() -> RunContext {
     }
 }
 
+/// "predict who churns" on the customers' profile, answered by the scripted replies.
+async fn churn_task(replies: Vec<Reply>) -> (Advice<TaskSpec>, Arc<Script>) {
+    let s = script(replies);
+    let base = serve(s.clone()).await;
+    let a = advisor(&base, Duration::from_secs(5))
+        .await
+        .define_task("predict who churns", &customers())
+        .await
+        .unwrap();
+    (a, s)
+}
+
+/// The rules answered, and the reason names `needle`.
+fn fell_back<T: std::fmt::Debug>(a: &Advice<T>, needle: &str) {
+    assert_eq!(a.source, AdviceSource::Rules, "{a:?}");
+    assert!(
+        a.fallback_reason.as_deref().unwrap_or("").contains(needle),
+        "{a:?}"
+    );
+}
+
 async fn advisor(base: &str, timeout: Duration) -> LlmAdvisor {
     let llm: Arc<dyn LanguageModel> = Arc::new(Retrying::new(
         Arc::new(OpenAiCompatible::new(&format!("{base}/v1"), "replay", None).unwrap()),
@@ -138,13 +160,7 @@ async fn advisor(base: &str, timeout: Duration) -> LlmAdvisor {
 
 #[tokio::test]
 async fn a_valid_answer_is_used() {
-    let s = script(vec![Reply::Content(r#"{"column": "churn"}"#.into())]);
-    let base = serve(s.clone()).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
+    let (a, s) = churn_task(vec![Reply::Content(r#"{"column": "churn"}"#.into())]).await;
     assert!(matches!(a.source, AdviceSource::Llm { .. }), "{a:?}");
     assert_eq!(a.value.target, "churn");
     assert_eq!(a.value.task, Task::Binary);
@@ -228,13 +244,7 @@ async fn an_answer_that_holds_in_both_orders_decides() {
 async fn a_pick_against_strong_evidence_does_not_win() {
     // The model insists on `plan`; the goal's words, the column's two outcomes and the
     // profile all point to `churn`.
-    let s = script(vec![Reply::Content(r#"{"column": "plan"}"#.into())]);
-    let base = serve(s).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
+    let (a, _) = churn_task(vec![Reply::Content(r#"{"column": "plan"}"#.into())]).await;
     assert_eq!(a.value.target, "churn", "{:?}", a.value);
     assert!(
         a.value.notes.iter().any(|n| n.contains("picked `plan`")),
@@ -245,18 +255,8 @@ async fn a_pick_against_strong_evidence_does_not_win() {
 
 #[tokio::test]
 async fn http_500_is_retried_then_falls_back() {
-    let s = script(vec![Reply::Status(500)]);
-    let base = serve(s.clone()).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason.as_deref().unwrap().contains("HTTP 500"),
-        "{a:?}"
-    );
+    let (a, s) = churn_task(vec![Reply::Status(500)]).await;
+    fell_back(&a, "HTTP 500");
     assert_eq!(
         s.calls.load(Ordering::SeqCst),
         3,
@@ -276,51 +276,22 @@ async fn a_timeout_falls_back() {
         .define_task("predict who churns", &customers())
         .await
         .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason.as_deref().unwrap().contains("timed out"),
-        "{a:?}"
-    );
+    fell_back(&a, "timed out");
 }
 
 #[tokio::test]
 async fn invalid_json_falls_back() {
-    let s = script(vec![Reply::Content(
+    let (a, _) = churn_task(vec![Reply::Content(
         "the target is churn, obviously".into(),
-    )]);
-    let base = serve(s).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason
-            .as_deref()
-            .unwrap()
-            .contains("not valid JSON"),
-        "{a:?}"
-    );
+    )])
+    .await;
+    fell_back(&a, "not valid JSON");
 }
 
 #[tokio::test]
 async fn a_column_that_does_not_exist_falls_back() {
-    let s = script(vec![Reply::Content(r#"{"column": "cancelled"}"#.into())]);
-    let base = serve(s).await;
-    let a = advisor(&base, Duration::from_secs(5))
-        .await
-        .define_task("predict who churns", &customers())
-        .await
-        .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason
-            .as_deref()
-            .unwrap()
-            .contains("`cancelled` is not a column"),
-        "{a:?}"
-    );
+    let (a, _) = churn_task(vec![Reply::Content(r#"{"column": "cancelled"}"#.into())]).await;
+    fell_back(&a, "`cancelled` is not a column");
 }
 
 #[tokio::test]
@@ -350,11 +321,7 @@ async fn ungrounded_numbers_are_regenerated_then_refused() {
         .explain_results(&run)
         .await
         .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason.as_deref().unwrap().contains("0.97"),
-        "{a:?}"
-    );
+    fell_back(&a, "0.97");
     assert!(
         ungrounded(&a.value, &Facts::from_run(&run)).is_empty(),
         "{}",
@@ -431,11 +398,7 @@ async fn prediction_explanations_are_grounded_or_the_template() {
         .explain_prediction(&p)
         .await
         .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason.as_deref().unwrap().contains("0.45"),
-        "{a:?}"
-    );
+    fell_back(&a, "0.45");
     assert_eq!(a.value, p.sentence());
     assert!(
         a.value
@@ -468,14 +431,7 @@ async fn a_grounded_but_false_comparison_is_regenerated_then_refused() {
         .answer("why is the model not better?", &run_context())
         .await
         .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason
-            .as_deref()
-            .unwrap()
-            .contains("wrong way round"),
-        "{a:?}"
-    );
+    fell_back(&a, "wrong way round");
     // A name that is not in the run (a value taken for a column) is refused the same way.
     let s = script(vec![Reply::Content(
         "Leave out `female` to improve it.".into(),
@@ -486,11 +442,7 @@ async fn a_grounded_but_false_comparison_is_regenerated_then_refused() {
         .answer("what should I change?", &run_context())
         .await
         .unwrap();
-    assert_eq!(a.source, AdviceSource::Rules);
-    assert!(
-        a.fallback_reason.as_deref().unwrap().contains("`female`"),
-        "{a:?}"
-    );
+    fell_back(&a, "`female`");
 }
 
 #[test]
