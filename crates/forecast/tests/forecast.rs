@@ -45,6 +45,29 @@ fn fit_on(times: &[String], values: &[f64], h: usize) -> Forecaster {
     .unwrap()
 }
 
+/// Fits `frame` with `known` as a covariate known in the future.
+fn fit_with_known(frame: &Frame, known: &'static str, h: usize) -> Forecaster {
+    let columns = Columns {
+        covariates: vec![Covariate {
+            name: known.into(),
+            known: true,
+        }],
+        ..cols()
+    };
+    let cfg = ForecastConfig {
+        horizon: h,
+        ..ForecastConfig::default()
+    };
+    fit_frame(
+        frame,
+        &columns,
+        DuplicateTimes::Mean,
+        &cfg,
+        &Registry::new(),
+    )
+    .unwrap()
+}
+
 fn rmse(f: &Forecaster, truth: impl Fn(usize) -> f64, n: usize, h: usize) -> f64 {
     let pts = f.forecast(h, &Registry::new()).unwrap();
     assert_eq!(pts.len(), h);
@@ -401,25 +424,7 @@ fn future_rows_without_a_target_are_not_history() {
         Column::from_f64("y", sales),
     ])
     .unwrap();
-    let columns = Columns {
-        covariates: vec![Covariate {
-            name: "price".into(),
-            known: true,
-        }],
-        ..cols()
-    };
-    let cfg = ForecastConfig {
-        horizon: 7,
-        ..ForecastConfig::default()
-    };
-    let f = fit_frame(
-        &frame,
-        &columns,
-        DuplicateTimes::Mean,
-        &cfg,
-        &Registry::new(),
-    )
-    .unwrap();
+    let f = fit_with_known(&frame, "price", 7);
     let s = &f.panel.series[0];
     assert_eq!(s.values.len(), 60);
     assert_eq!(s.filled, 0);
@@ -520,25 +525,7 @@ fn a_covariate_that_carries_the_week_does_not_hide_it() {
         Column::from_f64("y", y),
     ])
     .unwrap();
-    let columns = Columns {
-        covariates: vec![Covariate {
-            name: "workday".into(),
-            known: true,
-        }],
-        ..cols()
-    };
-    let cfg = ForecastConfig {
-        horizon: 14,
-        ..ForecastConfig::default()
-    };
-    let f = fit_frame(
-        &frame,
-        &columns,
-        DuplicateTimes::Mean,
-        &cfg,
-        &Registry::new(),
-    )
-    .unwrap();
+    let f = fit_with_known(&frame, "workday", 14);
     assert_eq!(f.models[0].periods, vec![7.0]);
     assert!(
         f.models[0]
