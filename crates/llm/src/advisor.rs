@@ -371,6 +371,22 @@ impl LlmAdvisor {
         Ok(self.llm.chat(&req).await?.content)
     }
 
+    /// Asks for an answer in the JSON `schema` and parses it; the error says, in words, whether
+    /// the model failed or its answer is not JSON.
+    async fn ask_json(
+        &self,
+        user: String,
+        schema: Value,
+        max_tokens: u32,
+    ) -> std::result::Result<Value, String> {
+        let text = self
+            .ask(user, Some(schema), max_tokens)
+            .await
+            .map_err(|e| format!("the language model failed: {e}"))?;
+        serde_json::from_str::<Value>(clean(&text).as_str())
+            .map_err(|e| format!("its answer is not valid JSON ({e})"))
+    }
+
     /// Asks which of `order` (columns, in the order shown) records what the goal asks about.
     async fn pick_column(
         &self,
@@ -388,11 +404,13 @@ impl LlmAdvisor {
             serde_json::to_string(goal).unwrap_or_default(),
             lines.join("\n")
         );
-        let c = self
-            .ask(prompt, Some(pick_schema(order)), 40)
-            .await
-            .map_err(|e| format!("the language model failed: {e}"))
-            .and_then(|t| json_field(&t, "column", "target"))?;
+        let v = self.ask_json(prompt, pick_schema(order), 40).await?;
+        let c = v
+            .get("column")
+            .or_else(|| v.get("target"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or("its answer has no `column`")?;
         if order.contains(&c.as_str()) {
             Ok(c)
         } else if profile.column(&c).is_some() {
@@ -547,17 +565,6 @@ fn short_number(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
-}
-
-/// A JSON answer from a model, with the one string field `key` (or `alt`).
-fn json_field(text: &str, key: &str, alt: &str) -> std::result::Result<String, String> {
-    let v: Value = serde_json::from_str(clean(text).as_str())
-        .map_err(|e| format!("its answer is not valid JSON ({e})"))?;
-    v.get(key)
-        .or_else(|| v.get(alt))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| format!("its answer has no `{key}`"))
 }
 
 fn pick_schema(names: &[&str]) -> Value {
@@ -1009,14 +1016,7 @@ impl Advisor for LlmAdvisor {
         );
         let schema = crate::features::features_schema(profile, target);
         let rules = crate::features::rule_features(profile, target, max);
-        let answer = self
-            .ask(prompt, Some(schema), 300)
-            .await
-            .map_err(|e| format!("the language model failed: {e}"))
-            .and_then(|t| {
-                serde_json::from_str::<Value>(clean(&t).as_str())
-                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
-            });
+        let answer = self.ask_json(prompt, schema, 300).await;
         let (mut out, refused) = match answer {
             Ok(v) => {
                 let mut ok: Vec<Proposal> = Vec::new();
@@ -1088,13 +1088,8 @@ impl Advisor for LlmAdvisor {
         );
         let schema = crate::requests::request_schema(profile, target, task);
         let read = self
-            .ask(prompt, Some(schema), 80)
+            .ask_json(prompt, schema, 80)
             .await
-            .map_err(|e| format!("the language model failed: {e}"))
-            .and_then(|t| {
-                serde_json::from_str::<Value>(clean(&t).as_str())
-                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
-            })
             .and_then(|v| crate::requests::request_from_json(&v, text, profile, target, task));
         Ok(match read {
             Ok(r) => Advice {
@@ -1119,15 +1114,9 @@ impl Advisor for LlmAdvisor {
             run_for_prompt(run),
             serde_json::to_string(request).unwrap_or_default()
         );
-        let answer = self
-            .ask(prompt, Some(proposals_schema(run, &columns)), 300)
-            .await;
-        let parsed: std::result::Result<Vec<Proposal>, String> = answer
-            .map_err(|e| format!("the language model failed: {e}"))
-            .and_then(|text| {
-                serde_json::from_str::<Value>(clean(&text).as_str())
-                    .map_err(|e| format!("its answer is not valid JSON ({e})"))
-            })
+        let parsed: std::result::Result<Vec<Proposal>, String> = self
+            .ask_json(prompt, proposals_schema(run, &columns), 300)
+            .await
             .and_then(|v| {
                 let items = v
                     .get("proposals")
