@@ -388,6 +388,8 @@ pub enum Request {
         /// The change.
         adjustment: Adjustment,
     },
+    /// Propose new features and try each.
+    Features,
     /// Predict the positive class from this probability on (binary tasks).
     Threshold {
         /// The probability, in (0, 1).

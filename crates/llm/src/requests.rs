@@ -270,6 +270,24 @@ pub fn parse_request(
     if is_question(&lower) {
         return None;
     }
+    let opening = lower.trim().trim_start_matches("please ");
+    if [
+        "try new feature",
+        "new features",
+        "feature engineering",
+        "engineer feature",
+        "engineer some feature",
+        "add features",
+        "add new features",
+        "try features",
+        "try more features",
+        "propose features",
+    ]
+    .iter()
+    .any(|k| opening.starts_with(k))
+    {
+        return Some(Request::Features);
+    }
     // Changing how a column is read.
     if let Some(rest) = after(text, &lower, &["treat ", "read ", "consider "]) {
         let rest = rest.as_str();
@@ -887,6 +905,7 @@ mod tests {
                 value: "female".into()
             })
         );
+        assert_eq!(parse("please try new features"), Some(Request::Features));
         assert_eq!(parse("why is the model not better?"), None);
         assert_eq!(parse("which inputs matter?"), None);
     }

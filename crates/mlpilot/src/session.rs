@@ -590,60 +590,29 @@ impl Session {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
-        let lower = text.to_lowercase();
-        let lower = lower.trim();
-        if !lower.ends_with('?')
-            && [
-                "try new feature",
-                "new features",
-                "feature engineering",
-                "engineer feature",
-                "engineer some feature",
-                "add features",
-                "add new features",
-                "try features",
-                "try more features",
-                "propose features",
-            ]
-            .iter()
-            .any(|k| lower.starts_with(k) || lower.starts_with(&format!("please {k}")))
-        {
-            self.note_user(text);
-            let trials = self.try_features(3)?;
-            return Ok(Some(Outcome::Features { trials }));
-        }
         // The rules first (they are exact on what they recognise); then the advisor, whose
         // reading is checked against the table.
         let (target, task) = (t.target().to_string(), t.task());
+        let lower = text.to_lowercase();
         let request = match mlpilot_llm::requests::parse_request(text, &self.profile, &target, task)
         {
             // The rules understood the request but not what it names ("ticket class"): the
             // advisor may know; its reading is checked, and the rules' answer stands if not.
-            Some(mlpilot_core::Request::Cannot { why }) => {
-                let a = self.runtime.block_on(self.advisor.interpret_request(
-                    text,
-                    &self.profile,
-                    &target,
-                    task,
-                ))?;
-                a.value.unwrap_or(mlpilot_core::Request::Cannot { why })
-            }
+            Some(mlpilot_core::Request::Cannot { why }) => self
+                .advisor_reading(text, &target, task)?
+                .value
+                .unwrap_or(mlpilot_core::Request::Cannot { why }),
             Some(r) => r,
             // A question goes to `ask` (only one that may be a what-if is read by the advisor).
-            None if mlpilot_llm::requests::is_question(&text.to_lowercase())
+            None if mlpilot_llm::requests::is_question(&lower)
                 && ![" if ", " were ", " was ", " had "]
                     .iter()
-                    .any(|k| text.to_lowercase().contains(k)) =>
+                    .any(|k| lower.contains(k)) =>
             {
                 return Ok(None);
             }
             None => {
-                let a = self.runtime.block_on(self.advisor.interpret_request(
-                    text,
-                    &self.profile,
-                    &target,
-                    task,
-                ))?;
+                let a = self.advisor_reading(text, &target, task)?;
                 match (a.value, a.fallback_reason) {
                     (Some(r), _) => r,
                     // The model read a change it could not make good: say so, and what can be.
@@ -668,6 +637,9 @@ impl Session {
                 self.note_engine(describe_trial(&trial));
                 Outcome::Trial { trial }
             }
+            mlpilot_core::Request::Features => Outcome::Features {
+                trials: self.try_features(3)?,
+            },
             mlpilot_core::Request::Cannot { why } => Outcome::Said { text: why },
             mlpilot_core::Request::Threshold { threshold } => Outcome::Said {
                 text: self.set_threshold(threshold)?,
@@ -680,6 +652,19 @@ impl Session {
             self.note_engine(text.clone());
         }
         Ok(Some(outcome))
+    }
+
+    /// The advisor's reading of a request the rules could not carry out.
+    fn advisor_reading(
+        &self,
+        text: &str,
+        target: &str,
+        task: mlpilot_core::Task,
+    ) -> Result<Advice<Option<mlpilot_core::Request>>> {
+        self.runtime.block_on(
+            self.advisor
+                .interpret_request(text, &self.profile, target, task),
+        )
     }
 
     /// Asks the advisor for up to `max` new features and tries each, one after another on the
