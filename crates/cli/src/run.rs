@@ -194,6 +194,12 @@ pub(crate) fn build(args: &RunArgs) -> Result<AutoMl> {
 const REPORT_SHARE: f64 = 0.1;
 
 /// Seconds of a budget of `total` kept for the report.
+/// Seconds of a budget kept for the language model's narrative: a quarter, between 1 and 30 s
+/// (a small local model takes a few seconds per answer, twice when its first is refused).
+fn narrative_reserve(total: f64) -> f64 {
+    (0.25 * total).clamp(1.0, 30.0)
+}
+
 fn report_reserve(total: f64) -> f64 {
     (REPORT_SHARE * total).clamp(0.3_f64.min(0.25 * total), 5.0)
 }
@@ -266,7 +272,33 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             &args.data,
             &mlpilot::data::ProfileOptions::default(),
         )?;
-        let advice = rt.block_on(advisor.define_task(goal, &profile))?;
+        // With a language model, the goal may take at most a third of the budget; past that,
+        // the rules decide (they take no time) and the summary says why.
+        let advice = match args.time_budget {
+            Some(total) if !matches!(spec, mlpilot::llm::LlmSpec::Offline) => {
+                let limit = (total / 3.0 - started.elapsed().as_secs_f64()).max(0.0);
+                let asked = rt.block_on(async {
+                    tokio::time::timeout(
+                        Duration::from_secs_f64(limit),
+                        advisor.define_task(goal, &profile),
+                    )
+                    .await
+                });
+                match asked {
+                    Ok(a) => a?,
+                    Err(_) => {
+                        let mut a = mlpilot::core::Advice::rules(mlpilot::llm::goal::define_task(
+                            goal, &profile,
+                        )?);
+                        a.fallback_reason = Some(format!(
+                            "the language model did not answer within a third of the {total} s budget"
+                        ));
+                        a
+                    }
+                }
+            }
+            _ => rt.block_on(advisor.define_task(goal, &profile))?,
+        };
         note.task_source = Some(source_name(&advice.source));
         note.fallbacks.extend(advice.fallback_reason.clone());
         note.task_notes = advice.value.notes.clone();
@@ -347,13 +379,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     }
     // The budget covers the whole command: what loading and the assistant took is spent, and a
     // share is kept for the report and writing the files.
+    let with_model = !matches!(spec, mlpilot::llm::LlmSpec::Offline);
     if let Some(total) = args.time_budget {
         let reserve = if args.no_report {
             0.0
         } else {
             report_reserve(total)
         };
-        let left = total - started.elapsed().as_secs_f64() - reserve - 0.02 * total;
+        let narrative = if with_model {
+            narrative_reserve(total)
+        } else {
+            0.0
+        };
+        let left = total - started.elapsed().as_secs_f64() - reserve - narrative - 0.02 * total;
         let mut cfg = auto.run_config().clone();
         cfg.time_budget_secs = Some(left.max(0.05 * total).max(0.01));
         auto = auto.config(cfg);
@@ -376,11 +414,41 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         b.0.finish_and_clear();
     }
     let mut trained = trained?;
-    if !matches!(spec, mlpilot::llm::LlmSpec::Offline) {
-        let advice = rt.block_on(advisor.explain_results(&trained.run_context()))?;
-        note.narrative_source = source_name(&advice.source);
-        note.fallbacks.extend(advice.fallback_reason.clone());
-        trained.set_narrative(advice.value);
+    if with_model {
+        // The language model writes within what the budget left it; past that, the rules'
+        // narrative (already the model's) stands, and the summary says why.
+        let left = args.time_budget.map(|total| {
+            let reserve = if args.no_report {
+                0.0
+            } else {
+                report_reserve(total)
+            };
+            total - started.elapsed().as_secs_f64() - reserve - 0.02 * total
+        });
+        let written = match left {
+            Some(l) if l < 0.5 => None,
+            Some(l) => {
+                let run = trained.run_context();
+                rt.block_on(async {
+                    tokio::time::timeout(Duration::from_secs_f64(l), advisor.explain_results(&run))
+                        .await
+                })
+                .ok()
+            }
+            None => Some(rt.block_on(advisor.explain_results(&trained.run_context()))),
+        };
+        match written {
+            Some(advice) => {
+                let advice = advice?;
+                note.narrative_source = source_name(&advice.source);
+                note.fallbacks.extend(advice.fallback_reason.clone());
+                trained.set_narrative(advice.value);
+            }
+            None => note.fallbacks.push(
+                "the time budget left the language model no time for the narrative; the rules wrote it"
+                    .into(),
+            ),
+        }
     }
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Error::from(e).with_context("file", args.out.display()))?;
