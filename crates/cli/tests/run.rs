@@ -191,3 +191,49 @@ fn a_tiny_budget_trains_something_or_names_a_budget_that_would_do() {
         other => panic!("exit {other:?}: {stderr}"),
     }
 }
+
+/// A language model that accepts requests and never answers: `run --goal` still keeps its
+/// budget — the rules decide the goal after a third of it, and their narrative stands — and
+/// the summary says why.
+#[test]
+fn a_language_model_that_never_answers_cannot_take_the_budget() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream); // read nothing, answer nothing
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = mlpilot()
+        .args([
+            "run",
+            "datasets/titanic.csv",
+            "--goal",
+            "who survived",
+            "--time-budget",
+            "3",
+            "--json",
+            "--llm",
+            &format!("openai:silent@http://127.0.0.1:{port}/v1"),
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["target"], "target");
+    let fallbacks = summary["assistant"]["fallbacks"].to_string();
+    assert!(
+        fallbacks.contains("within a third of the 3 s budget"),
+        "{fallbacks}"
+    );
+    assert!(
+        fallbacks.contains("no time for the narrative"),
+        "{fallbacks}"
+    );
+    assert_eq!(summary["assistant"]["task_source"], "offline");
+}
