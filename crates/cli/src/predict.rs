@@ -32,31 +32,6 @@ pub(crate) struct EvaluateArgs {
     pub(crate) json: bool,
 }
 
-fn csv_text(frame: &mlpilot::Frame) -> String {
-    let mut out = String::new();
-    let names = frame.names();
-    out.push_str(&names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(","));
-    out.push('\n');
-    for i in 0..frame.n_rows() {
-        let row: Vec<String> = frame
-            .columns()
-            .iter()
-            .map(|c| c.str_at(i).map(|s| quote(&s)).unwrap_or_default())
-            .collect();
-        out.push_str(&row.join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
     if mlpilot::forecasting::is_forecast(&args.model) {
         let text = crate::forecast::predict(&args.model, &args.data)?;
@@ -77,16 +52,10 @@ pub(crate) fn predict(args: &PredictArgs) -> Result<()> {
         eprintln!("warning: {w}");
     }
     // Echo the first identifier column of the training data, when the input has it.
-    let id = artifact
-        .body
-        .profile
-        .columns
-        .iter()
-        .filter(|c| c.kind == mlpilot::ColumnKind::Identifier && c.name != artifact.body.target)
-        .find_map(|c| frame.column(&c.name));
+    let id = artifact.id_column(&frame);
     let out =
         mlpilot::predictions_frame(&artifact.predictor.encoding, &p.predictions, args.proba, id)?;
-    let text = csv_text(&out);
+    let text = mlpilot::csv_text(&out)?;
     match &args.out {
         Some(path) => crate::run::write_file(path, text.as_bytes())?,
         None => print!("{text}"),

@@ -168,3 +168,14 @@ fn to_column_data(cells: Vec<Cell>) -> ColumnData {
             .collect(),
     )
 }
+
+/// The tables and views of a SQLite file, by name.
+///
+/// # Errors
+/// When the file cannot be opened as a SQLite database.
+pub fn tables(path: &Path) -> Result<Vec<String>> {
+    let file = path.display().to_string();
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| sql_error(&file, &e, "could not open the database"))?;
+    list_tables(&conn).map_err(|e| sql_error(&file, &e, "could not list the tables"))
+}

@@ -104,6 +104,19 @@ impl Artifact {
         let frame = crate::derive::apply(frame, &self.body.config.derived)?;
         self.predictor.predict(&frame)
     }
+
+    /// The first identifier column of the training data (not the target) that `frame` has:
+    /// what predictions echo so each row can be matched to its input.
+    pub fn id_column<'a>(&self, frame: &'a Frame) -> Option<&'a mlpilot_core::Column> {
+        self.body
+            .profile
+            .columns
+            .iter()
+            .filter(|c| {
+                c.kind == mlpilot_core::ColumnKind::Identifier && c.name != self.body.target
+            })
+            .find_map(|c| frame.column(&c.name))
+    }
 }
 
 fn format_err(path: &Path, msg: String) -> Error {

@@ -77,3 +77,27 @@ pub fn predictions_frame(
     }
     Frame::new(cols)
 }
+
+/// A table as CSV text (RFC 4180 quoting, a header row, missing values as empty fields), the
+/// form `mlpilot predict` and the web app write predictions in.
+///
+/// # Errors
+/// When the CSV writer fails (it writes to memory, so only on text it cannot encode).
+pub fn csv_text(frame: &Frame) -> Result<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::internal(format!("could not write CSV: {e}"));
+    w.write_record(frame.names()).map_err(fail)?;
+    for i in 0..frame.n_rows() {
+        w.write_record(
+            frame
+                .columns()
+                .iter()
+                .map(|c| c.str_at(i).unwrap_or_default()),
+        )
+        .map_err(fail)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| Error::internal(format!("could not write CSV: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| Error::internal(format!("CSV is not UTF-8: {e}")))
+}

@@ -95,6 +95,8 @@ pub struct Session {
     pub features: Vec<Trial>,
     /// The decision threshold the person set (binary tasks), applied to every later model.
     pub threshold: Option<f64>,
+    progress: Option<Arc<dyn mlpilot_core::ProgressSink>>,
+    cancel: mlpilot_core::CancelFlag,
 }
 
 impl std::fmt::Debug for Session {
@@ -143,6 +145,8 @@ impl Session {
             transcript: Vec::new(),
             features: Vec::new(),
             threshold: None,
+            progress: None,
+            cancel: mlpilot_core::CancelFlag::new(),
         })
     }
 
@@ -311,17 +315,149 @@ impl Session {
             .spec
             .clone()
             .ok_or_else(|| Error::invalid_input("set a goal first"))?;
+        let n_columns = self.plan()?.columns.len();
+        let steps = self.plan_steps()?;
+        let candidates = vec![
+            "gradient boosting".to_string(),
+            "random forests and extra trees".into(),
+            "linear models".into(),
+            "naive Bayes".into(),
+            "nearest neighbours".into(),
+        ];
+        let ctx = PlanContext {
+            target: spec.target,
+            task: Some(spec.task),
+            steps,
+            candidates,
+            n_rows: self.profile.n_rows,
+            n_columns,
+        };
+        let a = self.runtime.block_on(self.advisor.explain_plan(&ctx))?;
+        self.note(&a, a.value.clone());
+        Ok(a)
+    }
+
+    fn fit(&self, config: &RunConfig) -> Result<Trained> {
+        let mut automl = AutoMl::with_config(config.clone()).cancel_flag(self.cancel.clone());
+        if let Some(p) = &self.progress {
+            automl = automl.progress(Arc::clone(p));
+        }
+        automl.fit_frame(&self.frame)
+    }
+
+    /// Where every later search reports its trials (a progress display, a web page's events).
+    pub fn set_progress(&mut self, sink: Option<Arc<dyn mlpilot_core::ProgressSink>>) {
+        self.progress = sink;
+    }
+
+    /// The flag that stops every later search early: setting it ends the search after the
+    /// trials in flight, and the best model found so far is refitted and kept (a search
+    /// stopped before any trial finished returns an error instead).
+    pub fn set_cancel(&mut self, flag: mlpilot_core::CancelFlag) {
+        self.cancel = flag;
+    }
+
+    /// The table the session works on.
+    pub fn frame(&self) -> &Frame {
+        &self.frame
+    }
+
+    /// Sets the task outright (a person changing what the assistant chose): the target must be
+    /// a column, the task one its values allow, and the metric one that fits the task (the
+    /// task's default when `None`).
+    ///
+    /// # Errors
+    /// An unknown column, a task the column cannot be (a regression on labels), or a metric
+    /// for another task.
+    pub fn set_task(
+        &mut self,
+        target: &str,
+        task: Option<mlpilot_core::Task>,
+        metric: Option<Metric>,
+    ) -> Result<TaskSpec> {
+        let column = self.profile.column(target).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "`{target}` is not a column of this table; the columns are {}",
+                self.profile
+                    .columns
+                    .iter()
+                    .map(|c| format!("`{}`", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let inferred = mlpilot_llm::goal::task_for(column).ok_or_else(|| {
+            Error::invalid_input(format!("`{target}` cannot be predicted: {}", column.reason))
+        })?;
+        let task = task.unwrap_or(inferred);
+        if task == mlpilot_core::Task::Regression && inferred != mlpilot_core::Task::Regression {
+            return Err(Error::invalid_input(format!(
+                "`{target}` holds labels, not numbers: it can be predicted as classes, not as a \
+                 quantity"
+            )));
+        }
+        if task == mlpilot_core::Task::Forecast {
+            return Err(Error::new(
+                mlpilot_core::ErrorKind::Unsupported,
+                "forecasts are fitted with `mlpilot run --task forecast` (docs/forecasting.md)",
+            ));
+        }
+        let metric = metric.unwrap_or_else(|| task.default_metric());
+        if !metric.applies_to(task) {
+            return Err(Error::invalid_input(format!(
+                "{} does not measure a {task} model; choose one that does",
+                metric.display_name()
+            )));
+        }
+        let mut spec = self.spec.clone().unwrap_or_else(|| TaskSpec {
+            target: target.to_string(),
+            task,
+            metric,
+            excluded: Vec::new(),
+            time_column: None,
+            horizon: None,
+            notes: Vec::new(),
+            runner_up: None,
+            undecided: false,
+        });
+        spec.target = target.to_string();
+        spec.task = task;
+        spec.metric = metric;
+        spec.excluded.retain(|c| c != target);
+        spec.undecided = false;
+        spec.notes.push(format!(
+            "the person set the task: `{target}` ({task}), {}",
+            metric.display_name()
+        ));
+        self.adopt(&spec)?;
+        self.note_engine(format!(
+            "predicting `{target}` ({task}), optimising {}",
+            metric.display_name()
+        ));
+        self.spec = Some(spec.clone());
+        Ok(spec)
+    }
+
+    fn plan(&self) -> Result<mlpilot_prep::PreprocessPlan> {
+        let spec = self
+            .spec
+            .as_ref()
+            .ok_or_else(|| Error::invalid_input("set a goal first"))?;
         let options = mlpilot_prep::PlanOptions {
             exclude: self.config.exclude.clone(),
             ..Default::default()
         };
-        let plan = mlpilot_prep::PreprocessPlan::from_profile(
-            &self.profile,
-            &spec.target,
-            spec.task,
-            options,
-        )?;
-        let steps: Vec<StepSummary> = plan
+        mlpilot_prep::PreprocessPlan::from_profile(&self.profile, &spec.target, spec.task, options)
+    }
+
+    /// The preprocessing the current task would get, step by step with reasons, and the columns
+    /// dropped (as `drop` steps).
+    ///
+    /// # Errors
+    /// Before a goal is set, or when the plan cannot be made.
+    pub fn plan_steps(&self) -> Result<Vec<StepSummary>> {
+        let plan = self.plan()?;
+        Ok(plan
             .columns
             .iter()
             .flat_map(|c| {
@@ -336,29 +472,7 @@ impl Session {
                 step: "drop".into(),
                 reason: d.reason.clone(),
             }))
-            .collect();
-        let candidates = vec![
-            "gradient boosting".to_string(),
-            "random forests and extra trees".into(),
-            "linear models".into(),
-            "naive Bayes".into(),
-            "nearest neighbours".into(),
-        ];
-        let ctx = PlanContext {
-            target: spec.target,
-            task: Some(spec.task),
-            steps,
-            candidates,
-            n_rows: self.profile.n_rows,
-            n_columns: plan.columns.len(),
-        };
-        let a = self.runtime.block_on(self.advisor.explain_plan(&ctx))?;
-        self.note(&a, a.value.clone());
-        Ok(a)
-    }
-
-    fn fit(&self, config: &RunConfig) -> Result<Trained> {
-        AutoMl::with_config(config.clone()).fit_frame(&self.frame)
+            .collect())
     }
 
     /// Trains with the current configuration; the assistant explains the result (grounded).
