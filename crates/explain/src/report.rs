@@ -8,6 +8,7 @@ use mlpilot_core::{
     metrics::{ConfusionMatrix, pr_curve, roc_curve},
 };
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::{Deserialize, Serialize};
 
 use crate::table::{Importance, PartialDependence, RowExplanation, fmt_num};
@@ -114,6 +115,32 @@ fn plot_err<E: std::fmt::Display>(e: E) -> Error {
     Error::new(ErrorKind::Internal, format!("drawing a chart failed: {e}"))
 }
 
+/// A label split into at most two lines of about `width` characters, at spaces or `_` when it
+/// can (a second line longer than `width` is cut with `…`).
+fn wrap_label(label: &str, width: usize) -> Vec<String> {
+    let chars: Vec<char> = label.chars().collect();
+    if chars.len() <= width {
+        return vec![label.to_string()];
+    }
+    let cut = chars
+        .iter()
+        .take(width + 1)
+        .rposition(|c| matches!(c, ' ' | '_' | '-' | '.'))
+        .filter(|&p| p >= width / 2)
+        .map_or(width, |p| p + 1);
+    let first: String = chars.iter().take(cut).collect();
+    let rest: Vec<char> = chars.iter().skip(cut).copied().collect();
+    let second: String = if rest.len() > width {
+        rest.iter()
+            .take(width - 1)
+            .chain(std::iter::once(&'…'))
+            .collect()
+    } else {
+        rest.iter().collect()
+    };
+    vec![first.trim_end().to_string(), second]
+}
+
 /// A horizontal bar chart of `(label, value, error)`.
 fn bar_chart(title: &str, items: &[(String, f64, f64)], x_label: &str) -> Result<String> {
     let mut svg = String::new();
@@ -135,22 +162,28 @@ fn bar_chart(title: &str, items: &[(String, f64, f64)], x_label: &str) -> Result
             .y_label_area_size(200)
             .build_cartesian_2d((lo - pad)..(hi + pad), 0f64..n as f64)
             .map_err(plot_err)?;
-        let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
         chart
             .configure_mesh()
             .disable_y_mesh()
             .x_desc(x_label)
-            .y_labels(n)
-            .y_label_formatter(&|y| {
-                let i = (n as f64 - y - 0.5).round();
-                if i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_labels(0)
             .draw()
             .map_err(plot_err)?;
+        // Every bar named at its own centre (the axis' ticks fall between bars and skip some),
+        // long names wrapped onto a second line.
+        let style = TextStyle::from(("sans-serif", 12).into_font())
+            .pos(Pos::new(HPos::Right, VPos::Center));
+        for (i, (label, _, _)) in items.iter().enumerate() {
+            let y = (n - 1 - i) as f64 + 0.5;
+            let (px, py) = chart.backend_coord(&(lo - pad, y));
+            let lines = wrap_label(label, 30);
+            let k = lines.len() as i32;
+            for (j, line) in lines.iter().enumerate() {
+                let dy = (2 * j as i32 - (k - 1)) * 7;
+                root.draw(&Text::new(line.clone(), (px - 6, py + dy), style.clone()))
+                    .map_err(plot_err)?;
+            }
+        }
         chart
             .draw_series(items.iter().enumerate().map(|(i, (_, v, _))| {
                 let y0 = (n - 1 - i) as f64 + 0.15;
@@ -690,4 +723,72 @@ pub fn render_html(d: &ReportData) -> Result<String> {
         esc(&d.title),
         env!("CARGO_PKG_VERSION")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `(y, text)` of every `<text>` element of an SVG, in document order.
+    fn texts(svg: &str) -> Vec<(f64, String)> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                let y = t.split(" y=\"").nth(1)?.split('"').next()?.parse().ok()?;
+                let body = t
+                    .split_once('>')?
+                    .1
+                    .split("</text>")
+                    .next()?
+                    .trim()
+                    .to_string();
+                Some((y, body))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_bar_is_named_once_top_to_bottom_and_long_names_wrap() {
+        let items: Vec<(String, f64, f64)> = (0..9)
+            .map(|i| (format!("feature_{i}"), 1.0 - 0.1 * i as f64, 0.01))
+            .chain(std::iter::once((
+                "a_very_long_column_name_that_would_not_fit_beside_the_bars".to_string(),
+                0.05,
+                0.0,
+            )))
+            .collect();
+        let svg = bar_chart("What matters", &items, "importance").unwrap();
+        let t = texts(&svg);
+        let mut ys = Vec::new();
+        for (name, _, _) in items.iter().take(9) {
+            let hits: Vec<&(f64, String)> = t.iter().filter(|(_, s)| s == name).collect();
+            assert_eq!(hits.len(), 1, "{name} labelled {} times", hits.len());
+            ys.push(hits[0].0);
+        }
+        assert!(
+            ys.windows(2).all(|w| w[0] < w[1]),
+            "labels out of order: {ys:?}"
+        );
+        let long: Vec<&String> = t
+            .iter()
+            .map(|(_, s)| s)
+            .filter(|s| s.starts_with("a_very") || s.contains("beside"))
+            .collect();
+        assert_eq!(long.len(), 2, "the long name takes two lines: {long:?}");
+    }
+
+    #[test]
+    fn labels_are_text_not_markup() {
+        let items = vec![("<script>alert(1)</script>".to_string(), 1.0, 0.0)];
+        let svg = bar_chart("t", &items, "x").unwrap();
+        assert!(!svg.contains("<script>"), "{svg}");
+    }
+
+    #[test]
+    fn wrapping_prefers_word_breaks() {
+        assert_eq!(wrap_label("short", 30), vec!["short"]);
+        let w = wrap_label("number_of_previous_purchases_last_year_online", 30);
+        assert_eq!(w.len(), 2);
+        assert!(w[0].ends_with('_'), "{w:?}");
+    }
 }
