@@ -42,23 +42,26 @@ pub(crate) struct ServeArgs {
     pub(crate) name: Option<String>,
 }
 
-pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
-    let token = match &args.token_env {
-        Some(var) => {
-            let t = std::env::var(var).map_err(|_| {
-                Error::invalid_input(format!(
-                    "--token-env {var}: the environment variable is not set"
-                ))
-            })?;
-            if t.trim().is_empty() {
-                return Err(Error::invalid_input(format!(
-                    "--token-env {var}: the token is empty"
-                )));
-            }
-            Some(t)
-        }
-        None => None,
+/// The token held by the environment variable `var` names (none without `--token-env`).
+pub(crate) fn token_from_env(var: Option<&str>) -> Result<Option<String>> {
+    let Some(var) = var else {
+        return Ok(None);
     };
+    let t = std::env::var(var).map_err(|_| {
+        Error::invalid_input(format!(
+            "--token-env {var}: the environment variable is not set"
+        ))
+    })?;
+    if t.trim().is_empty() {
+        return Err(Error::invalid_input(format!(
+            "--token-env {var}: the token is empty"
+        )));
+    }
+    Ok(Some(t))
+}
+
+pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
+    let token = token_from_env(args.token_env.as_deref())?;
     let options = ServeOptions {
         addr: args.addr,
         token,

@@ -10,6 +10,7 @@ mod input;
 mod predict;
 mod profile;
 mod run;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,9 @@ enum Command {
     Retrain(deploy::RetrainArgs),
     /// A conversation: describe the data, set a goal, train, ask why and how to improve.
     Chat(chat::ChatArgs),
+    /// The web app: upload a table, say what you want to find out, train, talk about the
+    /// model, then predict, deploy and monitor it — in a browser, every step in words.
+    Ui(ui::UiArgs),
 }
 
 /// Installs a tracing subscriber on stderr: warnings by default, `-v` info, `-vv` debug,
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
         Command::Monitor(args) => deploy::monitor(&args),
         Command::Retrain(args) => deploy::retrain(&args),
         Command::Chat(args) => chat::run(&args),
+        Command::Ui(args) => ui::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,811 @@
+//! The JSON API the page talks to (documented in `docs/ui.md`).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, Stream, StreamExt};
+use mlpilot::core::{Advisor, CancelFlag, Metric, Task};
+use mlpilot::{Error, ErrorKind, Session};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::UiOptions;
+use crate::project::{
+    Events, Message, Project, ResultView, Status, Store, data_view, lock, plan_view, sanitise,
+};
+
+/// The app's state.
+pub(crate) struct AppState {
+    pub(crate) options: UiOptions,
+    advisor: Arc<dyn Advisor>,
+    store: Store,
+}
+
+impl AppState {
+    pub(crate) fn new(options: UiOptions, advisor: Arc<dyn Advisor>, store: Store) -> AppState {
+        AppState {
+            options,
+            advisor,
+            store,
+        }
+    }
+
+    /// Stops every prediction server the app started.
+    pub(crate) fn stop_all(&self) {
+        for p in self.store.all() {
+            if let Some(tx) = lock(&p.server).take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+
+    fn index(&self) {
+        if let Err(e) = self.store.write_index() {
+            tracing::warn!("{e}");
+        }
+    }
+}
+
+/// An error as the page shows it: `{"error": "…"}` with a status that fits.
+pub(crate) struct ApiError(Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match self.0.kind() {
+            ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::InvalidInput | ErrorKind::Format | ErrorKind::Unsupported => {
+                StatusCode::BAD_REQUEST
+            }
+            ErrorKind::Budget | ErrorKind::Timeout => StatusCode::UNPROCESSABLE_ENTITY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        (status, Json(json!({ "error": self.0.to_string() }))).into_response()
+    }
+}
+
+type ApiResult<T> = std::result::Result<T, ApiError>;
+
+fn busy(p: &Project) -> ApiResult<()> {
+    if p.view().status == Status::Training {
+        return Err(Error::invalid_input(
+            "a search is running: wait for it, or press Stop to keep the best model so far",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `GET /api/meta`: the assistant, the tasks and their metrics, budget presets, accepted files
+/// and the glossary behind the tooltips.
+pub(crate) async fn meta(State(s): State<Arc<AppState>>) -> Json<Value> {
+    let metrics = |t: Task| {
+        mlpilot::core::task::ALL_METRICS
+            .iter()
+            .filter(|m| m.applies_to(t))
+            .map(|m| json!({ "id": m.as_str(), "name": m.display_name() }))
+            .collect::<Vec<_>>()
+    };
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "advisor": s.advisor.name(),
+        "tasks": {
+            "binary": metrics(Task::Binary),
+            "multiclass": metrics(Task::Multiclass),
+            "regression": metrics(Task::Regression),
+        },
+        "presets": [
+            { "label": "Quick look", "seconds": 30 },
+            { "label": "Standard", "seconds": 120 },
+            { "label": "Thorough", "seconds": 600 },
+        ],
+        "accepted": crate::project::ACCEPTED,
+        "max_upload": s.options.max_upload,
+        "glossary": crate::words::glossary(),
+    }))
+}
+
+/// `GET /api/projects`: every project, newest first.
+pub(crate) async fn list(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(json!({ "projects": s.store.list() }))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Upload {
+    name: String,
+    #[serde(default)]
+    budget: Option<f64>,
+}
+
+/// `POST /api/projects?name=FILE` with the file as the body: a new project, profiled.
+pub(crate) async fn create(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<Upload>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let budget = q.budget.unwrap_or(120.0);
+    let project = {
+        let s2 = Arc::clone(&s);
+        let name = q.name.clone();
+        tokio::task::spawn_blocking(move || s2.store.create(&name, &body, budget))
+            .await
+            .map_err(|e| Error::internal(format!("saving the upload failed: {e}")))??
+    };
+    let notes = project.view().data.map(|d| d.notes).unwrap_or_default();
+    match project
+        .with_session(&s.advisor, move |session| data_view(session, notes))
+        .await
+    {
+        Ok(data) => {
+            project.update(|v| v.data = Some(data))?;
+            s.index();
+            Ok((StatusCode::CREATED, Json(json!(project.view()))))
+        }
+        Err(e) => {
+            s.store.discard(&project);
+            Err(e.with_context("file", sanitise(&q.name)).into())
+        }
+    }
+}
+
+/// `GET /api/projects/{id}`: everything the page shows of a project.
+pub(crate) async fn show(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    Ok(Json(json!(p.view())))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct GoalBody {
+    goal: String,
+}
+
+/// The task and plan after the session's task changed, written into the view.
+fn adopt_task(
+    p: &Project,
+    session: &mut Session,
+    text: String,
+    source: String,
+) -> mlpilot::Result<()> {
+    let plan = plan_view(session)?;
+    let spec = session.spec.clone();
+    let warnings = crate::words::data_warnings(session.profile());
+    p.update(|v| {
+        v.spec = spec;
+        v.task_text = Some(text);
+        v.task_source = Some(source);
+        v.plan = Some(plan);
+        if let Some(d) = &mut v.data {
+            d.warnings = warnings;
+        }
+    })
+}
+
+/// `POST /api/projects/{id}/goal` `{"goal": "…"}`: the assistant turns the goal into a task
+/// (target, task, metric, the runner-up and why it lost) and plans the preprocessing.
+pub(crate) async fn goal(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(b): Json<GoalBody>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    busy(&p)?;
+    let goal = b.goal.trim().to_string();
+    if goal.is_empty() {
+        return Err(Error::invalid_input("say what you want to find out, in a sentence").into());
+    }
+    p.update(|v| v.goal = Some(goal.clone()))?;
+    let p2 = Arc::clone(&p);
+    p.with_session(&s.advisor, move |session| {
+        let a = session.set_goal(&goal)?;
+        let text = session
+            .transcript
+            .last()
+            .map(|t| t.text.clone())
+            .unwrap_or_default();
+        adopt_task(&p2, session, text, crate::words::source_name(&a.source))
+    })
+    .await?;
+    s.index();
+    Ok(Json(json!(p.view())))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TaskBody {
+    target: String,
+    #[serde(default)]
+    task: Option<String>,
+    #[serde(default)]
+    metric: Option<String>,
+}
+
+/// `POST /api/projects/{id}/task` `{"target", "task"?, "metric"?}`: the person changes what the
+/// assistant chose.
+pub(crate) async fn task(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(b): Json<TaskBody>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    busy(&p)?;
+    let task: Option<Task> = match b.task.as_deref().filter(|t| !t.is_empty()) {
+        Some(t) => Some(t.parse()?),
+        None => None,
+    };
+    let metric: Option<Metric> = match b.metric.as_deref().filter(|t| !t.is_empty()) {
+        Some(m) => Some(m.parse()?),
+        None => None,
+    };
+    let p2 = Arc::clone(&p);
+    p.with_session(&s.advisor, move |session| {
+        let spec = session.set_task(&b.target, task, metric)?;
+        let text = format!(
+            "You chose to predict `{}` ({}), optimising {}.",
+            spec.target,
+            spec.task,
+            spec.metric.display_name()
+        );
+        adopt_task(&p2, session, text, "you".into())
+    })
+    .await?;
+    s.index();
+    Ok(Json(json!(p.view())))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TrainBody {
+    budget_secs: f64,
+}
+
+/// The Result screen of the session's latest model, after saving it into the project folder.
+fn save_result(p: &Project, session: &mut Session, advisor: &str) -> mlpilot::Result<ResultView> {
+    session.save(&p.dir)?;
+    p.forget_artifact();
+    let _ = std::fs::remove_file(p.dir.join("report.html"));
+    let t = session
+        .trained
+        .as_ref()
+        .ok_or_else(|| Error::internal("no model after the search"))?;
+    let mut summary = mlpilot::Summary::of(t);
+    summary.assistant = None;
+    let file = p.view().name;
+    Ok(ResultView {
+        meaning: crate::words::meaning(&t.run_context()),
+        command: crate::words::reproduce(&file, &t.config, advisor),
+        summary,
+    })
+}
+
+/// `POST /api/projects/{id}/train` `{"budget_secs": 60}`: starts a search; its trials arrive
+/// on `/events`. Answers at once (202).
+pub(crate) async fn train(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(b): Json<TrainBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let p = s.store.get(&id)?;
+    busy(&p)?;
+    if !(b.budget_secs.is_finite() && (1.0..=86_400.0).contains(&b.budget_secs)) {
+        return Err(
+            Error::invalid_input("the budget is a number of seconds between 1 and 86400").into(),
+        );
+    }
+    if p.view().spec.is_none() {
+        return Err(Error::invalid_input("say what to predict first (the Goal step)").into());
+    }
+    let flag = CancelFlag::new();
+    *lock(&p.cancel) = flag.clone();
+    *lock(&p.events) = vec![json!({ "kind": "started", "budget_secs": b.budget_secs })];
+    p.update(|v| {
+        v.status = Status::Training;
+        v.error = None;
+        v.budget_secs = b.budget_secs;
+    })?;
+    let (p2, s2) = (Arc::clone(&p), Arc::clone(&s));
+    let threads = s.options.threads.max(1);
+    let budget = b.budget_secs;
+    let sent = p.send(
+        &s.advisor,
+        Box::new(move |session| {
+            let started = Instant::now();
+            let r = session.map_err(crate::project::again).and_then(|session| {
+                session.config.time_budget_secs = Some(budget);
+                session.config.threads = threads;
+                session.set_cancel(flag);
+                session.set_progress(Some(Arc::new(Events {
+                    project: Arc::clone(&p2),
+                    started,
+                })));
+                let r = session.run();
+                session.set_progress(None);
+                session.set_cancel(CancelFlag::new());
+                r?;
+                save_result(&p2, session, &s2.advisor.name())
+            });
+            let elapsed = started.elapsed().as_secs_f64();
+            let (event, update) = match r {
+                Ok(result) => (
+                    json!({ "kind": "finished", "elapsed": elapsed, "score": result.summary.cv_score }),
+                    // A server deployed earlier reloads the replaced model file by itself.
+                    p2.update(|v| {
+                        v.status = Status::Trained;
+                        v.result = Some(result);
+                    }),
+                ),
+                Err(e) => (
+                    json!({ "kind": "failed", "error": e.to_string() }),
+                    p2.update(|v| {
+                        v.status = if v.result.is_some() { Status::Trained } else { Status::Failed };
+                        v.error = Some(e.to_string());
+                    }),
+                ),
+            };
+            if let Err(e) = update {
+                tracing::warn!("{e}");
+            }
+            lock(&p2.events).push(event);
+            s2.index();
+        }),
+    );
+    if let Err(e) = sent {
+        p.update(|v| {
+            v.status = if v.result.is_some() {
+                Status::Trained
+            } else {
+                Status::New
+            };
+            v.error = Some(e.to_string());
+        })?;
+        return Err(e.into());
+    }
+    Ok((StatusCode::ACCEPTED, Json(json!(p.view()))))
+}
+
+/// `POST /api/projects/{id}/stop`: ends the search after the trials in flight; the best model
+/// found so far is refitted and kept.
+pub(crate) async fn stop(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let p = s.store.get(&id)?;
+    lock(&p.cancel).cancel();
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "stopping": p.view().status == Status::Training })),
+    ))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct From_ {
+    #[serde(default)]
+    from: Option<usize>,
+}
+
+/// `GET /api/projects/{id}/events`: the current search's events as Server-Sent Events
+/// (`started`, one `trial` per finished trial, then `finished` or `failed`); each carries its
+/// index as the event id, so a reconnecting page resumes where it was.
+pub(crate) async fn events(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<From_>,
+    headers: HeaderMap,
+) -> ApiResult<Sse<impl Stream<Item = std::result::Result<Event, Infallible>>>> {
+    let p = s.store.get(&id)?;
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .map(|i| i + 1);
+    let start = resume.or(q.from).unwrap_or(0);
+    let batches = stream::unfold((p, start, false), |(p, next, done)| async move {
+        if done {
+            return None;
+        }
+        loop {
+            let (batch, last) = {
+                let ev = lock(&p.events);
+                let batch: Vec<(usize, Value)> = ev
+                    .iter()
+                    .enumerate()
+                    .skip(next)
+                    .map(|(i, v)| (i, v.clone()))
+                    .collect();
+                let last = ev
+                    .last()
+                    .and_then(|v| v.get("kind"))
+                    .and_then(Value::as_str)
+                    .is_some_and(|k| k == "finished" || k == "failed");
+                (batch, last)
+            };
+            let training = p.view().status == Status::Training;
+            if !batch.is_empty() {
+                let next = batch.last().map_or(next, |(i, _)| i + 1);
+                let events: Vec<_> = batch
+                    .into_iter()
+                    .map(|(i, v)| Ok(Event::default().id(i.to_string()).data(v.to_string())))
+                    .collect();
+                let finished = last && next >= lock(&p.events).len();
+                return Some((events, (p, next, finished)));
+            }
+            if !training || last {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    })
+    .flat_map(stream::iter);
+    Ok(Sse::new(batches).keep_alive(KeepAlive::default()))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChatBody {
+    text: String,
+}
+
+/// `POST /api/projects/{id}/chat` `{"text": "…"}`: a question is answered; a request ("leave
+/// out sibsp", "optimise recall") becomes a typed change that re-runs the search and is kept
+/// only when validation confirms it. Returns the new messages.
+pub(crate) async fn chat(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(b): Json<ChatBody>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    busy(&p)?;
+    let text = b.text.trim().to_string();
+    if text.is_empty() {
+        return Err(Error::invalid_input("write a question or a request").into());
+    }
+    let (p2, s2) = (Arc::clone(&p), Arc::clone(&s));
+    let asked = text.clone();
+    let (reply, result, spec) = p
+        .with_session(&s.advisor, move |session| {
+            if session.trained.is_none() {
+                return Err(Error::invalid_input(
+                    "the conversation is about a model trained in this sitting: train one \
+                     (the Train step), then ask",
+                ));
+            }
+            let before = session.trained.as_ref().map(|t| t.elapsed_secs);
+            let reply = match session.request(&asked)? {
+                Some(mlpilot::Outcome::Trial { trial }) => Message {
+                    role: "assistant".into(),
+                    text: mlpilot::describe_trial(&trial),
+                    changes: vec![trial],
+                },
+                Some(mlpilot::Outcome::Features { trials }) => Message {
+                    role: "assistant".into(),
+                    text: if trials.is_empty() {
+                        "I found no new column worth trying on this table.".into()
+                    } else {
+                        trials
+                            .iter()
+                            .map(mlpilot::describe_trial)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    },
+                    changes: trials,
+                },
+                Some(mlpilot::Outcome::Said { text }) => Message {
+                    role: "assistant".into(),
+                    text,
+                    changes: Vec::new(),
+                },
+                None => Message {
+                    role: "assistant".into(),
+                    text: session.ask(&asked)?.value,
+                    changes: Vec::new(),
+                },
+            };
+            // A kept change (or a new threshold) is a new model: save it and its result.
+            let changed = session.trained.as_ref().map(|t| t.elapsed_secs) != before
+                || reply.changes.iter().any(|t| t.kept)
+                || session.threshold.is_some();
+            let result = if changed {
+                Some(save_result(&p2, session, &s2.advisor.name())?)
+            } else {
+                None
+            };
+            Ok((reply, result, session.spec.clone()))
+        })
+        .await?;
+    let user = Message {
+        role: "user".into(),
+        text,
+        changes: Vec::new(),
+    };
+    p.update(|v| {
+        v.chat.push(user.clone());
+        v.chat.push(reply.clone());
+        if let Some(r) = result {
+            v.result = Some(r);
+        }
+        if spec.is_some() {
+            v.spec = spec;
+        }
+    })?;
+    s.index();
+    Ok(Json(
+        json!({ "messages": [user, reply], "project": p.view() }),
+    ))
+}
+
+/// `GET /api/projects/{id}/report`: the run's `report.html` (importances, partial dependence,
+/// explained rows), written on first request. Served sandboxed: its scripts do not run.
+pub(crate) async fn report(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let p = s.store.get(&id)?;
+    let path = p.dir.join("report.html");
+    if !path.exists() {
+        busy(&p)?;
+        let title = p.view().name;
+        let path2 = path.clone();
+        p.with_session(&s.advisor, move |session| {
+            let t = session.trained.as_ref().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::NotFound,
+                    "the report is written from a model trained in this sitting: train again",
+                )
+            })?;
+            let html = mlpilot::explain::report_within(t, &title, Some(20.0))?;
+            std::fs::write(&path2, html)
+                .map_err(|e| Error::from(e).with_context("file", path2.display()))
+        })
+        .await?;
+    }
+    let html = tokio::fs::read_to_string(&path)
+        .await
+        .map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response())
+}
+
+/// Saves an upload into the project's `uploads/` folder and reads it as a table.
+fn read_upload(
+    p: &Project,
+    name: &str,
+    body: &[u8],
+    target: &str,
+) -> mlpilot::Result<mlpilot::Frame> {
+    let name = sanitise(name);
+    let ext = std::path::Path::new(&name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if !["csv", "tsv", "txt", "parquet", "json", "ndjson", "jsonl"].contains(&ext.as_str()) {
+        return Err(Error::invalid_input(format!(
+            "`{name}` is not a table mlpilot reads here: upload CSV or TSV, Parquet, JSON or NDJSON"
+        ))
+        .with_context("file", &name));
+    }
+    let dir = p.dir.join("uploads");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| Error::from(e).with_context("file", dir.display()))?;
+    let path = dir.join(&name);
+    std::fs::write(&path, body).map_err(|e| Error::from(e).with_context("file", path.display()))?;
+    let opts = mlpilot::data::LoadOptions::keeping(Some(target));
+    Ok(mlpilot::data::load_frame_with(&path.display().to_string(), &opts)?.0)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FileQuery {
+    name: String,
+}
+
+/// `POST /api/projects/{id}/predict?name=FILE` with a table as the body: the predictions as a
+/// CSV download (`prediction`, and `proba_<class>` columns for classifiers).
+pub(crate) async fn predict(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let p = s.store.get(&id)?;
+    let csv = tokio::task::spawn_blocking(move || -> mlpilot::Result<String> {
+        let artifact = p.artifact()?;
+        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)?;
+        let out = artifact.predict(&frame)?;
+        let id = artifact.id_column(&frame);
+        let table =
+            mlpilot::predictions_frame(&artifact.predictor.encoding, &out.predictions, true, id)?;
+        mlpilot::csv_text(&table)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("predicting failed: {e}")))??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"predictions.csv\"",
+            ),
+        ],
+        csv,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ExplainBody {
+    /// The row of the table, counted from 1.
+    row: usize,
+}
+
+/// `POST /api/projects/{id}/explain` `{"row": 1}`: why the model predicts what it does for a
+/// row of the table — each column's contribution (they add up to the prediction) and a
+/// sentence from the assistant.
+pub(crate) async fn explain(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Json(b): Json<ExplainBody>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    busy(&p)?;
+    let artifact = {
+        let p2 = Arc::clone(&p);
+        tokio::task::spawn_blocking(move || p2.artifact())
+            .await
+            .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??
+    };
+    let a2 = Arc::clone(&artifact);
+    let (row, values) = p
+        .with_session(&s.advisor, move |session| {
+            let frame = session.frame();
+            if b.row == 0 || b.row > frame.n_rows() {
+                return Err(Error::invalid_input(format!(
+                    "row {} does not exist: the table has rows 1 to {}",
+                    b.row,
+                    frame.n_rows()
+                )));
+            }
+            let r = b.row - 1;
+            let one = frame.take(&[r])?;
+            let body = &a2.body;
+            let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
+            let model =
+                mlpilot::explain::PredictorModel::new(&a2.predictor, &body.config.derived, &schema);
+            let e = mlpilot::explain::explain(
+                &model,
+                &body.target,
+                body.metrics.metric,
+                &one,
+                &[0],
+                &body.reference,
+                0,
+            )?;
+            let row = e
+                .rows
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::internal("no explanation came back"))?;
+            let values: serde_json::Map<String, Value> = one
+                .columns()
+                .iter()
+                .map(|c| {
+                    (
+                        c.name().to_string(),
+                        c.str_at(0).map_or(Value::Null, Value::String),
+                    )
+                })
+                .collect();
+            Ok((row, values))
+        })
+        .await?;
+    let words = s
+        .advisor
+        .explain_prediction(&row.context(artifact.body.task))
+        .await?;
+    Ok(Json(json!({
+        "row": b.row,
+        "values": values,
+        "explanation": row,
+        "sentence": words.value,
+        "source": crate::words::source_name(&words.source),
+        "fallback": words.fallback_reason,
+    })))
+}
+
+/// `POST /api/projects/{id}/deploy`: starts the prediction server for this model (the one
+/// `mlpilot serve` runs) on a free port of the app's address; `DELETE` stops it.
+pub(crate) async fn deploy(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    if let Some(d) = p.view().deploy {
+        return Ok(Json(json!(d)));
+    }
+    let artifact = {
+        let p2 = Arc::clone(&p);
+        tokio::task::spawn_blocking(move || p2.artifact())
+            .await
+            .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??
+    };
+    let options = mlpilot_serve::ServeOptions {
+        addr: SocketAddr::new(s.options.addr.ip(), 0),
+        token: s.options.token.clone(),
+        state: Some(p.dir.join("monitoring.sqlite")),
+        name: Some("model".into()),
+        ..Default::default()
+    };
+    let server = mlpilot_serve::Server::bind(&p.dir.join("model.mlpilot"), options).await?;
+    let port = server.local_addr()?.port();
+    // The host the page reached the app by, so the URL works from the person's browser.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.rsplit_once(':').map(|(h, _)| h.to_string()))
+        .unwrap_or_else(|| s.options.addr.ip().to_string());
+    let url = format!("http://{host}:{port}");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        if let Err(e) = server
+            .run(async {
+                let _ = rx.await;
+            })
+            .await
+        {
+            tracing::warn!("the prediction server stopped: {e}");
+        }
+    });
+    *lock(&p.server) = Some(tx);
+    let view = crate::project::DeployView {
+        predict_url: format!("{url}/v1/predict"),
+        snippets: crate::words::snippets(&url, &artifact, s.options.token.is_some()),
+        url,
+    };
+    p.update(|v| v.deploy = Some(view.clone()))?;
+    Ok(Json(json!(view)))
+}
+
+/// `DELETE /api/projects/{id}/deploy`: stops the prediction server.
+pub(crate) async fn undeploy(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    if let Some(tx) = lock(&p.server).take() {
+        let _ = tx.send(());
+    }
+    p.update(|v| v.deploy = None)?;
+    Ok(Json(json!(p.view())))
+}
+
+/// `POST /api/projects/{id}/monitor?name=FILE` with recent rows as the body: drift per column,
+/// prediction drift and (when the rows carry the target) accuracy decay, in numbers and words.
+pub(crate) async fn monitor(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let p = s.store.get(&id)?;
+    let report = tokio::task::spawn_blocking(move || -> mlpilot::Result<_> {
+        let artifact = p.artifact()?;
+        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)?;
+        mlpilot::monitoring::check(&artifact, &frame)
+    })
+    .await
+    .map_err(|e| Error::internal(format!("the check failed: {e}")))??;
+    Ok(Json(json!({
+        "sentences": crate::words::monitor_sentences(&report),
+        "report": report,
+    })))
+}

@@ -1,0 +1,790 @@
+//! Projects: one folder each in the work folder, the state the page shows (`project.json`), and
+//! a worker thread that owns the project's conversation ([`Session`]).
+//!
+//! A [`Session`] blocks while it trains and asks the assistant, so each project's session lives
+//! on its own thread and the HTTP handlers send it jobs; the page reads the state (and the
+//! training events) without waiting for the worker.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Sender, channel};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use mlpilot::core::{
+    Advisor, CancelFlag, ColumnKind, Metric, ProgressEvent, ProgressSink, Task, TaskSpec,
+};
+use mlpilot::{Artifact, Error, ErrorKind, Result, Session, Summary};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Files a project may be made from, by extension.
+pub(crate) const ACCEPTED: &[&str] = &[
+    "csv", "tsv", "txt", "parquet", "json", "ndjson", "jsonl", "sqlite", "sqlite3", "db", "zip",
+];
+
+/// A column of the table as the Data screen shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnView {
+    /// The column's name (data, never markup).
+    pub name: String,
+    /// Its kind (`integer`, `categorical`, …).
+    pub kind: String,
+    /// Why that kind.
+    pub reason: String,
+    /// Missing values.
+    pub missing: usize,
+    /// Distinct values.
+    pub distinct: usize,
+    /// A small chart: a histogram of numbers or the commonest values.
+    pub chart: Chart,
+}
+
+/// A small chart's data.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Chart {
+    /// `histogram` (labels are bin ranges) or `bars` (labels are values).
+    pub kind: String,
+    /// One label per bar.
+    pub labels: Vec<String>,
+    /// Rows per bar.
+    pub counts: Vec<usize>,
+}
+
+/// The Data screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataView {
+    /// The table in words (the assistant's description).
+    pub summary: String,
+    /// Who wrote it (`offline`, `llm:…`).
+    pub source: String,
+    /// Rows.
+    pub n_rows: usize,
+    /// Columns.
+    pub n_cols: usize,
+    /// Every column.
+    pub columns: Vec<ColumnView>,
+    /// What to check before trusting a model of this table.
+    pub warnings: Vec<String>,
+    /// What the reader did on the way in (conversions, the table read from a database).
+    pub notes: Vec<String>,
+}
+
+/// The Plan screen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanView {
+    /// The preprocessing, one step per row, with its reason.
+    pub steps: Vec<mlpilot::core::StepSummary>,
+    /// The model families searched and why each suits this table.
+    pub families: Vec<(String, String)>,
+    /// The assistant's account of the plan.
+    pub text: String,
+}
+
+/// The Result screen: the run's `summary.json` and the plain-words reading of its score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultView {
+    /// The run's summary, as written to `summary.json`.
+    pub summary: Summary,
+    /// What the score means in everyday words.
+    pub meaning: Option<String>,
+    /// The command that trains this model again.
+    pub command: String,
+}
+
+/// A message of the conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// `user` or `assistant`.
+    pub role: String,
+    /// What was said.
+    pub text: String,
+    /// A change tried: the metric, the score before → after, the noise, and whether it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<mlpilot::session::Trial>,
+}
+
+/// A running prediction server for the project's model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployView {
+    /// The server's base URL.
+    pub url: String,
+    /// `POST` rows here for predictions.
+    pub predict_url: String,
+    /// Copy-paste snippets: `curl`, `python`, `rust`.
+    pub snippets: BTreeMap<String, String>,
+}
+
+/// Where a project stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Data loaded; no model yet.
+    New,
+    /// A search is running.
+    Training,
+    /// A model is ready.
+    Trained,
+    /// The last search failed (the error says why).
+    Failed,
+}
+
+/// Everything the page shows of a project; written to `project.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectView {
+    /// The project's id (its folder's name).
+    pub id: String,
+    /// The uploaded file's name (sanitised).
+    pub name: String,
+    /// When it was made (ISO 8601).
+    pub created: String,
+    /// Where it stands.
+    pub status: Status,
+    /// The last error, in words.
+    pub error: Option<String>,
+    /// The Data screen.
+    pub data: Option<DataView>,
+    /// The goal as the person wrote it.
+    pub goal: Option<String>,
+    /// The task: target, task, metric, the runner-up and why it lost.
+    pub spec: Option<TaskSpec>,
+    /// The assistant's answer to the goal, in words.
+    pub task_text: Option<String>,
+    /// Who chose the task (`offline`, `llm:…`).
+    pub task_source: Option<String>,
+    /// The Plan screen.
+    pub plan: Option<PlanView>,
+    /// Seconds the last (or next) search may take.
+    pub budget_secs: f64,
+    /// The Result screen.
+    pub result: Option<ResultView>,
+    /// The conversation.
+    pub chat: Vec<Message>,
+    /// The prediction server, while it runs.
+    pub deploy: Option<DeployView>,
+    /// The table's path inside the project folder (a file, or a folder of texts).
+    pub(crate) file: String,
+}
+
+/// A job for a project's worker: it gets the session, or the error that kept it from opening.
+type Job = Box<dyn FnOnce(std::result::Result<&mut Session, &Error>) + Send>;
+
+/// A project.
+pub(crate) struct Project {
+    pub(crate) dir: PathBuf,
+    view: Mutex<ProjectView>,
+    worker: Mutex<Option<Sender<Job>>>,
+    /// The flag the running search watches (Stop sets it).
+    pub(crate) cancel: Mutex<CancelFlag>,
+    /// The current search's events, as the page receives them.
+    pub(crate) events: Mutex<Vec<Value>>,
+    artifact: Mutex<Option<Arc<Artifact>>>,
+    /// Stops the prediction server started from the app.
+    pub(crate) server: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+/// The same error again (errors are not `Clone`; a session that failed to open answers every
+/// job with its error).
+pub(crate) fn again(e: &Error) -> Error {
+    Error::new(e.kind(), e.to_string())
+}
+
+/// Locks a mutex, recovering the data of one a panicking thread held.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn io(e: std::io::Error, path: &Path) -> Error {
+    Error::from(e).with_context("file", path.display())
+}
+
+impl Project {
+    fn new(dir: PathBuf, view: ProjectView) -> Project {
+        Project {
+            dir,
+            view: Mutex::new(view),
+            worker: Mutex::new(None),
+            cancel: Mutex::new(CancelFlag::new()),
+            events: Mutex::new(Vec::new()),
+            artifact: Mutex::new(None),
+            server: Mutex::new(None),
+        }
+    }
+
+    /// A copy of the state.
+    pub(crate) fn view(&self) -> ProjectView {
+        lock(&self.view).clone()
+    }
+
+    /// Changes the state and writes `project.json`.
+    pub(crate) fn update(&self, f: impl FnOnce(&mut ProjectView)) -> Result<()> {
+        let mut v = lock(&self.view);
+        f(&mut v);
+        let text = serde_json::to_string_pretty(&*v)
+            .map_err(|e| Error::internal(format!("could not write project.json: {e}")))?;
+        let path = self.dir.join("project.json");
+        std::fs::write(&path, text).map_err(|e| io(e, &path))
+    }
+
+    /// The table's source spec for the loader.
+    pub(crate) fn data_spec(&self) -> String {
+        let file = lock(&self.view).file.clone();
+        if let Some(table) = file.strip_prefix("sqlite:") {
+            // `sqlite:TABLE:FILE`
+            if let Some((table, f)) = table.split_once(':') {
+                return format!("sqlite://{}?table={table}", self.dir.join(f).display());
+            }
+        }
+        self.dir.join(file).display().to_string()
+    }
+
+    /// The saved model, read once.
+    pub(crate) fn artifact(&self) -> Result<Arc<Artifact>> {
+        if let Some(a) = lock(&self.artifact).as_ref() {
+            return Ok(Arc::clone(a));
+        }
+        let path = self.dir.join("model.mlpilot");
+        if !path.exists() {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                "this project has no model yet: train one first",
+            ));
+        }
+        let a = Arc::new(mlpilot::artifact::read(
+            &path,
+            &mlpilot::default_registry(),
+        )?);
+        *lock(&self.artifact) = Some(Arc::clone(&a));
+        Ok(a)
+    }
+
+    /// Forgets the model read (after a new one was saved).
+    pub(crate) fn forget_artifact(&self) {
+        *lock(&self.artifact) = None;
+    }
+
+    /// Runs `f` on the project's session (on its worker thread, started on first use) and
+    /// returns what it returns.
+    pub(crate) async fn with_session<T: Send + 'static>(
+        self: &Arc<Self>,
+        advisor: &Arc<dyn Advisor>,
+        f: impl FnOnce(&mut Session) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.send(
+            advisor,
+            Box::new(move |s| {
+                let r = match s {
+                    Ok(s) => f(s),
+                    Err(e) => Err(again(e)),
+                };
+                let _ = tx.send(r);
+            }),
+        )?;
+        rx.await.map_err(|_| {
+            Error::internal("the project's worker stopped while working (see the server's log)")
+        })?
+    }
+
+    /// Sends a job to the worker without waiting for it.
+    pub(crate) fn send(self: &Arc<Self>, advisor: &Arc<dyn Advisor>, job: Job) -> Result<()> {
+        let mut w = lock(&self.worker);
+        if w.is_none() {
+            *w = Some(self.start_worker(Arc::clone(advisor)));
+        }
+        let Some(sender) = w.as_ref() else {
+            return Err(Error::internal("the project's worker did not start"));
+        };
+        if let Err(e) = sender.send(job) {
+            // The worker is gone (it panicked): start a new one for this job.
+            let fresh = self.start_worker(Arc::clone(advisor));
+            let r = fresh
+                .send(e.0)
+                .map_err(|_| Error::internal("the project's worker did not start"));
+            *w = Some(fresh);
+            return r;
+        }
+        Ok(())
+    }
+
+    fn start_worker(self: &Arc<Self>, advisor: Arc<dyn Advisor>) -> Sender<Job> {
+        let (tx, rx) = channel::<Job>();
+        let project = Arc::clone(self);
+        std::thread::spawn(move || {
+            let mut session = project.open_session(advisor);
+            for job in rx {
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &mut session {
+                        Ok(s) => job(Ok(s)),
+                        Err(e) => job(Err(e)),
+                    }));
+                if r.is_err() {
+                    tracing::error!("a job of project {} panicked", project.dir.display());
+                }
+            }
+        });
+        tx
+    }
+
+    fn open_session(&self, advisor: Arc<dyn Advisor>) -> Result<Session> {
+        let (frame, _) = mlpilot::data::load_frame(&self.data_spec())?;
+        let view = self.view();
+        let mut s = Session::new(
+            frame,
+            &view.name,
+            advisor,
+            Duration::from_secs_f64(view.budget_secs.max(1.0)),
+        )?;
+        if let Some(spec) = &view.spec {
+            s.set_task(&spec.target, Some(spec.task), Some(spec.metric))?;
+            s.config.exclude = spec.excluded.clone();
+            s.spec = Some(spec.clone());
+        }
+        Ok(s)
+    }
+
+    /// Records a search event for the page.
+    fn push_event(&self, v: Value) {
+        lock(&self.events).push(v);
+    }
+}
+
+/// Sends a search's trials to the page's event stream.
+pub(crate) struct Events {
+    pub(crate) project: Arc<Project>,
+    pub(crate) started: std::time::Instant,
+}
+
+impl ProgressSink for Events {
+    fn event(&self, event: &ProgressEvent) {
+        if let ProgressEvent::Trial {
+            done,
+            estimator,
+            score,
+            best,
+            seconds_left,
+        } = event
+        {
+            self.project.push_event(serde_json::json!({
+                "kind": "trial",
+                "done": done,
+                "estimator": estimator,
+                "score": score.filter(|s| s.is_finite()),
+                "best": best.filter(|s| s.is_finite()),
+                "seconds_left": seconds_left,
+                "elapsed": self.started.elapsed().as_secs_f64(),
+            }));
+        }
+    }
+}
+
+/// Every project in the work folder.
+pub(crate) struct Store {
+    root: PathBuf,
+    projects: Mutex<BTreeMap<String, Arc<Project>>>,
+}
+
+/// A project's line in `index.json` and the project list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    id: String,
+    name: String,
+    created: String,
+    status: Status,
+    target: Option<String>,
+    score: Option<(Metric, f64)>,
+}
+
+impl Store {
+    /// Opens (or makes) the work folder and reads the projects in it.
+    pub(crate) fn open(root: &Path) -> Result<Store> {
+        let dir = root.join("projects");
+        std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
+        let mut projects = BTreeMap::new();
+        for entry in std::fs::read_dir(&dir).map_err(|e| io(e, &dir))?.flatten() {
+            let path = entry.path().join("project.json");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            match serde_json::from_str::<ProjectView>(&text) {
+                Ok(mut view) => {
+                    // A search cut off by the app stopping did not finish.
+                    if view.status == Status::Training {
+                        view.status = if entry.path().join("model.mlpilot").exists() {
+                            Status::Trained
+                        } else {
+                            Status::New
+                        };
+                        view.error = Some("the app stopped while this project trained".into());
+                    }
+                    view.deploy = None;
+                    projects.insert(view.id.clone(), Arc::new(Project::new(entry.path(), view)));
+                }
+                Err(e) => tracing::warn!("skipping {}: {e}", path.display()),
+            }
+        }
+        let store = Store {
+            root: root.to_path_buf(),
+            projects: Mutex::new(projects),
+        };
+        store.write_index()?;
+        Ok(store)
+    }
+
+    /// The project `id`.
+    pub(crate) fn get(&self, id: &str) -> Result<Arc<Project>> {
+        lock(&self.projects)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("there is no project `{id}`")))
+    }
+
+    /// Every project, newest first.
+    pub(crate) fn list(&self) -> Vec<Entry> {
+        let mut out: Vec<Entry> = lock(&self.projects)
+            .values()
+            .map(|p| {
+                let v = p.view();
+                Entry {
+                    id: v.id,
+                    name: v.name,
+                    created: v.created,
+                    status: v.status,
+                    target: v.spec.map(|s| s.target),
+                    score: v.result.map(|r| (r.summary.metric, r.summary.cv_score)),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| b.created.cmp(&a.created).then(b.id.cmp(&a.id)));
+        out
+    }
+
+    /// Writes `index.json`: every project's id, name, status, target and score.
+    pub(crate) fn write_index(&self) -> Result<()> {
+        let path = self.root.join("index.json");
+        let text = serde_json::to_string_pretty(&self.list())
+            .map_err(|e| Error::internal(format!("could not write index.json: {e}")))?;
+        std::fs::write(&path, text).map_err(|e| io(e, &path))
+    }
+
+    /// Every project (for stopping their servers).
+    pub(crate) fn all(&self) -> Vec<Arc<Project>> {
+        lock(&self.projects).values().cloned().collect()
+    }
+
+    /// Makes a project from an uploaded file: the name is sanitised, the extension must be one
+    /// the loader reads, a zip of texts is unpacked (refusing paths that leave its folder), and
+    /// a SQLite database is read from its first table (the others are named in a note).
+    pub(crate) fn create(
+        &self,
+        name: &str,
+        bytes: &[u8],
+        budget_secs: f64,
+    ) -> Result<Arc<Project>> {
+        let name = sanitise(name);
+        let ext = Path::new(&name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if !ACCEPTED.contains(&ext.as_str()) {
+            return Err(Error::invalid_input(format!(
+                "`{name}` is not a file mlpilot reads: upload a table as CSV or TSV, Parquet, \
+                 JSON or NDJSON, a SQLite database, or a zip of text files in one folder per label"
+            ))
+            .with_context("file", &name));
+        }
+        if bytes.is_empty() {
+            return Err(
+                Error::invalid_input(format!("`{name}` is empty")).with_context("file", &name)
+            );
+        }
+        let id = {
+            let projects = lock(&self.projects);
+            let stem: String = Path::new(&name)
+                .file_stem()
+                .map(|s| s.to_string_lossy().chars().take(24).collect())
+                .unwrap_or_default();
+            (1..)
+                .map(|n| format!("{n:03}-{stem}"))
+                .find(|id| {
+                    !projects.contains_key(id) && !self.root.join("projects").join(id).exists()
+                })
+                .unwrap_or_default()
+        };
+        let dir = self.root.join("projects").join(&id);
+        std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
+        let made = (|| {
+            let mut notes = Vec::new();
+            let file = match ext.as_str() {
+                "zip" => unzip_texts(bytes, &dir.join("texts"))?,
+                "sqlite" | "sqlite3" | "db" => {
+                    let path = dir.join(&name);
+                    std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
+                    let tables = mlpilot::data::sqlite::tables(&path)?;
+                    let Some(first) = tables.first() else {
+                        return Err(Error::invalid_input(format!("`{name}` holds no tables")));
+                    };
+                    if tables.len() > 1 {
+                        notes.push(format!(
+                            "read table `{first}` of {}; the others ({}) are not used",
+                            tables.len(),
+                            tables
+                                .iter()
+                                .skip(1)
+                                .map(|t| format!("`{t}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    }
+                    format!("sqlite:{first}:{name}")
+                }
+                _ => {
+                    let path = dir.join(&name);
+                    std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
+                    name.clone()
+                }
+            };
+            Ok((file, notes))
+        })();
+        let (file, notes) = match made {
+            Ok(x) => x,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
+        let view = ProjectView {
+            id: id.clone(),
+            name,
+            created: mlpilot::automl::now_iso(),
+            status: Status::New,
+            error: None,
+            data: Some(DataView {
+                summary: String::new(),
+                source: String::new(),
+                n_rows: 0,
+                n_cols: 0,
+                columns: Vec::new(),
+                warnings: Vec::new(),
+                notes,
+            }),
+            goal: None,
+            spec: None,
+            task_text: None,
+            task_source: None,
+            plan: None,
+            budget_secs,
+            result: None,
+            chat: Vec::new(),
+            deploy: None,
+            file,
+        };
+        let project = Arc::new(Project::new(dir, view));
+        lock(&self.projects).insert(id, Arc::clone(&project));
+        Ok(project)
+    }
+
+    /// Forgets a project whose table could not be read, and deletes its folder.
+    pub(crate) fn discard(&self, project: &Arc<Project>) {
+        let id = project.view().id;
+        lock(&self.projects).remove(&id);
+        let _ = std::fs::remove_dir_all(&project.dir);
+    }
+}
+
+/// A file name made safe: letters, digits, `.`, `-` and `_` kept (others become `_`), no
+/// leading dots, at most 80 characters; `upload` when nothing is left.
+pub(crate) fn sanitise(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let cleaned: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim_start_matches('.');
+    let mut out: String = trimmed
+        .chars()
+        .rev()
+        .take(80)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    if out.is_empty() || out.chars().all(|c| c == '_' || c == '.') {
+        out = "upload".into();
+    }
+    out
+}
+
+/// Unpacks a zip of texts (`LABEL/NAME.txt`, optionally under one top folder) into `dest`;
+/// returns the folder to read, relative to the project folder.
+fn unzip_texts(bytes: &[u8], dest: &Path) -> Result<String> {
+    let bad = |e: zip::result::ZipError| {
+        Error::new(
+            ErrorKind::Format,
+            format!("the zip file could not be read: {e}"),
+        )
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(bad)?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).map_err(bad)?;
+        // A path that would leave the folder (`../`, absolute) is refused outright.
+        let Some(rel) = f.enclosed_name() else {
+            return Err(Error::invalid_input(format!(
+                "the zip holds `{}`, a path outside its own folder; it was not unpacked",
+                f.name()
+            )));
+        };
+        if f.is_dir()
+            || rel
+                .components()
+                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
+        total += f.size();
+        if total > 2 * 1024 * 1024 * 1024 {
+            return Err(Error::invalid_input(
+                "the zip unpacks to more than 2 GiB; upload fewer texts",
+            ));
+        }
+        let out = dest.join(rel);
+        if let Some(parent) = out.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(e, parent))?;
+        }
+        let mut w = std::fs::File::create(&out).map_err(|e| io(e, &out))?;
+        std::io::copy(&mut f, &mut w).map_err(|e| io(e, &out))?;
+    }
+    // One top folder holding the label folders: read from it.
+    let entries: Vec<PathBuf> = std::fs::read_dir(dest)
+        .map_err(|e| io(e, dest))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    match entries.as_slice() {
+        [only]
+            if only.is_dir()
+                && std::fs::read_dir(only)
+                    .map_err(|e| io(e, only))?
+                    .flatten()
+                    .all(|e| e.path().is_dir()) =>
+        {
+            Ok(format!(
+                "texts/{}",
+                only.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ))
+        }
+        _ => Ok("texts".into()),
+    }
+}
+
+/// The Data screen of a session's table.
+pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<DataView> {
+    let shape = session.profile();
+    if shape.n_rows < 2 || shape.n_cols < 2 {
+        return Err(Error::invalid_input(format!(
+            "it holds {} row(s) and {} column(s); a model needs a table with a header, a column \
+             to predict, at least one other column, and rows of examples",
+            shape.n_rows, shape.n_cols
+        )));
+    }
+    let described = session.describe()?;
+    let profile = session.profile().clone();
+    let frame = session.frame();
+    let columns = profile
+        .columns
+        .iter()
+        .map(|c| ColumnView {
+            name: c.name.clone(),
+            kind: c.kind.as_str().to_string(),
+            reason: c.reason.clone(),
+            missing: c.missing,
+            distinct: c.distinct,
+            chart: chart(c, frame.column(&c.name)),
+        })
+        .collect();
+    Ok(DataView {
+        summary: described.value.clone(),
+        source: crate::words::source_name(&described.source),
+        n_rows: profile.n_rows,
+        n_cols: profile.n_cols,
+        columns,
+        warnings: crate::words::data_warnings(&profile),
+        notes: notes
+            .into_iter()
+            .chain(profile.notes.iter().cloned())
+            .collect(),
+    })
+}
+
+/// A histogram of a numeric column (up to 12 equal-width bins between its 1st and 99th
+/// percentiles, the ends taking what lies beyond), or the commonest values of any other.
+fn chart(
+    c: &mlpilot::core::profile::ColumnProfile,
+    column: Option<&mlpilot::core::Column>,
+) -> Chart {
+    let numeric = matches!(c.kind, ColumnKind::Integer | ColumnKind::Float);
+    if let (true, Some(stats), Some(col)) = (numeric, c.numeric.as_ref(), column) {
+        let (lo, hi) = (stats.quantiles.p01, stats.quantiles.p99);
+        if hi > lo && lo.is_finite() && hi.is_finite() {
+            let bins = 12usize.min(c.distinct.max(2));
+            let width = (hi - lo) / bins as f64;
+            let mut counts = vec![0usize; bins];
+            for v in (0..col.len())
+                .filter_map(|i| col.f64_at(i))
+                .filter(|v| v.is_finite())
+            {
+                let b = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
+                if let Some(n) = counts.get_mut(b) {
+                    *n += 1;
+                }
+            }
+            let labels = (0..bins)
+                .map(|b| {
+                    let a = lo + width * b as f64;
+                    format!(
+                        "{} – {}",
+                        crate::words::short(a),
+                        crate::words::short(a + width)
+                    )
+                })
+                .collect();
+            return Chart {
+                kind: "histogram".into(),
+                labels,
+                counts,
+            };
+        }
+    }
+    Chart {
+        kind: "bars".into(),
+        labels: c
+            .top_values
+            .iter()
+            .take(8)
+            .map(|v| v.value.clone())
+            .collect(),
+        counts: c.top_values.iter().take(8).map(|v| v.count).collect(),
+    }
+}
+
+/// The Plan screen for the session's task.
+pub(crate) fn plan_view(session: &mut Session) -> Result<PlanView> {
+    let steps = session.plan_steps()?;
+    let text = session.explain_plan()?.value;
+    let task = session.spec.as_ref().map_or(Task::Binary, |s| s.task);
+    let families = crate::words::families(session.profile(), task);
+    Ok(PlanView {
+        steps,
+        families,
+        text,
+    })
+}

@@ -1,0 +1,317 @@
+//! The app's JSON API and its guards over real HTTP, without a browser: the token, same-origin
+//! checks, the upload limit, file names and zip paths that try to leave the work folder, a zip
+//! of texts, and the event stream of a finished search.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use mlpilot_ui::{Ui, UiOptions};
+use serde_json::{Value, json};
+
+async fn app(workdir: &Path, token: Option<&str>, max_upload: usize) -> String {
+    let ui = Ui::bind(UiOptions {
+        addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        workdir: workdir.to_path_buf(),
+        token: token.map(String::from),
+        max_upload,
+        ..UiOptions::default()
+    })
+    .await
+    .unwrap();
+    let addr = ui.local_addr().unwrap();
+    tokio::spawn(ui.run(std::future::pending()));
+    format!("http://{addr}")
+}
+
+fn titanic() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/titanic.csv"
+    ))
+    .unwrap()
+}
+
+fn zip_of(entries: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, text) in entries {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(text.as_bytes()).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn another_address_needs_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Ui::bind(UiOptions {
+        addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+        workdir: dir.path().to_path_buf(),
+        ..UiOptions::default()
+    })
+    .await
+    .unwrap_err();
+    assert!(e.to_string().contains("token"), "{e}");
+}
+
+#[tokio::test]
+async fn the_token_is_needed_and_opening_the_page_with_it_sets_a_cookie() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), Some("s3cret"), 1 << 20).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{base}/api/projects"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["error"].as_str().unwrap().contains("token"));
+    let r = http
+        .get(format!("{base}/api/projects"))
+        .bearer_auth("wrong")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .get(format!("{base}/api/projects"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .get(format!("{base}/?token=s3cret"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap();
+    let r = http
+        .get(format!("{base}/api/projects"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn another_site_cannot_change_a_project_and_uploads_are_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), None, 2000).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/api/projects?name=t.csv"))
+        .header("origin", "http://evil.example")
+        .body("a,b\n1,2\n3,4\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .post(format!("{base}/api/projects?name=t.csv"))
+        .header("sec-fetch-site", "cross-site")
+        .body("a,b\n1,2\n3,4\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = http
+        .post(format!("{base}/api/projects?name=big.csv"))
+        .body(vec![b'1'; 5000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    // The page's own headers: no sniffing, a content security policy.
+    let r = http.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert!(
+        r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+}
+
+#[tokio::test]
+async fn file_names_and_zip_paths_cannot_leave_the_work_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), None, 16 << 20).await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{base}/api/projects?name=..%2F..%2Fescape.csv"))
+        .body(titanic())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["name"], json!("escape.csv"));
+    let id = p["id"].as_str().unwrap();
+    assert!(
+        dir.path()
+            .join("projects")
+            .join(id)
+            .join("escape.csv")
+            .exists()
+    );
+    assert!(!dir.path().join("escape.csv").exists());
+    assert!(!dir.path().parent().unwrap().join("escape.csv").exists());
+
+    let evil = zip_of(&[("pos/a.txt", "good"), ("../../evil.txt", "owned")]);
+    let r = http
+        .post(format!("{base}/api/projects?name=texts.zip"))
+        .body(evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("outside"),
+        "{body}"
+    );
+    assert!(!dir.path().join("evil.txt").exists());
+    let listed: Value = http
+        .get(format!("{base}/api/projects"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed["projects"].as_array().unwrap().len(),
+        1,
+        "the refused zip left nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_zip_of_texts_becomes_a_table_of_texts_and_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), None, 16 << 20).await;
+    let mut entries = Vec::new();
+    let texts: Vec<(String, String)> = (0..30)
+        .map(|i| {
+            let (label, words) = if i % 2 == 0 {
+                ("good", "lovely great film, wonderful acting")
+            } else {
+                ("bad", "dull awful film, boring plot")
+            };
+            (format!("reviews/{label}/{i}.txt"), format!("{words} {i}"))
+        })
+        .collect();
+    for (n, t) in &texts {
+        entries.push((n.as_str(), t.as_str()));
+    }
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/projects?name=reviews.zip"))
+        .body(zip_of(&entries))
+        .send()
+        .await
+        .unwrap();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["data"]["n_rows"], json!(30), "{p}");
+    let kinds: Vec<&str> = p["data"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"text"), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), None, 16 << 20).await;
+    let http = reqwest::Client::new();
+    let p: Value = http
+        .post(format!("{base}/api/projects?name=titanic.csv"))
+        .body(titanic())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b = format!("{base}/api/projects/{}", p["id"].as_str().unwrap());
+    let r = http
+        .post(format!("{b}/train"))
+        .json(&json!({ "budget_secs": 3 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "no goal yet");
+    let r = http
+        .post(format!("{b}/task"))
+        .json(&json!({ "target": "target", "metric": "accuracy" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = http
+        .post(format!("{b}/train"))
+        .json(&json!({ "budget_secs": 3 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    // The stream ends after `finished`; read it whole.
+    let text = http
+        .get(format!("{b}/events"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events: Vec<Value> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str(d).unwrap())
+        .collect();
+    assert_eq!(events.first().unwrap()["kind"], json!("started"));
+    assert_eq!(events.last().unwrap()["kind"], json!("finished"), "{text}");
+    assert!(events.iter().any(|e| e["kind"] == json!("trial")));
+    let done: Value = http.get(&b).send().await.unwrap().json().await.unwrap();
+    assert_eq!(done["status"], json!("trained"));
+    assert_eq!(done["result"]["summary"]["metric"], json!("accuracy"));
+    let again = http
+        .get(format!("{b}/events?from=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        again.starts_with("id: 2"),
+        "resumes at the asked event: {again}"
+    );
+    let r = http
+        .get(format!("{base}/api/projects/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
