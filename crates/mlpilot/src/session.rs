@@ -76,6 +76,9 @@ pub enum Outcome {
     },
 }
 
+/// The most classes [`Session::set_task`] accepts for a multiclass task.
+const MAX_CLASSES: usize = 200;
+
 /// A conversation about one table.
 pub struct Session {
     frame: Frame,
@@ -317,13 +320,16 @@ impl Session {
             .ok_or_else(|| Error::invalid_input("set a goal first"))?;
         let n_columns = self.plan()?.columns.len();
         let steps = self.plan_steps()?;
-        let candidates = vec![
-            "gradient boosting".to_string(),
-            "random forests and extra trees".into(),
-            "linear models".into(),
-            "naive Bayes".into(),
-            "nearest neighbours".into(),
-        ];
+        // The families this build's registry can fit to the task, as the search will try them.
+        let mut candidates: Vec<String> = Vec::new();
+        for e in crate::default_registry().for_task(spec.task) {
+            let f = e.info().family;
+            if f != mlpilot_core::ModelFamily::Baseline
+                && !candidates.contains(&f.as_str().to_string())
+            {
+                candidates.push(f.as_str().to_string());
+            }
+        }
         let ctx = PlanContext {
             target: spec.target,
             task: Some(spec.task),
@@ -375,6 +381,20 @@ impl Session {
         task: Option<mlpilot_core::Task>,
         metric: Option<Metric>,
     ) -> Result<TaskSpec> {
+        // A name that differs only in case is the column meant, when only one does.
+        let matches: Vec<&str> = self
+            .profile
+            .columns
+            .iter()
+            .filter(|c| c.name.eq_ignore_ascii_case(target))
+            .map(|c| c.name.as_str())
+            .collect();
+        let target = match (self.profile.column(target), matches.as_slice()) {
+            (Some(_), _) => target.to_string(),
+            (None, [only]) => (*only).to_string(),
+            _ => target.to_string(),
+        };
+        let target = target.as_str();
         let column = self.profile.column(target).ok_or_else(|| {
             Error::invalid_input(format!(
                 "`{target}` is not a column of this table; the columns are {}",
@@ -394,6 +414,32 @@ impl Session {
             return Err(Error::invalid_input(format!(
                 "`{target}` holds labels, not numbers: it can be predicted as classes, not as a \
                  quantity"
+            )));
+        }
+        let distinct = column.distinct;
+        if task == mlpilot_core::Task::Binary && distinct != 2 {
+            return Err(Error::invalid_input(format!(
+                "`{target}` has {distinct} different values, not two: predict it {}",
+                if inferred == mlpilot_core::Task::Regression {
+                    "as a number"
+                } else {
+                    "as one of several labels"
+                }
+            )));
+        }
+        if task == mlpilot_core::Task::Multiclass
+            && (!(3..=MAX_CLASSES).contains(&distinct) || 2 * distinct > self.profile.n_rows)
+        {
+            return Err(Error::invalid_input(format!(
+                "`{target}` has {distinct} different values: {}",
+                if distinct < 3 {
+                    "predict it as one of two outcomes".to_string()
+                } else {
+                    format!(
+                        "too many to learn as labels (most would have a row or two; at most \
+                         {MAX_CLASSES}) — predict it as a number"
+                    )
+                }
             )));
         }
         if task == mlpilot_core::Task::Forecast {

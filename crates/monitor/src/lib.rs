@@ -5,7 +5,7 @@ pub mod stats;
 pub mod store;
 
 pub use check::{
-    ColumnDrift, MonitorReport, Performance, PredictionDrift, column_drift, performance,
+    ColumnDrift, MIN_ROWS, MonitorReport, Performance, PredictionDrift, column_drift, performance,
     prediction_drift, report,
 };
 pub use stats::{ChiSquared, KolmogorovSmirnov, Psi};

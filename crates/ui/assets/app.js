@@ -32,7 +32,7 @@ function rich(node, text) {
 function term(key, shown) {
   const g = state.meta && state.meta.glossary ? state.meta.glossary[key] : null;
   if (!g) return document.createTextNode(shown);
-  return el("abbr", { class: "term", title: g, tabindex: "0", text: shown });
+  return el("abbr", { class: "term", "data-tip": g, "aria-description": g, tabindex: "0", text: shown });
 }
 
 function fmt(v, digits) {
@@ -180,8 +180,24 @@ function renderData(p) {
       el("td", { class: "num", text: String(c.missing) }),
       el("td", { class: "num", text: String(c.distinct) }),
       el("td", {}, miniChart(c.chart)),
-      el("td", { text: c.reason })));
+      rich(el("td"), c.reason)));
   }
+}
+
+// The glossary entry for a preprocessing step's name.
+function stepKey(step) {
+  const s = step.toLowerCase();
+  for (const [k, key] of [["one-hot", "one_hot"], ["impute", "impute"], ["standard", "standardize"], ["scale", "standardize"], ["tf-idf", "tfidf"], ["log1p", "log1p"], ["ordinal", "ordinal"], ["drop", "drop"]]) {
+    if (s.includes(k)) return key;
+  }
+  return step;
+}
+
+// A value as a person reads it: long decimals cut to four significant digits.
+function shortValue(v) {
+  const n = Number(v);
+  if (v === null || v === undefined || v === "" || Number.isNaN(n) || !/\.\d{5,}/.test(String(v))) return v ?? "";
+  return String(Number(n.toPrecision(4)));
 }
 
 function taskWords(task) {
@@ -229,10 +245,18 @@ function renderPlan(p) {
   rich($("plan-text"), p.plan.text);
   const body = clear(document.querySelector("#plan-steps tbody"));
   for (const s of p.plan.steps) {
-    body.append(el("tr", {}, el("th", { scope: "row", text: s.column }), el("td", {}, term(s.step, s.step)), rich(el("td"), s.reason)));
+    body.append(el("tr", {}, el("th", { scope: "row", text: s.column }), el("td", {}, term(stepKey(s.step), s.step)), rich(el("td"), s.reason)));
   }
   const f = clear($("families"));
   for (const [name, why] of p.plan.families) f.append(el("li", {}, el("strong", { text: name }), `: ${why}`));
+}
+
+let lastSpoken = 0;
+// Screen readers hear the progress every ten seconds, not at every trial.
+function announce(text, now) {
+  if (!now && Date.now() - lastSpoken < 10000) return;
+  lastSpoken = Date.now();
+  $("progress-sr").textContent = text;
 }
 
 function renderTrain(p) {
@@ -263,13 +287,16 @@ function renderResult(p) {
   if (!r) return;
   const s = r.summary;
   rich($("meaning"), r.meaning || "");
-  rich($("narrative"), s.narrative);
+  rich($("narrative"), r.details || s.narrative);
+  const stale = p.spec && (p.spec.target !== s.target || p.spec.metric !== s.metric);
+  $("stale").hidden = !stale;
+  if (stale) rich($("stale"), `This model predicts \`${s.target}\` scored by ${metricName(s.metric)}; you have since chosen \`${p.spec.target}\` (${metricName(p.spec.metric)}). Train again for a model of that.`);
   const facts = clear($("facts"));
   const add = (k, label, v) => facts.append(el("dt", {}, k ? term(k, label) : label), el("dd", { text: v }));
   add(s.metric, metricName(s.metric), `${fmt(s.cv_score)} ± ${fmt(s.cv_std)}`);
   if (s.baseline_score !== null && s.baseline_score !== undefined) add("baseline", "always the same answer", fmt(s.baseline_score));
   add("validation", "checked on", s.validation);
-  add("ensemble", "the model", s.best_model);
+  facts.append(el("dt", {}, term("ensemble", "the model")), el("dd", { text: r.model || s.best_model, title: s.best_model }));
   add("trial", "models tried", String(s.trials));
   add(null, "rows learnt from", String(s.n_rows));
   if (s.decision_threshold) add("threshold", "decision threshold", fmt(s.decision_threshold.threshold, 3));
@@ -279,12 +306,13 @@ function renderResult(p) {
   head.append(el("tr", {}, el("th", { scope: "col", text: "#" }), el("th", { scope: "col", text: "Model" }), el("th", { scope: "col" }, term(s.metric, metricName(s.metric))), el("th", { scope: "col", text: "± over folds" }), el("th", { scope: "col", text: "Seconds" }), el("th", { scope: "col", text: "Status" })));
   const body = clear(lb.tBodies[0]);
   s.leaderboard.slice(0, 50).forEach((row, i) => {
-    body.append(el("tr", {}, el("td", { class: "num", text: String(i + 1) }), el("td", { text: row.model }), el("td", { class: "num", text: fmt(row.score) }), el("td", { class: "num", text: fmt(row.score_std) }), el("td", { class: "num", text: fmt(row.fit_secs, 2) }), el("td", { text: row.status + (row.error ? `: ${row.error}` : "") })));
+    body.append(el("tr", {}, el("td", { class: "num", text: String(i + 1) }), el("td", { text: row.model }), el("td", { class: "num", text: fmt(row.score) }), el("td", { class: "num", text: fmt(row.std) }), el("td", { class: "num", text: fmt(row.fit_secs, 2) }), el("td", { text: row.status + (row.error ? `: ${row.error}` : "") })));
   });
 }
 
 function renderMessage(m) {
   const box = rich(el("div", { class: "msg", "data-role": m.role }), m.text);
+  box.dataset.text = m.text;
   for (const t of m.changes || []) {
     if (t.after === null || t.after === undefined) continue;
     const line = el("div", { class: "change" }, term(t.metric || "", metricName(t.metric || "")), `: ${fmt(t.before)} → ${fmt(t.after)} `,
@@ -296,8 +324,11 @@ function renderMessage(m) {
 }
 
 function renderChat(p) {
-  const log = clear($("chat-log"));
-  for (const m of p.chat) log.append(renderMessage(m));
+  const log = $("chat-log");
+  const shown = [...log.children].map((c) => `${c.dataset.role}\u0000${c.dataset.text}`);
+  const same = shown.every((k, i) => p.chat[i] && k === `${p.chat[i].role}\u0000${p.chat[i].text}`);
+  if (!same) clear(log);
+  for (const m of p.chat.slice(same ? log.children.length : 0)) log.append(renderMessage(m));
   log.scrollTop = log.scrollHeight;
 }
 
@@ -359,7 +390,8 @@ function drawBest() {
   box.append(svg);
 }
 
-function follow() {
+function follow(opts) {
+  const navigate = !opts || opts.navigate !== false;
   if (state.events) state.events.close();
   state.best = [];
   drawBest();
@@ -374,16 +406,26 @@ function follow() {
       if (e.best !== null && e.best !== undefined) { state.best.push({ t: e.elapsed, best: e.best }); drawBest(); }
       const left = e.seconds_left !== null && e.seconds_left !== undefined ? `, about ${Math.max(0, Math.round(e.seconds_left))} s left` : "";
       $("progress").textContent = `${e.done} models tried; best score so far ${fmt(e.best)}${left}.`;
+      announce($("progress").textContent);
       if (budget) $("time-bar").style.width = `${Math.min(100, (100 * e.elapsed) / budget)}%`;
     }
     if (e.kind === "finished" || e.kind === "failed") {
       es.close(); state.events = null;
       $("time-bar").style.width = "100%";
+      announce(e.kind === "finished" ? "Training finished." : "Training did not finish.", true);
+      if (!navigate) return;
       await openProject(p.id, e.kind === "finished" ? "result" : "train");
       if (e.kind === "failed") showError(`Training did not finish: ${e.error}`);
     }
   };
-  es.onerror = () => { /* the browser reconnects with Last-Event-ID */ };
+  // The browser reconnects by itself (with Last-Event-ID); a search that ended meanwhile, or an
+  // app that restarted, is seen in the project's status instead.
+  es.onerror = async () => {
+    try {
+      const now = await api(`/api/projects/${encodeURIComponent(p.id)}`);
+      if (now.status !== "training") { es.close(); state.events = null; if (navigate) await openProject(p.id, now.result ? "result" : "train"); }
+    } catch (_) { /* the app is away; the browser keeps trying */ }
+  };
 }
 
 async function train() {
@@ -436,7 +478,7 @@ function wire() {
     $("progress").textContent = "Stopping: the best model so far is being finished…";
     try { await api(`/api/projects/${encodeURIComponent(state.project.id)}/stop`, { method: "POST" }); } catch (e) { showError(e.message); }
   });
-  for (const pr of [{ label: "Quick look", seconds: 30 }, { label: "Standard", seconds: 120 }, { label: "Thorough", seconds: 600 }]) {
+  for (const pr of (state.meta && state.meta.presets) || []) {
     const b = el("button", { type: "button", class: "secondary", text: `${pr.label} (${pr.seconds < 120 ? pr.seconds + " s" : pr.seconds / 60 + " min"})` });
     b.addEventListener("click", () => { $("budget").value = pr.seconds; });
     $("presets").append(b);
@@ -459,6 +501,7 @@ function wire() {
     $("chat-input").value = "";
     $("chat-send").disabled = true;
     busy("chat-busy", true);
+    $("chat-stop").disabled = false;
     try {
       const r = await api(`/api/projects/${encodeURIComponent(state.project.id)}/chat`, { method: "POST", json: { text } });
       state.project = r.project;
@@ -470,6 +513,10 @@ function wire() {
     } finally { $("chat-send").disabled = false; busy("chat-busy", false); }
   });
 
+  $("chat-stop").addEventListener("click", async () => {
+    $("chat-stop").disabled = true;
+    try { await api(`/api/projects/${encodeURIComponent(state.project.id)}/stop`, { method: "POST" }); } catch (e) { showError(e.message); }
+  });
   for (const b of document.querySelectorAll("[data-copy]")) b.addEventListener("click", () => copy(b.dataset.copy, b));
 
   $("predict-file").addEventListener("change", async (e) => {
@@ -484,7 +531,8 @@ function wire() {
       const blob = await r.blob();
       const rows = (await blob.text()).trim().split("\n").length - 1;
       const a = el("a", { href: URL.createObjectURL(blob), download: "predictions.csv", text: "Download predictions.csv" });
-      clear(out).append(`${rows} rows predicted. `, a);
+      const t = state.project.result && state.project.result.summary.decision_threshold;
+      clear(out).append(`${rows} rows predicted. `, a, t ? ` A row is called \u201c${state.project.result.summary.classes.slice(-1)[0]}\u201d when its probability is at least ${fmt(t.threshold, 3)} (the decision threshold).` : "");
     } catch (err) { clear(out); showError(`${f.name}: ${err.message}`); }
     e.target.value = "";
   });
@@ -497,7 +545,7 @@ function wire() {
       const r = await api(`/api/projects/${encodeURIComponent(state.project.id)}/explain`, { method: "POST", json: { row: Number($("explain-row").value) } });
       const x = r.explanation;
       rich($("explain-sentence"), `Row ${r.row}: the model predicts \`${x.prediction}\`. ${r.sentence}`);
-      hbars($("explain-chart"), x.contributions.slice(0, 12).map((c) => ({ label: `${c.feature} = ${c.input ?? (r.values[c.feature] ?? "")}`, value: c.value })), { signed: true });
+      hbars($("explain-chart"), x.contributions.slice(0, 12).map((c) => ({ label: `${c.feature} = ${shortValue(c.input ?? r.values[c.feature])}`, value: c.value })), { signed: true });
     } catch (err) { $("explain-sentence").textContent = ""; showError(err.message); }
   });
 
@@ -527,15 +575,20 @@ function wire() {
       for (const s of r.sentences) words.append(rich(el("li"), s));
       const psi = r.report.columns.filter((c) => c.test === "psi");
       hbars($("monitor-chart"), psi.map((c) => ({ label: `${c.name}${c.drift ? " (changed)" : ""}`, value: c.statistic })));
+      const perf = r.report.performance;
+      const pc = clear($("monitor-perf"));
+      if (perf && perf.current_score !== null && perf.current_score !== undefined) {
+        hbars(pc, [{ label: `${metricName(perf.metric)} at validation`, value: perf.validation_score }, { label: `${metricName(perf.metric)} on the recent rows`, value: perf.current_score }]);
+      }
     } catch (err) { clear(words); showError(`${f.name}: ${err.message}`); }
     e.target.value = "";
   });
 }
 
 async function start() {
-  wire();
   try {
     state.meta = await api("/api/meta");
+    wire();
     $("advisor").textContent = `Assistant: ${state.meta.advisor === "offline" ? "built-in rules (offline)" : state.meta.advisor}`;
     await loadProjects();
     const [id, step] = location.hash.slice(1).split("/");

@@ -27,6 +27,8 @@ pub(crate) struct AppState {
     pub(crate) options: UiOptions,
     advisor: Arc<dyn Advisor>,
     store: Store,
+    /// Set when the app is stopping: event streams end, searches are stopped.
+    closing: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -35,7 +37,22 @@ impl AppState {
             options,
             advisor,
             store,
+            closing: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// The app is stopping: end the event streams (so the server can finish its connections)
+    /// and stop the searches.
+    pub(crate) fn close(&self) {
+        self.closing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for p in self.store.all() {
+            lock(&p.cancel).cancel();
+        }
+    }
+
+    fn closing(&self) -> bool {
+        self.closing.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops every prediction server the app started.
@@ -137,6 +154,11 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let budget = q.budget.unwrap_or(120.0);
+    if !(budget.is_finite() && (1.0..=86_400.0).contains(&budget)) {
+        return Err(
+            Error::invalid_input("the budget is a number of seconds between 1 and 86400").into(),
+        );
+    }
     let project = {
         let s2 = Arc::clone(&s);
         let name = q.name.clone();
@@ -156,9 +178,36 @@ pub(crate) async fn create(
         }
         Err(e) => {
             s.store.discard(&project);
-            Err(e.with_context("file", sanitise(&q.name)).into())
+            Err(hide_paths(&e, &project.dir).into())
         }
     }
+}
+
+/// The error with the project folder's path taken out of its words: the person knows the file
+/// by its name, and the server's folders are not theirs to see.
+fn hide_paths(e: &Error, dir: &std::path::Path) -> Error {
+    let mut text = e.to_string();
+    for d in [dir.join("uploads"), dir.to_path_buf()] {
+        text = text.replace(&format!("{}/", d.display()), "");
+    }
+    // The reader names the file once; a repeated `(file: …)` adds nothing.
+    let mut seen = Vec::new();
+    let mut out = String::new();
+    for part in text.split(" (file: ") {
+        if out.is_empty() {
+            out.push_str(part);
+            continue;
+        }
+        let name = part.split(')').next().unwrap_or_default().to_string();
+        if !seen.contains(&name) && !out.contains(&name) {
+            out.push_str(" (file: ");
+            out.push_str(part);
+        } else if let Some((_, rest)) = part.split_once(')') {
+            out.push_str(rest);
+        }
+        seen.push(name);
+    }
+    Error::new(e.kind(), out)
 }
 
 /// `GET /api/projects/{id}`: everything the page shows of a project.
@@ -272,7 +321,9 @@ pub(crate) struct TrainBody {
     budget_secs: f64,
 }
 
-/// The Result screen of the session's latest model, after saving it into the project folder.
+/// The Result screen of the session's latest model, after saving it into the project folder:
+/// the summary is read back from the `summary.json` just written, so the page shows the file's
+/// numbers.
 fn save_result(p: &Project, session: &mut Session, advisor: &str) -> mlpilot::Result<ResultView> {
     session.save(&p.dir)?;
     p.forget_artifact();
@@ -281,14 +332,59 @@ fn save_result(p: &Project, session: &mut Session, advisor: &str) -> mlpilot::Re
         .trained
         .as_ref()
         .ok_or_else(|| Error::internal("no model after the search"))?;
-    let mut summary = mlpilot::Summary::of(t);
-    summary.assistant = None;
-    let file = p.view().name;
+    let path = p.dir.join("summary.json");
+    let summary: mlpilot::Summary = std::fs::read_to_string(&path)
+        .map_err(|e| Error::from(e).with_context("file", path.display()))
+        .and_then(|text| {
+            serde_json::from_str(&text)
+                .map_err(|e| Error::internal(format!("summary.json does not read back: {e}")))
+        })?;
+    let run = t.run_context();
+    let plain = mlpilot::llm::offline::plain_meaning(&run);
+    let details = match &plain {
+        Some(first) => summary.narrative.strip_prefix(first.as_str()).map_or_else(
+            || summary.narrative.clone(),
+            |rest| rest.trim_start().to_string(),
+        ),
+        None => summary.narrative.clone(),
+    };
     Ok(ResultView {
-        meaning: crate::words::meaning(&t.run_context()),
-        command: crate::words::reproduce(&file, &t.config, advisor),
+        meaning: crate::words::meaning(&run),
+        details,
+        model: crate::words::model_in_words(&t.result.predictor),
+        command: crate::words::reproduce(
+            &p.view().name,
+            &t.config,
+            summary.trials,
+            session.threshold,
+            advisor,
+        ),
         summary,
     })
+}
+
+/// Writes the run's `report.html` (within 20 s of explaining) after the result is shown, on the
+/// project's worker, so a reopened project has it.
+fn queue_report(p: &Arc<Project>, advisor: &Arc<dyn Advisor>) {
+    let p2 = Arc::clone(p);
+    let job = Box::new(move |s: std::result::Result<&mut Session, &Error>| {
+        let Ok(session) = s else { return };
+        let path = p2.dir.join("report.html");
+        let Some(t) = session.trained.as_ref() else {
+            return;
+        };
+        match mlpilot::explain::report_within(t, &p2.view().name, Some(20.0)) {
+            Ok(html) => {
+                if let Err(e) = mlpilot::artifact::write_bytes(&path, html.as_bytes()) {
+                    tracing::warn!("{e}");
+                }
+            }
+            Err(e) => tracing::warn!("the report was not written: {e}"),
+        }
+    });
+    if let Err(e) = p.send(advisor, job) {
+        tracing::warn!("{e}");
+    }
 }
 
 /// `POST /api/projects/{id}/train` `{"budget_secs": 60}`: starts a search; its trials arrive
@@ -299,7 +395,6 @@ pub(crate) async fn train(
     Json(b): Json<TrainBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let p = s.store.get(&id)?;
-    busy(&p)?;
     if !(b.budget_secs.is_finite() && (1.0..=86_400.0).contains(&b.budget_secs)) {
         return Err(
             Error::invalid_input("the budget is a number of seconds between 1 and 86400").into(),
@@ -308,14 +403,8 @@ pub(crate) async fn train(
     if p.view().spec.is_none() {
         return Err(Error::invalid_input("say what to predict first (the Goal step)").into());
     }
-    let flag = CancelFlag::new();
-    *lock(&p.cancel) = flag.clone();
-    *lock(&p.events) = vec![json!({ "kind": "started", "budget_secs": b.budget_secs })];
-    p.update(|v| {
-        v.status = Status::Training;
-        v.error = None;
-        v.budget_secs = b.budget_secs;
-    })?;
+    let flag = p.begin(json!({ "kind": "started", "budget_secs": b.budget_secs }))?;
+    p.update(|v| v.budget_secs = b.budget_secs)?;
     let (p2, s2) = (Arc::clone(&p), Arc::clone(&s));
     let threads = s.options.threads.max(1);
     let budget = b.budget_secs;
@@ -338,39 +427,33 @@ pub(crate) async fn train(
                 save_result(&p2, session, &s2.advisor.name())
             });
             let elapsed = started.elapsed().as_secs_f64();
-            let (event, update) = match r {
-                Ok(result) => (
-                    json!({ "kind": "finished", "elapsed": elapsed, "score": result.summary.cv_score }),
+            let ended = match r {
+                Ok(result) => {
+                    let event = json!({ "kind": "finished", "elapsed": elapsed, "score": result.summary.cv_score });
                     // A server deployed earlier reloads the replaced model file by itself.
-                    p2.update(|v| {
+                    let r = p2.end(event, |v| {
                         v.status = Status::Trained;
                         v.result = Some(result);
-                    }),
-                ),
-                Err(e) => (
-                    json!({ "kind": "failed", "error": e.to_string() }),
-                    p2.update(|v| {
-                        v.status = if v.result.is_some() { Status::Trained } else { Status::Failed };
-                        v.error = Some(e.to_string());
-                    }),
-                ),
+                    });
+                    queue_report(&p2, &s2.advisor);
+                    r
+                }
+                Err(e) => p2.end(json!({ "kind": "failed", "error": e.to_string() }), |v| {
+                    v.status = Status::Failed;
+                    v.error = Some(e.to_string());
+                }),
             };
-            if let Err(e) = update {
+            if let Err(e) = ended {
                 tracing::warn!("{e}");
             }
-            lock(&p2.events).push(event);
             s2.index();
         }),
     );
     if let Err(e) = sent {
-        p.update(|v| {
-            v.status = if v.result.is_some() {
-                Status::Trained
-            } else {
-                Status::New
-            };
+        let _ = p.end(json!({ "kind": "failed", "error": e.to_string() }), |v| {
+            v.status = Status::Failed;
             v.error = Some(e.to_string());
-        })?;
+        });
         return Err(e.into());
     }
     Ok((StatusCode::ACCEPTED, Json(json!(p.view()))))
@@ -412,11 +495,16 @@ pub(crate) async fn events(
         .and_then(|v| v.parse::<usize>().ok())
         .map(|i| i + 1);
     let start = resume.or(q.from).unwrap_or(0);
-    let batches = stream::unfold((p, start, false), |(p, next, done)| async move {
+    let batches = stream::unfold((s, p, start, false), |(s, p, next, done)| async move {
         if done {
             return None;
         }
         loop {
+            if s.closing() {
+                return None;
+            }
+            // The status first: a search that has ended has already recorded its last event.
+            let training = p.view().status == Status::Training;
             let (batch, last) = {
                 let ev = lock(&p.events);
                 let batch: Vec<(usize, Value)> = ev
@@ -432,7 +520,6 @@ pub(crate) async fn events(
                     .is_some_and(|k| k == "finished" || k == "failed");
                 (batch, last)
             };
-            let training = p.view().status == Status::Training;
             if !batch.is_empty() {
                 let next = batch.last().map_or(next, |(i, _)| i + 1);
                 let events: Vec<_> = batch
@@ -440,7 +527,7 @@ pub(crate) async fn events(
                     .map(|(i, v)| Ok(Event::default().id(i.to_string()).data(v.to_string())))
                     .collect();
                 let finished = last && next >= lock(&p.events).len();
-                return Some((events, (p, next, finished)));
+                return Some((events, (s, p, next, finished)));
             }
             if !training || last {
                 return None;
@@ -466,74 +553,63 @@ pub(crate) async fn chat(
     Json(b): Json<ChatBody>,
 ) -> ApiResult<Json<Value>> {
     let p = s.store.get(&id)?;
-    busy(&p)?;
     let text = b.text.trim().to_string();
     if text.is_empty() {
         return Err(Error::invalid_input("write a question or a request").into());
     }
+    let before_status = p.view().status;
+    // A change re-runs the search: it is followed on `/events` and Stop ends it like a search.
+    let flag = p.begin(json!({ "kind": "started", "change": text }))?;
     let (p2, s2) = (Arc::clone(&p), Arc::clone(&s));
     let asked = text.clone();
-    let (reply, result, spec) = p
+    let outcome = p
         .with_session(&s.advisor, move |session| {
+            if crate::words::is_help(&asked) {
+                let reply = Message {
+                    role: "assistant".into(),
+                    text: crate::words::help(),
+                    changes: Vec::new(),
+                };
+                return Ok((reply, None, session.spec.clone()));
+            }
             if session.trained.is_none() {
                 return Err(Error::invalid_input(
-                    "the conversation is about a model trained in this sitting: train one \
+                    "the conversation is about a model trained since the app started: train one \
                      (the Train step), then ask",
                 ));
             }
-            let before = session.trained.as_ref().map(|t| t.elapsed_secs);
-            let reply = match session.request(&asked)? {
-                Some(mlpilot::Outcome::Trial { trial }) => Message {
-                    role: "assistant".into(),
-                    text: mlpilot::describe_trial(&trial),
-                    changes: vec![trial],
-                },
-                Some(mlpilot::Outcome::Features { trials }) => Message {
-                    role: "assistant".into(),
-                    text: if trials.is_empty() {
-                        "I found no new column worth trying on this table.".into()
-                    } else {
-                        trials
-                            .iter()
-                            .map(mlpilot::describe_trial)
-                            .collect::<Vec<_>>()
-                            .join("\n")
-                    },
-                    changes: trials,
-                },
-                Some(mlpilot::Outcome::Said { text }) => Message {
-                    role: "assistant".into(),
-                    text,
-                    changes: Vec::new(),
-                },
-                None => Message {
-                    role: "assistant".into(),
-                    text: session.ask(&asked)?.value,
-                    changes: Vec::new(),
-                },
-            };
-            // A kept change (or a new threshold) is a new model: save it and its result.
-            let changed = session.trained.as_ref().map(|t| t.elapsed_secs) != before
-                || reply.changes.iter().any(|t| t.kept)
-                || session.threshold.is_some();
-            let result = if changed {
-                Some(save_result(&p2, session, &s2.advisor.name())?)
-            } else {
-                None
-            };
-            Ok((reply, result, session.spec.clone()))
+            session.set_cancel(flag);
+            session.set_progress(Some(Arc::new(Events {
+                project: Arc::clone(&p2),
+                started: Instant::now(),
+            })));
+            let r = answer(session, &asked, &p2, &s2.advisor.name());
+            session.set_progress(None);
+            session.set_cancel(CancelFlag::new());
+            r
         })
-        .await?;
+        .await;
+    let (reply, result, spec) = match outcome {
+        Ok(x) => x,
+        Err(e) => {
+            p.end(json!({ "kind": "failed", "error": e.to_string() }), |v| {
+                v.status = before_status;
+            })?;
+            return Err(e.into());
+        }
+    };
     let user = Message {
         role: "user".into(),
         text,
         changes: Vec::new(),
     };
-    p.update(|v| {
+    p.end(json!({ "kind": "finished" }), |v| {
+        v.status = before_status;
         v.chat.push(user.clone());
         v.chat.push(reply.clone());
         if let Some(r) = result {
             v.result = Some(r);
+            v.status = Status::Trained;
         }
         if spec.is_some() {
             v.spec = spec;
@@ -543,6 +619,57 @@ pub(crate) async fn chat(
     Ok(Json(
         json!({ "messages": [user, reply], "project": p.view() }),
     ))
+}
+
+/// The assistant's reply to a question or a request, and the new result when the model changed.
+fn answer(
+    session: &mut Session,
+    asked: &str,
+    p: &Project,
+    advisor: &str,
+) -> mlpilot::Result<(Message, Option<ResultView>, Option<mlpilot::core::TaskSpec>)> {
+    let before = session.trained.as_ref().map(|t| t.elapsed_secs);
+    let threshold = session.threshold;
+    let reply = match session.request(asked)? {
+        Some(mlpilot::Outcome::Trial { trial }) => Message {
+            role: "assistant".into(),
+            text: mlpilot::describe_trial(&trial),
+            changes: vec![trial],
+        },
+        Some(mlpilot::Outcome::Features { trials }) => Message {
+            role: "assistant".into(),
+            text: if trials.is_empty() {
+                "I found no new column worth trying on this table.".into()
+            } else {
+                trials
+                    .iter()
+                    .map(mlpilot::describe_trial)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            },
+            changes: trials,
+        },
+        Some(mlpilot::Outcome::Said { text }) => Message {
+            role: "assistant".into(),
+            text,
+            changes: Vec::new(),
+        },
+        None => Message {
+            role: "assistant".into(),
+            text: session.ask(asked)?.value,
+            changes: Vec::new(),
+        },
+    };
+    // A kept change (or a new threshold) is a new model: save it and its result.
+    let changed = session.trained.as_ref().map(|t| t.elapsed_secs) != before
+        || reply.changes.iter().any(|t| t.kept)
+        || session.threshold != threshold;
+    let result = if changed {
+        Some(save_result(p, session, advisor)?)
+    } else {
+        None
+    };
+    Ok((reply, result, session.spec.clone()))
 }
 
 /// `GET /api/projects/{id}/report`: the run's `report.html` (importances, partial dependence,
@@ -619,7 +746,8 @@ pub(crate) async fn predict(
     let p = s.store.get(&id)?;
     let csv = tokio::task::spawn_blocking(move || -> mlpilot::Result<String> {
         let artifact = p.artifact()?;
-        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)?;
+        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)
+            .map_err(|e| hide_paths(&e, &p.dir))?;
         let out = artifact.predict(&frame)?;
         let id = artifact.id_column(&frame);
         let table =
@@ -689,11 +817,13 @@ pub(crate) async fn explain(
                 &body.reference,
                 0,
             )?;
-            let row = e
+            let mut row = e
                 .rows
                 .into_iter()
                 .next()
                 .ok_or_else(|| Error::internal("no explanation came back"))?;
+            // The row of the table (from 0), not of the one-row frame explained.
+            row.row = r;
             let values: serde_json::Map<String, Value> = one
                 .columns()
                 .iter()
@@ -799,7 +929,8 @@ pub(crate) async fn monitor(
     let p = s.store.get(&id)?;
     let report = tokio::task::spawn_blocking(move || -> mlpilot::Result<_> {
         let artifact = p.artifact()?;
-        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)?;
+        let frame = read_upload(&p, &q.name, &body, &artifact.body.target)
+            .map_err(|e| hide_paths(&e, &p.dir))?;
         mlpilot::monitoring::check(&artifact, &frame)
     })
     .await

@@ -86,6 +86,16 @@ impl Ui {
                 options.addr
             )));
         }
+        if let Some(t) = options.token.as_deref()
+            && !t
+                .chars()
+                .all(|c| c.is_ascii_graphic() && !matches!(c, ';' | '&' | ',' | '"'))
+        {
+            return Err(Error::invalid_input(
+                "the token may hold letters, digits and punctuation other than ; & , \" — no \
+                 spaces (it travels in a cookie and a URL)",
+            ));
+        }
         let spec = mlpilot::llm::LlmSpec::parse(&options.llm)?;
         let advisor = mlpilot::llm::advisor_for(&spec)?;
         let store = project::Store::open(&options.workdir)?;
@@ -115,6 +125,12 @@ impl Ui {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<()> {
         let app = router(Arc::clone(&self.state));
+        let state = Arc::clone(&self.state);
+        // On the signal: searches stop and event streams end, so the connections can finish.
+        let shutdown = async move {
+            shutdown.await;
+            state.close();
+        };
         let r = axum::serve(self.listener, app)
             .with_graceful_shutdown(shutdown)
             .await

@@ -88,6 +88,12 @@ pub struct ResultView {
     pub summary: Summary,
     /// What the score means in everyday words.
     pub meaning: Option<String>,
+    /// The narrative after the sentence `meaning` already gives.
+    #[serde(default)]
+    pub details: String,
+    /// The model in words ("an average of 7 models: 6 gradient boosting, 1 nearest neighbours").
+    #[serde(default)]
+    pub model: String,
     /// The command that trains this model again.
     pub command: String,
 }
@@ -164,6 +170,9 @@ pub struct ProjectView {
     pub deploy: Option<DeployView>,
     /// The table's path inside the project folder (a file, or a folder of texts).
     pub(crate) file: String,
+    /// The table read from a SQLite file.
+    #[serde(default)]
+    pub(crate) table: Option<String>,
 }
 
 /// A job for a project's worker: it gets the session, or the error that kept it from opening.
@@ -179,6 +188,8 @@ pub(crate) struct Project {
     /// The current search's events, as the page receives them.
     pub(crate) events: Mutex<Vec<Value>>,
     artifact: Mutex<Option<Arc<Artifact>>>,
+    /// Bumped whenever a new model is saved: a model read before the bump is not cached.
+    generation: std::sync::atomic::AtomicU64,
     /// Stops the prediction server started from the app.
     pub(crate) server: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
@@ -194,6 +205,13 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Writes JSON atomically (a temporary file renamed over the old one).
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::internal(format!("could not write {}: {e}", path.display())))?;
+    mlpilot::artifact::write_bytes(path, text.as_bytes())
+}
+
 fn io(e: std::io::Error, path: &Path) -> Error {
     Error::from(e).with_context("file", path.display())
 }
@@ -207,6 +225,7 @@ impl Project {
             cancel: Mutex::new(CancelFlag::new()),
             events: Mutex::new(Vec::new()),
             artifact: Mutex::new(None),
+            generation: std::sync::atomic::AtomicU64::new(0),
             server: Mutex::new(None),
         }
     }
@@ -220,22 +239,49 @@ impl Project {
     pub(crate) fn update(&self, f: impl FnOnce(&mut ProjectView)) -> Result<()> {
         let mut v = lock(&self.view);
         f(&mut v);
-        let text = serde_json::to_string_pretty(&*v)
-            .map_err(|e| Error::internal(format!("could not write project.json: {e}")))?;
-        let path = self.dir.join("project.json");
-        std::fs::write(&path, text).map_err(|e| io(e, &path))
+        write_json(&self.dir.join("project.json"), &*v)
+    }
+
+    /// Marks the project busy (a search or a change that re-runs one) if it is not already:
+    /// the check and the mark under one lock, so two requests cannot both start. Clears the
+    /// events and gives the search a fresh stop flag.
+    pub(crate) fn begin(&self, first_event: Value) -> Result<CancelFlag> {
+        let mut v = lock(&self.view);
+        if v.status == Status::Training {
+            return Err(Error::invalid_input(
+                "a search is running: wait for it, or press Stop to keep the best model so far",
+            ));
+        }
+        v.status = Status::Training;
+        v.error = None;
+        let flag = CancelFlag::new();
+        *lock(&self.cancel) = flag.clone();
+        *lock(&self.events) = vec![first_event];
+        write_json(&self.dir.join("project.json"), &*v)?;
+        Ok(flag)
+    }
+
+    /// Ends a busy spell: updates the view and records the last event under the view's lock,
+    /// so whoever sees the new status also sees the event.
+    pub(crate) fn end(&self, event: Value, f: impl FnOnce(&mut ProjectView)) -> Result<()> {
+        let mut v = lock(&self.view);
+        f(&mut v);
+        lock(&self.events).push(event);
+        write_json(&self.dir.join("project.json"), &*v)
     }
 
     /// The table's source spec for the loader.
     pub(crate) fn data_spec(&self) -> String {
-        let file = lock(&self.view).file.clone();
-        if let Some(table) = file.strip_prefix("sqlite:") {
-            // `sqlite:TABLE:FILE`
-            if let Some((table, f)) = table.split_once(':') {
-                return format!("sqlite://{}?table={table}", self.dir.join(f).display());
-            }
+        let (file, table) = {
+            let v = lock(&self.view);
+            (v.file.clone(), v.table.clone())
+        };
+        let path = self.dir.join(file).display().to_string();
+        match table {
+            // Percent-encoded: the loader splits its query at `&` and decodes `%XX`.
+            Some(t) => format!("sqlite://{path}?table={}", percent_encode(&t)),
+            None => path,
         }
-        self.dir.join(file).display().to_string()
     }
 
     /// The saved model, read once.
@@ -250,17 +296,24 @@ impl Project {
                 "this project has no model yet: train one first",
             ));
         }
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let a = Arc::new(mlpilot::artifact::read(
             &path,
             &mlpilot::default_registry(),
         )?);
-        *lock(&self.artifact) = Some(Arc::clone(&a));
+        let mut cached = lock(&self.artifact);
+        if self.generation.load(std::sync::atomic::Ordering::SeqCst) == generation {
+            *cached = Some(Arc::clone(&a));
+        }
         Ok(a)
     }
 
     /// Forgets the model read (after a new one was saved).
     pub(crate) fn forget_artifact(&self) {
-        *lock(&self.artifact) = None;
+        let mut cached = lock(&self.artifact);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *cached = None;
     }
 
     /// Runs `f` on the project's session (on its worker thread, started on first use) and
@@ -339,6 +392,16 @@ impl Project {
             s.set_task(&spec.target, Some(spec.task), Some(spec.metric))?;
             s.config.exclude = spec.excluded.clone();
             s.spec = Some(spec.clone());
+        }
+        // The configuration the last run used (changes the conversation kept included).
+        let saved = std::fs::read_to_string(self.dir.join("session.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .and_then(|v| {
+                serde_json::from_value::<mlpilot::RunConfig>(v.get("config")?.clone()).ok()
+            });
+        if let Some(config) = saved {
+            s.config = config;
         }
         Ok(s)
     }
@@ -461,10 +524,7 @@ impl Store {
 
     /// Writes `index.json`: every project's id, name, status, target and score.
     pub(crate) fn write_index(&self) -> Result<()> {
-        let path = self.root.join("index.json");
-        let text = serde_json::to_string_pretty(&self.list())
-            .map_err(|e| Error::internal(format!("could not write index.json: {e}")))?;
-        std::fs::write(&path, text).map_err(|e| io(e, &path))
+        write_json(&self.root.join("index.json"), &self.list())
     }
 
     /// Every project (for stopping their servers).
@@ -489,7 +549,8 @@ impl Store {
         if !ACCEPTED.contains(&ext.as_str()) {
             return Err(Error::invalid_input(format!(
                 "`{name}` is not a file mlpilot reads: upload a table as CSV or TSV, Parquet, \
-                 JSON or NDJSON, a SQLite database, or a zip of text files in one folder per label"
+                 JSON or NDJSON, a SQLite database, or a zip of text files in one folder per \
+                 label (a spreadsheet: save it as CSV first, e.g. File → Save As → CSV)"
             ))
             .with_context("file", &name));
         }
@@ -513,6 +574,7 @@ impl Store {
         };
         let dir = self.root.join("projects").join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
+        let mut table = None;
         let made = (|| {
             let mut notes = Vec::new();
             let file = match ext.as_str() {
@@ -536,7 +598,8 @@ impl Store {
                                 .join(", ")
                         ));
                     }
-                    format!("sqlite:{first}:{name}")
+                    table = Some(first.clone());
+                    name.clone()
                 }
                 _ => {
                     let path = dir.join(&name);
@@ -578,6 +641,7 @@ impl Store {
             chat: Vec::new(),
             deploy: None,
             file,
+            table,
         };
         let project = Arc::new(Project::new(dir, view));
         lock(&self.projects).insert(id, Arc::clone(&project));
@@ -588,8 +652,23 @@ impl Store {
     pub(crate) fn discard(&self, project: &Arc<Project>) {
         let id = project.view().id;
         lock(&self.projects).remove(&id);
+        // Dropping the only sender ends the worker thread (and the session it holds).
+        *lock(&project.worker) = None;
         let _ = std::fs::remove_dir_all(&project.dir);
     }
+}
+
+/// Every byte but ASCII letters and digits as `%XX`.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 /// A file name made safe: letters, digits, `.`, `-` and `_` kept (others become `_`), no
@@ -621,6 +700,9 @@ pub(crate) fn sanitise(name: &str) -> String {
     out
 }
 
+/// The most bytes a zip of texts may unpack to.
+const UNZIPPED_LIMIT: u64 = 2 * 1024 * 1024 * 1024;
+
 /// Unpacks a zip of texts (`LABEL/NAME.txt`, optionally under one top folder) into `dest`;
 /// returns the folder to read, relative to the project folder.
 fn unzip_texts(bytes: &[u8], dest: &Path) -> Result<String> {
@@ -648,18 +730,20 @@ fn unzip_texts(bytes: &[u8], dest: &Path) -> Result<String> {
         {
             continue;
         }
-        total += f.size();
-        if total > 2 * 1024 * 1024 * 1024 {
-            return Err(Error::invalid_input(
-                "the zip unpacks to more than 2 GiB; upload fewer texts",
-            ));
-        }
         let out = dest.join(rel);
         if let Some(parent) = out.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io(e, parent))?;
         }
         let mut w = std::fs::File::create(&out).map_err(|e| io(e, &out))?;
-        std::io::copy(&mut f, &mut w).map_err(|e| io(e, &out))?;
+        // The bytes actually written count, not the sizes the archive declares.
+        let left = UNZIPPED_LIMIT.saturating_sub(total);
+        total += std::io::copy(&mut std::io::Read::take(&mut f, left + 1), &mut w)
+            .map_err(|e| io(e, &out))?;
+        if total > UNZIPPED_LIMIT {
+            return Err(Error::invalid_input(
+                "the zip unpacks to more than 2 GiB; upload fewer texts",
+            ));
+        }
     }
     // One top folder holding the label folders: read from it.
     let entries: Vec<PathBuf> = std::fs::read_dir(dest)
@@ -686,13 +770,17 @@ fn unzip_texts(bytes: &[u8], dest: &Path) -> Result<String> {
     }
 }
 
+/// Fewer rows than this are refused: no validation could say anything.
+const MIN_ROWS: usize = 10;
+
 /// The Data screen of a session's table.
 pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<DataView> {
     let shape = session.profile();
-    if shape.n_rows < 2 || shape.n_cols < 2 {
+    if shape.n_rows < MIN_ROWS || shape.n_cols < 2 {
         return Err(Error::invalid_input(format!(
-            "it holds {} row(s) and {} column(s); a model needs a table with a header, a column \
-             to predict, at least one other column, and rows of examples",
+            "it holds {} row(s) and {} column(s); a model learns from examples: it needs a \
+             header, a column to predict, at least one other column, and at least {MIN_ROWS} \
+             rows (a few hundred for a model worth trusting)",
             shape.n_rows, shape.n_cols
         )));
     }

@@ -14,7 +14,7 @@ const COOKIE: &str = "mlpilot_ui_token";
 
 /// The content security policy of the app's pages: its own scripts and styles only, images
 /// from itself or `data:` URLs, no framing by other sites.
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
                    img-src 'self' data:; connect-src 'self'; frame-src 'self'; \
                    frame-ancestors 'self'; base-uri 'none'; form-action 'self'";
 
@@ -71,12 +71,78 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
+/// Whether the request was addressed to this machine by a loopback name (`127.0.0.1`,
+/// `localhost`, `[::1]`, any port). Without a token this is required: a web page whose own
+/// name an attacker re-points at 127.0.0.1 (DNS rebinding) sends its own name as `Host`.
+fn loopback_host(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "::1"
+    )
+}
+
+/// Rejections written by the framework (a body over the limit, JSON that does not parse) as
+/// the app's own `{"error": …}`, saying what to do.
+async fn as_json_error(r: Response, max_upload: usize) -> Response {
+    let status = r.status();
+    let is_json = r
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if is_json || !status.is_client_error() {
+        return r;
+    }
+    let text = axum::body::to_bytes(r.into_body(), 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!(
+            "the file is larger than this app's upload limit of {} MB; start it with a larger \
+             --max-upload-mb, or upload a sample of the rows",
+            max_upload / (1024 * 1024)
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "send the request body as JSON with `content-type: application/json`".to_string()
+        }
+        _ if text.is_empty() => format!("the request was refused ({status})"),
+        _ => format!("the request was not understood: {text}"),
+    };
+    let status = if status == StatusCode::UNPROCESSABLE_ENTITY {
+        StatusCode::BAD_REQUEST
+    } else {
+        status
+    };
+    json_error(status, &message)
+}
+
 /// The middleware.
 pub(crate) async fn guard(
     State(state): State<Arc<AppState>>,
     req: Request,
     next: Next,
 ) -> Response {
+    let has_token = state
+        .options
+        .token
+        .as_deref()
+        .is_some_and(|t| !t.is_empty());
+    if !has_token && !loopback_host(req.headers()) {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "this app answers only requests addressed to 127.0.0.1 or localhost; to reach it \
+             under another name, start it with a token (--token-env)",
+        );
+    }
     if let Some(token) = state.options.token.as_deref().filter(|t| !t.is_empty()) {
         let ok = |given: &str| mlpilot_serve::constant_time_eq(given.as_bytes(), token.as_bytes());
         // Opening `/?token=…` once sets the cookie the page's later requests carry.
@@ -111,7 +177,11 @@ pub(crate) async fn guard(
         );
     }
     let report = req.uri().path().ends_with("/report");
+    let api = req.uri().path().starts_with("/api/");
     let mut r = next.run(req).await;
+    if api {
+        r = as_json_error(r, state.options.max_upload).await;
+    }
     let h = r.headers_mut();
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -161,6 +231,26 @@ mod tests {
             ("host", "127.0.0.1:7878"),
             ("sec-fetch-site", "cross-site")
         ])));
+    }
+
+    #[test]
+    fn only_loopback_names_are_answered_without_a_token() {
+        for ok in [
+            "127.0.0.1:7878",
+            "localhost:7878",
+            "[::1]:7878",
+            "LOCALHOST",
+        ] {
+            assert!(loopback_host(&headers(&[("host", ok)])), "{ok}");
+        }
+        for bad in [
+            "evil.example:7878",
+            "10.0.0.2:7878",
+            "127.0.0.1.evil.example",
+        ] {
+            assert!(!loopback_host(&headers(&[("host", bad)])), "{bad}");
+        }
+        assert!(!loopback_host(&HeaderMap::new()));
     }
 
     #[test]

@@ -238,7 +238,15 @@ pub fn monitor_sentences(r: &MonitorReport) -> Vec<String> {
     let mut out = Vec::new();
     let tested: std::collections::BTreeSet<&str> =
         r.columns.iter().map(|c| c.name.as_str()).collect();
-    if r.drifted_columns.is_empty() {
+    if tested.is_empty() {
+        out.push(format!(
+            "{} recent rows are too few to compare with the {} the model learnt from: at least \
+             {} are needed.",
+            r.n_current,
+            r.n_reference,
+            mlpilot::monitor::MIN_ROWS
+        ));
+    } else if r.drifted_columns.is_empty() {
         out.push(format!(
             "None of the {} columns checked looks different in the {} recent rows from the {} \
              rows the model learnt from.",
@@ -421,6 +429,22 @@ pub fn glossary() -> BTreeMap<&'static str, &'static str> {
             "Standardise: shift and scale a column so it has mean 0 and spread 1.",
         ),
         ("tfidf", "TF-IDF: words counted, rare words weighted up."),
+        (
+            "log1p",
+            "log(1 + x): squeezes a long tail of large values so they do not dominate.",
+        ),
+        (
+            "ordinal",
+            "Ordinal codes: each label gets a number, which trees can split on.",
+        ),
+        (
+            "skew",
+            "Skew: how lopsided a column's values are (a long tail on one side).",
+        ),
+        (
+            "drop",
+            "Left out: the column does not go into the model, for the reason given.",
+        ),
     ])
 }
 
@@ -496,9 +520,17 @@ pub fn snippets(url: &str, artifact: &mlpilot::Artifact, token: bool) -> BTreeMa
     ])
 }
 
-/// The command that trains this model again from the uploaded file, and the changes the
-/// conversation made that a command line cannot say (they are in `session.json`'s `config`).
-pub fn reproduce(file: &str, config: &mlpilot::RunConfig, advisor: &str) -> String {
+/// The command that trains this model again from the uploaded file: the same seed and the
+/// same number of trials give the same models (the budget only caps the time); changes the
+/// conversation made that a command line cannot say are named (they are in `session.json`'s
+/// `config`, which `mlpilot retrain` uses).
+pub fn reproduce(
+    file: &str,
+    config: &mlpilot::RunConfig,
+    trials: usize,
+    threshold: Option<f64>,
+    advisor: &str,
+) -> String {
     let mut cmd = format!("mlpilot run {}", shell_quote(file));
     if let Some(t) = &config.target {
         cmd.push_str(&format!(" --target {}", shell_quote(t)));
@@ -509,8 +541,9 @@ pub fn reproduce(file: &str, config: &mlpilot::RunConfig, advisor: &str) -> Stri
     if let Some(m) = config.metric {
         cmd.push_str(&format!(" --metric {}", m.as_str()));
     }
+    cmd.push_str(&format!(" --max-trials {trials}"));
     if let Some(b) = config.time_budget_secs {
-        cmd.push_str(&format!(" --time-budget {}", short(b)));
+        cmd.push_str(&format!(" --time-budget {}", short(b.max(1.0) * 2.0)));
     }
     cmd.push_str(&format!(" --seed {}", config.seed));
     if !config.exclude.is_empty() {
@@ -536,6 +569,9 @@ pub fn reproduce(file: &str, config: &mlpilot::RunConfig, advisor: &str) -> Stri
     if !config.derived.is_empty() {
         extra.push(format!("{} derived column(s)", config.derived.len()));
     }
+    if let Some(t) = threshold {
+        extra.push(format!("decision threshold {t}"));
+    }
     if !extra.is_empty() {
         cmd.push_str(&format!(
             "\n# plus the conversation's changes ({}): they are in session.json's \"config\"; \
@@ -544,6 +580,63 @@ pub fn reproduce(file: &str, config: &mlpilot::RunConfig, advisor: &str) -> Stri
         ));
     }
     cmd
+}
+
+/// The model in words: its family, or for an ensemble how many models of which families
+/// ("an average of 7 models: 6 gradient boosting, 1 nearest neighbours").
+pub fn model_in_words(p: &mlpilot::search::Predictor) -> String {
+    let registry = mlpilot::default_registry();
+    let family = |id: &str| {
+        registry
+            .get(id)
+            .map_or_else(|_| id.to_string(), |e| e.info().family.as_str().to_string())
+    };
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for m in &p.members {
+        let f = family(&m.estimator);
+        match counts.iter_mut().find(|(name, _)| *name == f) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f, 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    match (p.members.len(), counts.as_slice()) {
+        (1, [(f, _)]) => format!("one {f} model"),
+        (n, _) => format!(
+            "an average of {n} models: {}",
+            counts
+                .iter()
+                .map(|(f, k)| format!("{k} {f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Whether a message asks what the assistant can do.
+pub fn is_help(text: &str) -> bool {
+    let t = text.trim().trim_end_matches(['?', '!', '.']).to_lowercase();
+    matches!(
+        t.as_str(),
+        "help"
+            | ""
+            | "what can you do"
+            | "what can i ask"
+            | "what can i say"
+            | "commands"
+            | "what can i do"
+    ) || t.starts_with("help ")
+}
+
+/// The answer to "help": the questions it answers and the changes it makes.
+pub fn help() -> String {
+    format!(
+        "Ask me why the model is not better, what matters most, or what the model would \
+         predict if a value were different (\"what if age were 80\": I change it in the \
+         first complete row). {} Each change trains the model again with the same seed on the \
+         same rows, and is kept only when the score improves by more than chance would.",
+        mlpilot::llm::requests::CAN_DO
+    )
 }
 
 fn shell_quote(s: &str) -> String {

@@ -140,6 +140,33 @@ async fn another_site_cannot_change_a_project_and_uploads_are_limited() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("--max-upload-mb"),
+        "{body}"
+    );
+    // A page on another name pointed at this machine (DNS rebinding) is refused.
+    let r = http
+        .get(format!("{base}/api/projects"))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // JSON the app cannot read is answered in JSON, saying so.
+    let r = http
+        .post(format!("{base}/api/projects/x/train"))
+        .header("content-type", "application/json")
+        .body("{\"budget_secs\": \"ten\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("budget_secs"),
+        "{body}"
+    );
     // The page's own headers: no sniffing, a content security policy.
     let r = http.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
@@ -314,4 +341,51 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // "help" lists what the conversation can do, without a search.
+    let r: Value = http
+        .post(format!("{b}/chat"))
+        .json(&json!({ "text": "help" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let said = r["messages"][1]["text"].as_str().unwrap();
+    assert!(
+        said.contains("leave out") && said.contains("what if"),
+        "{said}"
+    );
+    assert_eq!(r["project"]["status"], json!("trained"));
+    // The command that trains the model again names the trials, so it gives the same models.
+    let command = done["result"]["command"].as_str().unwrap();
+    let trials = done["result"]["summary"]["trials"].as_u64().unwrap();
+    assert!(
+        command.contains(&format!("--max-trials {trials}")),
+        "{command}"
+    );
+    // A task the column cannot be is refused before any training.
+    let r = http
+        .post(format!("{b}/task"))
+        .json(&json!({ "target": "age", "task": "binary" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("as a number"),
+        "{body}"
+    );
+    let r = http
+        .post(format!("{b}/task"))
+        .json(&json!({ "target": "TARGET" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a name that differs only in case is the column"
+    );
 }
