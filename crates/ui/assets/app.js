@@ -176,7 +176,7 @@ function renderData(p) {
   for (const c of d.columns) {
     body.append(el("tr", {},
       el("th", { scope: "row", text: c.name }),
-      el("td", { text: c.kind }),
+      el("td", {}, term(`kind_${c.kind}`, c.kind)),
       el("td", { class: "num", text: String(c.missing) }),
       el("td", { class: "num", text: String(c.distinct) }),
       el("td", {}, miniChart(c.chart)),
@@ -267,7 +267,7 @@ function renderTrain(p) {
   if (!training && !state.events) {
     const r = p.result;
     $("progress").textContent = p.error ? `The last search did not finish: ${p.error}`
-      : r ? `Done: ${r.summary.trials} models tried in ${fmt(r.summary.timings.total_secs, 1)} s; the best scores ${fmt(r.summary.cv_score)}.`
+      : r ? `Done: ${r.summary.trials} models tried in ${fmt(r.summary.timings.total_secs, 1)} s; the best model scores ${fmt(r.summary.cv_score)} (${metricName(r.summary.metric)}).`
       : "Not started.";
   }
 }

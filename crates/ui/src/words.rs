@@ -58,6 +58,22 @@ pub fn meaning(run: &mlpilot::core::RunContext) -> Option<String> {
                 pct(*n, total)
             )
         });
+    // With classes about equally common, "always guessing" one of them is arbitrary: say how
+    // often a guess would be right instead (1 in the number of classes).
+    let k = run.class_counts.len();
+    let even = run
+        .class_counts
+        .iter()
+        .map(|c| c.1)
+        .max()
+        .is_some_and(|m| k > 2 && total > 0 && (m as f64) < 1.2 * total as f64 / k as f64);
+    let guess = if even {
+        Some(format!(
+            "The {k} classes are about equally common, so a guess would be right about 1 time in {k}."
+        ))
+    } else {
+        guess
+    };
     match (plain, guess) {
         (Some(p), Some(g))
             if !p.contains("guessing the commonest") && !p.contains("always guessing") =>
@@ -444,6 +460,32 @@ pub fn glossary() -> BTreeMap<&'static str, &'static str> {
         (
             "drop",
             "Left out: the column does not go into the model, for the reason given.",
+        ),
+        (
+            "kind_integer",
+            "Whole numbers with many different values (counts, ages, amounts).",
+        ),
+        (
+            "kind_float",
+            "Numbers with decimals (measurements, prices).",
+        ),
+        ("kind_boolean", "Two values only (yes/no, true/false, 0/1)."),
+        (
+            "kind_categorical",
+            "A small set of labels (a class, a colour, a country).",
+        ),
+        ("kind_text", "Free text; its words are counted."),
+        (
+            "kind_datetime",
+            "Dates or times; the year, month, weekday… are used.",
+        ),
+        (
+            "kind_identifier",
+            "A name or number that is different in every row; it says nothing about the outcome, so it is left out.",
+        ),
+        (
+            "kind_constant",
+            "The same value in every row; it cannot help, so it is left out.",
         ),
     ])
 }

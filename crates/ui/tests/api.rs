@@ -389,3 +389,51 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         "a name that differs only in case is the column"
     );
 }
+
+#[tokio::test]
+async fn three_equally_common_classes_are_read_without_a_favourite() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = app(dir.path(), None, 16 << 20).await;
+    let http = reqwest::Client::new();
+    let iris = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../datasets/iris.csv"
+    ))
+    .unwrap();
+    let p: Value = http
+        .post(format!("{base}/api/projects?name=iris.csv"))
+        .body(iris)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b = format!("{base}/api/projects/{}", p["id"].as_str().unwrap());
+    let r = http
+        .post(format!("{b}/goal"))
+        .json(&json!({ "goal": "which species is the flower" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    http.post(format!("{b}/train"))
+        .json(&json!({ "budget_secs": 3 }))
+        .send()
+        .await
+        .unwrap();
+    let _ = http
+        .get(format!("{b}/events"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await;
+    let done: Value = http.get(&b).send().await.unwrap().json().await.unwrap();
+    let meaning = done["result"]["meaning"].as_str().unwrap();
+    assert!(
+        meaning.contains("about equally common") && meaning.contains("1 time in 3"),
+        "{meaning}"
+    );
+    assert!(!meaning.contains("Always guessing"), "{meaning}");
+}
