@@ -859,6 +859,7 @@ pub(crate) async fn deploy(
     headers: HeaderMap,
 ) -> ApiResult<Json<Value>> {
     let p = s.store.get(&id)?;
+    let _one_at_a_time = p.deploying.lock().await;
     if let Some(d) = p.view().deploy {
         return Ok(Json(json!(d)));
     }

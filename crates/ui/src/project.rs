@@ -192,6 +192,8 @@ pub(crate) struct Project {
     generation: std::sync::atomic::AtomicU64,
     /// Stops the prediction server started from the app.
     pub(crate) server: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// Held while a prediction server starts, so two deploy requests start one server.
+    pub(crate) deploying: tokio::sync::Mutex<()>,
 }
 
 /// The same error again (errors are not `Clone`; a session that failed to open answers every
@@ -227,6 +229,7 @@ impl Project {
             artifact: Mutex::new(None),
             generation: std::sync::atomic::AtomicU64::new(0),
             server: Mutex::new(None),
+            deploying: tokio::sync::Mutex::new(()),
         }
     }
 

@@ -341,6 +341,33 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // Two deploy requests at once start one server.
+    let (one, two) = tokio::join!(
+        http.post(format!("{b}/deploy")).send(),
+        http.post(format!("{b}/deploy")).send()
+    );
+    let one: Value = one.unwrap().json().await.unwrap();
+    let two: Value = two.unwrap().json().await.unwrap();
+    assert!(
+        one["predict_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/v1/predict"),
+        "{one}"
+    );
+    assert_eq!(
+        one["url"], two["url"],
+        "two deploy requests start one server"
+    );
+    let stopped: Value = http
+        .delete(format!("{b}/deploy"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(stopped["deploy"].is_null());
     // "help" lists what the conversation can do, without a search.
     let r: Value = http
         .post(format!("{b}/chat"))
