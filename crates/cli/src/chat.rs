@@ -55,7 +55,7 @@ impl Input {
 }
 
 fn say(source: &mlpilot::core::AdviceSource, fallback: &Option<String>, text: &str) {
-    println!("assistant [{}]: {text}", crate::run::source_name(source));
+    println!("assistant [{}]: {text}", source);
     if let Some(r) = fallback {
         println!("  (the rules answered: {r})");
     }

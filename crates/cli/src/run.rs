@@ -299,7 +299,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             }
             _ => rt.block_on(advisor.define_task(goal, &profile))?,
         };
-        note.task_source = Some(source_name(&advice.source));
+        note.task_source = Some(advice.source.to_string());
         note.fallbacks.extend(advice.fallback_reason.clone());
         note.task_notes = advice.value.notes.clone();
         if let Some(r) = &advice.value.runner_up {
@@ -328,7 +328,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
                 "goal → predict `{}` ({}) [{}]{}",
                 advice.value.target,
                 advice.value.task,
-                source_name(&advice.source),
+                advice.source,
                 advice
                     .fallback_reason
                     .as_ref()
@@ -440,7 +440,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         match written {
             Some(advice) => {
                 let advice = advice?;
-                note.narrative_source = source_name(&advice.source);
+                note.narrative_source = advice.source.to_string();
                 note.fallbacks.extend(advice.fallback_reason.clone());
                 trained.set_narrative(advice.value);
             }
@@ -527,13 +527,6 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-pub(crate) fn source_name(s: &mlpilot::core::AdviceSource) -> String {
-    match s {
-        mlpilot::core::AdviceSource::Rules => "offline".into(),
-        mlpilot::core::AdviceSource::Llm { model } => format!("llm:{model}"),
-    }
 }
 
 /// Writes a file atomically.

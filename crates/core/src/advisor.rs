@@ -63,6 +63,17 @@ pub enum AdviceSource {
     },
 }
 
+impl std::fmt::Display for AdviceSource {
+    /// `offline` for the rules, `llm:MODEL` for a language model (the names transcripts,
+    /// summaries and the web app record).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AdviceSource::Rules => f.write_str("offline"),
+            AdviceSource::Llm { model } => write!(f, "llm:{model}"),
+        }
+    }
+}
+
 /// An answer and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Advice<T> {

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use mlpilot_core::advisor::StepSummary;
 use mlpilot_core::{
-    Adjustment, Advice, AdviceSource, Advisor, DatasetProfile, Error, Frame, Metric, PlanContext,
-    Proposal, Result, TaskSpec,
+    Adjustment, Advice, Advisor, DatasetProfile, Error, Frame, Metric, PlanContext, Proposal,
+    Result, TaskSpec,
 };
 use mlpilot_data::ProfileOptions;
 use serde::{Deserialize, Serialize};
@@ -112,13 +112,6 @@ impl std::fmt::Debug for Session {
     }
 }
 
-fn source_name(s: &AdviceSource) -> String {
-    match s {
-        AdviceSource::Rules => "offline".into(),
-        AdviceSource::Llm { model } => format!("llm:{model}"),
-    }
-}
-
 impl Session {
     /// A session on a table with an advisor; `budget` is the time each run may take.
     pub fn new(
@@ -180,7 +173,7 @@ impl Session {
         self.transcript.push(Turn {
             role: "assistant".into(),
             text,
-            source: Some(source_name(&advice.source)),
+            source: Some(advice.source.to_string()),
             fallback: advice.fallback_reason.clone(),
         });
     }

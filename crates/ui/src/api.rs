@@ -267,7 +267,7 @@ pub(crate) async fn goal(
             .last()
             .map(|t| t.text.clone())
             .unwrap_or_default();
-        adopt_task(&p2, session, text, crate::words::source_name(&a.source))
+        adopt_task(&p2, session, text, a.source.to_string())
     })
     .await?;
     s.index();
@@ -846,7 +846,7 @@ pub(crate) async fn explain(
         "values": values,
         "explanation": row,
         "sentence": words.value,
-        "source": crate::words::source_name(&words.source),
+        "source": words.source.to_string(),
         "fallback": words.fallback_reason,
     })))
 }

@@ -804,7 +804,7 @@ pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<Dat
         .collect();
     Ok(DataView {
         summary: described.value.clone(),
-        source: crate::words::source_name(&described.source),
+        source: described.source.to_string(),
         n_rows: profile.n_rows,
         n_cols: profile.n_cols,
         columns,

@@ -4,16 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use mlpilot::core::{AdviceSource, ColumnKind, DatasetProfile, ModelFamily, Task};
+use mlpilot::core::{ColumnKind, DatasetProfile, ModelFamily, Task};
 use mlpilot::monitor::MonitorReport;
-
-/// Who wrote an answer: `offline` (the rules) or `llm:MODEL`.
-pub fn source_name(s: &AdviceSource) -> String {
-    match s {
-        AdviceSource::Rules => "offline".into(),
-        AdviceSource::Llm { model } => format!("llm:{model}"),
-    }
-}
 
 /// A number for a chart label: at most three significant digits, no trailing zeros.
 pub fn short(v: f64) -> String {

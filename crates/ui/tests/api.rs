@@ -30,6 +30,13 @@ async fn app(workdir: &Path, token: Option<&str>, max_upload: usize) -> String {
     format!("http://{addr}")
 }
 
+/// Sends a request: its status and its JSON answer (`null` when the answer is not JSON).
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
 fn titanic() -> Vec<u8> {
     std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -69,28 +76,21 @@ async fn the_token_is_needed_and_opening_the_page_with_it_sets_a_cookie() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let r = http
-        .get(format!("{base}/api/projects"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = answer(http.get(format!("{base}/api/projects"))).await;
+    assert_eq!(status, 401);
     assert!(body["error"].as_str().unwrap().contains("token"));
-    let r = http
-        .get(format!("{base}/api/projects"))
-        .bearer_auth("wrong")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let r = http
-        .get(format!("{base}/api/projects"))
-        .bearer_auth("s3cret")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = answer(
+        http.get(format!("{base}/api/projects"))
+            .bearer_auth("wrong"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _) = answer(
+        http.get(format!("{base}/api/projects"))
+            .bearer_auth("s3cret"),
+    )
+    .await;
+    assert_eq!(status, 200);
     let r = http
         .get(format!("{base}/?token=s3cret"))
         .send()
@@ -103,13 +103,12 @@ async fn the_token_is_needed_and_opening_the_page_with_it_sets_a_cookie() {
         "{cookie}"
     );
     let pair = cookie.split(';').next().unwrap();
-    let r = http
-        .get(format!("{base}/api/projects"))
-        .header("cookie", pair)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = answer(
+        http.get(format!("{base}/api/projects"))
+            .header("cookie", pair),
+    )
+    .await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]
@@ -117,52 +116,45 @@ async fn another_site_cannot_change_a_project_and_uploads_are_limited() {
     let dir = tempfile::tempdir().unwrap();
     let base = app(dir.path(), None, 2000).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/projects?name=t.csv"))
-        .header("origin", "http://evil.example")
-        .body("a,b\n1,2\n3,4\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = http
-        .post(format!("{base}/api/projects?name=t.csv"))
-        .header("sec-fetch-site", "cross-site")
-        .body("a,b\n1,2\n3,4\n")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
-    let r = http
-        .post(format!("{base}/api/projects?name=big.csv"))
-        .body(vec![b'1'; 5000])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 413);
-    let body: Value = r.json().await.unwrap();
+    let (status, _) = answer(
+        http.post(format!("{base}/api/projects?name=t.csv"))
+            .header("origin", "http://evil.example")
+            .body("a,b\n1,2\n3,4\n"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = answer(
+        http.post(format!("{base}/api/projects?name=t.csv"))
+            .header("sec-fetch-site", "cross-site")
+            .body("a,b\n1,2\n3,4\n"),
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, body) = answer(
+        http.post(format!("{base}/api/projects?name=big.csv"))
+            .body(vec![b'1'; 5000]),
+    )
+    .await;
+    assert_eq!(status, 413);
     assert!(
         body["error"].as_str().unwrap().contains("--max-upload-mb"),
         "{body}"
     );
     // A page on another name pointed at this machine (DNS rebinding) is refused.
-    let r = http
-        .get(format!("{base}/api/projects"))
-        .header("host", "evil.example")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let (status, _) = answer(
+        http.get(format!("{base}/api/projects"))
+            .header("host", "evil.example"),
+    )
+    .await;
+    assert_eq!(status, 403);
     // JSON the app cannot read is answered in JSON, saying so.
-    let r = http
-        .post(format!("{base}/api/projects/x/train"))
-        .header("content-type", "application/json")
-        .body("{\"budget_secs\": \"ten\"}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = answer(
+        http.post(format!("{base}/api/projects/x/train"))
+            .header("content-type", "application/json")
+            .body("{\"budget_secs\": \"ten\"}"),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert!(
         body["error"].as_str().unwrap().contains("budget_secs"),
         "{body}"
@@ -183,14 +175,12 @@ async fn file_names_and_zip_paths_cannot_leave_the_work_folder() {
     let dir = tempfile::tempdir().unwrap();
     let base = app(dir.path(), None, 16 << 20).await;
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!("{base}/api/projects?name=..%2F..%2Fescape.csv"))
-        .body(titanic())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let p: Value = r.json().await.unwrap();
+    let (status, p) = answer(
+        http.post(format!("{base}/api/projects?name=..%2F..%2Fescape.csv"))
+            .body(titanic()),
+    )
+    .await;
+    assert_eq!(status, 201);
     assert_eq!(p["name"], json!("escape.csv"));
     let id = p["id"].as_str().unwrap();
     assert!(
@@ -204,27 +194,18 @@ async fn file_names_and_zip_paths_cannot_leave_the_work_folder() {
     assert!(!dir.path().parent().unwrap().join("escape.csv").exists());
 
     let evil = zip_of(&[("pos/a.txt", "good"), ("../../evil.txt", "owned")]);
-    let r = http
-        .post(format!("{base}/api/projects?name=texts.zip"))
-        .body(evil)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = answer(
+        http.post(format!("{base}/api/projects?name=texts.zip"))
+            .body(evil),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert!(
         body["error"].as_str().unwrap().contains("outside"),
         "{body}"
     );
     assert!(!dir.path().join("evil.txt").exists());
-    let listed: Value = http
-        .get(format!("{base}/api/projects"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, listed) = answer(http.get(format!("{base}/api/projects"))).await;
     assert_eq!(
         listed["projects"].as_array().unwrap().len(),
         1,
@@ -250,13 +231,12 @@ async fn a_zip_of_texts_becomes_a_table_of_texts_and_labels() {
     for (n, t) in &texts {
         entries.push((n.as_str(), t.as_str()));
     }
-    let r = reqwest::Client::new()
-        .post(format!("{base}/api/projects?name=reviews.zip"))
-        .body(zip_of(&entries))
-        .send()
-        .await
-        .unwrap();
-    let p: Value = r.json().await.unwrap();
+    let (_, p) = answer(
+        reqwest::Client::new()
+            .post(format!("{base}/api/projects?name=reviews.zip"))
+            .body(zip_of(&entries)),
+    )
+    .await;
     assert_eq!(p["data"]["n_rows"], json!(30), "{p}");
     let kinds: Vec<&str> = p["data"]["columns"]
         .as_array()
@@ -272,37 +252,30 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
     let dir = tempfile::tempdir().unwrap();
     let base = app(dir.path(), None, 16 << 20).await;
     let http = reqwest::Client::new();
-    let p: Value = http
-        .post(format!("{base}/api/projects?name=titanic.csv"))
-        .body(titanic())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, p) = answer(
+        http.post(format!("{base}/api/projects?name=titanic.csv"))
+            .body(titanic()),
+    )
+    .await;
     let b = format!("{base}/api/projects/{}", p["id"].as_str().unwrap());
-    let r = http
-        .post(format!("{b}/train"))
-        .json(&json!({ "budget_secs": 3 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400, "no goal yet");
-    let r = http
-        .post(format!("{b}/task"))
-        .json(&json!({ "target": "target", "metric": "accuracy" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = http
-        .post(format!("{b}/train"))
-        .json(&json!({ "budget_secs": 3 }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+    let (status, _) = answer(
+        http.post(format!("{b}/train"))
+            .json(&json!({ "budget_secs": 3 })),
+    )
+    .await;
+    assert_eq!(status, 400, "no goal yet");
+    let (status, _) = answer(
+        http.post(format!("{b}/task"))
+            .json(&json!({ "target": "target", "metric": "accuracy" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = answer(
+        http.post(format!("{b}/train"))
+            .json(&json!({ "budget_secs": 3 })),
+    )
+    .await;
+    assert_eq!(status, 202);
     // The stream ends after `finished`; read it whole.
     let text = http
         .get(format!("{b}/events"))
@@ -335,12 +308,8 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         again.starts_with("id: 2"),
         "resumes at the asked event: {again}"
     );
-    let r = http
-        .get(format!("{base}/api/projects/nope"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    let (status, _) = answer(http.get(format!("{base}/api/projects/nope"))).await;
+    assert_eq!(status, 404);
     // Two deploy requests at once start one server.
     let (one, two) = tokio::join!(
         http.post(format!("{b}/deploy")).send(),
@@ -359,25 +328,14 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         one["url"], two["url"],
         "two deploy requests start one server"
     );
-    let stopped: Value = http
-        .delete(format!("{b}/deploy"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, stopped) = answer(http.delete(format!("{b}/deploy"))).await;
     assert!(stopped["deploy"].is_null());
     // "help" lists what the conversation can do, without a search.
-    let r: Value = http
-        .post(format!("{b}/chat"))
-        .json(&json!({ "text": "help" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, r) = answer(
+        http.post(format!("{b}/chat"))
+            .json(&json!({ "text": "help" })),
+    )
+    .await;
     let said = r["messages"][1]["text"].as_str().unwrap();
     assert!(
         said.contains("leave out") && said.contains("what if"),
@@ -392,27 +350,23 @@ async fn a_finished_search_replays_its_events_and_unknown_projects_are_404() {
         "{command}"
     );
     // A task the column cannot be is refused before any training.
-    let r = http
-        .post(format!("{b}/task"))
-        .json(&json!({ "target": "age", "task": "binary" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let body: Value = r.json().await.unwrap();
+    let (status, body) = answer(
+        http.post(format!("{b}/task"))
+            .json(&json!({ "target": "age", "task": "binary" })),
+    )
+    .await;
+    assert_eq!(status, 400);
     assert!(
         body["error"].as_str().unwrap().contains("as a number"),
         "{body}"
     );
-    let r = http
-        .post(format!("{b}/task"))
-        .json(&json!({ "target": "TARGET" }))
-        .send()
-        .await
-        .unwrap();
+    let (status, _) = answer(
+        http.post(format!("{b}/task"))
+            .json(&json!({ "target": "TARGET" })),
+    )
+    .await;
     assert_eq!(
-        r.status(),
-        200,
+        status, 200,
         "a name that differs only in case is the column"
     );
 }
@@ -427,23 +381,18 @@ async fn three_equally_common_classes_are_read_without_a_favourite() {
         "/../../datasets/iris.csv"
     ))
     .unwrap();
-    let p: Value = http
-        .post(format!("{base}/api/projects?name=iris.csv"))
-        .body(iris)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, p) = answer(
+        http.post(format!("{base}/api/projects?name=iris.csv"))
+            .body(iris),
+    )
+    .await;
     let b = format!("{base}/api/projects/{}", p["id"].as_str().unwrap());
-    let r = http
-        .post(format!("{b}/goal"))
-        .json(&json!({ "goal": "which species is the flower" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = answer(
+        http.post(format!("{b}/goal"))
+            .json(&json!({ "goal": "which species is the flower" })),
+    )
+    .await;
+    assert_eq!(status, 200);
     http.post(format!("{b}/train"))
         .json(&json!({ "budget_secs": 3 }))
         .send()

@@ -161,16 +161,32 @@ impl Harness {
             .expect("the script runs")
     }
 
-    /// The text of the element with `data-testid` = `id` (empty when absent).
-    async fn text(&self, id: &str) -> String {
+    /// The text of the element `css` selects (empty when absent).
+    async fn text_of(&self, css: &str) -> String {
         self.js(
-            "const e = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); return e ? e.innerText : '';",
-            vec![json!(id)],
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
+            vec![json!(css)],
         )
         .await
         .as_str()
         .unwrap_or_default()
         .to_string()
+    }
+
+    /// How many elements `css` selects.
+    async fn count(&self, css: &str) -> u64 {
+        self.js(
+            "return document.querySelectorAll(arguments[0]).length",
+            vec![json!(css)],
+        )
+        .await
+        .as_u64()
+        .unwrap_or_default()
+    }
+
+    /// The text of the element with `data-testid` = `id` (empty when absent).
+    async fn text(&self, id: &str) -> String {
+        self.text_of(&format!("[data-testid=\"{id}\"]")).await
     }
 
     /// Waits until `check` holds for the text of the element `css` selects; the page's error
@@ -184,15 +200,7 @@ impl Harness {
     ) -> String {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let t = self
-                .js(
-                    "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';",
-                    vec![json!(css)],
-                )
-                .await
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
+            let t = self.text_of(css).await;
             if check(&t) {
                 return t;
             }
@@ -304,13 +312,8 @@ async fn through_training(h: &mut Harness, file: &Path, goal: &str, budget: u32,
     .await;
     h.shot("goal").await;
     h.step("plan").await;
-    let plan = h
-        .js(
-            "return document.querySelectorAll('#plan-steps tbody tr').length",
-            vec![],
-        )
-        .await;
-    assert!(plan.as_u64().unwrap_or(0) > 0, "the plan lists its steps");
+    let plan = h.count("#plan-steps tbody tr").await;
+    assert!(plan > 0, "the plan lists its steps");
     h.shot("plan").await;
     h.step("train").await;
     h.type_into("budget", &budget.to_string()).await;
@@ -365,42 +368,17 @@ async fn titanic_from_upload_to_a_deployed_monitored_model() {
         confirm.contains("Runner-up"),
         "the runner-up is shown: {confirm}"
     );
-    let facts = h
-        .js("return document.getElementById('facts').innerText", vec![])
-        .await;
+    let facts = h.text_of("#facts").await;
     let score = format!("{:.4}", summary["cv_score"].as_f64().unwrap_or(f64::NAN));
-    assert!(
-        facts.as_str().unwrap_or_default().contains(&score),
-        "score {score} on screen: {facts}"
-    );
-    let meaning = h
-        .js(
-            "return document.getElementById('meaning').innerText",
-            vec![],
-        )
-        .await;
-    assert!(
-        meaning
-            .as_str()
-            .unwrap_or_default()
-            .contains("times out of 100"),
-        "{meaning}"
-    );
-    let board_rows = h
-        .js(
-            "return document.querySelectorAll('[data-testid=leaderboard] tbody tr').length",
-            vec![],
-        )
-        .await;
+    assert!(facts.contains(&score), "score {score} on screen: {facts}");
+    let meaning = h.text_of("#meaning").await;
+    assert!(meaning.contains("times out of 100"), "{meaning}");
+    let board_rows = h.count("[data-testid=leaderboard] tbody tr").await;
     let in_summary = summary["leaderboard"]
         .as_array()
         .map_or(0, Vec::len)
         .min(50);
-    assert_eq!(
-        board_rows.as_u64(),
-        Some(in_summary as u64),
-        "every model tried is listed"
-    );
+    assert_eq!(board_rows, in_summary as u64, "every model tried is listed");
     let bars = h
         .js(
             "return [...document.querySelectorAll('#importances .label')].map(e => e.innerText)",
@@ -448,17 +426,9 @@ async fn titanic_from_upload_to_a_deployed_monitored_model() {
 
     // Use it: the command, predictions, an explained row, deploy, monitor.
     h.step("use").await;
-    let command = h
-        .js(
-            "return document.getElementById('command').innerText",
-            vec![],
-        )
-        .await;
+    let command = h.text_of("#command").await;
     assert!(
-        command
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("mlpilot run titanic.csv --target target"),
+        command.starts_with("mlpilot run titanic.csv --target target"),
         "{command}"
     );
     let new_rows = h.workdir.join("new.csv");
@@ -478,13 +448,8 @@ async fn titanic_from_upload_to_a_deployed_monitored_model() {
         t.starts_with("Row 1: the model predicts")
     })
     .await;
-    let bars = h
-        .js(
-            "return document.querySelectorAll('#explain-chart .label').length",
-            vec![],
-        )
-        .await;
-    assert!(bars.as_u64() > Some(0), "the contributions are charted");
+    let bars = h.count("#explain-chart .label").await;
+    assert!(bars > 0, "the contributions are charted");
     h.by_testid("deploy").await.click().await.expect("deploy");
     let endpoint = h
         .wait_text("endpoint", "the endpoint", 60, |t| t.starts_with("http://"))
@@ -586,16 +551,8 @@ async fn a_regression_table_and_stop_keeps_the_best_model_so_far() {
         "the search was stopped, not finished"
     );
     assert_eq!(summary["task"], json!("regression"));
-    let meaning = h
-        .js(
-            "return document.getElementById('meaning').innerText",
-            vec![],
-        )
-        .await;
-    assert!(
-        !meaning.as_str().unwrap_or_default().is_empty(),
-        "the score in words"
-    );
+    let meaning = h.text_of("#meaning").await;
+    assert!(!meaning.is_empty(), "the score in words");
     h.shot("stopped").await;
     h.finish().await;
 }
@@ -630,13 +587,8 @@ async fn a_refused_file_says_why_on_the_page() {
         "{msg}"
     );
     h.shot("refused-csv").await;
-    let listed = h
-        .js(
-            "return document.querySelectorAll('#projects li').length",
-            vec![],
-        )
-        .await;
-    assert_eq!(listed, json!(0), "a refused file leaves no project behind");
+    let listed = h.count("#projects li").await;
+    assert_eq!(listed, 0, "a refused file leaves no project behind");
     h.finish().await;
 }
 
