@@ -11,7 +11,7 @@ use mlpilot_core::{Dataset, DynEstimator, FitContext, Metric, ParamSet, Predicti
 use mlpilot_testkit::synthetic::{
     ClassificationSpec, classification_dataset, friedman1, train_test_split,
 };
-use mlpilot_testkit::{ConformanceOptions, run_conformance};
+use mlpilot_testkit::{ConformanceOptions, run_conformance_typed};
 
 #[test]
 fn conformance() {
@@ -21,9 +21,12 @@ fn conformance() {
             .with("width", 32i64),
         ..Default::default()
     };
-    for est in [&MlpClassifier as &dyn DynEstimator, &MlpRegressor] {
-        run_conformance(est, &opts).assert_ok();
-    }
+    let report = run_conformance_typed(&MlpClassifier, &opts);
+    println!("{report}");
+    report.assert_ok();
+    let report = run_conformance_typed(&MlpRegressor, &opts);
+    println!("{report}");
+    report.assert_ok();
 }
 
 #[test]

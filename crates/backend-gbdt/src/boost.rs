@@ -389,14 +389,14 @@ pub fn train(
             }
             trees.push(tree);
         }
-        if !yv.is_empty() {
-            let loss = objective.loss(&vraw, &yv);
-            ctx.report(ProgressEvent::Iteration {
-                estimator: estimator_id.to_string(),
-                iteration: round + 1,
-                total: Some(p.n_estimators),
-                loss: Some(loss),
-            });
+        let loss = (!yv.is_empty()).then(|| objective.loss(&vraw, &yv));
+        ctx.report(ProgressEvent::Iteration {
+            estimator: estimator_id.to_string(),
+            iteration: round + 1,
+            total: Some(p.n_estimators),
+            loss,
+        });
+        if let Some(loss) = loss {
             let improved =
                 !best_loss.is_finite() || loss < best_loss - 1e-7 * best_loss.abs().max(1e-3);
             if improved {

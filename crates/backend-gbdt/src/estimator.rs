@@ -34,7 +34,11 @@ impl Estimator for HistGbm {
             ModelFamily::Boosting,
         )
         .tasks(&TASKS)
-        .capabilities(tree_caps)
+        .capabilities(|c| {
+            tree_caps(c);
+            // Splits on sets of category codes (`TreeNode::CategoricalSplit`).
+            c.categorical = true;
+        })
         .cost(
             CostModel::new(0.03)
                 .per_class()
@@ -69,7 +73,11 @@ impl Estimator for HistGbm {
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GbdtModel> {
-        let p = boost_params(params, data.n_rows());
+        // Absent parameters take the space's defaults, as through `fit_dyn`.
+        let params = self
+            .search_space(data.task(), data.shape())
+            .validate(params)?;
+        let p = boost_params(&params, data.n_rows());
         let booster = crate::boost::train(data, &p, ctx, "gbdt.hist_gbm")?;
         Ok(GbdtModel {
             booster,
@@ -107,8 +115,11 @@ impl Estimator for RandomForest {
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
-        let p = forest_params(params, data.n_rows(), true, false);
-        let forest = crate::forest::train(data, &p, ctx)?;
+        let params = self
+            .search_space(data.task(), data.shape())
+            .validate(params)?;
+        let p = forest_params(&params, data.n_rows(), true, false);
+        let forest = crate::forest::train(data, &p, ctx, "gbdt.random_forest")?;
         Ok(ForestModel {
             forest,
             task: data.task(),
@@ -145,8 +156,11 @@ impl Estimator for ExtraTrees {
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
-        let p = forest_params(params, data.n_rows(), false, true);
-        let forest = crate::forest::train(data, &p, ctx)?;
+        let params = self
+            .search_space(data.task(), data.shape())
+            .validate(params)?;
+        let p = forest_params(&params, data.n_rows(), false, true);
+        let forest = crate::forest::train(data, &p, ctx, "gbdt.extra_trees")?;
         Ok(ForestModel {
             forest,
             task: data.task(),

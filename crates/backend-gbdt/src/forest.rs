@@ -1,7 +1,7 @@
 //! Random forests and extremely randomised trees on the histogram learner.
 #![allow(clippy::indexing_slicing)] // positions come from the learner (see tree.rs)
 
-use mlpilot_core::{Dataset, Error, ErrorKind, FitContext, Matrix, Result, Rng};
+use mlpilot_core::{Dataset, Error, ErrorKind, FitContext, Matrix, ProgressEvent, Result, Rng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -66,7 +66,12 @@ impl Forest {
 }
 
 /// Trains a forest. At the deadline it keeps the trees grown so far (at least one).
-pub fn train(data: &Dataset, p: &ForestParams, ctx: &FitContext) -> Result<Forest> {
+pub fn train(
+    data: &Dataset,
+    p: &ForestParams,
+    ctx: &FitContext,
+    estimator_id: &str,
+) -> Result<Forest> {
     data.check_trainable(true)?;
     let x = data.x().to_dense();
     let n = data.n_rows();
@@ -145,6 +150,12 @@ pub fn train(data: &Dataset, p: &ForestParams, ctx: &FitContext) -> Result<Fores
                 }
             }
         }
+        ctx.report(ProgressEvent::Iteration {
+            estimator: estimator_id.to_string(),
+            iteration: t + 1,
+            total: Some(p.n_estimators),
+            loss: None,
+        });
         Some(tree)
     };
     let trees: Vec<Option<Tree>> = match ctx.thread_pool() {

@@ -14,7 +14,7 @@ use mlpilot_core::{Dataset, DynEstimator, ErrorKind, FitContext, Metric, ParamSe
 use mlpilot_testkit::synthetic::{
     ClassificationSpec, classification_dataset, friedman1, train_test_split,
 };
-use mlpilot_testkit::{ConformanceOptions, run_conformance};
+use mlpilot_testkit::{ConformanceOptions, run_conformance_typed};
 
 #[test]
 fn conformance() {
@@ -22,9 +22,13 @@ fn conformance() {
         params: ParamSet::new().with("n_estimators", 30i64),
         ..Default::default()
     };
-    for est in [&HistGbm as &dyn DynEstimator, &RandomForest, &ExtraTrees] {
-        let r = run_conformance(est, &opts);
-        r.assert_ok();
+    for report in [
+        run_conformance_typed(&HistGbm, &opts),
+        run_conformance_typed(&RandomForest, &opts),
+        run_conformance_typed(&ExtraTrees, &opts),
+    ] {
+        println!("{report}");
+        report.assert_ok();
     }
 }
 
@@ -35,7 +39,7 @@ fn split(d: &Dataset, seed: u64) -> (Dataset, Dataset) {
 
 #[test]
 fn sparse_logistic_conforms_and_matches_a_known_optimum() {
-    let r = run_conformance(
+    let r = run_conformance_typed(
         &mlpilot_backend_gbdt::SparseLogistic,
         &ConformanceOptions::default(),
     );

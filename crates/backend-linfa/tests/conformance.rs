@@ -10,15 +10,15 @@ use mlpilot_backend_linfa::{
     AdaBoost, DecisionTree, ElasticNet, GaussianNb, LinearRegression, LogisticRegression,
     RandomForest, Svm,
 };
-use mlpilot_core::{DynEstimator, ParamSet, Registry};
-use mlpilot_testkit::{ConformanceOptions, run_conformance};
+use mlpilot_core::{Estimator, ParamSet, Registry};
+use mlpilot_testkit::{ConformanceOptions, run_conformance_typed};
 
-fn check(estimator: &dyn DynEstimator, params: ParamSet) {
+fn check<E: Estimator>(estimator: &E, params: ParamSet) {
     let opts = ConformanceOptions {
         params,
         ..Default::default()
     };
-    let report = run_conformance(estimator, &opts);
+    let report = run_conformance_typed(estimator, &opts);
     println!("{report}");
     report.assert_ok();
 }

@@ -10,11 +10,11 @@ use mlpilot_backend_smartcore::{
     DecisionTree, ElasticNet, ExtraTrees, GaussianNb, Knn, Lasso, LinearRegression,
     LogisticRegression, RandomForest, Ridge, Svm,
 };
-use mlpilot_core::{DynEstimator, ParamSet, Registry};
-use mlpilot_testkit::{ConformanceOptions, run_conformance};
+use mlpilot_core::{Estimator, ParamSet, Registry};
+use mlpilot_testkit::{ConformanceOptions, run_conformance_typed};
 
-fn check(est: &dyn DynEstimator, params: ParamSet) {
-    let report = run_conformance(
+fn check<E: Estimator>(est: &E, params: ParamSet) {
+    let report = run_conformance_typed(
         est,
         &ConformanceOptions {
             params,

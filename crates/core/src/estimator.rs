@@ -233,6 +233,15 @@ impl Dataset {
         self.x.n_cols()
     }
 
+    /// Rows, feature columns and classes: what search spaces are sized by.
+    pub fn shape(&self) -> DataShape {
+        DataShape {
+            n_rows: self.n_rows(),
+            n_features: self.n_features(),
+            n_classes: self.n_classes,
+        }
+    }
+
     /// Rows per class (classification; empty for regression).
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0usize; self.n_classes];
@@ -655,17 +664,22 @@ impl<E: Estimator> DynEstimator for E {
                 format!("{} does not fit {} tasks", info.id, data.task()),
             ));
         }
-        let shape = DataShape {
-            n_rows: data.n_rows(),
-            n_features: data.n_features(),
-            n_classes: data.n_classes(),
-        };
-        let params = Estimator::search_space(self, data.task(), shape)
+        let params = Estimator::search_space(self, data.task(), data.shape())
             .validate(params)
             .map_err(|e| e.prefixed(&info.id))?;
         ctx.check()?;
-        let model = Estimator::fit(self, data, &params, ctx)?;
-        Ok(Box::new(model))
+        // A model library that panics on data it cannot use must not take the caller with it.
+        let fitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Estimator::fit(self, data, &params, ctx)
+        }))
+        .map_err(|payload| {
+            Error::internal(format!(
+                "{} panicked while fitting: {}",
+                info.id,
+                crate::panic_message(payload.as_ref())
+            ))
+        })?;
+        Ok(Box::new(fitted?))
     }
 
     fn starting_points(&self, task: Task, shape: DataShape) -> Vec<ParamSet> {

@@ -16,9 +16,11 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mlpilot_core::{
-    DataShape, Dataset, DynEstimator, DynModel, ErrorKind, Features, FitContext, Matrix, Metric,
-    ParamSet, Predictions, Task,
+    DataShape, Dataset, DynEstimator, DynModel, ErrorKind, Estimator, Features, FitContext, Matrix,
+    Metric, Model, ParamSet, Predictions, Task,
 };
+
+mod capabilities;
 
 use crate::synthetic::{
     ClassificationSpec, make_classification, make_regression, train_test_split,
@@ -224,6 +226,32 @@ fn score(task: Task, y: &[f64], pred: &[f64], n_classes: usize) -> f64 {
     metric
         .score(y, &Predictions::values(pred.to_vec()), n_classes)
         .unwrap_or(f64::NAN)
+}
+
+/// Whether `predictions` on `test` score clearly above always predicting the training majority
+/// (classification: accuracy + 0.15) or the mean (regression: R² ≥ 0.3).
+fn beats_dummy(task: Task, train: &Dataset, test: &Dataset, predictions: &[f64]) -> Outcome {
+    let k = train.n_classes();
+    let s = score(task, test.y(), predictions, k);
+    let (dummy, margin) = if task.is_classification() {
+        let counts = train.class_counts();
+        let majority = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| **c)
+            .map_or(0, |(i, _)| i);
+        let d = score(task, test.y(), &vec![majority as f64; test.n_rows()], k);
+        (d, 0.15)
+    } else {
+        (0.0, 0.3)
+    };
+    if s >= dummy + margin {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!(
+            "score {s:.3} is not clearly above the dummy's {dummy:.3}"
+        ))
+    }
 }
 
 fn with_value(data: &Dataset, row: usize, col: usize, v: f64) -> Dataset {
@@ -448,26 +476,7 @@ pub fn run_conformance(
             if predictions.is_empty() {
                 return Outcome::Skipped("no predictions".into());
             }
-            let s = score(task, test.y(), &predictions, k);
-            let (dummy, margin) = if task.is_classification() {
-                let counts = train.class_counts();
-                let majority = counts
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|(_, c)| **c)
-                    .map_or(0, |(i, _)| i);
-                let d = score(task, test.y(), &vec![majority as f64; test.n_rows()], k);
-                (d, 0.15)
-            } else {
-                (0.0, 0.3)
-            };
-            if s >= dummy + margin {
-                Outcome::Passed
-            } else {
-                Outcome::Failed(format!(
-                    "score {s:.3} is not clearly above the dummy's {dummy:.3}"
-                ))
-            }
+            beats_dummy(task, &train, &test, &predictions)
         });
 
         if caps.deterministic {
@@ -573,11 +582,77 @@ pub fn run_conformance(
                 )
             });
         }
+
+        let params = r.params_for(task, &train);
+        let fitted = capabilities::Fitted {
+            task,
+            train: &train,
+            test: &test,
+            params,
+            model: model.as_ref(),
+        };
+        capabilities::run(&mut r, caps, &fitted);
     }
     ConformanceReport {
         estimator: info.id,
         checks: r.checks,
     }
+}
+
+/// [`run_conformance`] and, through the typed [`Estimator`] API, one more check per task: a
+/// direct `Estimator::fit` with no parameters trains the same model as `fit_dyn` with none
+/// (which fills in the search space's defaults), so the defaults live in one place.
+pub fn run_conformance_typed<E: Estimator>(
+    estimator: &E,
+    opts: &ConformanceOptions,
+) -> ConformanceReport {
+    let mut report = run_conformance(estimator, opts);
+    let caps = DynEstimator::info(estimator).capabilities;
+    let mut r = Runner {
+        est: estimator,
+        opts,
+        checks: Vec::new(),
+    };
+    for task in [Task::Binary, Task::Multiclass, Task::Regression] {
+        if !caps.supports(task) {
+            continue;
+        }
+        let (train, test) = dataset_for(task, opts.n_rows, opts.seed);
+        r.record("typed_fit_uses_the_space_defaults", Some(task), || {
+            let ctx = FitContext::new(opts.seed);
+            let typed = match Estimator::fit(estimator, &train, &ParamSet::new(), &ctx) {
+                Ok(m) => m,
+                Err(e) => return Outcome::Failed(format!("typed fit without parameters: {e}")),
+            };
+            let dynamic = match estimator.fit_dyn(&train, &ParamSet::new(), &ctx) {
+                Ok(m) => m,
+                Err(e) => return Outcome::Failed(format!("fit_dyn without parameters: {e}")),
+            };
+            let same = match (typed.predict(test.x()), dynamic.predict(test.x())) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            let same_proba = match (
+                typed.predict_proba(test.x()),
+                dynamic.predict_proba(test.x()),
+            ) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            if same && same_proba {
+                Outcome::Passed
+            } else {
+                Outcome::Failed(
+                    "Estimator::fit with no parameters predicts differently from fit_dyn with \
+                     none: the fit's fallbacks disagree with the search space's defaults"
+                        .into(),
+                )
+            }
+        });
+    }
+    report.checks.append(&mut r.checks);
+    report
 }
 
 fn r_fit(

@@ -5,4 +5,6 @@ pub mod conformance;
 pub mod reference;
 pub mod synthetic;
 
-pub use conformance::{ConformanceOptions, ConformanceReport, run_conformance};
+pub use conformance::{
+    ConformanceOptions, ConformanceReport, run_conformance, run_conformance_typed,
+};
