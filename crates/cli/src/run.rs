@@ -503,6 +503,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             t.reason
         );
     }
+    print_preprocessing(&summary.preprocessing);
     println!(
         "{} trials in {:.1} s ({}){}",
         summary.trials,
@@ -527,6 +528,26 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Steps shown before the rest are left to `summary.json`.
+const STEPS_SHOWN: usize = 12;
+
+/// What was done to each input column and why, one line per step (the first [`STEPS_SHOWN`]).
+fn print_preprocessing(steps: &[mlpilot::core::StepSummary]) {
+    if steps.is_empty() {
+        return;
+    }
+    println!("preprocessing, per column, with the reason:");
+    for s in steps.iter().take(STEPS_SHOWN) {
+        println!("  `{}` {}: {}", s.column, s.step, s.reason);
+    }
+    if steps.len() > STEPS_SHOWN {
+        println!(
+            "  … {} more steps in summary.json (`preprocessing`)",
+            steps.len() - STEPS_SHOWN
+        );
+    }
 }
 
 /// Writes a file atomically.

@@ -116,7 +116,7 @@ impl LoadOptions {
     }
 }
 
-/// Loads a path or URL: CSV/TSV, Parquet, JSON (an array of records), NDJSON, a folder of text
+/// Loads a path (or a `sqlite://` URL; no other URL schemes): CSV/TSV, Parquet, JSON (an array of records), NDJSON, a folder of text
 /// documents, or `sqlite://PATH?table=T` / `sqlite://PATH?query=SELECT …`.
 ///
 /// Every failure names the file (and the row, column, table or query when known) and says what

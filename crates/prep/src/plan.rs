@@ -278,8 +278,8 @@ impl PreprocessPlan {
     /// Builds the plan from a profile for predicting `target` as `task`.
     ///
     /// Rules: identifiers, constants, columns more than 95 % missing and leakage suspects are
-    /// dropped; numbers are imputed (median when skewed, mean otherwise, with an indicator when
-    /// at least 5 % is missing), log-transformed when heavily right-skewed, and standardised;
+    /// dropped; numbers are imputed with the median (the reason says how skewed the column is;
+    /// with an indicator when at least 5 % is missing), log-transformed when heavily right-skewed, and standardised;
     /// booleans become 0/1; categories with up to 30 levels are one-hot encoded (rare levels
     /// pooled), larger ones target-encoded out of fold; dates become parts; text becomes
     /// TF-IDF. Models that split on thresholds get ordinal codes and no scaling instead (see
