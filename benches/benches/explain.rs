@@ -1,6 +1,12 @@
 //! TreeSHAP speed: explaining 1,000 rows of a 500-tree GBDT trained on `flights_delay.csv`
 //! (one core), and permutation SHAP of one row through the same model for comparison.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mlpilot_core::{Dataset, DynEstimator, ExplainOutput, Explainer, FitContext, ParamSet, Task};

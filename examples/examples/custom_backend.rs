@@ -2,6 +2,7 @@
 //! suite, register it next to the built-in backends.
 //!
 //! `cargo run -p mlpilot-examples --example custom_backend`
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use mlpilot_core::Registry;
 use mlpilot_examples::GaussianNaiveBayes;

@@ -3,7 +3,7 @@
 //!
 //! `cargo run --release -p mlpilot-benches --bin backend-bench -- [--dir DATASETS]
 //! [--datasets a,b] [--estimators gbdt.hist_gbm,...] [--anchor hgb]`
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 use std::time::Instant;

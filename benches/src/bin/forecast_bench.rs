@@ -8,7 +8,7 @@
 //! `cargo run --release -p mlpilot-benches --bin forecast-bench -- DATASETS_DIR [DIR …]`
 //! (`../shared/datasets` and the series `benches/extra/export_series.py` writes).
 // A runner over the suites it reads: its indices come from the same split files and forecasts.
-#![allow(clippy::print_stdout, clippy::indexing_slicing)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::indexing_slicing)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -7,7 +7,7 @@
 //! data: one GBDT, or with `--ensemble` the ensemble the search keeps).
 //! On a 2-core machine the generator and the server share the cores: the figures are a lower
 //! bound of what the server does alone.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

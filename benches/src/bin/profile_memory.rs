@@ -3,7 +3,7 @@
 //! `cargo run --release -p mlpilot-benches --bin profile-memory -- FILE [TARGET]`
 //! prints the in-memory table size (polars' estimate), the peak resident memory of the whole
 //! process, their ratio, and the profiling time.
-#![allow(clippy::print_stdout)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 use std::time::Instant;

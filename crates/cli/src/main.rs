@@ -1,5 +1,6 @@
 //! The `mlpilot` command-line tool.
 #![doc = include_str!("../README.md")]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod chat;
 mod deploy;

@@ -239,44 +239,6 @@ impl From<std::io::Error> for Error {
 /// The result type of mlpilot.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Returns early with an [`Error`] of the given kind and a formatted message.
-///
-/// ```
-/// use mlpilot_core::{bail, ErrorKind, Result};
-/// fn check(n: usize) -> Result<()> {
-///     if n == 0 {
-///         bail!(InvalidInput, "the table has no rows");
-///     }
-///     Ok(())
-/// }
-/// assert_eq!(check(0).unwrap_err().kind(), ErrorKind::InvalidInput);
-/// ```
-#[macro_export]
-macro_rules! bail {
-    ($kind:ident, $($arg:tt)*) => {
-        return Err($crate::Error::new($crate::ErrorKind::$kind, format!($($arg)*)))
-    };
-}
-
-/// Returns early with an [`Error`] unless a condition holds.
-///
-/// ```
-/// use mlpilot_core::{ensure, Result};
-/// fn positive(x: f64) -> Result<f64> {
-///     ensure!(x > 0.0, InvalidInput, "expected a positive value, got {x}");
-///     Ok(x)
-/// }
-/// assert!(positive(-1.0).is_err());
-/// ```
-#[macro_export]
-macro_rules! ensure {
-    ($cond:expr, $kind:ident, $($arg:tt)*) => {
-        if !($cond) {
-            $crate::bail!($kind, $($arg)*);
-        }
-    };
-}
-
 /// The text of a panic's payload (what `panic!` was given), for turning a caught panic into
 /// an error message; `"no message"` for payloads that are not text.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
