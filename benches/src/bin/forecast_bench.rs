@@ -75,7 +75,7 @@ fn main() -> ExitCode {
                     .time_budget(Duration::from_secs(60))
                     .forecast_frame(&tr, &settings)?;
                 let secs = t0.elapsed().as_secs_f64();
-                let pts = artifact.forecast_frame(&te)?;
+                let pts = artifact.forecast_frame(&te, &mlpilot::default_registry())?;
                 let truth: Vec<f64> = (0..te.n_rows())
                     .map(|i| {
                         te.require(&d.target)

@@ -105,6 +105,7 @@ fn run() -> mlpilot::Result<()> {
     rt.block_on(async move {
         let server = Server::bind(
             &model,
+            mlpilot::default_registry(),
             ServeOptions {
                 addr: "127.0.0.1:0"
                     .parse()

@@ -78,7 +78,7 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
         .build()
         .map_err(|e| Error::internal(format!("could not start the runtime: {e}")))?;
     rt.block_on(async {
-        let server = Server::bind(&args.model, options).await?;
+        let server = Server::bind(&args.model, mlpilot::default_registry(), options).await?;
         let addr = server.local_addr()?;
         let routes = if server.is_forecaster() {
             "a forecaster: POST /v1/forecast; GET /v1/model, /healthz, /metrics"

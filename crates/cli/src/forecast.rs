@@ -46,7 +46,7 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame, started: std::time::Instant) ->
     let points = if f.panel.covariates.iter().any(|c| c.known) {
         Vec::new()
     } else {
-        artifact.forecast(horizon)?
+        artifact.forecast(horizon, &mlpilot::default_registry())?
     };
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Error::from(e).with_context("file", args.out.display()))?;
@@ -178,7 +178,7 @@ fn print_forecast(
 pub(crate) fn predict(model: &std::path::Path, data: &str) -> Result<String> {
     let artifact = read(model)?;
     let (frame, _) = mlpilot::data::load_frame(data)?;
-    let points = artifact.forecast_frame(&frame)?;
+    let points = artifact.forecast_frame(&frame, &mlpilot::default_registry())?;
     let f = &artifact.forecaster;
     let id = f.names.id.as_deref();
     let mut w = csv::Writer::from_writer(Vec::new());

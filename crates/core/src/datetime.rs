@@ -220,6 +220,15 @@ pub fn detect_date_format<'a>(
     best
 }
 
+/// The current time as an ISO-8601 UTC timestamp with a `Z` (`2026-11-30T13:05:00Z`): when an
+/// artifact was written, when a server answered.
+pub fn now_iso() -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    format!("{}Z", crate::frame::format_datetime_ms(ms))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

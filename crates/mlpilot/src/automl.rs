@@ -9,88 +9,11 @@ use mlpilot_core::{
     Registry, Result, Rng, RunContext, Schema, Task,
 };
 use mlpilot_data::ProfileOptions;
-use mlpilot_search::{
-    SamplerKind, SearchConfig, SearchResult, TablePredictions, TrialStatus, Validation,
-};
-use serde::{Deserialize, Serialize};
+use mlpilot_search::{SearchConfig, SearchResult, TablePredictions, TrialStatus};
+
+pub use mlpilot_artifact::config::RunConfig;
 
 use crate::artifact::{ArtifactBody, FORMAT_VERSION, StoredMetrics};
-
-/// How a model was trained: everything needed to train it again (`mlpilot retrain`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunConfig {
-    /// The target column.
-    pub target: Option<String>,
-    /// The task (inferred from the target when absent).
-    pub task: Option<Task>,
-    /// The metric (the task's default when absent).
-    pub metric: Option<Metric>,
-    /// Seconds for the whole fit.
-    pub time_budget_secs: Option<f64>,
-    /// Most trials.
-    pub max_trials: Option<usize>,
-    /// Seed.
-    pub seed: u64,
-    /// Parallel trials.
-    pub threads: usize,
-    /// Estimators, backends or families to search (`None`: the defaults).
-    pub estimators: Option<Vec<String>>,
-    /// Columns to leave out.
-    pub exclude: Vec<String>,
-    /// Validation scheme.
-    pub validation: Validation,
-    /// Column grouping rows for grouped validation.
-    pub group_column: Option<String>,
-    /// Try ensembles.
-    pub ensemble: bool,
-    /// Memory limit in bytes.
-    pub memory_limit: Option<u64>,
-    /// Weight classes inversely to their frequency.
-    pub rebalance: bool,
-    /// The sampler.
-    pub sampler: SamplerKind,
-    /// Derived input columns (added by refinements), computed before training and prediction.
-    #[serde(default)]
-    pub derived: Vec<crate::derive::Derived>,
-    /// The decimal mark the user gave for numbers written as text (`Some(true)`: decimal
-    /// commas), used again when predicting; `None`: decided from the values.
-    #[serde(default)]
-    pub decimal_comma: Option<bool>,
-    /// Merge target labels that differ only in case or spaces into their most frequent
-    /// spelling before training.
-    #[serde(default)]
-    pub merge_labels: bool,
-    /// Keep the model exportable to ONNX: search only exportable estimators and leave out
-    /// date and free-text columns (no ONNX operator parses dates or tokenizes text).
-    #[serde(default)]
-    pub exportable_onnx: bool,
-}
-
-impl Default for RunConfig {
-    fn default() -> Self {
-        RunConfig {
-            target: None,
-            task: None,
-            metric: None,
-            time_budget_secs: None,
-            max_trials: None,
-            seed: 0,
-            threads: 1,
-            estimators: None,
-            exclude: Vec::new(),
-            validation: Validation::Auto,
-            group_column: None,
-            ensemble: true,
-            memory_limit: None,
-            rebalance: false,
-            sampler: SamplerKind::Local,
-            derived: Vec::new(),
-            decimal_comma: None,
-            merge_labels: false,
-            exportable_onnx: false,
-        }
-    }
-}
 
 /// Trains models on a table.
 ///
@@ -565,7 +488,7 @@ impl Trained {
         Ok(ArtifactBody {
             format_version: FORMAT_VERSION,
             mlpilot_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: now_iso(),
+            created: mlpilot_core::datetime::now_iso(),
             task: self.task(),
             target: self.target().to_string(),
             schema: self.schema.clone(),
@@ -601,12 +524,4 @@ impl Trained {
             .map(|c| c.name.clone())
             .collect()
     }
-}
-
-/// The current time as ISO 8601 UTC.
-pub fn now_iso() -> String {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    format!("{}Z", mlpilot_core::frame::format_datetime_ms(ms))
 }

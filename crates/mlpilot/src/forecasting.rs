@@ -3,17 +3,15 @@
 //! it in a [`ForecastArtifact`] that `mlpilot run --task forecast` writes, `mlpilot predict`
 //! and `mlpilot serve` read.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use mlpilot_core::{Error, ErrorKind, Frame, Result};
-use mlpilot_forecast::{
-    Columns, Covariate, DuplicateTimes, ForecastConfig, ForecastPoint, Forecaster, SeriesFacts,
-};
+use mlpilot_core::{Error, Frame, Result};
+use mlpilot_forecast::{Columns, Covariate, DuplicateTimes, ForecastConfig};
 use serde::{Deserialize, Serialize};
 
-/// The first bytes of a forecasting artifact (tabular models start with `MLPILOT\0`).
-pub const FORECAST_MAGIC: &[u8; 8] = b"MLPILOTS";
+pub use mlpilot_artifact::forecast::{
+    FORECAST_MAGIC, ForecastArtifact, decode, is_forecast, read, save,
+};
 
 /// What to forecast: the columns and the horizon (the target, seed, threads, budget and
 /// excluded columns come from the [`crate::RunConfig`]).
@@ -44,66 +42,6 @@ impl ForecastSettings {
             past_covariates: true,
             duplicates: DuplicateTimes::Mean,
         }
-    }
-}
-
-/// What a forecasting artifact holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ForecastArtifact {
-    /// The mlpilot version that wrote it.
-    pub mlpilot_version: String,
-    /// When it was written (ISO 8601, UTC).
-    pub created: String,
-    /// The fitted forecaster, with the whole history.
-    pub forecaster: Forecaster,
-    /// The facts the narrative is written from.
-    pub facts: Vec<SeriesFacts>,
-    /// The series and the forecast in words.
-    pub narrative: String,
-}
-
-impl ForecastArtifact {
-    /// Wraps a fitted forecaster.
-    pub fn new(forecaster: Forecaster) -> Self {
-        let facts = forecaster.facts();
-        let narrative = crate::summary::forecast_narrative(&forecaster, &facts);
-        ForecastArtifact {
-            mlpilot_version: env!("CARGO_PKG_VERSION").to_string(),
-            created: crate::automl::now_iso(),
-            forecaster,
-            facts,
-            narrative,
-        }
-    }
-
-    /// The next `h` points of every series.
-    ///
-    /// # Errors
-    /// As [`Forecaster::forecast`] (covariates known in the future need
-    /// [`ForecastArtifact::forecast_frame`]).
-    pub fn forecast(&self, h: usize) -> Result<Vec<ForecastPoint>> {
-        self.forecaster.forecast(h, &crate::default_registry())
-    }
-
-    /// Forecasts for the rows of `frame` (times, ids, future values of known covariates).
-    ///
-    /// # Errors
-    /// As [`Forecaster::forecast_frame`].
-    pub fn forecast_frame(&self, frame: &Frame) -> Result<Vec<ForecastPoint>> {
-        self.forecast_frame_with(frame, &crate::default_registry())
-    }
-
-    /// As [`ForecastArtifact::forecast_frame`], reading models across series with `registry`
-    /// (the one it was fitted with, when it holds backends of your own).
-    ///
-    /// # Errors
-    /// As [`Forecaster::forecast_frame`].
-    pub fn forecast_frame_with(
-        &self,
-        frame: &Frame,
-        registry: &mlpilot_core::Registry,
-    ) -> Result<Vec<ForecastPoint>> {
-        self.forecaster.forecast_frame(frame, registry)
     }
 }
 
@@ -187,41 +125,8 @@ impl crate::AutoMl {
                 not_numeric.join(", ")
             ));
         }
-        Ok(ForecastArtifact::new(forecaster))
+        let facts = forecaster.facts();
+        let narrative = crate::summary::forecast_narrative(&forecaster, &facts);
+        Ok(ForecastArtifact::new(forecaster, narrative))
     }
-}
-
-/// Whether the file at `path` is a forecasting artifact.
-pub fn is_forecast(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 8];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && &head == FORECAST_MAGIC
-}
-
-/// Writes the artifact atomically.
-pub fn save(path: &Path, artifact: &ForecastArtifact) -> Result<()> {
-    crate::artifact::write_bytes(
-        path,
-        &crate::artifact::encode_with(FORECAST_MAGIC, artifact)?,
-    )
-}
-
-/// Reads a forecasting artifact.
-pub fn read(path: &Path) -> Result<ForecastArtifact> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot open model `{}`: {e}", path.display()),
-        )
-        .with_context("file", path.display())
-    })?;
-    crate::artifact::decode_with(FORECAST_MAGIC, &bytes, path)
-}
-
-/// Reads a forecasting artifact from bytes (`path` only names it in errors).
-pub fn decode(bytes: &[u8], path: &Path) -> Result<ForecastArtifact> {
-    crate::artifact::decode_with(FORECAST_MAGIC, bytes, path)
 }

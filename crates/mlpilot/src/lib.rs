@@ -1,8 +1,6 @@
 #![doc = include_str!("../README.md")]
 
-pub mod artifact;
 pub mod automl;
-pub mod derive;
 pub mod explain;
 pub mod export;
 pub mod forecasting;
@@ -10,6 +8,7 @@ pub mod monitoring;
 pub mod session;
 pub mod summary;
 
+pub use mlpilot_artifact::{artifact, derive};
 pub use mlpilot_core as core;
 pub use mlpilot_data as data;
 pub use mlpilot_explain as explainers;

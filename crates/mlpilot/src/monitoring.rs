@@ -2,74 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use mlpilot_core::{ColumnKind, Error, Frame, Matrix, Predictions, Result, Rng};
-use mlpilot_monitor::{MonitorReport, column_drift, performance, prediction_drift};
+use mlpilot_core::{Error, Frame, Result};
+
+pub use mlpilot_artifact::monitoring::{check, labelled_rows, sample, select_predictions};
 
 use crate::{Artifact, AutoMl};
-
-/// `rows` of `p`.
-pub fn select_predictions(p: &Predictions, rows: &[usize]) -> Result<Predictions> {
-    let values = rows
-        .iter()
-        .filter_map(|&r| p.values.get(r).copied())
-        .collect();
-    let proba = match &p.proba {
-        Some(m) => Some(m.select_rows(rows)?),
-        None => None,
-    };
-    Ok(Predictions { values, proba })
-}
-
-/// The target of `frame` encoded by the artifact, with the rows that carry one; `None` when
-/// the frame has no target column.
-pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
-    match frame.column(&artifact.body.target) {
-        Some(col) => {
-            let e = artifact.predictor.encoding.encode(col)?;
-            Ok(Some((e.y, e.rows)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// Checks `current` against the training reference stored in the artifact: drift of every
-/// monitored input column, of the predictions and — when `current` carries the target —
-/// accuracy decay.
-pub fn check(artifact: &Artifact, current: &Frame) -> Result<MonitorReport> {
-    let body = &artifact.body;
-    let columns: Vec<(String, ColumnKind)> = body
-        .schema
-        .columns
-        .iter()
-        .map(|c| (c.name.clone(), c.kind))
-        .collect();
-    let (tests, skipped) = column_drift(&body.reference, current, &columns)?;
-    let reference_pred = artifact.predict(&body.reference)?.predictions;
-    let current_pred = artifact.predict(current)?.predictions;
-    let classes = artifact.predictor.encoding.classes().to_vec();
-    let pd = prediction_drift(&reference_pred, &current_pred, &classes)?;
-    let perf = match labelled_rows(artifact, current)? {
-        Some((y, rows)) => {
-            let p = select_predictions(&current_pred, &rows)?;
-            Some(performance(
-                body.metrics.metric,
-                body.metrics.score,
-                &y,
-                &p,
-                classes.len(),
-            )?)
-        }
-        None => None,
-    };
-    Ok(mlpilot_monitor::report(
-        body.reference.n_rows(),
-        current.n_rows(),
-        tests,
-        skipped,
-        pd,
-        perf,
-    ))
-}
 
 /// What a retrain did.
 #[derive(Debug)]
@@ -153,31 +90,4 @@ pub fn replace_artifact(path: &Path, trained: &crate::Trained) -> Result<PathBuf
         .map_err(|e| Error::from(e).with_context("file", backup.display()))?;
     trained.save(path)?;
     Ok(backup)
-}
-
-/// A seeded sample of at most `n` rows of `frame`.
-pub fn sample(frame: &Frame, n: usize, seed: u64) -> Result<Frame> {
-    if frame.n_rows() <= n {
-        return Ok(frame.clone());
-    }
-    let mut idx = Rng::new(seed).sample_indices(frame.n_rows(), n);
-    idx.sort_unstable();
-    frame.take(&idx)
-}
-
-/// Probability rows as `{class: p}` maps.
-pub fn probability_maps(
-    proba: &Matrix,
-    classes: &[String],
-) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    proba
-        .rows()
-        .map(|r| {
-            classes
-                .iter()
-                .zip(r)
-                .map(|(c, p)| (c.clone(), serde_json::json!(p)))
-                .collect()
-        })
-        .collect()
 }

@@ -13,9 +13,8 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mlpilot::Frame;
-use mlpilot::core::{Column, ColumnData};
-use mlpilot::forecasting::ForecastArtifact;
+use mlpilot_artifact::ForecastArtifact;
+use mlpilot_core::{Column, ColumnData, Frame, Registry};
 use serde_json::{Value, json};
 
 use crate::metrics::Metrics;
@@ -25,19 +24,26 @@ use crate::{ApiError, ApiResult, ServeOptions, auth, observe};
 pub(crate) struct ForecastState {
     artifact: ForecastArtifact,
     pub(crate) path: PathBuf,
+    registry: Registry,
     options: ServeOptions,
     metrics: Arc<Metrics>,
     loaded_at: String,
 }
 
 impl ForecastState {
-    pub(crate) fn new(artifact: ForecastArtifact, path: PathBuf, options: ServeOptions) -> Self {
+    pub(crate) fn new(
+        artifact: ForecastArtifact,
+        path: PathBuf,
+        registry: Registry,
+        options: ServeOptions,
+    ) -> Self {
         ForecastState {
             artifact,
             path,
+            registry,
             options,
             metrics: Arc::new(Metrics::new()),
-            loaded_at: mlpilot::automl::now_iso(),
+            loaded_at: mlpilot_core::datetime::now_iso(),
         }
     }
 }
@@ -106,7 +112,7 @@ async fn forecast(State(state): State<Arc<ForecastState>>, body: Bytes) -> ApiRe
         let art = &st.artifact;
         let points = if let Some(rows) = v.get("rows").and_then(Value::as_array) {
             let frame = rows_frame(rows, st.options.max_rows)?;
-            art.forecast_frame(&frame)?
+            art.forecast_frame(&frame, &st.registry)?
         } else if let Some(h) = v.get("horizon").and_then(Value::as_u64) {
             let h = usize::try_from(h).unwrap_or(usize::MAX);
             if h == 0 || h > st.options.max_rows {
@@ -115,7 +121,7 @@ async fn forecast(State(state): State<Arc<ForecastState>>, body: Bytes) -> ApiRe
                     format!("the horizon must be between 1 and {}", st.options.max_rows),
                 ));
             }
-            art.forecast(h)?
+            art.forecast(h, &st.registry)?
         } else {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use mlpilot::core::{ColumnKind, Value};
+use mlpilot_core::{ColumnKind, Value};
 use serde_json::{Map, Value as J, json};
 
 use crate::rows::{RowsError, column_rows};

@@ -19,10 +19,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use mlpilot::explain::PredictorModel;
-use mlpilot::explainers::{ExplainOptions, explain_rows};
-use mlpilot::monitor::{MonitorReport, MonitorStore, raise_alerts};
-use mlpilot::{Artifact, Error, ErrorKind, Frame};
+use mlpilot_artifact::{Artifact, PredictorModel};
+use mlpilot_core::{Error, ErrorKind, Frame, Registry};
+use mlpilot_explain::{ExplainOptions, explain_rows};
+use mlpilot_monitor::{MonitorReport, MonitorStore, raise_alerts};
 use serde::Deserialize;
 use serde_json::{Value as Json_, json};
 
@@ -91,6 +91,8 @@ struct Window {
 struct AppState {
     model: RwLock<Arc<Loaded>>,
     path: PathBuf,
+    /// The backends the model (and its replacements) are read with.
+    registry: Registry,
     options: ServeOptions,
     metrics: Arc<Metrics>,
     store: Mutex<MonitorStore>,
@@ -111,13 +113,13 @@ fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
-fn load(path: &Path) -> mlpilot::Result<Loaded> {
+fn load(path: &Path, registry: &Registry) -> mlpilot_core::Result<Loaded> {
     let modified = mtime(path);
-    let artifact = mlpilot::artifact::read(path, &mlpilot::default_registry())?;
+    let artifact = mlpilot_artifact::read(path, registry)?;
     Ok(Loaded {
         artifact,
         modified,
-        loaded_at: mlpilot::automl::now_iso(),
+        loaded_at: mlpilot_core::datetime::now_iso(),
     })
 }
 
@@ -289,10 +291,7 @@ fn predict_blocking(
     out.insert("request_id".into(), json!(rid));
     out.insert("predictions".into(), Json_::Array(preds));
     if let Some(m) = &p.predictions.proba {
-        out.insert(
-            "probabilities".into(),
-            json!(mlpilot::monitoring::probability_maps(m, &classes)),
-        );
+        out.insert("probabilities".into(), json!(probability_maps(m, &classes)));
     }
     if !p.warnings.is_empty() {
         out.insert("warnings".into(), json!(p.warnings));
@@ -309,7 +308,7 @@ fn predict_recorded(
     frame: &Frame,
     id_column: Option<String>,
     rid: &str,
-) -> ApiResult<(mlpilot::search::TablePredictions, Vec<Json_>)> {
+) -> ApiResult<(mlpilot_search::TablePredictions, Vec<Json_>)> {
     let art = &loaded.artifact;
     let p = art.predict(frame)?;
     let classes = art.predictor.encoding.classes().to_vec();
@@ -393,7 +392,7 @@ fn window_frame(state: &AppState) -> Option<Frame> {
 
 fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
     let frame = window_frame(state)?;
-    let mut report = match mlpilot::monitoring::check(art, &frame) {
+    let mut report = match mlpilot_artifact::monitoring::check(art, &frame) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("drift check failed: {e}");
@@ -411,7 +410,7 @@ fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
         match raise_alerts(
             &mut store,
             &report,
-            mlpilot::monitor::store::now(),
+            mlpilot_monitor::store::now(),
             state.options.alert_cooldown_secs,
         ) {
             Ok(alerts) => {
@@ -435,7 +434,7 @@ fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
 }
 
 /// Posts alerts to a webhook in the background (failures are logged).
-pub fn send_webhook(url: &str, alerts: &[mlpilot::monitor::Alert]) {
+pub fn send_webhook(url: &str, alerts: &[mlpilot_monitor::Alert]) {
     let url = url.to_string();
     let body = json!({ "alerts": alerts });
     std::thread::spawn(move || {
@@ -464,7 +463,7 @@ pub fn send_webhook(url: &str, alerts: &[mlpilot::monitor::Alert]) {
 fn feedback_performance(
     store: &MonitorStore,
     art: &Artifact,
-) -> Option<mlpilot::monitor::Performance> {
+) -> Option<mlpilot_monitor::Performance> {
     let labelled = store.labelled(500).ok()?;
     if labelled.is_empty() {
         return None;
@@ -477,7 +476,7 @@ fn feedback_performance(
     for l in &labelled {
         if classes.is_empty() {
             let (Some(t), Ok(p)) = (
-                mlpilot::core::frame::parse_number(&l.label),
+                mlpilot_core::frame::parse_number(&l.label),
                 l.prediction.parse::<f64>(),
             ) else {
                 continue;
@@ -499,17 +498,17 @@ fn feedback_performance(
         }
     }
     let predictions = if classes.len() == 2 && proba.len() == 2 * values.len() {
-        mlpilot::core::Predictions {
+        mlpilot_core::Predictions {
             values,
-            proba: mlpilot::core::Matrix::new(y.len(), 2, proba).ok(),
+            proba: mlpilot_core::Matrix::new(y.len(), 2, proba).ok(),
         }
     } else {
-        mlpilot::core::Predictions::values(values)
+        mlpilot_core::Predictions::values(values)
     };
     if metric.needs_proba() && predictions.proba.is_none() {
         return None;
     }
-    mlpilot::monitor::performance(
+    mlpilot_monitor::performance(
         metric,
         art.body.metrics.score,
         &y,
@@ -740,25 +739,36 @@ impl std::fmt::Debug for Server {
 }
 
 impl Server {
-    /// Loads the model (a tabular model or a forecaster) and binds the address.
-    pub async fn bind(model: &Path, options: ServeOptions) -> mlpilot::Result<Server> {
+    /// Loads the model (a tabular model or a forecaster), reading its fitted estimators with
+    /// `registry` (`mlpilot::default_registry()` for the workspace's backends, or a registry
+    /// holding your own), and binds the address.
+    ///
+    /// # Errors
+    /// When the file is not a model this build can read (see `mlpilot_artifact::read`: an
+    /// estimator the registry does not hold is named), or the address cannot be bound.
+    pub async fn bind(
+        model: &Path,
+        registry: Registry,
+        options: ServeOptions,
+    ) -> mlpilot_core::Result<Server> {
         let path = model.to_path_buf();
-        if mlpilot::forecasting::is_forecast(&path) {
+        if mlpilot_artifact::forecast::is_forecast(&path) {
             let p2 = path.clone();
-            let artifact = tokio::task::spawn_blocking(move || mlpilot::forecasting::read(&p2))
-                .await
-                .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??;
+            let artifact =
+                tokio::task::spawn_blocking(move || mlpilot_artifact::forecast::read(&p2))
+                    .await
+                    .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??;
             let listener = tokio::net::TcpListener::bind(options.addr)
                 .await
                 .map_err(|e| Error::from(e).with_context("address", options.addr))?;
-            let state = forecast::ForecastState::new(artifact, path, options);
+            let state = forecast::ForecastState::new(artifact, path, registry, options);
             return Ok(Server {
                 listener,
                 app: App::Forecast(Arc::new(state)),
             });
         }
-        let p2 = path.clone();
-        let loaded = tokio::task::spawn_blocking(move || load(&p2))
+        let (p2, r2) = (path.clone(), registry.clone());
+        let loaded = tokio::task::spawn_blocking(move || load(&p2, &r2))
             .await
             .map_err(|e| Error::internal(format!("loading the model failed: {e}")))??;
         let store = match &options.state {
@@ -771,6 +781,7 @@ impl Server {
         let state = Arc::new(AppState {
             model: RwLock::new(Arc::new(loaded)),
             path,
+            registry,
             metrics: Arc::new(Metrics::new()),
             store: Mutex::new(store),
             window: Mutex::new(Window {
@@ -790,7 +801,7 @@ impl Server {
     }
 
     /// The bound address (useful with port 0).
-    pub fn local_addr(&self) -> mlpilot::Result<SocketAddr> {
+    pub fn local_addr(&self) -> mlpilot_core::Result<SocketAddr> {
         self.listener.local_addr().map_err(Error::from)
     }
 
@@ -803,7 +814,7 @@ impl Server {
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> mlpilot::Result<()> {
+    ) -> mlpilot_core::Result<()> {
         match self.app {
             App::Table(state) => {
                 let reloader = tokio::spawn(reload_loop(Arc::clone(&state)));
@@ -833,8 +844,8 @@ async fn reload_loop(state: Arc<AppState>) {
         if now.is_none() || now == seen || now == skipped {
             continue;
         }
-        let path = state.path.clone();
-        match tokio::task::spawn_blocking(move || load(&path)).await {
+        let (path, registry) = (state.path.clone(), state.registry.clone());
+        match tokio::task::spawn_blocking(move || load(&path, &registry)).await {
             Ok(Ok(l)) => {
                 tracing::info!("reloaded {}", state.path.display());
                 say(&format!("reloaded {}", state.path.display()));
@@ -875,4 +886,21 @@ pub async fn shutdown_signal() {
         () = ctrl_c => {},
         () = term => {},
     }
+}
+
+/// Probability rows as `{class: p}` maps.
+fn probability_maps(
+    proba: &mlpilot_core::Matrix,
+    classes: &[String],
+) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    proba
+        .rows()
+        .map(|r| {
+            classes
+                .iter()
+                .zip(r)
+                .map(|(c, p)| (c.clone(), serde_json::json!(p)))
+                .collect()
+        })
+        .collect()
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-use mlpilot::monitor::{MonitorReport, Performance};
+use mlpilot_monitor::{MonitorReport, Performance};
 use serde_json::Value;
 
 /// Latency histogram bucket bounds, in seconds.

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use mlpilot::Frame;
-use mlpilot::core::frame::parse_number;
-use mlpilot::core::{ColumnKind, Schema, Value};
+use mlpilot_core::Frame;
+use mlpilot_core::frame::parse_number;
+use mlpilot_core::{ColumnKind, Schema, Value};
 use serde_json::Value as J;
 
 /// Why a body was refused.
@@ -302,7 +302,7 @@ pub fn csv_rows(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use mlpilot::core::ColumnSchema;
+    use mlpilot_core::ColumnSchema;
 
     fn schema() -> Schema {
         let col = |name: &str, kind: ColumnKind, dtype: &str| ColumnSchema {

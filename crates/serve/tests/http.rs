@@ -56,7 +56,9 @@ async fn start(model: &Path, options: ServeOptions) -> Running {
         addr: "127.0.0.1:0".parse().unwrap(),
         ..options
     };
-    let server = Server::bind(model, options).await.unwrap();
+    let server = Server::bind(model, mlpilot::default_registry(), options)
+        .await
+        .unwrap();
     let addr = server.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(server.run(async move {

@@ -876,7 +876,12 @@ pub(crate) async fn deploy(
         name: Some("model".into()),
         ..Default::default()
     };
-    let server = mlpilot_serve::Server::bind(&p.dir.join("model.mlpilot"), options).await?;
+    let server = mlpilot_serve::Server::bind(
+        &p.dir.join("model.mlpilot"),
+        mlpilot::default_registry(),
+        options,
+    )
+    .await?;
     let port = server.local_addr()?.port();
     // The host the page reached the app by, so the URL works from the person's browser.
     let host = headers

@@ -622,7 +622,7 @@ impl Store {
         let view = ProjectView {
             id: id.clone(),
             name,
-            created: mlpilot::automl::now_iso(),
+            created: mlpilot::core::datetime::now_iso(),
             status: Status::New,
             error: None,
             data: Some(DataView {

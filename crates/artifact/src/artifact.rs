@@ -26,7 +26,7 @@ use mlpilot_search::{LeaderboardRow, Predictor, StoredPredictor};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::RunConfig;
+use crate::config::RunConfig;
 
 /// The first bytes of every artifact.
 pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
@@ -143,7 +143,7 @@ pub fn encode_with<T: Serialize>(magic: &[u8; 8], body: &T) -> Result<Vec<u8>> {
 
 /// Decodes artifact bytes (`path` only names the file in errors).
 pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
-    if bytes.get(..8) == Some(crate::forecasting::FORECAST_MAGIC.as_slice()) {
+    if bytes.get(..8) == Some(crate::forecast::FORECAST_MAGIC.as_slice()) {
         return Err(format_err(
             path,
             format!(
