@@ -1,7 +1,7 @@
 //! How a model was trained: the configuration stored in every artifact, from which `mlpilot
 //! retrain` trains it again.
 
-use mlpilot_core::{Metric, Task};
+use mlpilot_core::{Metric, Task, TaskSpec};
 use mlpilot_search::{SamplerKind, Validation};
 use serde::{Deserialize, Serialize};
 
@@ -78,5 +78,127 @@ impl Default for RunConfig {
             merge_labels: false,
             exportable_onnx: false,
         }
+    }
+}
+
+/// What a person fixed by hand, which a goal in words does not override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FixedByHand {
+    /// The target was named (`--target`).
+    pub target: bool,
+    /// The task was named (`--task`).
+    pub task: bool,
+    /// The metric was named (`--metric`).
+    pub metric: bool,
+}
+
+impl RunConfig {
+    /// Takes the task a goal in words was turned into — the one rule the CLI (`run --goal`) and
+    /// a conversation (`Session`) share.
+    ///
+    /// What `fixed` names stays as it is; a target named by hand that differs from the goal's
+    /// keeps the goal out entirely (its task, metric and left-out columns were chosen for
+    /// another column). Otherwise the target, task and metric come from `spec`; the columns
+    /// the `previous` goal left out are let back in, `spec`'s are left out, and the person's
+    /// own exclusions stay. The target is never left out.
+    ///
+    /// Returns whether the goal was adopted.
+    pub fn adopt_goal(
+        &mut self,
+        spec: &TaskSpec,
+        fixed: FixedByHand,
+        previous: Option<&TaskSpec>,
+    ) -> bool {
+        if fixed.target && self.target.as_deref() != Some(spec.target.as_str()) {
+            return false;
+        }
+        self.target = Some(spec.target.clone());
+        if !fixed.task {
+            self.task = Some(spec.task);
+        }
+        if !fixed.metric {
+            self.metric = Some(spec.metric);
+        }
+        if let Some(p) = previous {
+            self.exclude.retain(|c| !p.excluded.contains(c));
+        }
+        for c in &spec.excluded {
+            if !self.exclude.contains(c) {
+                self.exclude.push(c.clone());
+            }
+        }
+        self.exclude.retain(|c| c != &spec.target);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn spec(target: &str, task: Task, excluded: &[&str]) -> TaskSpec {
+        TaskSpec {
+            task,
+            target: target.into(),
+            metric: task.default_metric(),
+            excluded: excluded.iter().map(|s| s.to_string()).collect(),
+            time_column: None,
+            horizon: None,
+            notes: Vec::new(),
+            runner_up: None,
+            undecided: false,
+        }
+    }
+
+    #[test]
+    fn a_goal_fills_what_the_person_left_open() {
+        let mut c = RunConfig {
+            metric: Some(Metric::F1Macro),
+            exclude: vec!["name".into()],
+            ..RunConfig::default()
+        };
+        let fixed = FixedByHand {
+            metric: true,
+            ..FixedByHand::default()
+        };
+        assert!(c.adopt_goal(&spec("survived", Task::Binary, &["ticket"]), fixed, None));
+        assert_eq!(c.target.as_deref(), Some("survived"));
+        assert_eq!(c.task, Some(Task::Binary));
+        assert_eq!(c.metric, Some(Metric::F1Macro));
+        assert_eq!(c.exclude, vec!["name".to_string(), "ticket".to_string()]);
+    }
+
+    #[test]
+    fn a_target_named_by_hand_keeps_another_goal_out() {
+        let mut c = RunConfig {
+            target: Some("fare".into()),
+            ..RunConfig::default()
+        };
+        let fixed = FixedByHand {
+            target: true,
+            ..FixedByHand::default()
+        };
+        assert!(!c.adopt_goal(&spec("survived", Task::Binary, &["ticket"]), fixed, None));
+        assert_eq!(c.target.as_deref(), Some("fare"));
+        assert_eq!(c.task, None);
+        assert!(c.exclude.is_empty());
+        // The same column: the goal's task and exclusions apply.
+        assert!(c.adopt_goal(&spec("fare", Task::Regression, &["ticket"]), fixed, None));
+        assert_eq!(c.task, Some(Task::Regression));
+        assert_eq!(c.exclude, vec!["ticket".to_string()]);
+    }
+
+    #[test]
+    fn a_new_goal_lets_back_what_the_last_one_left_out_but_not_the_persons_own() {
+        let first = spec("survived", Task::Binary, &["boat", "body"]);
+        let mut c = RunConfig::default();
+        c.adopt_goal(&first, FixedByHand::default(), None);
+        c.exclude.push("sibsp".into()); // "leave out sibsp"
+        // The person picks the runner-up, which the first goal had left out.
+        let second = spec("boat", Task::Multiclass, &["body"]);
+        c.adopt_goal(&second, FixedByHand::default(), Some(&first));
+        assert_eq!(c.target.as_deref(), Some("boat"));
+        assert_eq!(c.exclude, vec!["sibsp".to_string(), "body".to_string()]);
     }
 }

@@ -309,21 +309,22 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             ));
         }
         let mut cfg = auto.run_config().clone();
-        if cfg.target.is_none() {
-            cfg.target = Some(advice.value.target.clone());
-            if args.task == "auto" {
-                cfg.task = Some(advice.value.task);
-            }
-            if args.metric.is_none() {
-                cfg.metric = Some(advice.value.metric);
-            }
-            for c in &advice.value.excluded {
-                if !cfg.exclude.contains(c) {
-                    cfg.exclude.push(c.clone());
-                }
-            }
+        let fixed = mlpilot::FixedByHand {
+            target: args.target.is_some(),
+            task: args.task != "auto",
+            metric: args.metric.is_some(),
+        };
+        let adopted = cfg.adopt_goal(&advice.value, fixed, None);
+        if !adopted && !args.json {
+            eprintln!(
+                "the goal points at `{}`, but --target `{}` was given: predicting `{}`; the \
+                 goal's task, metric and left-out columns were for the other column",
+                advice.value.target,
+                args.target.as_deref().unwrap_or_default(),
+                args.target.as_deref().unwrap_or_default()
+            );
         }
-        if !args.json {
+        if adopted && !args.json {
             eprintln!(
                 "goal → predict `{}` ({}) [{}]{}",
                 advice.value.target,
@@ -337,7 +338,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
                     ))
             );
         }
-        if !args.json
+        if adopted
+            && !args.json
             && let Some(r) = &advice.value.runner_up
         {
             eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);

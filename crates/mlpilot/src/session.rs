@@ -235,10 +235,13 @@ impl Session {
     }
 
     fn adopt(&mut self, spec: &TaskSpec) -> Result<()> {
-        self.config.target = Some(spec.target.clone());
-        self.config.task = Some(spec.task);
-        self.config.metric = Some(spec.metric);
-        self.config.exclude = spec.excluded.clone();
+        // In a conversation nothing is fixed by hand before a goal: `set_task` is itself a
+        // spec. The last goal's exclusions make way for this one's.
+        self.config.adopt_goal(
+            spec,
+            mlpilot_artifact::config::FixedByHand::default(),
+            self.spec.as_ref(),
+        );
         self.profile = mlpilot_data::profile_frame(
             &self.frame,
             &self.source,
