@@ -3,6 +3,11 @@
 //! [`GaussianNaiveBayes`] is a complete estimator written the way a backend author outside
 //! the mlpilot crates would write one: it implements [`mlpilot_core::Estimator`], declares its
 //! capabilities, and passes the conformance suite (see `examples/custom_backend.rs`).
+//! [`serving`] serves a saved model from your own axum application; [`provider`] plugs a
+//! language-model provider of your own into the assistant. Each has its test in `tests/`.
+
+pub mod provider;
+pub mod serving;
 
 use mlpilot_core::{
     DataShape, Dataset, Error, Estimator, EstimatorInfo, Features, FitContext, Matrix, Model,

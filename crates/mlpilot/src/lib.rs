@@ -21,6 +21,7 @@ pub use mlpilot_search as search;
 
 pub use artifact::{Artifact, ArtifactBody};
 pub use automl::{AutoMl, RunConfig, Trained};
+pub use mlpilot_artifact::config::FixedByHand;
 pub use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metric, Result, Task};
 pub use session::{Outcome, Session, Trial, Turn, describe_trial};
 pub use summary::{AssistantNote, Summary};
@@ -99,4 +100,36 @@ pub fn csv_text(frame: &Frame) -> Result<String> {
         .into_inner()
         .map_err(|e| Error::internal(format!("could not write CSV: {e}")))?;
     String::from_utf8(bytes).map_err(|e| Error::internal(format!("CSV is not UTF-8: {e}")))
+}
+
+/// Reads a saved model with every backend this build has ([`default_registry`]); a model
+/// trained with an estimator of your own needs [`artifact::read`] with a registry holding it.
+///
+/// # Errors
+/// When the file cannot be opened, is not an mlpilot model, was written by a newer mlpilot,
+/// is truncated or corrupted, or names an estimator this build lacks.
+pub fn load(path: &std::path::Path) -> Result<Artifact> {
+    artifact::read(path, &default_registry())
+}
+
+/// Predicts a polars DataFrame with a saved model: the identifier column when the training
+/// data had one, `prediction` (class labels, or values) and, with `proba`, one `proba_<class>`
+/// column per class — the same table [`Trained::predict`] gives.
+///
+/// # Errors
+/// When a column the model needs is missing or of a type it cannot read (the error names it).
+pub fn predict_dataframe(
+    artifact: &Artifact,
+    df: &polars::prelude::DataFrame,
+    proba: bool,
+) -> Result<polars::prelude::DataFrame> {
+    let frame = mlpilot_data::dataframe_to_frame(df.clone())?;
+    let p = artifact.predict(&frame)?;
+    let out = predictions_frame(
+        &artifact.predictor.encoding,
+        &p.predictions,
+        proba,
+        artifact.id_column(&frame),
+    )?;
+    mlpilot_data::frame_to_dataframe(&out)
 }
