@@ -2,12 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 use mlpilot::monitor::{MonitorStore, raise_alerts};
 use mlpilot::{Error, Result};
-use mlpilot_serve::{ServeOptions, Server, send_webhook, shutdown_signal};
+use mlpilot_serve::{ServeOptions, Server, Webhook, shutdown_signal};
 
 /// Arguments of `mlpilot serve`.
 #[derive(Debug, Args)]
@@ -142,9 +141,16 @@ pub(crate) fn monitor(args: &MonitorArgs) -> Result<()> {
     if !alerts.is_empty()
         && let Some(url) = &args.webhook
     {
-        send_webhook(url, &alerts);
-        // Give the background post a moment before the process exits.
-        std::thread::sleep(Duration::from_millis(500));
+        let hook = Webhook::new(url)?;
+        let posted = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::internal(format!("could not start the async runtime: {e}")))?
+            .block_on(hook.post(&alerts));
+        match posted {
+            Ok(()) => eprintln!("posted {} alert(s) to {url}", alerts.len()),
+            Err(e) => eprintln!("the alerts were not delivered: {e}"),
+        }
     }
     if args.json {
         let mut v = serde_json::to_value(&report)

@@ -93,6 +93,8 @@ struct AppState {
     path: PathBuf,
     /// The backends the model (and its replacements) are read with.
     registry: Registry,
+    /// Where alerts are posted.
+    webhook: Option<Webhook>,
     options: ServeOptions,
     metrics: Arc<Metrics>,
     store: Mutex<MonitorStore>,
@@ -418,10 +420,19 @@ fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
                     tracing::warn!(kind = %a.kind, subject = %a.subject, "ALERT: {}", a.message);
                     say(&format!("ALERT [{}] {}", a.kind, a.message));
                 }
+                // The check runs on the blocking pool, inside the server's runtime: the post
+                // goes out as a task of its own, through the server's one client.
                 if !alerts.is_empty()
-                    && let Some(url) = &state.options.webhook
+                    && let (Some(hook), Ok(runtime)) =
+                        (&state.webhook, tokio::runtime::Handle::try_current())
                 {
-                    send_webhook(url, &alerts);
+                    let hook = hook.clone();
+                    runtime.spawn(async move {
+                        if let Err(e) = hook.post(&alerts).await {
+                            tracing::warn!("{e}");
+                            say(&format!("the alerts were not delivered: {e}"));
+                        }
+                    });
                 }
             }
             Err(e) => tracing::warn!("could not store alerts: {e}"),
@@ -433,30 +444,53 @@ fn run_check(state: &AppState, art: &Artifact) -> Option<MonitorReport> {
     Some(report)
 }
 
-/// Posts alerts to a webhook in the background (failures are logged).
-pub fn send_webhook(url: &str, alerts: &[mlpilot_monitor::Alert]) {
-    let url = url.to_string();
-    let body = json!({ "alerts": alerts });
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build();
-        let Ok(rt) = rt else { return };
-        rt.block_on(async move {
-            // A client per call: each call runs on its own short-lived runtime, and a pooled
-            // connection must not outlive the runtime that opened it.
-            let client = reqwest::Client::new();
-            if let Err(e) = client
-                .post(&url)
-                .timeout(Duration::from_secs(5))
-                .json(&body)
-                .send()
-                .await
-            {
-                tracing::warn!("webhook {url} failed: {e}");
-            }
-        });
-    });
+/// Posts monitoring alerts as JSON (`{"alerts": […]}`) to one URL through one HTTP client,
+/// whose connections are reused from post to post.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl Webhook {
+    /// A webhook for `url`; each post may take 5 seconds.
+    ///
+    /// # Errors
+    /// When the HTTP client cannot be built (the system's TLS setup).
+    pub fn new(url: &str) -> mlpilot_core::Result<Webhook> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Network, format!("webhook client: {e}")))?;
+        Ok(Webhook {
+            url: url.to_string(),
+            client,
+        })
+    }
+
+    /// The URL alerts go to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Posts `alerts`.
+    ///
+    /// # Errors
+    /// A network error naming the URL when it cannot be reached within 5 s or answers with an
+    /// error status.
+    pub async fn post(&self, alerts: &[mlpilot_monitor::Alert]) -> mlpilot_core::Result<()> {
+        self.client
+            .post(&self.url)
+            .json(&json!({ "alerts": alerts }))
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map(|_| ())
+            .map_err(|e| {
+                Error::new(ErrorKind::Network, format!("webhook {}: {e}", self.url))
+                    .with_context("url", &self.url)
+            })
+    }
 }
 
 /// Accuracy from feedback labels over the latest window, against the validation score.
@@ -782,6 +816,7 @@ impl Server {
             model: RwLock::new(Arc::new(loaded)),
             path,
             registry,
+            webhook: options.webhook.as_deref().map(Webhook::new).transpose()?,
             metrics: Arc::new(Metrics::new()),
             store: Mutex::new(store),
             window: Mutex::new(Window {

@@ -371,7 +371,15 @@ async fn feedback_and_monitoring_state_survive_a_restart() {
     s.stop().await;
 
     // After a restart the server still knows request `rid` and takes labels for it.
-    let s = start(&path, options()).await;
+    let (hook_url, posted) = receiver().await;
+    let s = start(
+        &path,
+        ServeOptions {
+            webhook: Some(hook_url),
+            ..options()
+        },
+    )
+    .await;
     let labels: Vec<Value> = (0..40)
         .map(|i| json!({ "row": i, "label": frame.column("target").unwrap().str_at(i).unwrap() }))
         .collect();
@@ -410,6 +418,24 @@ async fn feedback_and_monitoring_state_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(m["n_current"], 50);
+    // The check found drift (the rows sent are not like the training rows): its alerts went to
+    // the webhook, posted in the background.
+    for _ in 0..100 {
+        if !posted.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let posted = posted.lock().unwrap().clone();
+    assert_eq!(posted.len(), 1, "{posted:?}");
+    assert!(
+        posted[0]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "drift"),
+        "{posted:?}"
+    );
     assert!(
         m["columns"]
             .as_array()
@@ -680,4 +706,56 @@ async fn open_inference_protocol_matches_v1() {
         "{e}"
     );
     s.stop().await;
+}
+
+/// A webhook receiver on a free port: its URL and what it was sent.
+async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let sink = Arc::clone(&sink);
+            async move {
+                sink.lock().unwrap().push(body);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), received)
+}
+
+/// Alerts reach a webhook as `{"alerts": […]}`, through one client for every post; an address
+/// that does not answer is an error naming it.
+#[tokio::test]
+async fn alerts_are_posted_to_the_webhook() {
+    let (url, received) = receiver().await;
+    let alert = mlpilot::monitor::Alert {
+        kind: "drift".into(),
+        subject: "age".into(),
+        ts: 1.0,
+        message: "`age` drifted".into(),
+    };
+    let hook = mlpilot_serve::Webhook::new(&url).unwrap();
+    hook.post(std::slice::from_ref(&alert)).await.unwrap();
+    hook.post(&[alert.clone(), alert]).await.unwrap();
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["alerts"][0]["subject"], "age");
+    assert_eq!(got[1]["alerts"].as_array().unwrap().len(), 2);
+
+    // A port nobody listens on.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}/hook", closed.local_addr().unwrap());
+    drop(closed);
+    let err = mlpilot_serve::Webhook::new(&dead)
+        .unwrap()
+        .post(&[])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains(&dead), "{err}");
 }
