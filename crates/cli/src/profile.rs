@@ -25,12 +25,14 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<()> {
         decimal_comma: crate::input::decimal_comma(args.decimal),
         ..mlpilot::data::LoadOptions::keeping(args.target.as_deref())
     };
-    let profile = mlpilot::data::profile_source(
+    let mut profile = mlpilot::data::profile_source(
         &args.data,
         args.target.as_deref(),
         &mlpilot::data::LargeFileOptions::default(),
         &load,
     )?;
+    // What the planner will do for the target, in its own words (none without a target).
+    profile.suggestions.preprocessing = mlpilot::prep::suggestions_for(&profile)?;
     if args.json {
         let text = serde_json::to_string_pretty(&profile)
             .map_err(|e| mlpilot::Error::internal(format!("could not write JSON: {e}")))?;

@@ -301,7 +301,8 @@ pub struct LeakageSuspect {
 pub struct Suggestions {
     /// A likely target when none was given.
     pub target: Option<TargetSuggestion>,
-    /// Preprocessing suggestions, one or more per column.
+    /// Preprocessing suggestions, one or more per column: the plan of `mlpilot_prep` for the
+    /// target (`mlpilot_prep::suggestions_for`); empty from `mlpilot-data` alone.
     pub preprocessing: Vec<PrepSuggestion>,
 }
 
@@ -328,6 +329,8 @@ pub enum SuggestedAction {
     ImputeMean,
     /// Fill missing values with the most frequent value.
     ImputeMostFrequent,
+    /// Fill missing values with a constant.
+    ImputeConstant,
     /// Add a 0/1 column saying the value was missing.
     AddMissingIndicator,
     /// One-hot encode.
@@ -346,6 +349,8 @@ pub enum SuggestedAction {
     TextVectorize,
     /// Expand a date into year, month, weekday, hour and cyclic features.
     DateParts,
+    /// Map a yes/no column to 0/1.
+    Boolean,
 }
 
 impl SuggestedAction {
@@ -356,6 +361,8 @@ impl SuggestedAction {
             SuggestedAction::ImputeMedian => "impute median",
             SuggestedAction::ImputeMean => "impute mean",
             SuggestedAction::ImputeMostFrequent => "impute most frequent",
+            SuggestedAction::ImputeConstant => "impute a constant",
+            SuggestedAction::Boolean => "map to 0/1",
             SuggestedAction::AddMissingIndicator => "add missing indicator",
             SuggestedAction::OneHot => "one-hot encode",
             SuggestedAction::Ordinal => "ordinal encode",

@@ -7,8 +7,8 @@ use mlpilot_core::datetime::{DateFormat, detect_date_format, parse_datetime};
 use mlpilot_core::frame::format_category_f64;
 use mlpilot_core::profile::{
     ColumnProfile, DatetimeStats, FeatureRelation, LeakageSuspect, NumericStats, Outliers,
-    PrepSuggestion, Quantiles, Relation, RelationMeasure, SuggestedAction, Suggestions,
-    TargetProfile, TargetSuggestion, TextStats, ValueCount,
+    Quantiles, Relation, RelationMeasure, Suggestions, TargetProfile, TargetSuggestion, TextStats,
+    ValueCount,
 };
 use mlpilot_core::{
     Column, ColumnData, ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Result, Task,
@@ -778,168 +778,6 @@ fn suggest_target(analyzed: &[Analyzed]) -> Option<TargetSuggestion> {
     })
 }
 
-fn prep_suggestions(
-    analyzed: &[Analyzed],
-    target: Option<&TargetProfile>,
-    n_rows: usize,
-) -> Vec<PrepSuggestion> {
-    let mut out = Vec::new();
-    let leak: Vec<&str> = target
-        .map(|t| {
-            t.leakage_suspects
-                .iter()
-                .map(|l| l.feature.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    for a in analyzed {
-        let p = &a.profile;
-        if target.is_some_and(|t| t.name == p.name) {
-            continue;
-        }
-        let mut push = |action, reason: String| {
-            out.push(PrepSuggestion {
-                column: p.name.clone(),
-                action,
-                reason,
-            })
-        };
-        if leak.contains(&p.name.as_str()) {
-            push(
-                SuggestedAction::Drop,
-                format!("`{}` looks like a copy of the target (leakage)", p.name),
-            );
-            continue;
-        }
-        match p.kind {
-            ColumnKind::Identifier => {
-                push(
-                    SuggestedAction::Drop,
-                    format!(
-                        "`{}` identifies rows and carries no signal that generalises",
-                        p.name
-                    ),
-                );
-                continue;
-            }
-            ColumnKind::Constant => {
-                push(
-                    SuggestedAction::Drop,
-                    format!(
-                        "`{}` has a single value (or none) and cannot inform a model",
-                        p.name
-                    ),
-                );
-                continue;
-            }
-            _ => {}
-        }
-        if p.missing_fraction > 0.95 {
-            push(
-                SuggestedAction::Drop,
-                format!("`{}` is {:.0}% missing", p.name, 100.0 * p.missing_fraction),
-            );
-            continue;
-        }
-        if p.missing > 0 {
-            let frac = format!("{:.1}%", 100.0 * p.missing_fraction);
-            match (p.kind, &p.numeric) {
-                (k, Some(n)) if k.is_numeric() && n.skew.abs() > 1.0 => push(
-                    SuggestedAction::ImputeMedian,
-                    format!(
-                        "{} values ({frac}) are missing; the median ({}) is robust to the skew of {:.1}",
-                        fmt_count(p.missing),
-                        format_category_f64((n.quantiles.p50 * 1000.0).round() / 1000.0),
-                        n.skew
-                    ),
-                ),
-                // The fill preprocessing uses (the median), so that the suggestion and the plan
-                // agree.
-                (k, Some(n)) if k.is_numeric() => push(
-                    SuggestedAction::ImputeMedian,
-                    format!(
-                        "{} values ({frac}) are missing; the median ({}) is a fair fill, close to the mean ({:.3}) of this roughly symmetric distribution",
-                        fmt_count(p.missing),
-                        format_category_f64((n.quantiles.p50 * 1000.0).round() / 1000.0),
-                        n.mean
-                    ),
-                ),
-                _ => push(
-                    SuggestedAction::ImputeMostFrequent,
-                    format!(
-                        "{} values ({frac}) are missing; fill with the most frequent label",
-                        fmt_count(p.missing)
-                    ),
-                ),
-            }
-            if p.missing_fraction >= 0.05 {
-                push(
-                    SuggestedAction::AddMissingIndicator,
-                    format!(
-                        "{frac} of `{}` is missing — whether it is missing may itself be informative",
-                        p.name
-                    ),
-                );
-            }
-        }
-        match p.kind {
-            ColumnKind::Categorical if p.distinct <= 15 => push(
-                SuggestedAction::OneHot,
-                format!(
-                    "{} labels: one-hot for linear models, ordinal codes for trees",
-                    p.distinct
-                ),
-            ),
-            ColumnKind::Categorical => push(
-                SuggestedAction::TargetEncode,
-                format!(
-                    "{} labels are too many to one-hot; encode by the target mean out of fold, rare labels pooled",
-                    fmt_count(p.distinct)
-                ),
-            ),
-            ColumnKind::Text => push(
-                SuggestedAction::TextVectorize,
-                "free text: TF-IDF over words and character n-grams".into(),
-            ),
-            ColumnKind::Datetime => push(
-                SuggestedAction::DateParts,
-                "dates: year, month, weekday, hour, cyclic encodings and elapsed time".into(),
-            ),
-            ColumnKind::Integer | ColumnKind::Float => {
-                if let Some(n) = &p.numeric {
-                    if n.skew > 2.0 && n.min >= 0.0 {
-                        push(
-                            SuggestedAction::Log1p,
-                            format!(
-                                "skewness {:.1} with a long right tail: log1p evens it out",
-                                n.skew
-                            ),
-                        );
-                    }
-                    let present = n_rows.saturating_sub(p.missing).max(1) as f64;
-                    let frac = n.outliers.robust_z_count as f64 / present;
-                    if n.outliers.robust_z_count > 0 && frac > 0.01 && n.skew.abs() <= 2.0 {
-                        push(
-                            SuggestedAction::Winsorize,
-                            format!(
-                                "{} values beyond a robust z of {}: clipping to the 1st–99th percentiles limits their pull",
-                                fmt_count(n.outliers.robust_z_count),
-                                n.outliers.robust_z_threshold
-                            ),
-                        );
-                    }
-                }
-                push(
-                    SuggestedAction::Scale,
-                    "standardise for linear models, SVMs, nearest neighbours and networks".into(),
-                );
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
 /// Profiles a table. `source` is recorded as given.
 pub fn profile_frame(frame: &Frame, source: &str, opts: &ProfileOptions) -> Result<DatasetProfile> {
     let names: Vec<String> = frame.names().iter().map(|n| n.to_string()).collect();
@@ -1043,7 +881,6 @@ fn profile_columns<'a>(
     } else {
         None
     };
-    let preprocessing = prep_suggestions(&analyzed, target.as_ref(), n);
     Ok(DatasetProfile {
         source: source.to_string(),
         n_rows: n,
@@ -1053,9 +890,11 @@ fn profile_columns<'a>(
         columns: analyzed.into_iter().map(|a| a.profile).collect(),
         relations,
         target,
+        // The preprocessing suggestions are the planner's (`mlpilot_prep::suggestions_for`):
+        // this crate does not restate its rules.
         suggestions: Suggestions {
             target: suggested_target,
-            preprocessing,
+            preprocessing: Vec::new(),
         },
         notes,
     })

@@ -58,11 +58,19 @@ fn titanic_profile_is_right() {
     assert_eq!(t.feature_relations[0].feature, "sex");
     assert!(t.leakage_suspects.is_empty());
     // Age is missing for 263 passengers: impute, with an indicator (20 % missing).
+    // The planner's suggestions (this crate leaves them to it).
+    assert!(p.suggestions.preprocessing.is_empty());
+    let suggested = mlpilot_prep::suggestions_for(&p).unwrap();
     assert!(
-        p.suggestions
-            .preprocessing
+        suggested
             .iter()
-            .any(|s| s.column == "age" && s.action.as_str() == "add missing indicator")
+            .any(|s| s.column == "age" && s.action.as_str() == "add missing indicator"),
+        "{suggested:?}"
+    );
+    assert!(
+        suggested
+            .iter()
+            .any(|s| s.column == "age" && s.action.as_str() == "impute median")
     );
 }
 
@@ -312,12 +320,12 @@ fn mixed_missing_and_wide_columns() {
     assert_eq!(mixed.kind, ColumnKind::Integer, "{}", mixed.reason);
     assert!(mixed.reason.contains("`unknown`"), "{}", mixed.reason);
     assert_eq!(prof.column("empty").unwrap().kind, ColumnKind::Constant);
-    let t = prof.target.unwrap();
+    let t = prof.target.clone().unwrap();
     assert_eq!(t.missing, 300);
     assert_eq!(t.task, Task::Multiclass);
     assert!(
-        prof.suggestions
-            .preprocessing
+        mlpilot_prep::suggestions_for(&prof)
+            .unwrap()
             .iter()
             .any(|s| s.column == "code" && s.action.as_str() == "drop")
     );

@@ -15,5 +15,5 @@ pub use pipeline::{
 };
 pub use plan::{
     ColumnPlan, Dropped, ImputeStrategy, PlanOptions, PlannedStep, PreprocessPlan, ScaleMethod,
-    Step, TfidfOptions,
+    Step, TfidfOptions, suggestions, suggestions_for,
 };

@@ -615,6 +615,78 @@ fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
     steps
 }
 
+/// The plan as the profile's preprocessing suggestions (`mlpilot profile`): one per step and
+/// per dropped column, with the plan's own reasons, so what is suggested is what training does.
+pub fn suggestions(plan: &PreprocessPlan) -> Vec<mlpilot_core::profile::PrepSuggestion> {
+    use mlpilot_core::profile::{PrepSuggestion, SuggestedAction as A};
+    let mut out: Vec<PrepSuggestion> = plan
+        .dropped
+        .iter()
+        .map(|d| PrepSuggestion {
+            column: d.column.clone(),
+            action: A::Drop,
+            reason: d.reason.clone(),
+        })
+        .collect();
+    for c in &plan.columns {
+        for s in &c.steps {
+            let actions: Vec<A> = match &s.step {
+                Step::Impute {
+                    strategy,
+                    indicator,
+                } => {
+                    let fill = match strategy {
+                        ImputeStrategy::Mean => A::ImputeMean,
+                        ImputeStrategy::Median => A::ImputeMedian,
+                        ImputeStrategy::MostFrequent => A::ImputeMostFrequent,
+                        ImputeStrategy::Constant(_) => A::ImputeConstant,
+                    };
+                    if *indicator {
+                        vec![fill, A::AddMissingIndicator]
+                    } else {
+                        vec![fill]
+                    }
+                }
+                Step::Log1p => vec![A::Log1p],
+                Step::Winsorize { .. } => vec![A::Winsorize],
+                Step::Scale(_) => vec![A::Scale],
+                Step::Boolean => vec![A::Boolean],
+                Step::OneHot { .. } => vec![A::OneHot],
+                Step::Ordinal { .. } => vec![A::Ordinal],
+                Step::TargetEncode { .. } => vec![A::TargetEncode],
+                Step::DateParts { .. } => vec![A::DateParts],
+                Step::Tfidf(_) => vec![A::TextVectorize],
+            };
+            out.extend(actions.into_iter().map(|action| PrepSuggestion {
+                column: c.column.clone(),
+                action,
+                reason: s.reason.clone(),
+            }));
+        }
+    }
+    out
+}
+
+/// The preprocessing suggestions for a profile: the plan for its target (the one given, else
+/// the one the profile suggests); none when no target is known, since the plan depends on it.
+///
+/// # Errors
+/// When the plan cannot be made (a target the profile does not have).
+pub fn suggestions_for(
+    profile: &DatasetProfile,
+) -> Result<Vec<mlpilot_core::profile::PrepSuggestion>> {
+    let target = match (&profile.target, &profile.suggestions.target) {
+        (Some(t), _) => Some((t.name.clone(), t.task)),
+        (None, Some(s)) => Some((s.column.clone(), s.task)),
+        (None, None) => None,
+    };
+    let Some((target, task)) = target else {
+        return Ok(Vec::new());
+    };
+    let plan = PreprocessPlan::from_profile(profile, &target, task, PlanOptions::default())?;
+    Ok(suggestions(&plan))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
