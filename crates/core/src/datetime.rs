@@ -128,11 +128,8 @@ fn ymd(y: i64, m: i64, d: i64) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1000..=9999).contains(&y) {
         return None;
     }
-    let days = days_from_civil(y, m as u32, d as u32);
-    // Reject 31 April and the like: the civil date must round-trip.
-    if crate::frame::civil_from_days(days) != (y, m as u32, d as u32) {
-        return None;
-    }
+    // `None` for 31 April and the like.
+    let days = days_from_civil(y, m as u32, d as u32)?;
     Some(days * 86_400_000)
 }
 

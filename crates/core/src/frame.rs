@@ -75,45 +75,39 @@ impl fmt::Display for Value {
     }
 }
 
-/// Formats milliseconds since the epoch as an ISO-8601 UTC timestamp (`1970-01-01T00:00:00`).
+/// Formats milliseconds since the epoch as an ISO-8601 UTC timestamp (`1970-01-01T00:00:00`),
+/// with `chrono`; a value beyond chrono's range (±262,000 years) is written as the number.
 pub fn format_datetime_ms(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(
+        || ms.to_string(),
+        |t| t.format("%Y-%m-%dT%H:%M:%S").to_string(),
     )
 }
 
-/// Converts days since 1970-01-01 to a (year, month, day) civil date (Howard Hinnant's
-/// algorithm).
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01.
+const EPOCH_FROM_CE: i64 = 719_163;
+
+/// Converts days since 1970-01-01 to a (year, month, day) calendar date (proleptic
+/// Gregorian, with `chrono`); days beyond chrono's range give its first or last date.
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    use chrono::Datelike;
+    let date = i32::try_from(days + EPOCH_FROM_CE)
+        .ok()
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or(if days < 0 {
+            chrono::NaiveDate::MIN
+        } else {
+            chrono::NaiveDate::MAX
+        });
+    (i64::from(date.year()), date.month(), date.day())
 }
 
-/// Converts a civil date to days since 1970-01-01.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(m);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Days since 1970-01-01 of a calendar date; `None` for a date that does not exist (31 April,
+/// 29 February of a common year) or lies beyond chrono's range.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
+    use chrono::Datelike;
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)?;
+    Some(i64::from(date.num_days_from_ce()) - EPOCH_FROM_CE)
 }
 
 /// A dictionary-encoded string column: each distinct string is stored once and rows hold a
@@ -502,7 +496,11 @@ pub struct Frame {
 }
 
 impl Frame {
-    /// A frame from columns; fails when lengths differ or a name repeats.
+    /// A frame from columns.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when the columns' lengths differ or a name
+    /// repeats.
     pub fn new(columns: Vec<Column>) -> Result<Self> {
         let n_rows = columns.first().map_or(0, Column::len);
         let mut seen = HashSet::new();
@@ -585,7 +583,10 @@ impl Frame {
         self.columns.iter().find(|c| c.name() == name)
     }
 
-    /// The column called `name`, or an error that names it and lists the columns there are.
+    /// The column called `name`.
+    ///
+    /// # Errors
+    /// A not-found error that names it and lists the columns there are.
     pub fn require(&self, name: &str) -> Result<&Column> {
         self.column(name).ok_or_else(|| {
             Error::new(
@@ -609,6 +610,9 @@ impl Frame {
     }
 
     /// Adds a column at the end.
+    ///
+    /// # Errors
+    /// An invalid-input error when its length is not the table's or its name is taken.
     pub fn push_column(&mut self, column: Column) -> Result<()> {
         if !self.columns.is_empty() && column.len() != self.n_rows {
             return Err(Error::invalid_input(format!(
@@ -652,6 +656,9 @@ impl Frame {
     }
 
     /// A frame of the named columns, in the given order.
+    ///
+    /// # Errors
+    /// As [`Frame::require`], for the first name the frame lacks.
     pub fn select(&self, names: &[&str]) -> Result<Frame> {
         let columns = names
             .iter()
@@ -664,6 +671,9 @@ impl Frame {
     }
 
     /// The rows at `rows`, in that order.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range (callers pass indices of this frame).
     pub fn take(&self, rows: &[usize]) -> Result<Frame> {
         let columns = self
             .columns
@@ -693,6 +703,9 @@ impl Frame {
     /// Stacks frames row-wise, with the first frame's columns (a column a later frame lacks is
     /// missing there); each column's type is chosen from all its values as in
     /// [`Frame::from_records`].
+    ///
+    /// # Errors
+    /// As [`Frame::from_records`].
     pub fn concat(frames: &[&Frame]) -> Result<Frame> {
         let Some(first) = frames.first() else {
             return Frame::new(Vec::new());
@@ -720,6 +733,9 @@ impl Frame {
     /// Builds a frame from records (one `Vec<Value>` per row, in `names` order), choosing each
     /// column's type from its values: booleans, integers, floats (integers and floats mixed),
     /// timestamps, or strings (anything else; numbers are then written as text).
+    ///
+    /// # Errors
+    /// An invalid-input error naming the row when a record is shorter than `names`.
     pub fn from_records(names: &[String], records: &[Vec<Value>]) -> Result<Frame> {
         let mut columns = Vec::with_capacity(names.len());
         for (j, name) in names.iter().enumerate() {
@@ -893,8 +909,12 @@ mod tests {
     fn civil_date_round_trip() {
         for days in [-1_000_000, -1, 0, 1, 59, 60, 365, 10_957, 19_000, 2_000_000] {
             let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+            assert_eq!(days_from_civil(y, m, d), Some(days));
         }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(days_from_civil(2023, 4, 31), None);
+        assert_eq!(days_from_civil(2023, 2, 29), None);
         assert_eq!(format_datetime_ms(0), "1970-01-01T00:00:00");
         assert_eq!(format_datetime_ms(951_782_400_000), "2000-02-29T00:00:00");
     }

@@ -94,6 +94,10 @@ pub fn make_classification(spec: ClassificationSpec) -> (Matrix, Vec<f64>) {
 }
 
 /// A classification [`Dataset`] from a spec.
+///
+/// # Errors
+/// Never in practice: the generated labels are valid class indices, one per row (the `Result` is
+/// [`Dataset::classification`]'s).
 pub fn classification_dataset(spec: ClassificationSpec) -> Result<Dataset> {
     let (x, y) = make_classification(spec);
     Dataset::classification(x.into(), y, spec.n_classes.max(2))
@@ -181,7 +185,8 @@ pub fn customer_frame(n_rows: usize, seed: u64) -> Frame {
     let mut region = Vec::with_capacity(n_rows);
     let mut calls = Vec::with_capacity(n_rows);
     let mut churn = Vec::with_capacity(n_rows);
-    let start = days_from_civil(2020, 1, 1);
+    // 2020-01-01 (a date that exists: the fallback is never taken).
+    let start = days_from_civil(2020, 1, 1).unwrap_or(18_262);
     for i in 0..n_rows {
         id.push(Some(1000 + i as i64));
         let a = rng.uniform_range(18.0, 80.0).round();
