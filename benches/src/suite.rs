@@ -82,6 +82,10 @@ fn io(path: &Path, e: impl std::fmt::Display) -> Error {
 
 impl Suite {
     /// Reads `manifest.json` in `dir`.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the file when `manifest.json` cannot be read or is not a
+    /// manifest.
     pub fn open(dir: &Path) -> Result<Suite> {
         let path = dir.join("manifest.json");
         let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
@@ -98,12 +102,19 @@ impl Suite {
     }
 
     /// The table of a dataset.
+    ///
+    /// # Errors
+    /// When the dataset's file cannot be loaded (see [`mlpilot_data::load_frame`]).
     pub fn frame(&self, d: &DatasetEntry) -> Result<Frame> {
         let path = self.dir.join(&d.file);
         Ok(mlpilot_data::load_frame(&path.display().to_string())?.0)
     }
 
     /// The holdout split of a dataset: (train rows, test rows).
+    ///
+    /// # Errors
+    /// An invalid-input error naming the file when the split file cannot be read or has no holdout
+    /// split.
     pub fn holdout(&self, d: &DatasetEntry) -> Result<(Vec<usize>, Vec<usize>)> {
         let path = self.dir.join(&d.split_file);
         let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
@@ -112,6 +123,10 @@ impl Suite {
     }
 
     /// The anchors: `(dataset, anchor) → (score on the dataset's metric, fit seconds)`.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the file when `anchors.csv` cannot be read, lacks the
+    /// `dataset`, `anchor` or `fit_s` column, or has a malformed record.
     pub fn anchors(&self) -> Result<BTreeMap<(String, String), (f64, f64)>> {
         let path = self.dir.join("anchors.csv");
         let mut rdr = csv::Reader::from_path(&path).map_err(|e| io(&path, e))?;

@@ -100,6 +100,11 @@ pub struct Artifact {
 
 impl Artifact {
     /// Predicts a table: derived columns first, then the stored preprocessing and model(s).
+    ///
+    /// # Errors
+    /// When a derived column cannot be computed (a missing or non-numeric source column; see
+    /// [`crate::derive::apply`]) or the predictor cannot predict the table (a missing input column,
+    /// text in a numeric column, a failing model; see [`Predictor::predict`]).
     pub fn predict(&self, frame: &Frame) -> Result<mlpilot_search::TablePredictions> {
         let frame = crate::derive::apply(frame, &self.body.config.derived)?;
         self.predictor.predict(&frame)
@@ -124,11 +129,17 @@ fn format_err(path: &Path, msg: String) -> Error {
 }
 
 /// Encodes a body into artifact bytes (header + body).
+///
+/// # Errors
+/// As [`encode_with`].
 pub fn encode(body: &ArtifactBody) -> Result<Vec<u8>> {
     encode_with(MAGIC, body)
 }
 
 /// Encodes any body behind the header (`magic` tells the kinds of model apart).
+///
+/// # Errors
+/// An internal error when postcard cannot encode the body.
 pub fn encode_with<T: Serialize>(magic: &[u8; 8], body: &T) -> Result<Vec<u8>> {
     let payload = postcard::to_allocvec(body)
         .map_err(|e| Error::internal(format!("could not encode the artifact: {e}")))?;
@@ -142,6 +153,11 @@ pub fn encode_with<T: Serialize>(magic: &[u8; 8], body: &T) -> Result<Vec<u8>> {
 }
 
 /// Decodes artifact bytes (`path` only names the file in errors).
+///
+/// # Errors
+/// A format error, naming the file, when the bytes are a forecasting model, or as
+/// [`decode_with`]: not an mlpilot model, written by a newer or older mlpilot, truncated,
+/// corrupted, or not decodable.
 pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
     if bytes.get(..8) == Some(crate::forecast::FORECAST_MAGIC.as_slice()) {
         return Err(format_err(
@@ -159,6 +175,11 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
 }
 
 /// Decodes a body written by [`encode_with`] with the same `magic`.
+///
+/// # Errors
+/// A format error naming the file when the bytes do not start with `magic`, the header is
+/// incomplete, the format version is not [`FORMAT_VERSION`] (newer, older or 0), the body is
+/// truncated or fails its checksum, or it cannot be decoded.
 pub fn decode_with<T: serde::de::DeserializeOwned>(
     magic: &[u8; 8],
     bytes: &[u8],
@@ -238,11 +259,18 @@ pub fn decode_with<T: serde::de::DeserializeOwned>(
 }
 
 /// Writes an artifact atomically.
+///
+/// # Errors
+/// When the body cannot be encoded (see [`encode_with`]), or as [`write_bytes`].
 pub fn write(path: &Path, body: &ArtifactBody) -> Result<()> {
     write_bytes(path, &encode(body)?)
 }
 
 /// Writes bytes atomically (a temporary file in the same folder, fsync, rename).
+///
+/// # Errors
+/// An i/o error naming the file or folder when the folder cannot be created, or the temporary
+/// file cannot be created, written, synced, made readable or renamed into place.
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
@@ -270,6 +298,12 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Reads and checks an artifact, and reads its models through `registry`.
+///
+/// # Errors
+/// A not-found error when the file does not exist (an i/o error when it cannot be read
+/// otherwise); a format error when it is not a model this build can read (see [`decode`]); an
+/// error when a model cannot be read back through `registry` (an estimator this build lacks, or
+/// unreadable model bytes; see [`StoredPredictor::load`]).
 pub fn read(path: &Path, registry: &Registry) -> Result<Artifact> {
     let bytes = std::fs::read(path).map_err(|e| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {

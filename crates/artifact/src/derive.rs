@@ -271,6 +271,11 @@ fn pairwise(frame: &Frame, a: &str, b: &str, f: impl Fn(f64, f64) -> f64) -> Res
 }
 
 /// Adds the derived columns to a frame (a frame without them is returned unchanged).
+///
+/// # Errors
+/// A not-found error when a derived column's source column is not in `frame`, or an
+/// invalid-input error when fewer than half the present values of a source that must be numeric
+/// are numbers.
 pub fn apply(frame: &Frame, derived: &[Derived]) -> Result<Frame> {
     if derived.is_empty() {
         return Ok(frame.clone());

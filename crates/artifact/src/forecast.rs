@@ -69,6 +69,10 @@ pub fn is_forecast(path: &Path) -> bool {
 }
 
 /// Writes the artifact atomically.
+///
+/// # Errors
+/// An internal error when the artifact cannot be encoded, or an i/o error when it cannot be
+/// written (see [`crate::artifact::write_bytes`]).
 pub fn save(path: &Path, artifact: &ForecastArtifact) -> Result<()> {
     crate::artifact::write_bytes(
         path,
@@ -77,6 +81,10 @@ pub fn save(path: &Path, artifact: &ForecastArtifact) -> Result<()> {
 }
 
 /// Reads a forecasting artifact.
+///
+/// # Errors
+/// An i/o error (also when the file does not exist) when the file cannot be read; a format error
+/// when it is not a forecasting artifact this build can read (see [`decode`]).
 pub fn read(path: &Path) -> Result<ForecastArtifact> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::new(
@@ -89,6 +97,10 @@ pub fn read(path: &Path) -> Result<ForecastArtifact> {
 }
 
 /// Reads a forecasting artifact from bytes (`path` only names it in errors).
+///
+/// # Errors
+/// A format error naming `path` when the bytes are not a forecasting artifact this build can read
+/// (see [`crate::artifact::decode_with`]).
 pub fn decode(bytes: &[u8], path: &Path) -> Result<ForecastArtifact> {
     crate::artifact::decode_with(FORECAST_MAGIC, bytes, path)
 }

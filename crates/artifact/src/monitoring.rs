@@ -7,6 +7,10 @@ use mlpilot_monitor::{MonitorReport, column_drift, performance, prediction_drift
 use crate::artifact::Artifact;
 
 /// `rows` of `p`.
+///
+/// # Errors
+/// An internal error when a row is out of range of the probabilities (out-of-range rows are
+/// silently skipped in the values).
 pub fn select_predictions(p: &Predictions, rows: &[usize]) -> Result<Predictions> {
     let values = rows
         .iter()
@@ -21,6 +25,10 @@ pub fn select_predictions(p: &Predictions, rows: &[usize]) -> Result<Predictions
 
 /// The target of `frame` encoded by the artifact, with the rows that carry one; `None` when
 /// the frame has no target column.
+///
+/// # Errors
+/// An invalid-input error naming the row when a target value is not one of the training classes,
+/// or not a number for a regression target.
 pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
     match frame.column(&artifact.body.target) {
         Some(col) => {
@@ -34,6 +42,11 @@ pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f
 /// Checks `current` against the training reference stored in the artifact: drift of every
 /// monitored input column, of the predictions and — when `current` carries the target —
 /// accuracy decay.
+///
+/// # Errors
+/// When the model cannot predict the reference or `current` (see [`Artifact::predict`]), the
+/// target in `current` cannot be encoded (see [`labelled_rows`]), or the labelled rows cannot be
+/// scored (see [`mlpilot_monitor::performance`]).
 pub fn check(artifact: &Artifact, current: &Frame) -> Result<MonitorReport> {
     let body = &artifact.body;
     let columns: Vec<(String, ColumnKind)> = body
@@ -71,6 +84,9 @@ pub fn check(artifact: &Artifact, current: &Frame) -> Result<MonitorReport> {
 }
 
 /// A seeded sample of at most `n` rows of `frame`.
+///
+/// # Errors
+/// Never in practice; the `Result` is [`Frame::take`]'s, and the sampled rows are in range.
 pub fn sample(frame: &Frame, n: usize, seed: u64) -> Result<Frame> {
     if frame.n_rows() <= n {
         return Ok(frame.clone());

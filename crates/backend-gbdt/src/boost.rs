@@ -240,6 +240,11 @@ pub fn categorical_flags(data: &Dataset) -> Vec<bool> {
 
 /// Trains a booster. Stops at the deadline with the rounds trained so far (at least one), or
 /// with `Cancelled` when cancelled.
+///
+/// # Errors
+/// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
+/// missing values are allowed) or no rows remain after the validation split; a cancelled error
+/// when `ctx` is cancelled; a timeout error when the deadline passes before the first round.
 pub fn train(
     data: &Dataset,
     p: &BoostParams,

@@ -66,6 +66,11 @@ impl Forest {
 }
 
 /// Trains a forest. At the deadline it keeps the trees grown so far (at least one).
+///
+/// # Errors
+/// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
+/// missing values are allowed); a cancelled error when `ctx` is cancelled; a timeout error when no
+/// tree was grown before the deadline (also when `p.n_estimators` is 0).
 pub fn train(
     data: &Dataset,
     p: &ForestParams,

@@ -44,5 +44,10 @@ pub trait DriftDetector: Send + Sync {
     fn applies_to(&self, sample: &Sample<'_>) -> bool;
 
     /// Runs the test.
+    ///
+    /// # Errors
+    /// When the test cannot be run on these samples; the detectors of `mlpilot-monitor` return an
+    /// invalid-input error when a sample is empty or the two are of different kinds (numeric and
+    /// categorical).
     fn test(&self, reference: &Sample<'_>, current: &Sample<'_>) -> Result<DriftTest>;
 }

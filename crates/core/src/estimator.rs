@@ -101,6 +101,10 @@ pub struct Dataset {
 
 impl Dataset {
     /// A classification dataset with `n_classes` classes (binary when 2).
+    ///
+    /// # Errors
+    /// An invalid-input error when `n_classes` is below 2, a target value is not a class index in
+    /// `0..n_classes` (naming the row), or `y` and `x` have different numbers of rows.
     pub fn classification(x: Features, y: Vec<f64>, n_classes: usize) -> Result<Self> {
         if n_classes < 2 {
             return Err(Error::invalid_input(format!(
@@ -124,6 +128,10 @@ impl Dataset {
     }
 
     /// A regression dataset.
+    ///
+    /// # Errors
+    /// An invalid-input error when a target value is not finite (naming the row), or `y` and `x`
+    /// have different numbers of rows.
     pub fn regression(x: Features, y: Vec<f64>) -> Result<Self> {
         if let Some((i, v)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(
@@ -159,6 +167,10 @@ impl Dataset {
     }
 
     /// Adds per-row weights (non-negative, finite, one per row).
+    ///
+    /// # Errors
+    /// An invalid-input error when there is not one weight per row, or a weight is negative or not
+    /// finite.
     pub fn with_weights(mut self, weights: Vec<f64>) -> Result<Self> {
         if weights.len() != self.y.len() {
             return Err(Error::invalid_input(format!(
@@ -181,6 +193,9 @@ impl Dataset {
     }
 
     /// Names and encodings of the feature columns (one per column).
+    ///
+    /// # Errors
+    /// An internal error when there is not one description per feature column.
     pub fn with_features(mut self, features: Vec<FeatureInfo>) -> Result<Self> {
         if features.len() != self.x.n_cols() {
             return Err(Error::internal(format!(
@@ -254,6 +269,9 @@ impl Dataset {
     }
 
     /// The rows at `rows`, in that order.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range.
     pub fn subset(&self, rows: &[usize]) -> Result<Dataset> {
         let x = self.x.select_rows(rows)?;
         let y = rows
@@ -282,6 +300,11 @@ impl Dataset {
 
     /// Checks what every estimator needs: at least one row, at least two classes present for
     /// classification, and (unless `allow_missing`) no NaN; never infinite values.
+    ///
+    /// # Errors
+    /// An invalid-input error when there are no rows, a classification target has fewer than two
+    /// classes present, or a feature holds an infinite value (or, unless `allow_missing`, a NaN),
+    /// naming the row and feature.
     pub fn check_trainable(&self, allow_missing: bool) -> Result<()> {
         if self.n_rows() == 0 {
             return Err(Error::invalid_input("cannot train on zero rows"));
@@ -316,6 +339,9 @@ impl Dataset {
 }
 
 /// Fails unless `x` has `expected` columns.
+///
+/// # Errors
+/// An invalid-input error when `x` does not have `expected` columns.
 pub fn check_n_features(x: &Features, expected: usize) -> Result<()> {
     if x.n_cols() != expected {
         return Err(Error::invalid_input(format!(
@@ -529,9 +555,17 @@ pub trait Model: Send + Sync + fmt::Debug + 'static {
     }
 
     /// Predicted class indices or values, one per row.
+    ///
+    /// # Errors
+    /// When `x` cannot be used (the wrong number of columns, see [`check_n_features`]) or the model
+    /// library fails.
     fn predict(&self, x: &Features) -> Result<Vec<f64>>;
 
     /// Class probabilities, rows × classes.
+    ///
+    /// # Errors
+    /// By default an unsupported error (the model gives no probabilities; callers then fall back to
+    /// [`Model::predict`]); implementations fail as [`Model::predict`] does.
     fn predict_proba(&self, _x: &Features) -> Result<Matrix> {
         Err(Error::new(
             ErrorKind::Unsupported,
@@ -569,6 +603,9 @@ pub trait Model: Send + Sync + fmt::Debug + 'static {
 /// Implemented for every `Model + Serialize`.
 pub trait DynModel: Model {
     /// The model serialised with postcard.
+    ///
+    /// # Errors
+    /// A format error when the model cannot be serialised.
     fn to_bytes(&self) -> Result<Vec<u8>>;
 
     /// The model as a plain [`Model`].
@@ -599,6 +636,10 @@ pub trait Estimator: Send + Sync + 'static {
 
     /// Fits a model. Must honour `ctx` (seed, threads, deadline, cancel flag) and return an
     /// error — never panic — on data it cannot use.
+    ///
+    /// # Errors
+    /// When the data or parameters cannot be used, the model library fails, or, as the estimator
+    /// documents, `ctx` says to stop (a timeout or cancelled error; see [`FitContext::check`]).
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<Self::Model>;
 
     /// Configurations known to be strong on many tables of this shape, best first, tried by
@@ -625,6 +666,12 @@ pub trait DynEstimator: Send + Sync {
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace;
 
     /// Validates `params` against the search space, checks the task, then fits.
+    ///
+    /// # Errors
+    /// An unsupported error when the estimator does not fit the data's task; an invalid-input
+    /// error, prefixed with the estimator's id, when `params` are not in its search space; a
+    /// timeout or cancelled error when `ctx` already says to stop; an internal error when the fit
+    /// panics; otherwise what [`Estimator::fit`] returns.
     fn fit_dyn(
         &self,
         data: &Dataset,
@@ -633,6 +680,9 @@ pub trait DynEstimator: Send + Sync {
     ) -> Result<Box<dyn DynModel>>;
 
     /// Reads a model written by [`DynModel::to_bytes`].
+    ///
+    /// # Errors
+    /// A format error when the bytes are not a model of this estimator.
     fn load_model(&self, bytes: &[u8]) -> Result<Box<dyn DynModel>>;
 
     /// Strong configurations for this shape, best first ([`Estimator::starting_points`]).
@@ -868,6 +918,10 @@ impl FitContext {
     }
 
     /// `Err(Cancelled)` or `Err(Timeout)` when the fit should stop.
+    ///
+    /// # Errors
+    /// A cancelled error when the cancel flag is set, otherwise a timeout error when the deadline
+    /// has passed.
     pub fn check(&self) -> Result<()> {
         if self.cancel.is_cancelled() {
             return Err(Error::new(ErrorKind::Cancelled, "the fit was cancelled"));

@@ -47,6 +47,11 @@ pub trait Explainer: Send + Sync {
     fn name(&self) -> &str;
 
     /// Explains `output` of `model` for each row of `rows`.
+    ///
+    /// # Errors
+    /// When the method cannot explain this model (an unsupported error, e.g. TreeSHAP on a model
+    /// without trees), `output` asks for a value of a classifier or a class the model lacks, the
+    /// rows do not fit the model, or the model fails to predict.
     fn explain(
         &self,
         model: &dyn Model,

@@ -28,6 +28,9 @@ pub struct Matrix {
 
 impl Matrix {
     /// A matrix from row-major data; fails when the length is not `n_rows * n_cols`.
+    ///
+    /// # Errors
+    /// An internal error when `data.len()` is not `n_rows * n_cols`.
     pub fn new(n_rows: usize, n_cols: usize, data: Vec<f64>) -> Result<Self> {
         if n_rows.checked_mul(n_cols) != Some(data.len()) {
             return Err(Error::internal(format!(
@@ -52,6 +55,9 @@ impl Matrix {
     }
 
     /// A matrix from rows of equal length.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the row when a row's length differs from the first row's.
     pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self> {
         let n_cols = rows.first().map_or(0, Vec::len);
         let mut data = Vec::with_capacity(rows.len() * n_cols);
@@ -73,6 +79,9 @@ impl Matrix {
     }
 
     /// A matrix from columns of equal length.
+    ///
+    /// # Errors
+    /// An internal error when a column's length differs from the first column's.
     pub fn from_columns(columns: &[Vec<f64>]) -> Result<Self> {
         let n_cols = columns.len();
         let n_rows = columns.first().map_or(0, Vec::len);
@@ -99,6 +108,9 @@ impl Matrix {
 
     /// Class probabilities from predicted class indices: a 1 in each row's class column (for
     /// models that only predict classes). Indices outside `0..k` give a row of zeros.
+    ///
+    /// # Errors
+    /// Never in practice; the `Result` is [`Matrix::new`]'s, whose length check always holds here.
     pub fn one_hot(classes: &[f64], k: usize) -> Result<Self> {
         let mut out = vec![0.0; classes.len() * k];
         for (i, c) in classes.iter().enumerate() {
@@ -194,6 +206,9 @@ impl Matrix {
     }
 
     /// The rows at `rows`, in that order; fails on an index out of range.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range.
     pub fn select_rows(&self, rows: &[usize]) -> Result<Matrix> {
         let mut data = Vec::with_capacity(rows.len() * self.n_cols);
         for &r in rows {
@@ -210,6 +225,9 @@ impl Matrix {
     }
 
     /// The columns at `cols`, in that order; fails on an index out of range.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range.
     pub fn select_columns(&self, cols: &[usize]) -> Result<Matrix> {
         if let Some(&bad) = cols.iter().find(|&&c| c >= self.n_cols) {
             return Err(Error::internal(format!(
@@ -273,6 +291,11 @@ pub struct CsrMatrix {
 
 impl CsrMatrix {
     /// A matrix from its CSR arrays; fails when they are inconsistent.
+    ///
+    /// # Errors
+    /// An internal error when the arrays are inconsistent (`indptr` not of length `n_rows + 1`,
+    /// not starting at 0, decreasing or not ending at the number of values; `indices` and `values`
+    /// of different lengths; a column index not below `n_cols`).
     pub fn new(
         n_rows: usize,
         n_cols: usize,
@@ -299,6 +322,9 @@ impl CsrMatrix {
     }
 
     /// A matrix from (row, column, value) triplets; duplicates are summed.
+    ///
+    /// # Errors
+    /// An internal error when a triplet's row or column is out of range.
     pub fn from_triplets(
         n_rows: usize,
         n_cols: usize,
@@ -382,6 +408,9 @@ impl CsrMatrix {
     }
 
     /// The rows at `rows`, in that order.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range.
     pub fn select_rows(&self, rows: &[usize]) -> Result<CsrMatrix> {
         let mut b = CsrBuilder::new(self.n_cols);
         for &r in rows {
@@ -482,6 +511,9 @@ impl Features {
     }
 
     /// The rows at `rows`, in that order.
+    ///
+    /// # Errors
+    /// An internal error when an index is out of range.
     pub fn select_rows(&self, rows: &[usize]) -> Result<Features> {
         Ok(match self {
             Features::Dense(m) => Features::Dense(m.select_rows(rows)?),

@@ -50,6 +50,9 @@ impl Registry {
     }
 
     /// The estimator with this id.
+    ///
+    /// # Errors
+    /// A not-found error, listing the registered ids, when no estimator has this id.
     pub fn get(&self, id: &str) -> Result<Arc<dyn DynEstimator>> {
         self.estimators.get(id).cloned().ok_or_else(|| {
             Error::new(
@@ -83,6 +86,10 @@ impl Registry {
     }
 
     /// Reads a model written by estimator `id`.
+    ///
+    /// # Errors
+    /// A not-found error when no estimator has this id (see [`Registry::get`]); a format error when
+    /// the bytes are not one of its models.
     pub fn load_model(&self, id: &str, bytes: &[u8]) -> Result<Box<dyn DynModel>> {
         self.get(id)?.load_model(bytes)
     }

@@ -37,6 +37,10 @@ pub trait Sampler: Send {
 
     /// The next configuration to try; `None` when the sampler has nothing left (a finished
     /// grid).
+    ///
+    /// # Errors
+    /// When the sampler cannot propose a configuration; the samplers of `mlpilot-search`
+    /// never fail.
     fn ask(&mut self) -> Result<Option<ParamSet>>;
 
     /// Reports the outcome of a configuration returned by `ask`.

@@ -431,6 +431,10 @@ impl SearchSpace {
 
     /// Checks an assignment: every name must be a parameter of the space, every value in its
     /// domain. Missing parameters take their defaults; inactive ones are removed.
+    ///
+    /// # Errors
+    /// An invalid-input error when a name is not a parameter of the space (listing them) or a value
+    /// is outside its parameter's domain (naming the parameter).
     pub fn validate(&self, set: &ParamSet) -> Result<ParamSet> {
         for (name, _) in set.iter() {
             if self.param(name).is_none() {

@@ -232,6 +232,11 @@ impl Metric {
     /// class of a binary task) and `predictions.values` the predicted indices;
     /// `predictions.proba` (rows × classes) is required by [`Metric::needs_proba`] metrics.
     ///
+    /// # Errors
+    /// An invalid-input error for zero rows; an unsupported error when the metric needs
+    /// probabilities and `predictions` has none; an internal error when the predictions or
+    /// probabilities do not match `y_true` (and `n_classes`) in shape.
+    ///
     /// ```
     /// use mlpilot_core::{Metric, Predictions};
     /// let p = Predictions::values(vec![1.0, 2.0, 3.0]);

@@ -15,6 +15,10 @@ fn col_err(name: &str, e: &pl::PolarsError) -> Error {
 /// Integers become `Int` (unsigned values above `i64::MAX` become floats), floats become
 /// `Float` (NaN is missing), dates and timestamps become `Datetime` in milliseconds, strings
 /// and categoricals become `Str`, and nested JSON values are written as JSON text.
+///
+/// # Errors
+/// An invalid-input error naming the column when polars cannot cast a column to the type it
+/// becomes.
 pub fn dataframe_to_frame(df: pl::DataFrame) -> Result<Frame> {
     let mut columns = Vec::with_capacity(df.width());
     for c in df.into_columns() {
@@ -98,6 +102,10 @@ fn series_to_data(name: &str, s: &pl::Series) -> Result<ColumnData> {
 }
 
 /// Converts a Frame into a DataFrame (timestamps become millisecond datetimes).
+///
+/// # Errors
+/// An invalid-input error when polars cannot cast a timestamp column, or an internal error when
+/// it refuses to build the DataFrame; neither is expected for a valid [`Frame`].
 pub fn frame_to_dataframe(frame: &Frame) -> Result<pl::DataFrame> {
     let mut cols: Vec<pl::Column> = Vec::with_capacity(frame.n_cols());
     for c in frame.columns() {

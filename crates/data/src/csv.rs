@@ -27,6 +27,9 @@ const NULL_VALUES: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "NULL"];
 
 /// Reads a CSV file into a polars DataFrame; `notes` receives what the reader had to work
 /// around.
+///
+/// # Errors
+/// As [`read_csv_with`].
 pub fn read_csv(path: &Path, notes: &mut Vec<String>) -> Result<DataFrame> {
     Ok(read_csv_with(path, &[], notes)?.0)
 }

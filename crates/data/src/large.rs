@@ -50,6 +50,10 @@ fn collect_streaming(lf: LazyFrame, shown: &str) -> Result<DataFrame> {
 
 /// Profiles a large CSV file from an evenly spaced sample, with exact row and missing counts.
 /// Returns the sample as a frame and the profile.
+///
+/// # Errors
+/// When the file cannot be opened or polars cannot scan it, it has no data rows (an invalid-input
+/// error), or the sample cannot be converted or profiled (see [`profile_frame`]).
 pub fn profile_large_csv(
     path: &Path,
     source: &str,

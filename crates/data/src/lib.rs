@@ -24,6 +24,9 @@ use mlpilot_core::{DatasetProfile, Frame, Result};
 
 /// Loads a source and profiles it, keeping the reader's notes in the profile.
 ///
+/// # Errors
+/// As [`load_and_profile_with`].
+///
 /// ```no_run
 /// let (frame, profile) = mlpilot_data::load_and_profile("titanic.csv", Some("survived")).unwrap();
 /// println!("{}", mlpilot_data::render_profile(&profile));
@@ -36,6 +39,11 @@ pub fn load_and_profile(source: &str, target: Option<&str>) -> Result<(Frame, Da
 /// Profiles a source without keeping its rows: the cheapest way to see what a file holds
 /// (`mlpilot profile`). Large CSV files are profiled from a sample (see
 /// [`load_and_profile_with`]).
+///
+/// # Errors
+/// When the source cannot be loaded (see [`load()`]), a large CSV file cannot be scanned or has no
+/// data rows, or it cannot be profiled (see [`profile_frame`]: no rows, or a target that is
+/// missing or cannot be a target).
 pub fn profile_source(
     source: &str,
     target: Option<&str>,
@@ -78,6 +86,11 @@ fn explain_conversions(profile: &mut DatasetProfile, conversions: Vec<(String, S
 /// `large.threshold_bytes` is never loaded whole; it is profiled from an evenly spaced sample
 /// with exact row and missing-value counts (see [`large`]), and the returned frame is that
 /// sample.
+///
+/// # Errors
+/// When the source cannot be loaded (see [`load()`]), a large CSV file cannot be scanned or has no
+/// data rows, or it cannot be profiled (see [`profile_frame`]: no rows, or a target that is
+/// missing or cannot be a target).
 pub fn load_and_profile_with(
     source: &str,
     target: Option<&str>,

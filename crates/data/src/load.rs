@@ -57,6 +57,10 @@ impl Table {
     }
 
     /// The table as a polars DataFrame.
+    ///
+    /// # Errors
+    /// When a frame read from SQLite or a text folder cannot be converted (see
+    /// [`frame_to_dataframe`]); never for a table polars read.
     pub fn into_dataframe(self) -> Result<pl::DataFrame> {
         match self.data {
             TableData::Polars(df) => Ok(df),
@@ -65,6 +69,10 @@ impl Table {
     }
 
     /// The table as an mlpilot [`Frame`].
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column (and the file) when a polars column cannot be
+    /// converted (see [`dataframe_to_frame`]); never for a table read as a frame.
     pub fn into_frame(self) -> Result<Frame> {
         let source = self.source;
         match self.data {
@@ -121,6 +129,13 @@ impl LoadOptions {
 ///
 /// Every failure names the file (and the row, column, table or query when known) and says what
 /// to do.
+///
+/// # Errors
+/// A not-found error when the path does not exist, an unsupported error for URLs other than
+/// `sqlite://`, a format or invalid-input error when the file is empty, binary or malformed (or a
+/// SQLite file named without a table or query), a not-found or invalid-input error for a missing
+/// table or a query SQLite rejects, and an invalid-input error when the source holds no rows or
+/// no columns.
 pub fn load(spec: &str) -> Result<Table> {
     load_with(spec, &LoadOptions::default())
 }
@@ -208,6 +223,10 @@ pub fn load_with(spec: &str, opts: &LoadOptions) -> Result<Table> {
 }
 
 /// Loads a source straight into a [`Frame`], returning the reader's notes too.
+///
+/// # Errors
+/// As [`load`], or when a column cannot be converted into a [`Frame`] (see
+/// [`dataframe_to_frame`]).
 pub fn load_frame(spec: &str) -> Result<(Frame, Vec<String>)> {
     load_frame_with(spec, &LoadOptions::default())
 }

@@ -779,6 +779,11 @@ fn suggest_target(analyzed: &[Analyzed]) -> Option<TargetSuggestion> {
 }
 
 /// Profiles a table. `source` is recorded as given.
+///
+/// # Errors
+/// An invalid-input error when the frame has no rows or the target in `opts` cannot be a target
+/// (a constant column, say); a not-found error, listing the columns, when that target is not a
+/// column.
 pub fn profile_frame(frame: &Frame, source: &str, opts: &ProfileOptions) -> Result<DatasetProfile> {
     let names: Vec<String> = frame.names().iter().map(|n| n.to_string()).collect();
     profile_columns(
@@ -795,6 +800,10 @@ pub fn profile_frame(frame: &Frame, source: &str, opts: &ProfileOptions) -> Resu
 
 /// Profiles a polars DataFrame without materialising a whole [`Frame`]: each column is
 /// converted, analysed and released in turn, so peak memory stays near the DataFrame's own.
+///
+/// # Errors
+/// As [`profile_frame`], or when a column cannot be converted (see
+/// [`dataframe_to_frame`](crate::convert::dataframe_to_frame)).
 pub fn profile_dataframe(
     df: polars::prelude::DataFrame,
     source: &str,

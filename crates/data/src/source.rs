@@ -78,6 +78,11 @@ impl Source {
     /// The format of a file comes from its extension (`.csv`, `.tsv`, `.txt`, `.parquet`,
     /// `.pq`, `.json`, `.ndjson`, `.jsonl`); other files are sniffed by their first bytes.
     ///
+    /// # Errors
+    /// An unsupported error for URLs other than `sqlite://`; an invalid-input error for a
+    /// `sqlite://` URL without a path, with an unknown parameter, or without `table` or `query`; a
+    /// not-found (or i/o) error when a path cannot be opened, naming it.
+    ///
     /// ```
     /// use mlpilot_data::source::{Source, SqliteSelect};
     /// let s = Source::parse("sqlite://shop.db?query=SELECT%20*%20FROM%20orders").unwrap();

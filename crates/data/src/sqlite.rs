@@ -12,6 +12,11 @@ use crate::source::SqliteSelect;
 ///
 /// Column types follow the values SQLite returns: integers (with NULLs) become integers,
 /// integers mixed with reals become floats, anything with text becomes strings.
+///
+/// # Errors
+/// A not-found error when the database file or the table does not exist; a format error when the
+/// file is not a SQLite database; an invalid-input error when the query does not prepare or run,
+/// returns no rows, or repeats a column name; an i/o error for other failures reading it.
 pub fn read_sqlite(path: &Path, select: &SqliteSelect) -> Result<Frame> {
     let shown = path.display().to_string();
     if !path.exists() {

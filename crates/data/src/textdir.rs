@@ -11,6 +11,10 @@ use crate::csv::latin1_to_utf8;
 /// name in a `label` column, so that `reviews/pos/*.txt` and `reviews/neg/*.txt` form a labelled
 /// dataset. Files are read as UTF-8, or as Latin-1 when they are not valid UTF-8. Rows are
 /// sorted by path so that the order does not depend on the file system.
+///
+/// # Errors
+/// When the folder or a file cannot be read, a file looks binary (a format error), or the folder
+/// holds no files (an invalid-input error).
 pub fn read_text_folder(dir: &Path) -> Result<Frame> {
     let shown = dir.display().to_string();
     let mut entries: Vec<(PathBuf, Option<String>)> = Vec::new();

@@ -20,6 +20,9 @@ pub trait Coalitions {
     fn n_players(&self) -> usize;
     /// The outputs (each of the same length) of each coalition; `masks[c][p]` says whether
     /// player `p` is present in coalition `c`.
+    ///
+    /// # Errors
+    /// When the outputs cannot be computed (for a model's game, when the model fails to predict).
     fn evaluate(&self, masks: &[Vec<bool>]) -> Result<Vec<Vec<f64>>>;
 }
 
@@ -54,6 +57,10 @@ impl ShapleyValues {
 
 /// Shapley values of `game`: exact for at most [`EXACT_MAX_PLAYERS`] players, otherwise from
 /// `permutations` sampled permutations (taken in antithetic pairs).
+///
+/// # Errors
+/// When `game.evaluate` fails, or an internal error when it returns a number of outputs other
+/// than the number of coalitions.
 pub fn shapley(game: &dyn Coalitions, permutations: usize, seed: u64) -> Result<ShapleyValues> {
     let m = game.n_players();
     if m == 0 {
@@ -188,6 +195,10 @@ fn check_len(values: &[Vec<f64>], n: usize) -> Result<()> {
 }
 
 /// Picks the output index an [`ExplainOutput`] asks for, given the full coalition's outputs.
+///
+/// # Errors
+/// An invalid-input error when a classifier is asked for a value, or the class asked for is not
+/// below `full.len()`.
 pub fn output_index(output: ExplainOutput, full: &[f64], classification: bool) -> Result<usize> {
     let k = full.len();
     let o = match output {
@@ -211,6 +222,10 @@ pub fn output_index(output: ExplainOutput, full: &[f64], classification: bool) -
 }
 
 /// A model's outputs for a matrix: probabilities for classifiers, values otherwise.
+///
+/// # Errors
+/// When the model fails to predict (a classifier without probabilities is not an error: its
+/// predicted classes come back as one-hot rows).
 pub fn model_outputs(model: &dyn Model, x: Matrix) -> Result<Matrix> {
     let x = &Features::Dense(x);
     if model.task().is_classification() {

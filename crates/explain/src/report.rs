@@ -376,6 +376,9 @@ fn figure(svg: &str, caption: &str) -> String {
 }
 
 /// Renders the report.
+///
+/// # Errors
+/// An internal error when drawing one of the charts fails.
 pub fn render_html(d: &ReportData) -> Result<String> {
     let mut body = String::new();
     // Summary and narrative.

@@ -20,8 +20,16 @@ pub trait TableModel: Send + Sync {
     /// The input columns the model reads, in a stable order (the explanation's players).
     fn input_columns(&self) -> Vec<String>;
     /// Outputs for every row: class probabilities (rows × classes) or values (rows × 1).
+    ///
+    /// # Errors
+    /// When the rows cannot be predicted (for a saved predictor: a missing input column, text in a
+    /// numeric column, or a failing model).
     fn outputs(&self, frame: &Frame) -> Result<Matrix>;
     /// The target column encoded as class indices or values.
+    ///
+    /// # Errors
+    /// When the column does not fit the target encoding (for a saved predictor: a label not seen in
+    /// training or a value that is not a number; see [`mlpilot_prep::TargetEncoding::encode`]).
     fn encode_target(&self, column: &Column) -> Result<Vec<f64>>;
     /// The single tree model and its pipeline, when the model is exactly that (TreeSHAP then
     /// applies); `None` for ensembles of several models and non-tree models.
@@ -146,6 +154,11 @@ fn cell(frame: &Frame, column: &str, row: usize) -> String {
 
 /// Explains `rows` of `frame` per input column. `background` supplies the values of "absent"
 /// columns (usually a sample of the training rows).
+///
+/// # Errors
+/// An invalid-input error when a row index is out of range, or when permutation SHAP is needed
+/// and `background` is empty; a not-found error when `frame` or `background` lacks an input
+/// column; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
 pub fn explain_rows(
     model: &dyn TableModel,
     frame: &Frame,
@@ -435,6 +448,11 @@ fn score_outputs(task: Task, metric: Metric, y: &[f64], out: Matrix, k: usize) -
 
 /// Permutation importance on labelled rows: how much `metric` worsens when each input column
 /// is shuffled, as a positive number for a column the model relies on. Largest first.
+///
+/// # Errors
+/// A not-found error when `target` is not a column of `frame`; an invalid-input error when fewer
+/// than two rows have a target; otherwise when encoding the target, predicting or scoring fails
+/// (see [`TableModel::encode_target`], [`TableModel::outputs`], [`Metric::score`]).
 pub fn permutation_importance(
     model: &dyn TableModel,
     frame: &Frame,
@@ -561,6 +579,10 @@ impl Default for PdpOptions {
 }
 
 /// Partial dependence (and ICE) of the model on `column` over the rows of `frame`.
+///
+/// # Errors
+/// A not-found error when `column` is not in `frame`; an invalid-input error when it has no
+/// values to vary; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
 pub fn partial_dependence(
     model: &dyn TableModel,
     frame: &Frame,

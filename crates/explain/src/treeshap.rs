@@ -55,6 +55,9 @@ pub struct PreparedEnsemble {
 impl PreparedEnsemble {
     /// Validates the trees (child indices in range, no cycles, features below `n_features`)
     /// and computes the expected output.
+    ///
+    /// # Errors
+    /// A format error naming the tree when a tree fails that validation.
     pub fn new(ensemble: TreeEnsemble, n_features: usize) -> Result<Self> {
         let mut max_depth = 0;
         for (t, tree) in ensemble.trees.iter().enumerate() {
@@ -97,6 +100,9 @@ impl PreparedEnsemble {
     }
 
     /// Exact SHAP values of the raw output for one row.
+    ///
+    /// # Errors
+    /// An invalid-input error when the row's length is not the number of features the trees expect.
     pub fn shap_row(&self, row: &[f64]) -> Result<RawShap> {
         if row.len() != self.n_features {
             return Err(Error::new(
@@ -143,6 +149,10 @@ impl PreparedEnsemble {
     }
 
     /// The attribution of one explained output (see the module docs for the link).
+    ///
+    /// # Errors
+    /// An invalid-input error when the row's length is wrong (see [`PreparedEnsemble::shap_row`]),
+    /// `output` asks a classifier for a value, or names a class the ensemble does not have.
     pub fn attribution(&self, row: &[f64], output: ExplainOutput) -> Result<Attribution> {
         let s = self.shap_row(row)?;
         let k = self.ensemble.n_outputs;
@@ -523,6 +533,10 @@ impl Explainer for TreeShap {
 
 impl PreparedEnsemble {
     /// Attributions of every row, spread over the machine's cores (rows are independent).
+    ///
+    /// # Errors
+    /// As [`PreparedEnsemble::attribution`], for the first row that fails; an internal error when a
+    /// worker thread panics.
     pub fn attributions(&self, rows: &Matrix, output: ExplainOutput) -> Result<Vec<Attribution>> {
         let n = rows.n_rows();
         let threads = std::thread::available_parallelism()

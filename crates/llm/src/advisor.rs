@@ -605,6 +605,12 @@ fn proposals_schema(run: &RunContext, columns: &[String]) -> Value {
 }
 
 /// Turns a proposal from a model into a typed adjustment, or says why it is invalid.
+///
+/// # Errors
+/// A message saying why the proposal is invalid: no kind or an unknown one; a missing metric or
+/// one that is unknown, not new or not for the task; no existing input column named; a missing
+/// budget or one outside 1–3600 s; no labels that differ only in case or spaces to merge;
+/// rebalancing outside classification; or no model family.
 pub fn parse_proposal(
     v: &Value,
     run: &RunContext,
@@ -1157,6 +1163,10 @@ impl Advisor for LlmAdvisor {
 
 /// The advisor a spec names: the rules for `offline`, otherwise the language model checked by
 /// the rules.
+///
+/// # Errors
+/// As [`LlmSpec::build`](crate::providers::LlmSpec::build): an invalid URL, or an HTTP client
+/// that cannot be created.
 pub fn advisor_for(spec: &crate::providers::LlmSpec) -> Result<Arc<dyn Advisor>> {
     match spec.build()? {
         None => Ok(Arc::new(OfflineAdvisor)),

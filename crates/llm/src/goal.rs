@@ -776,6 +776,9 @@ pub const DECISIVE_MARGIN: f64 = 1.5;
 
 /// The task spec for the ranked candidates (best first): the first is the target, the second the
 /// runner-up with the reason it lost; `undecided` when they are closer than [`DECISIVE_MARGIN`].
+///
+/// # Errors
+/// An invalid-input error when `ranked` is empty (no column can be a target).
 pub fn spec_from_ranking(
     goal: &str,
     profile: &DatasetProfile,

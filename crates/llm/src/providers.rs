@@ -60,6 +60,10 @@ pub enum LlmSpec {
 impl LlmSpec {
     /// Parses `offline`, `ollama:MODEL[@URL]` or `openai:MODEL[@URL]`.
     ///
+    /// # Errors
+    /// An invalid-input error when the spec is none of these (no `:`, an unknown provider, or an
+    /// empty model name); the URL is checked only by [`LlmSpec::build`].
+    ///
     /// ```
     /// use mlpilot_llm::providers::LlmSpec;
     /// assert_eq!(LlmSpec::parse("offline").unwrap(), LlmSpec::Offline);
@@ -99,6 +103,10 @@ impl LlmSpec {
     }
 
     /// The spec from `MLPILOT_LLM` (offline when unset).
+    ///
+    /// # Errors
+    /// As [`LlmSpec::parse`], when `MLPILOT_LLM` is set (a value that is not valid Unicode counts
+    /// as unset).
     pub fn from_env() -> Result<LlmSpec> {
         match std::env::var("MLPILOT_LLM") {
             Ok(v) => LlmSpec::parse(&v),
@@ -108,6 +116,10 @@ impl LlmSpec {
 
     /// Builds the provider, wrapped in retries and a cache (`MLPILOT_LLM_CACHE` names a folder
     /// for the cache to persist in, so that a run can be replayed). `None` for offline.
+    ///
+    /// # Errors
+    /// An invalid-input error when the URL is not an http(s) URL (OpenAI-compatible) or not a URL
+    /// at all (Ollama); a language-model error when the HTTP client cannot be created.
     pub fn build(&self) -> Result<Option<Arc<dyn LanguageModel>>> {
         let base: Arc<dyn LanguageModel> = match self {
             LlmSpec::Offline => return Ok(None),
@@ -186,6 +198,10 @@ impl fmt::Debug for OpenAiCompatible {
 
 impl OpenAiCompatible {
     /// A client for `base` (ending in `/v1`) and `model`, with an optional API key.
+    ///
+    /// # Errors
+    /// An invalid-input error when `base` does not start with `http://` or `https://`; a
+    /// language-model error when the HTTP client cannot be created.
     pub fn new(base: &str, model: &str, key: Option<Secret>) -> Result<Self> {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(Error::invalid_input(format!(
@@ -305,6 +321,9 @@ impl fmt::Debug for OllamaModel {
 
 impl OllamaModel {
     /// A client for the server at `url` (`http://host:port`) and `model`.
+    ///
+    /// # Errors
+    /// An invalid-input error when `url` does not parse as a URL (any scheme is accepted).
     pub fn new(url: &str, model: &str) -> Result<Self> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| Error::invalid_input(format!("`{url}` is not a URL: {e}")))?;

@@ -154,12 +154,19 @@ impl AutoMl {
     }
 
     /// Trains on a polars DataFrame.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when a DataFrame column cannot be converted;
+    /// otherwise as [`AutoMl::fit_frame`].
     pub fn fit(&self, df: &polars::prelude::DataFrame) -> Result<Trained> {
         let frame = mlpilot_data::dataframe_to_frame(df.clone())?;
         self.fit_frame(&frame)
     }
 
     /// Trains on a polars DataFrame on tokio's blocking pool, for async programs.
+    ///
+    /// # Errors
+    /// As [`AutoMl::fit`]; an internal error when the blocking task panics or is cancelled.
     pub async fn fit_async(&self, df: polars::prelude::DataFrame) -> Result<Trained> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || {
@@ -171,6 +178,14 @@ impl AutoMl {
     }
 
     /// Trains on a frame.
+    ///
+    /// # Errors
+    /// An invalid-input error when neither a time nor a trial budget is set, no target is given and
+    /// none can be guessed, the target is excluded, or the task is a forecast (use
+    /// `AutoMl::forecast_frame`); a not-found error for a target or excluded column `frame` lacks;
+    /// when a derived column cannot be computed or the target cannot be one (see
+    /// [`mlpilot_data::profile_frame`]); and as [`mlpilot_search::run`] (a request that cannot run,
+    /// or a budget no model finished in).
     pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
         let start = Instant::now();
         let c = &self.config;
@@ -392,6 +407,11 @@ impl Trained {
     }
 
     /// Predicts a frame (derived columns are added first).
+    ///
+    /// # Errors
+    /// When a derived column cannot be computed (see [`crate::derive::apply`]) or the predictor
+    /// cannot predict the frame (a missing input column, text in a numeric column, a failing model;
+    /// see [`mlpilot_search::Predictor::predict`]).
     pub fn predict_frame(&self, frame: &Frame) -> Result<TablePredictions> {
         let frame = crate::derive::apply(frame, &self.config.derived)?;
         self.result.predictor.predict(&frame)
@@ -399,6 +419,10 @@ impl Trained {
 
     /// Predicts a polars DataFrame: a DataFrame with `prediction` and, for classifiers,
     /// `proba_<class>` columns.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when a DataFrame column cannot be converted;
+    /// otherwise as [`Trained::predict_frame`].
     pub fn predict(&self, df: &polars::prelude::DataFrame) -> Result<polars::prelude::DataFrame> {
         let frame = mlpilot_data::dataframe_to_frame(df.clone())?;
         let p = self.predict_frame(&frame)?;
@@ -483,6 +507,9 @@ impl Trained {
     }
 
     /// The artifact body for this model.
+    ///
+    /// # Errors
+    /// A format error when a model cannot be serialised.
     pub fn to_artifact(&self) -> Result<ArtifactBody> {
         let r = &self.result;
         Ok(ArtifactBody {
@@ -511,6 +538,10 @@ impl Trained {
     }
 
     /// Writes the artifact atomically.
+    ///
+    /// # Errors
+    /// As [`Trained::to_artifact`], or an i/o error naming the file when it cannot be written (see
+    /// [`crate::artifact::write_bytes`]).
     pub fn save(&self, path: &Path) -> Result<()> {
         crate::artifact::write(path, &self.to_artifact()?)
     }

@@ -28,6 +28,11 @@ pub struct Explanation {
 /// Explains `rows` of `data` (all rows up to a handful when empty is given by the caller) and
 /// the model as a whole. Importances are measured on `data` when it carries the target,
 /// otherwise on the stored training sample.
+///
+/// # Errors
+/// An invalid-input error when a row index is out of range; otherwise as
+/// [`permutation_importance`] and [`explain_rows`] (e.g. a not-found error when `data` lacks an
+/// input column, or an invalid-input error for a target label not seen in training).
 pub fn explain(
     model: &PredictorModel<'_>,
     target: &str,

@@ -47,6 +47,10 @@ pub fn default_registry() -> Registry {
 
 /// Predictions as a table: the `id` column when given, `prediction` (class labels, or values),
 /// and with `proba` one `proba_<class>` column per class.
+///
+/// # Errors
+/// An invalid-input error when `id` does not have one value per prediction, or its name is
+/// `prediction` or that of a `proba_<class>` column.
 pub fn predictions_frame(
     encoding: &TargetEncoding,
     p: &Predictions,

@@ -30,6 +30,11 @@ pub struct RetrainOutcome {
 /// Reruns the stored configuration on `new` (plus `old` rows when given), holding out the
 /// most recent `holdout_fraction` of `new` (its last rows), and scores the old and the new
 /// model there. Writes nothing.
+///
+/// # Errors
+/// An invalid-input error when `new` has fewer than 20 rows; as [`AutoMl::fit_frame`] for the
+/// new model; or when the holdout cannot be predicted or scored (no target column, a label not
+/// seen in training, or no labelled rows).
 pub fn retrain(
     artifact: &Artifact,
     new: &Frame,
@@ -84,6 +89,10 @@ pub fn retrain(
 
 /// Replaces the artifact at `path` with `trained` atomically, keeping the old one beside it as
 /// `<name>.prev`. Returns the backup's path.
+///
+/// # Errors
+/// An i/o (or not-found) error naming the backup when the artifact at `path` cannot be copied
+/// there (also when there is none); as [`crate::Trained::save`] for the new one.
 pub fn replace_artifact(path: &Path, trained: &crate::Trained) -> Result<PathBuf> {
     let backup = path.with_extension("mlpilot.prev");
     std::fs::copy(path, &backup)

@@ -114,6 +114,10 @@ impl std::fmt::Debug for Session {
 
 impl Session {
     /// A session on a table with an advisor; `budget` is the time each run may take.
+    ///
+    /// # Errors
+    /// When the table cannot be profiled (see [`mlpilot_data::profile_frame`]: e.g. no rows), or an
+    /// internal error when the async runtime cannot start.
     pub fn new(
         frame: Frame,
         source: &str,
@@ -179,6 +183,10 @@ impl Session {
     }
 
     /// The dataset in words.
+    ///
+    /// # Errors
+    /// When the advisor fails; the advisors of `mlpilot-llm` do not (a failing language model falls
+    /// back to the rules).
     pub fn describe(&mut self) -> Result<Advice<String>> {
         let a = self
             .runtime
@@ -188,6 +196,11 @@ impl Session {
     }
 
     /// Turns a goal into a task (target, task, metric, excluded columns).
+    ///
+    /// # Errors
+    /// When the advisor cannot define a task (the rules: no column can be a target), an unsupported
+    /// error when the goal asks for a forecast, or when the table cannot be profiled for the chosen
+    /// target.
     pub fn set_goal(&mut self, goal: &str) -> Result<Advice<TaskSpec>> {
         self.note_user(goal);
         let a = self
@@ -309,6 +322,10 @@ impl Session {
     }
 
     /// The preprocessing plan and the candidate models, explained.
+    ///
+    /// # Errors
+    /// An invalid-input error before a goal is set; when the plan cannot be made (see
+    /// [`Session::plan_steps`]) or the advisor fails.
     pub fn explain_plan(&mut self) -> Result<Advice<String>> {
         let spec = self
             .spec
@@ -518,6 +535,10 @@ impl Session {
     }
 
     /// Trains with the current configuration; the assistant explains the result (grounded).
+    ///
+    /// # Errors
+    /// An invalid-input error before a goal is set; when training fails (see
+    /// [`AutoMl::fit_frame`]) or the advisor fails to explain the results.
     pub fn run(&mut self) -> Result<Advice<String>> {
         if self.spec.is_none() {
             return Err(Error::invalid_input("set a goal first"));
@@ -561,6 +582,9 @@ impl Session {
     }
 
     /// Answers a question about the latest run.
+    ///
+    /// # Errors
+    /// An invalid-input error before a run; when the advisor fails.
     pub fn ask(&mut self, question: &str) -> Result<Advice<String>> {
         self.note_user(question);
         let t = self
@@ -576,6 +600,11 @@ impl Session {
 
     /// Asks for refinements and tries up to `max` of them: each is applied by re-running the
     /// search and kept only if the validation score improves.
+    ///
+    /// # Errors
+    /// An invalid-input error before a run; when the advisor fails, or the current model cannot be
+    /// scored under a proposed metric. A proposal whose search fails is not an error: its trial
+    /// says why it was not tried.
     pub fn improve(&mut self, request: &str, max: usize) -> Result<Vec<Trial>> {
         self.note_user(request);
         let t = self
@@ -1023,6 +1052,11 @@ impl Session {
     }
 
     /// Writes the model, the summary and the transcript (`session.json`) into `dir`.
+    ///
+    /// # Errors
+    /// An invalid-input error before a run; an i/o error naming the folder when it cannot be
+    /// created or a file cannot be written (see [`Trained::save`] for the model); an internal error
+    /// when the summary or transcript cannot be serialised.
     pub fn save(&mut self, dir: &Path) -> Result<()> {
         let t = self
             .trained

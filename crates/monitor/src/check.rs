@@ -126,6 +126,10 @@ pub type ColumnChecks = (Vec<ColumnDrift>, Vec<(String, String)>);
 /// Tests every monitored column of `current` against `reference`. `columns` gives each input
 /// column's kind at training time; identifiers, free text, dates and constants are skipped
 /// (they change by nature).
+///
+/// # Errors
+/// Never in practice: the drift tests fail only on empty samples, and columns with too few values
+/// are skipped instead.
 pub fn column_drift(
     reference: &Frame,
     current: &Frame,
@@ -173,6 +177,10 @@ pub fn column_drift(
 }
 
 /// Drift of predictions: predicted classes (labels) or predicted values.
+///
+/// # Errors
+/// Never in practice: the drift tests fail only on empty samples, and too few predictions give
+/// `None` instead.
 pub fn prediction_drift(
     reference: &Predictions,
     current: &Predictions,
@@ -231,6 +239,10 @@ pub fn prediction_drift(
 pub const MIN_LABELLED: usize = 20;
 
 /// Compares the score on labelled rows with the validation score.
+///
+/// # Errors
+/// An invalid-input error when the labelled rows cannot be scored (see [`Metric::score`]: e.g. a
+/// metric that needs probabilities the predictions lack).
 pub fn performance(
     metric: Metric,
     validation_score: f64,

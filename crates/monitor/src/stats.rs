@@ -26,6 +26,9 @@ fn empty(which: &str) -> Error {
 
 /// Population stability index between two numeric samples over `bins` quantile bins of the
 /// reference: `Σ (c − r) · ln(c / r)` over bin shares (floored at 1e-4).
+///
+/// # Errors
+/// An invalid-input error when either sample is empty.
 pub fn psi_numeric(reference: &[f64], current: &[f64], bins: usize) -> Result<f64> {
     if reference.is_empty() {
         return Err(empty("reference"));
@@ -75,6 +78,9 @@ fn shares(reference: &[String], current: &[String]) -> Vec<(f64, f64, usize, usi
 }
 
 /// PSI between two categorical samples over their categories.
+///
+/// # Errors
+/// An invalid-input error when either sample is empty.
 pub fn psi_categorical(reference: &[String], current: &[String]) -> Result<f64> {
     if reference.is_empty() {
         return Err(empty("reference"));
@@ -92,6 +98,9 @@ pub fn psi_categorical(reference: &[String], current: &[String]) -> Result<f64> 
 }
 
 /// The two-sample Kolmogorov–Smirnov distance and its asymptotic p-value.
+///
+/// # Errors
+/// An invalid-input error when either sample is empty.
 pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
     if reference.is_empty() {
         return Err(empty("reference"));
@@ -146,6 +155,9 @@ pub fn kolmogorov_q(lambda: f64) -> f64 {
 
 /// Pearson's chi-squared test of homogeneity between two categorical samples: the statistic,
 /// its p-value and Cramér's V.
+///
+/// # Errors
+/// An invalid-input error when either sample is empty.
 pub fn chi_squared(reference: &[String], current: &[String]) -> Result<(f64, f64, f64)> {
     if reference.is_empty() {
         return Err(empty("reference"));

@@ -59,6 +59,10 @@ pub fn now() -> f64 {
 
 impl MonitorStore {
     /// Opens (creating when needed) the database at `path`.
+    ///
+    /// # Errors
+    /// An i/o error naming the path when SQLite cannot open or create a database there (also when
+    /// the file is not a SQLite database), or cannot set up its tables.
     pub fn open(path: &Path) -> Result<Self> {
         let p = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| db_err(&p, e))?;
@@ -66,6 +70,10 @@ impl MonitorStore {
     }
 
     /// An in-memory database (tests, a server without `--state`).
+    ///
+    /// # Errors
+    /// An i/o error when SQLite cannot open an in-memory database or set up its tables (not
+    /// expected in practice).
     pub fn in_memory() -> Result<Self> {
         let conn = Connection::open_in_memory().map_err(|e| db_err(":memory:", e))?;
         Self::init(conn, ":memory:".into())
@@ -94,6 +102,10 @@ impl MonitorStore {
     }
 
     /// Records predictions of one request: `(row_key, prediction, output)` per row.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when a write fails (e.g. it stays locked past the 5 s busy
+    /// timeout); none of the rows is kept then.
     pub fn record_predictions(
         &mut self,
         request_id: &str,
@@ -117,6 +129,10 @@ impl MonitorStore {
 
     /// Records true labels: `(row_key, label)`, for a request id or (when `None`) for the
     /// latest prediction of each row key.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when a lookup or a write fails; none of the labels is kept
+    /// then.
     pub fn record_feedback(
         &mut self,
         request_id: Option<&str>,
@@ -152,6 +168,9 @@ impl MonitorStore {
     }
 
     /// The latest `window` labelled predictions, newest first.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the query fails.
     pub fn labelled(&self, window: usize) -> Result<Vec<Labelled>> {
         let mut st = self
             .conn
@@ -178,6 +197,9 @@ impl MonitorStore {
     }
 
     /// Predictions stored.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the query fails.
     pub fn n_predictions(&self) -> Result<usize> {
         self.conn
             .query_row("SELECT COUNT(*) FROM predictions", [], |r| {
@@ -188,6 +210,9 @@ impl MonitorStore {
     }
 
     /// Stores a check's result (as JSON).
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the write fails.
     pub fn record_check(&mut self, drift: bool, report_json: &str) -> Result<()> {
         self.conn
             .execute(
@@ -199,6 +224,9 @@ impl MonitorStore {
     }
 
     /// Checks stored so far, and how many found drift.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the query fails.
     pub fn check_counts(&self) -> Result<(usize, usize)> {
         self.conn
             .query_row(
@@ -211,6 +239,9 @@ impl MonitorStore {
 
     /// Raises an alert unless one of the same kind and subject was raised within `cooldown`
     /// seconds of `at`. Returns whether it was raised.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the lookup or the write fails.
     pub fn alert(
         &mut self,
         kind: &str,
@@ -242,6 +273,9 @@ impl MonitorStore {
     }
 
     /// Every alert, oldest first.
+    ///
+    /// # Errors
+    /// An i/o error naming the database when the query fails.
     pub fn alerts(&self) -> Result<Vec<Alert>> {
         let mut st = self
             .conn
@@ -264,6 +298,10 @@ impl MonitorStore {
 
 /// The alerts a report calls for: one per drifted column, one for prediction drift, one for
 /// decay — each subject to the cool-down.
+///
+/// # Errors
+/// As [`MonitorStore::alert`]; alerts raised before the failing one stay stored but are not
+/// returned.
 pub fn raise_alerts(
     store: &mut MonitorStore,
     report: &crate::MonitorReport,

@@ -39,6 +39,11 @@ impl TargetEncoding {
     /// positive class (index 1), otherwise the second in sorted order. Fails when a
     /// classification target has fewer than two classes, or a regression target is not numeric
     /// or is constant.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when a classification target has fewer than two
+    /// classes, or a regression target has no numeric values, is mostly not numbers, or is
+    /// constant.
     pub fn fit(col: &Column, task: Task) -> Result<TargetEncoding> {
         let name = col.name();
         if task.is_classification() {
@@ -133,6 +138,10 @@ impl TargetEncoding {
 
     /// Encodes a target column; rows with a missing target are left out. A label not seen in
     /// training, or a value that is not a number, is an error naming the row.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the row and column when a label is not one of the training
+    /// classes, or a value of a regression target is not a number.
     pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
         let name = col.name();
         let mut y = Vec::with_capacity(col.len());

@@ -284,6 +284,11 @@ impl PreprocessPlan {
     /// Fits the plan on training rows for `variant` and returns the fitted pipeline with the
     /// transformed training rows. Target encodings of the training rows are out of fold
     /// (`seed` chooses the folds), so no row is encoded with its own target.
+    ///
+    /// # Errors
+    /// An internal error when `target` does not have one value per row; an invalid-input error when
+    /// `frame` has no rows, lacks a planned column (naming it), or a numeric column mostly holds
+    /// text.
     pub fn fit(
         &self,
         frame: &Frame,
@@ -504,6 +509,10 @@ impl FittedPipeline {
     /// naming it; values of another type are coerced with a warning (or refused when mostly
     /// unreadable); unseen categories go to "other". For variants that impute, the output has
     /// no NaN and no infinity.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when an input column is missing, or a numeric
+    /// column mostly holds text (more than half its present values are not numbers).
     pub fn transform(&self, frame: &Frame) -> Result<Transformed> {
         let mut warnings = Vec::new();
         let features = self.transform_inner(frame, &[], &mut warnings)?;

@@ -284,6 +284,10 @@ impl PreprocessPlan {
     /// pooled), larger ones target-encoded out of fold; dates become parts; text becomes
     /// TF-IDF. Models that split on thresholds get ordinal codes and no scaling instead (see
     /// [`crate::Variant`]).
+    ///
+    /// # Errors
+    /// A not-found error, listing the columns, when `target` is not in the profile; an
+    /// invalid-input error, with every column's reason, when no usable feature column remains.
     pub fn from_profile(
         profile: &DatasetProfile,
         target: &str,

@@ -52,6 +52,10 @@ pub fn read_numeric(col: &Column) -> (Vec<f64>, usize, Option<String>) {
 
 /// Reads a numeric column for a fitted step, refusing it when most present values are not
 /// numbers and warning when some are not.
+///
+/// # Errors
+/// An invalid-input error naming the column and an example value when more than half its present
+/// values are not numbers.
 pub fn read_numeric_checked(col: &Column, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
     let (values, bad, example) = read_numeric(col);
     if bad > 0 {

@@ -25,6 +25,9 @@ pub struct Selection {
 
 /// The mean over folds of the metric on each fold's rows: the same measure the search reports
 /// for single models, so that an ensemble and a model compare fairly.
+///
+/// # Errors
+/// As [`score_outputs`], for the first non-empty fold that fails.
 pub fn score_folds(
     values: &[f64],
     outputs: usize,
@@ -43,6 +46,10 @@ pub fn score_folds(
 }
 
 /// Scores blended out-of-fold outputs on the given rows.
+///
+/// # Errors
+/// When the metric cannot score them (see [`Metric::score`]: e.g. a metric that needs
+/// probabilities on a regression), or an internal error when a row is out of range of `values`.
 pub fn score_outputs(
     values: &[f64],
     outputs: usize,
@@ -68,6 +75,10 @@ pub fn score_outputs(
 /// most improves the blended score (mean over `folds` of each validation fold's score), for
 /// `rounds` rounds; the weights are the multiplicities. Only rows predicted by every candidate
 /// count.
+///
+/// # Errors
+/// When scoring a blend fails (see [`score_outputs`]); a candidate whose own score fails is not an
+/// error (it counts as NaN), and unusable inputs give `None`.
 pub fn caruana(
     cands: &[Oof],
     y: &[f64],

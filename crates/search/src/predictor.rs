@@ -90,6 +90,11 @@ impl Predictor {
 
     /// Predicts a table. Classification predictions carry probabilities (averaged over the
     /// ensemble); models without probabilities vote with one-hot rows.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the column when `frame` lacks a column a member's
+    /// preprocessing reads or a numeric column mostly holds text (see
+    /// [`FittedPipeline::transform`]); otherwise when a model fails to predict.
     pub fn predict(&self, frame: &Frame) -> Result<TablePredictions> {
         let n = frame.n_rows();
         let k = self.encoding.n_classes();
@@ -152,6 +157,9 @@ impl Predictor {
     }
 
     /// The predictor in a storable form (models as bytes, named by estimator id).
+    ///
+    /// # Errors
+    /// A format error when a model cannot be serialised (see [`DynModel::to_bytes`]).
     pub fn to_stored(&self) -> Result<StoredPredictor> {
         let members = self
             .members
@@ -209,6 +217,10 @@ pub struct StoredPredictor {
 
 impl StoredPredictor {
     /// Reads the models back through the registry.
+    ///
+    /// # Errors
+    /// A format error when there are no members or a model's bytes cannot be read; a not-found
+    /// error when a member's estimator is not in `registry`.
     pub fn load(self, registry: &Registry) -> Result<Predictor> {
         if self.members.is_empty() {
             return Err(Error::new(

@@ -97,6 +97,10 @@ pub fn choose(
 
 /// Builds the folds. `classes` (class index per row) stratifies; `groups` (a group id per row)
 /// is required for grouped folds.
+///
+/// # Errors
+/// An invalid-input error when grouped validation is asked for without `groups`, or the folds
+/// cannot be made (see [`kfold`], [`holdout`], [`grouped`], [`time_ordered`]).
 pub fn make_splits(
     validation: &Validation,
     n_rows: usize,
@@ -153,6 +157,9 @@ fn finish(assign: &[usize], k: usize) -> Vec<Fold> {
 }
 
 /// Stratified k-fold: each class's rows are shuffled and dealt round-robin to the folds.
+///
+/// # Errors
+/// An invalid-input error when `k` is below 2 or there are fewer than `k` rows.
 pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, rng: &mut Rng) -> Result<Vec<Fold>> {
     check(n, k)?;
     let mut assign = vec![0usize; n];
@@ -185,6 +192,9 @@ pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, rng: &mut Rng) -> Re
 }
 
 /// One (stratified) split holding out `fraction` of the rows.
+///
+/// # Errors
+/// An invalid-input error when `fraction` is not in `[0, 1)` or there are fewer than 2 rows.
 pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng) -> Result<Fold> {
     if !(0.0..1.0).contains(&fraction) || n < 2 {
         return Err(Error::invalid_input(format!(
@@ -222,6 +232,9 @@ pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng
 }
 
 /// Group k-fold: groups are shuffled and dealt to the fold with the fewest rows so far.
+///
+/// # Errors
+/// An invalid-input error when `k` is below 2 or there are fewer than `k` distinct groups.
 pub fn grouped(groups: &[u64], k: usize, rng: &mut Rng) -> Result<Vec<Fold>> {
     let mut ids: Vec<u64> = groups.to_vec();
     ids.sort_unstable();
@@ -256,6 +269,10 @@ pub fn grouped(groups: &[u64], k: usize, rng: &mut Rng) -> Result<Vec<Fold>> {
 
 /// Expanding-window folds: the rows are cut into `k + 1` consecutive blocks; fold `i` trains on
 /// blocks `0..=i` and validates on block `i + 1`.
+///
+/// # Errors
+/// An invalid-input error when `k` is 0 or there are fewer than `k + 1` rows (the message counts
+/// `k + 1` folds).
 pub fn time_ordered(n: usize, k: usize) -> Result<Vec<Fold>> {
     check(n, k + 1)?;
     let block = n / (k + 1);

@@ -836,6 +836,9 @@ impl Server {
     }
 
     /// The bound address (useful with port 0).
+    ///
+    /// # Errors
+    /// An i/o error when the operating system cannot tell the socket's address.
     pub fn local_addr(&self) -> mlpilot_core::Result<SocketAddr> {
         self.listener.local_addr().map_err(Error::from)
     }
@@ -846,6 +849,9 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
+    ///
+    /// # Errors
+    /// An i/o error when the server stops on a socket failure rather than on `shutdown`.
     pub async fn run(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,

@@ -108,6 +108,12 @@ fn cell(kind: ColumnKind, v: Value, row: usize, column: &str) -> Result<Value, R
 }
 
 /// Reads `{"rows": [...]}` (or a bare array of row objects).
+///
+/// # Errors
+/// [`RowsError::Bad`] when the body is neither `{"rows": [...]}` nor an array, or a row is not an
+/// object; [`RowsError::TooMany`] above `max_rows` rows; [`RowsError::Invalid`] for no rows, an
+/// unknown or missing column (the target is allowed), a nested value, or a value in a numeric
+/// column that is not a number (naming the row and column).
 pub fn json_rows(
     body: &J,
     schema: &Schema,
@@ -173,6 +179,11 @@ pub fn json_rows(
 
 /// Builds a frame from columns of values (one tensor per column, as the Open Inference
 /// Protocol sends them), checked against the schema like the other bodies.
+///
+/// # Errors
+/// [`RowsError::Invalid`] when the columns differ in length, there are no rows, a column is
+/// unknown or missing, or a value in a numeric column is not a number (naming the row and
+/// column); [`RowsError::TooMany`] above `max_rows` rows.
 pub fn column_rows(
     columns: Vec<(String, Vec<Value>)>,
     schema: &Schema,
@@ -223,6 +234,12 @@ pub fn column_rows(
 }
 
 /// Reads CSV text with a header row (comma-separated, quotes as RFC 4180).
+///
+/// # Errors
+/// [`RowsError::Bad`] for malformed CSV (naming the line) or an empty body; [`RowsError::TooMany`]
+/// above `max_rows` data rows (the count it carries is at most `max_rows + 1`);
+/// [`RowsError::Invalid`] for a header without rows, an unknown or missing column, a row whose
+/// field count differs from the header's, or a value in a numeric column that is not a number.
 pub fn csv_rows(
     text: &str,
     schema: &Schema,
