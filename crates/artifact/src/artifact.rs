@@ -12,7 +12,7 @@
 //!
 //! Files are written atomically (a temporary file in the same folder, flushed, then renamed),
 //! so a crash never leaves a half-written artifact in place of a good one. Reading checks, in
-//! order: the magic (not an mlpilot model), the version (written by a newer mlpilot), the length
+//! order: the magic (not an mlpilot model), the version (written by a newer or an older mlpilot), the length
 //! (truncated), the checksum (corrupted), then decodes.
 
 use std::io::Write;
@@ -305,7 +305,22 @@ pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<()> {
 /// error when a model cannot be read back through `registry` (an estimator this build lacks, or
 /// unreadable model bytes; see [`StoredPredictor::load`]).
 pub fn read(path: &Path, registry: &Registry) -> Result<Artifact> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let body = decode(&read_bytes(path)?, path)?;
+    let predictor = body
+        .predictor
+        .clone()
+        .load(registry)
+        .map_err(|e| e.prefixed(format!("model `{}`", path.display())))?;
+    Ok(Artifact { body, predictor })
+}
+
+/// The bytes of a model file; a missing file is a not-found error, any other failure an i/o
+/// error, both naming the file.
+///
+/// # Errors
+/// As described.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| {
         let kind = if e.kind() == std::io::ErrorKind::NotFound {
             ErrorKind::NotFound
         } else {
@@ -313,14 +328,7 @@ pub fn read(path: &Path, registry: &Registry) -> Result<Artifact> {
         };
         Error::new(kind, format!("cannot open model `{}`: {e}", path.display()))
             .with_context("file", path.display())
-    })?;
-    let body = decode(&bytes, path)?;
-    let predictor = body
-        .predictor
-        .clone()
-        .load(registry)
-        .map_err(|e| e.prefixed(format!("model `{}`", path.display())))?;
-    Ok(Artifact { body, predictor })
+    })
 }
 
 #[cfg(test)]

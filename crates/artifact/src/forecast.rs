@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use mlpilot_core::{Error, ErrorKind, Frame, Registry, Result};
+use mlpilot_core::{Frame, Registry, Result};
 use mlpilot_forecast::{ForecastPoint, Forecaster, SeriesFacts};
 use serde::{Deserialize, Serialize};
 
@@ -83,16 +83,10 @@ pub fn save(path: &Path, artifact: &ForecastArtifact) -> Result<()> {
 /// Reads a forecasting artifact.
 ///
 /// # Errors
-/// An i/o error (also when the file does not exist) when the file cannot be read; a format error
-/// when it is not a forecasting artifact this build can read (see [`decode`]).
+/// A not-found error when the file does not exist, an i/o error when it cannot be read; a format
+/// error when it is not a forecasting artifact this build can read (see [`decode`]).
 pub fn read(path: &Path) -> Result<ForecastArtifact> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot open model `{}`: {e}", path.display()),
-        )
-        .with_context("file", path.display())
-    })?;
+    let bytes = crate::artifact::read_bytes(path)?;
     crate::artifact::decode_with(FORECAST_MAGIC, &bytes, path)
 }
 

@@ -118,8 +118,8 @@ impl LlmSpec {
     /// for the cache to persist in, so that a run can be replayed). `None` for offline.
     ///
     /// # Errors
-    /// An invalid-input error when the URL is not an http(s) URL (OpenAI-compatible) or not a URL
-    /// at all (Ollama); a language-model error when the HTTP client cannot be created.
+    /// An invalid-input error when the URL is not an http(s) URL; a language-model error when
+    /// the HTTP client cannot be created.
     pub fn build(&self) -> Result<Option<Arc<dyn LanguageModel>>> {
         let base: Arc<dyn LanguageModel> = match self {
             LlmSpec::Offline => return Ok(None),
@@ -323,10 +323,15 @@ impl OllamaModel {
     /// A client for the server at `url` (`http://host:port`) and `model`.
     ///
     /// # Errors
-    /// An invalid-input error when `url` does not parse as a URL (any scheme is accepted).
+    /// An invalid-input error when `url` does not parse as a URL or is not http(s).
     pub fn new(url: &str, model: &str) -> Result<Self> {
         let parsed = reqwest::Url::parse(url)
             .map_err(|e| Error::invalid_input(format!("`{url}` is not a URL: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::invalid_input(format!(
+                "`{url}` is not an http(s) URL"
+            )));
+        }
         let client = ollama_rs::Ollama::from_url(parsed);
         Ok(OllamaModel {
             client,
@@ -571,6 +576,16 @@ mod tests {
         );
         assert!(LlmSpec::parse("openai:").is_err());
         assert!(LlmSpec::parse("claude:x").is_err());
+    }
+
+    #[test]
+    fn both_providers_take_only_http_urls() {
+        for url in ["ftp://127.0.0.1:11434", "file:///tmp/x"] {
+            let e = OllamaModel::new(url, "m").unwrap_err();
+            assert!(e.to_string().contains("not an http(s) URL"), "{e}");
+            assert!(OpenAiCompatible::new(url, "m", None).is_err());
+        }
+        assert!(OllamaModel::new("http://127.0.0.1:11434", "m").is_ok());
     }
 
     #[test]

@@ -110,8 +110,8 @@ pub fn csv_text(frame: &Frame) -> Result<String> {
 /// trained with an estimator of your own needs [`artifact::read`] with a registry holding it.
 ///
 /// # Errors
-/// When the file cannot be opened, is not an mlpilot model, was written by a newer mlpilot,
-/// is truncated or corrupted, or names an estimator this build lacks.
+/// When the file cannot be opened, is not an mlpilot model, was written by a newer or an older
+/// mlpilot, is truncated or corrupted, or names an estimator this build lacks.
 pub fn load(path: &std::path::Path) -> Result<Artifact> {
     artifact::read(path, &default_registry())
 }

@@ -250,16 +250,18 @@ impl Session {
     fn adopt(&mut self, spec: &TaskSpec) -> Result<()> {
         // In a conversation nothing is fixed by hand before a goal: `set_task` is itself a
         // spec. The last goal's exclusions make way for this one's.
+        // Profile first: when it fails, the configuration is left as it was.
+        let profile = mlpilot_data::profile_frame(
+            &self.frame,
+            &self.source,
+            &ProfileOptions::with_target(Some(&spec.target)),
+        )?;
         self.config.adopt_goal(
             spec,
             mlpilot_artifact::config::FixedByHand::default(),
             self.spec.as_ref(),
         );
-        self.profile = mlpilot_data::profile_frame(
-            &self.frame,
-            &self.source,
-            &ProfileOptions::with_target(Some(&spec.target)),
-        )?;
+        self.profile = profile;
         Ok(())
     }
 
