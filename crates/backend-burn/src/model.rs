@@ -104,7 +104,7 @@ impl Model for MlpModel {
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         if self.task.is_classification() {
             let p = self.predict_proba(x)?;
-            return Ok(p.rows().map(|r| mlpilot_core::argmax(r) as f64).collect());
+            return Ok(p.argmax_rows());
         }
         check_n_features(x, self.n_features)?;
         let x = x.to_dense();

@@ -391,7 +391,7 @@ impl Model for LogisticModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         let p = self.predict_proba(x)?;
-        Ok(p.rows().map(|r| mlpilot_core::argmax(r) as f64).collect())
+        Ok(p.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
@@ -567,7 +567,7 @@ impl Model for MultinomialNbModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         let p = self.predict_proba(x)?;
-        Ok(p.rows().map(|r| mlpilot_core::argmax(r) as f64).collect())
+        Ok(p.argmax_rows())
     }
 
     fn export_form(&self) -> Option<ExportForm> {

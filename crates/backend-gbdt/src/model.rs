@@ -88,7 +88,7 @@ impl Model for GbdtModel {
         check_n_features(x, self.booster.n_features)?;
         if self.task.is_classification() {
             let p = self.predict_proba(x)?;
-            return Ok(p.rows().map(|r| mlpilot_core::argmax(r) as f64).collect());
+            return Ok(p.argmax_rows());
         }
         Ok(self.booster.raw(&x.to_dense()))
     }

@@ -68,15 +68,6 @@ pub(crate) fn select(m: &Matrix, rows: &[usize], cols: &[usize]) -> Result<Matri
 
 pub(crate) use mlpilot_core::{sigmoid, softmax};
 
-/// Class predictions (as `f64`) from rows × classes probabilities: the most probable class of
-/// each row, the lowest index on ties.
-pub(crate) fn argmax_rows(proba: &Matrix) -> Vec<f64> {
-    proba
-        .rows()
-        .map(|r| mlpilot_core::argmax(r) as f64)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use mlpilot_core::{
 use ndarray016::ArrayView1;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::{argmax_rows, predict_input, sigmoid, softmax, view};
+use crate::convert::{predict_input, sigmoid, softmax, view};
 use crate::tree::mean_leaf_values;
 
 /// A fitted linear regression (ordinary least squares or elastic net).
@@ -103,7 +103,7 @@ impl Model for LogisticModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
@@ -188,7 +188,7 @@ impl Model for TreeModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
@@ -265,7 +265,7 @@ impl Model for AdaBoostModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
@@ -390,7 +390,7 @@ impl Model for SvmModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         match &self.kind {
-            SvmKind::Classifier { .. } => Ok(argmax_rows(&self.predict_proba(x)?)),
+            SvmKind::Classifier { .. } => Ok(self.predict_proba(x)?.argmax_rows()),
             SvmKind::Regressor {
                 svm,
                 y_mean,
@@ -469,7 +469,7 @@ impl Model for NaiveBayesModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     /// A diagonal Gaussian's joint log-likelihood is quadratic in each input with no cross

@@ -66,11 +66,6 @@ fn proba_matrix(rows: Vec<Vec<f64>>, n_classes: usize) -> Result<Matrix> {
     Matrix::new(n, n_classes, data)
 }
 
-/// The index of each row's most likely class, as `f64`.
-fn argmax_rows(proba: &Matrix) -> Vec<f64> {
-    proba.rows().map(|r| argmax(r) as f64).collect()
-}
-
 /// Spreads scores over smartcore's classes (`classes[i]` is our index of its class `i`) into a
 /// probability vector over all `n_classes` (absent classes get 0) with a stable softmax.
 pub(crate) fn softmax_over(scores: &[f64], classes: &[usize], n_classes: usize) -> Vec<f64> {
@@ -259,7 +254,7 @@ impl Model for LogisticModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
@@ -371,7 +366,7 @@ impl Model for TreeModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         if self.task.is_classification() {
-            return Ok(argmax_rows(&self.predict_proba(x)?));
+            return Ok(self.predict_proba(x)?.argmax_rows());
         }
         let x = checked_input(x, self.n_features)?;
         Ok((0..x.n_rows())
@@ -504,7 +499,7 @@ impl Model for KnnModel {
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         match &self.inner {
-            KnnInner::Classifier(_) => Ok(argmax_rows(&self.predict_proba(x)?)),
+            KnnInner::Classifier(_) => Ok(self.predict_proba(x)?.argmax_rows()),
             KnnInner::Regressor(m) => {
                 let x = checked_input(x, self.n_features)?;
                 if x.n_rows() == 0 {
@@ -859,7 +854,7 @@ impl Model for GaussianNbModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        Ok(argmax_rows(&self.predict_proba(x)?))
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {

@@ -174,6 +174,12 @@ impl Matrix {
             .take(if self.n_cols == 0 { 0 } else { self.n_rows })
     }
 
+    /// The column of each row's largest value (the first on ties), as `f64`: class predictions
+    /// from a matrix of class probabilities or scores, one row per example.
+    pub fn argmax_rows(&self) -> Vec<f64> {
+        self.rows().map(|r| crate::argmax(r) as f64).collect()
+    }
+
     /// The value at row `i`, column `j`.
     pub fn get(&self, i: usize, j: usize) -> Option<f64> {
         if i >= self.n_rows || j >= self.n_cols {

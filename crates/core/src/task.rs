@@ -367,7 +367,7 @@ impl Predictions {
     /// Predictions from probabilities; each row's class is its most probable one (the lowest
     /// index on ties).
     pub fn from_proba(proba: Matrix) -> Self {
-        let values = proba.rows().map(|r| argmax(r) as f64).collect();
+        let values = proba.argmax_rows();
         Predictions {
             values,
             proba: Some(proba),

@@ -106,11 +106,7 @@ impl Model for CentroidModel {
     }
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
-        let proba = self.predict_proba(x)?;
-        Ok(proba
-            .rows()
-            .map(|r| mlpilot_core::argmax(r) as f64)
-            .collect())
+        Ok(self.predict_proba(x)?.argmax_rows())
     }
 
     fn predict_proba(&self, x: &Features) -> Result<Matrix> {
