@@ -26,6 +26,17 @@ pub use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metr
 pub use session::{Outcome, Session, Trial, Turn, describe_trial};
 pub use summary::{AssistantNote, Summary};
 
+/// What most programs use, in one import: `use mlpilot::prelude::*;` — train ([`AutoMl`],
+/// [`Trained`], [`RunConfig`]), talk ([`Session`]), reload and predict ([`load`],
+/// [`predict_dataframe`], [`Artifact`]), and the core types of their signatures.
+pub mod prelude {
+    pub use crate::{
+        Artifact, AutoMl, RunConfig, Session, Summary, Trained, default_registry, load,
+        predict_dataframe,
+    };
+    pub use mlpilot_core::{Error, ErrorKind, Frame, Metric, Registry, Result, Task};
+}
+
 use mlpilot_core::{Column, ColumnData, Predictions, Registry};
 use mlpilot_prep::TargetEncoding;
 
@@ -118,7 +129,7 @@ pub fn load(path: &std::path::Path) -> Result<Artifact> {
 
 /// Predicts a polars DataFrame with a saved model: the identifier column when the training
 /// data had one, `prediction` (class labels, or values) and, with `proba`, one `proba_<class>`
-/// column per class — the same table [`Trained::predict`] gives.
+/// column per class — [`Trained::predict`]'s table, with the identifier column added.
 ///
 /// # Errors
 /// When a column the model needs is missing or of a type it cannot read (the error names it).
