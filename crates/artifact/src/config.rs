@@ -102,7 +102,10 @@ impl RunConfig {
     /// the `previous` goal left out are let back in, `spec`'s are left out, and the person's
     /// own exclusions stay. The target is never left out.
     ///
-    /// Returns whether the goal was adopted.
+    /// Returns whether the goal was adopted. (A column the person left out that the previous
+    /// goal had also left out is let back in with the rest: the configuration does not record
+    /// who left a column out.) The rule lives with `RunConfig`, in the saved-model crate,
+    /// because the configuration it changes is what an artifact stores.
     pub fn adopt_goal(
         &mut self,
         spec: &TaskSpec,

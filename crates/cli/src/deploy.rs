@@ -141,12 +141,19 @@ pub(crate) fn monitor(args: &MonitorArgs) -> Result<()> {
     if !alerts.is_empty()
         && let Some(url) = &args.webhook
     {
-        let hook = Webhook::new(url)?;
-        let posted = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::internal(format!("could not start the async runtime: {e}")))?
-            .block_on(hook.post(&alerts));
+        // A webhook that cannot be reached is said, and the report is still printed.
+        let posted = match (
+            Webhook::new(url),
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build(),
+        ) {
+            (Ok(hook), Ok(rt)) => rt.block_on(hook.post(&alerts)),
+            (Err(e), _) => Err(e),
+            (_, Err(e)) => Err(Error::internal(format!(
+                "could not start the async runtime: {e}"
+            ))),
+        };
         match posted {
             Ok(()) => eprintln!("posted {} alert(s) to {url}", alerts.len()),
             Err(e) => eprintln!("the alerts were not delivered: {e}"),

@@ -31,8 +31,14 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<()> {
         &mlpilot::data::LargeFileOptions::default(),
         &load,
     )?;
-    // What the planner will do for the target, in its own words (none without a target).
-    profile.suggestions.preprocessing = mlpilot::prep::suggestions_for(&profile)?;
+    // What the planner will do for the target given or suggested, in its own words; a table
+    // the planner cannot use still gets its profile, with the reason.
+    match mlpilot::prep::suggestions_for(&profile) {
+        Ok(s) => profile.suggestions.preprocessing = s,
+        Err(e) => profile
+            .notes
+            .push(format!("no preprocessing plan could be made: {e}")),
+    }
     if args.json {
         let text = serde_json::to_string_pretty(&profile)
             .map_err(|e| mlpilot::Error::internal(format!("could not write JSON: {e}")))?;

@@ -299,15 +299,6 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             }
             _ => rt.block_on(advisor.define_task(goal, &profile))?,
         };
-        note.task_source = Some(advice.source.to_string());
-        note.fallbacks.extend(advice.fallback_reason.clone());
-        note.task_notes = advice.value.notes.clone();
-        if let Some(r) = &advice.value.runner_up {
-            note.task_notes.push(format!(
-                "runner-up `{}` ({}): {}",
-                r.target, r.task, r.reason
-            ));
-        }
         let mut cfg = auto.run_config().clone();
         let fixed = mlpilot::FixedByHand {
             target: args.target.is_some(),
@@ -315,14 +306,27 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             metric: args.metric.is_some(),
         };
         let adopted = cfg.adopt_goal(&advice.value, fixed, None);
-        if !adopted && !args.json {
-            eprintln!(
-                "the goal points at `{}`, but --target `{}` was given: predicting `{}`; the \
-                 goal's task, metric and left-out columns were for the other column",
-                advice.value.target,
-                args.target.as_deref().unwrap_or_default(),
-                args.target.as_deref().unwrap_or_default()
+        if adopted {
+            note.task_source = Some(advice.source.to_string());
+            note.fallbacks.extend(advice.fallback_reason.clone());
+            note.task_notes = advice.value.notes.clone();
+            if let Some(r) = &advice.value.runner_up {
+                note.task_notes.push(format!(
+                    "runner-up `{}` ({}): {}",
+                    r.target, r.task, r.reason
+                ));
+            }
+        } else {
+            let given = args.target.as_deref().unwrap_or_default();
+            let why = format!(
+                "the goal points at `{}`, but --target `{given}` was given: predicting \
+                 `{given}`; the goal's task, metric and left-out columns were for the other column",
+                advice.value.target
             );
+            if !args.json {
+                eprintln!("{why}");
+            }
+            note.task_notes.push(why);
         }
         if adopted && !args.json {
             eprintln!(

@@ -1,5 +1,5 @@
-//! `docs/architecture.md`'s crate graph is the one the manifests declare, and no arrow points
-//! up a level.
+//! `docs/architecture.md`'s crate graph is the one the `crates/*/Cargo.toml` manifests declare,
+//! and no arrow points up a level.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

@@ -4,6 +4,9 @@
 //!
 //! None of them times anything: cancellation during a fit is observed through the fit's own
 //! progress events (a sink cancels on the first iteration and counts the iterations after it).
+//! A cancel or an expired deadline *before* the fit is refused by the blanket `fit_dyn` for
+//! every `Estimator`: those two checks guard that contract (and a `DynEstimator` written by
+//! hand); the cancel during the fit is the one that tests the estimator itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,16 +34,28 @@ pub(super) fn run(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
     let seed = r.opts.seed;
     let task = Some(f.task);
     let fit = |data: &Dataset, ctx: &FitContext| est.fit_dyn(data, &f.params, ctx);
+    // Data of another shape gets the parameters sized for it (a space's ranges can depend on
+    // the rows and columns).
+    let with_params = |data: mlpilot_core::Result<Dataset>| {
+        data.map(|d| {
+            let p = r.params_for(f.task, &d);
+            (d, p)
+        })
+    };
+    let weighted = with_params(contradicted(f.train));
+    let zeroed = with_params(with_zeros(f.train));
+    let categorical = with_params(categorical_data(f.task, seed, 0..360));
 
     r.record("sample_weights_are_honoured", task, || {
         if !caps.sample_weights {
             return Outcome::Skipped("estimator does not declare sample weights".into());
         }
-        let weighted = match contradicted(f.train) {
+        let (weighted, params) = match &weighted {
             Ok(d) => d,
             Err(e) => return Outcome::Failed(format!("building weighted data: {e}")),
         };
-        match fit(&weighted, &FitContext::new(seed)).and_then(|m| m.predict(f.test.x())) {
+        let fitted = est.fit_dyn(weighted, params, &FitContext::new(seed));
+        match fitted.and_then(|m| m.predict(f.test.x())) {
             Ok(p) => match beats_dummy(f.task, f.train, f.test, &p) {
                 Outcome::Failed(why) => Outcome::Failed(format!(
                     "trained on the data plus relabelled copies weighing 0, {why}: the weights \
@@ -56,17 +71,34 @@ pub(super) fn run(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
         if !caps.sparse {
             return Outcome::Skipped("estimator does not declare sparse input".into());
         }
-        let train = match sparse_dataset(f.train) {
+        let (dense, params) = match &zeroed {
+            Ok(d) => d,
+            Err(e) => return Outcome::Failed(format!("building data with zeros: {e}")),
+        };
+        let sparse = match sparse_dataset(dense) {
             Ok(d) => d,
             Err(e) => return Outcome::Failed(format!("building sparse data: {e}")),
         };
-        let test_x = to_sparse(f.test.x());
-        match fit(&train, &FitContext::new(seed)) {
-            Ok(m) => same_outputs(f.task, f.model, f.test.x(), m.as_ref(), &test_x)
-                .map_or(Outcome::Passed, |why| {
-                    Outcome::Failed(format!("fitted on the sparse copy of the data, {why}"))
-                }),
-            Err(e) => Outcome::Failed(format!("declares sparse input but refused it: {e}")),
+        let test = with_zeros(f.test).map(|t| t.x().clone());
+        let ctx = FitContext::new(seed);
+        match (
+            est.fit_dyn(dense, params, &ctx),
+            est.fit_dyn(&sparse, params, &ctx),
+            test,
+        ) {
+            (Ok(d), Ok(s), Ok(x)) => {
+                same_outputs(f.task, d.as_ref(), &x, s.as_ref(), &to_sparse(&x)).map_or(
+                    Outcome::Passed,
+                    |why| {
+                        Outcome::Failed(format!(
+                            "on data half of whose entries are 0, the model fitted on the CSR \
+                             copy differs from the dense one: {why}"
+                        ))
+                    },
+                )
+            }
+            (_, Err(e), _) => Outcome::Failed(format!("declares sparse input but refused it: {e}")),
+            (Err(e), _, _) | (_, _, Err(e)) => Outcome::Failed(e.to_string()),
         }
     });
 
@@ -74,8 +106,16 @@ pub(super) fn run(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
         if !caps.categorical {
             return Outcome::Skipped("estimator does not declare categorical inputs".into());
         }
-        categorical_check(f.task, seed, caps.missing_values, |d| {
-            fit(d, &FitContext::new(seed))
+        let (train, params) = match &categorical {
+            Ok(d) => d,
+            Err(e) => return Outcome::Failed(format!("building categorical data: {e}")),
+        };
+        let test = match categorical_data(f.task, seed, 360..480) {
+            Ok(t) => t,
+            Err(e) => return Outcome::Failed(format!("building categorical data: {e}")),
+        };
+        categorical_check(f.task, caps.missing_values, train, &test, |d| {
+            est.fit_dyn(d, params, &FitContext::new(seed))
         })
     });
 
@@ -219,7 +259,8 @@ fn same_outputs(
 
 /// The training rows plus copies of them with every other label (regression: the target
 /// mirrored about its mean), the copies weighing 0. A model that ignores the weights sees
-/// contradictory labels and cannot beat the dummy.
+/// contradictory labels and cannot beat the dummy. Stricter than "weights scale the loss": the
+/// zero-weight rows must not sway anything else either (bootstrap draws, early-stopping loss).
 fn contradicted(train: &Dataset) -> mlpilot_core::Result<Dataset> {
     let x = train.x().to_dense();
     let copies = if train.task().is_classification() {
@@ -260,6 +301,26 @@ fn to_sparse(x: &Features) -> Features {
     Features::Sparse(b.finish())
 }
 
+/// `d` with every entry of magnitude below 0.7 set to exactly 0 (about half of standard-normal
+/// features), so that a CSR copy really is sparse.
+fn with_zeros(d: &Dataset) -> mlpilot_core::Result<Dataset> {
+    let x = d.x().to_dense();
+    let rows: Vec<Vec<f64>> = x
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|v| if v.abs() < 0.7 { 0.0 } else { *v })
+                .collect()
+        })
+        .collect();
+    let x = Features::Dense(Matrix::from_rows(&rows)?);
+    if d.task().is_classification() {
+        Dataset::classification(x, d.y().to_vec(), d.n_classes())
+    } else {
+        Dataset::regression(x, d.y().to_vec())
+    }
+}
+
 fn sparse_dataset(d: &Dataset) -> mlpilot_core::Result<Dataset> {
     let x = to_sparse(d.x());
     if d.task().is_classification() {
@@ -269,65 +330,73 @@ fn sparse_dataset(d: &Dataset) -> mlpilot_core::Result<Dataset> {
     }
 }
 
-/// Codes `0..8` of a categorical column (declared with 10 codes, so 8 and 9 are never seen in
-/// training) decide the target by set membership, which no ordering of the codes makes
-/// monotone; a second column is noise. The fitted model must beat the dummy and give finite
-/// predictions for unseen codes (and missing ones when it declares missing values).
-fn categorical_check(
+/// A table whose target is set by membership of a categorical column's code in a random set
+/// (40 codes, declared with 42 so that 40 and 41 are never seen), with a second column of noise;
+/// rows `rows` of 480 drawn with `seed`.
+fn categorical_data(
     task: Task,
     seed: u64,
-    missing: bool,
-    fit: impl Fn(&Dataset) -> mlpilot_core::Result<Box<dyn DynModel>>,
-) -> Outcome {
+    rows: std::ops::Range<usize>,
+) -> mlpilot_core::Result<Dataset> {
     let mut rng = Rng::new(seed);
-    let effect: [f64; 8] = [0.0, 3.0, 0.0, 3.0, 3.0, 0.0, 1.5, 3.0];
-    let (mut rows, mut y) = (Vec::new(), Vec::new());
-    for _ in 0..480 {
+    let effect: Vec<f64> = (0..40).map(|_| [0.0, 1.5, 3.0][rng.below(3)]).collect();
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for i in 0..480 {
         let code = rng.below(effect.len());
-        rows.push(vec![code as f64, rng.normal()]);
+        let noise = rng.normal();
         let e = effect.get(code).copied().unwrap_or(0.0);
-        y.push(match task {
+        let target = match task {
             Task::Binary => f64::from(u8::from(e > 1.0)),
             Task::Multiclass => (e / 1.5).round(),
             _ => e + 0.1 * rng.normal(),
-        });
+        };
+        if rows.contains(&i) {
+            x.push(vec![code as f64, noise]);
+            y.push(target);
+        }
     }
-    let kinds = vec![
+    let features = Features::Dense(Matrix::from_rows(&x)?);
+    let d = match task {
+        Task::Binary => Dataset::classification(features, y, 2)?,
+        Task::Multiclass => Dataset::classification(features, y, 3)?,
+        _ => Dataset::regression(features, y)?,
+    };
+    d.with_features(vec![
         FeatureInfo {
             name: "code".into(),
-            kind: FeatureKind::Categorical { cardinality: 10 },
+            kind: FeatureKind::Categorical { cardinality: 42 },
         },
         FeatureInfo {
             name: "noise".into(),
             kind: FeatureKind::Numeric,
         },
-    ];
-    let build = |rows: &[Vec<f64>], y: &[f64]| -> mlpilot_core::Result<Dataset> {
-        let x = Features::Dense(Matrix::from_rows(rows)?);
-        let d = match task {
-            Task::Binary => Dataset::classification(x, y.to_vec(), 2)?,
-            Task::Multiclass => Dataset::classification(x, y.to_vec(), 3)?,
-            _ => Dataset::regression(x, y.to_vec())?,
-        };
-        d.with_features(kinds.clone())
-    };
-    let (train_rows, test_rows) = rows.split_at(360);
-    let (train_y, test_y) = y.split_at(360);
-    let (Ok(train), Ok(test)) = (build(train_rows, train_y), build(test_rows, test_y)) else {
-        return Outcome::Failed("building categorical data failed".into());
-    };
-    let model = match fit(&train) {
+    ])
+}
+
+/// Fitted on codes that decide the target by set membership (which the codes' numeric order
+/// does not follow), the model must beat the dummy and give finite predictions for codes it
+/// never saw (and missing ones when it declares missing values). A tree that splits on the
+/// codes as numbers can pass too, given leaves enough: this checks that categorical
+/// descriptions are accepted and used sensibly, not how.
+fn categorical_check(
+    task: Task,
+    missing: bool,
+    train: &Dataset,
+    test: &Dataset,
+    fit: impl Fn(&Dataset) -> mlpilot_core::Result<Box<dyn DynModel>>,
+) -> Outcome {
+    let model = match fit(train) {
         Ok(m) => m,
         Err(e) => return Outcome::Failed(format!("declares categorical inputs but: {e}")),
     };
     let verdict = match model.predict(test.x()) {
-        Ok(p) => beats_dummy(task, &train, &test, &p),
+        Ok(p) => beats_dummy(task, train, test, &p),
         Err(e) => return Outcome::Failed(e.to_string()),
     };
     if let Outcome::Failed(why) = verdict {
         return Outcome::Failed(format!("on a target set by category membership, {why}"));
     }
-    let mut odd = vec![vec![8.0, 0.0], vec![9.0, 0.0]];
+    let mut odd = vec![vec![40.0, 0.0], vec![41.0, 0.0]];
     if missing {
         odd.push(vec![f64::NAN, 0.0]);
     }
