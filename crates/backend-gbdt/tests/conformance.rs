@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use mlpilot_backend_gbdt::{ExtraTrees, HistGbm, RandomForest};
 use mlpilot_core::{Dataset, DynEstimator, ErrorKind, FitContext, Metric, ParamSet, Predictions};
+use mlpilot_testkit::conformance::Outcome;
 use mlpilot_testkit::synthetic::{
     ClassificationSpec, classification_dataset, friedman1, train_test_split,
 };
@@ -40,12 +41,29 @@ fn split(d: &Dataset, seed: u64) -> (Dataset, Dataset) {
 }
 
 #[test]
+fn multinomial_nb_conforms() {
+    let r = run_conformance_typed(
+        &mlpilot_backend_gbdt::MultinomialNb,
+        &ConformanceOptions::default(),
+    );
+    println!("{r}");
+    r.assert_ok();
+}
+
+#[test]
 fn sparse_logistic_conforms_and_matches_a_known_optimum() {
     let r = run_conformance_typed(
         &mlpilot_backend_gbdt::SparseLogistic,
         &ConformanceOptions::default(),
     );
+    println!("{r}");
     r.assert_ok();
+    assert!(
+        r.checks
+            .iter()
+            .any(|c| c.name == "sparse_input_matches_dense" && c.outcome == Outcome::Passed),
+        "{r}"
+    );
     // One feature, separable only softly: the fitted weight sets the gradient of
     // C·Σ logloss + ½w² to zero.
     let x = mlpilot_core::Matrix::from_rows(&[

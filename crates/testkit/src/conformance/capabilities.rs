@@ -339,7 +339,10 @@ fn categorical_data(
     rows: std::ops::Range<usize>,
 ) -> mlpilot_core::Result<Dataset> {
     let mut rng = Rng::new(seed);
-    let effect: Vec<f64> = (0..40).map(|_| [0.0, 1.5, 3.0][rng.below(3)]).collect();
+    let levels = [0.0, 1.5, 3.0];
+    let effect: Vec<f64> = (0..40)
+        .map(|_| levels.get(rng.below(3)).copied().unwrap_or(0.0))
+        .collect();
     let (mut x, mut y) = (Vec::new(), Vec::new());
     for i in 0..480 {
         let code = rng.below(effect.len());
