@@ -2,6 +2,7 @@
 
 pub mod automl;
 pub mod explain;
+#[cfg(feature = "onnx")]
 pub mod export;
 pub mod forecasting;
 pub mod monitoring;
@@ -15,6 +16,7 @@ pub use mlpilot_explain as explainers;
 pub use mlpilot_forecast as forecast;
 pub use mlpilot_llm as llm;
 pub use mlpilot_monitor as monitor;
+#[cfg(feature = "onnx")]
 pub use mlpilot_onnx as onnx;
 pub use mlpilot_prep as prep;
 pub use mlpilot_search as search;

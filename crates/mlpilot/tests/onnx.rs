@@ -1,6 +1,7 @@
 //! ONNX export checked in tract (a pure-Rust runtime no one here wrote): one model of every
 //! exportable family, an ensemble, rows with missing values and unseen categories, and clear
 //! errors for what cannot be exported.
+#![cfg(feature = "onnx")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
