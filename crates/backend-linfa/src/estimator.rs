@@ -55,14 +55,6 @@ fn prepare<'a>(data: &'a Dataset, ctx: &FitContext) -> Result<Cow<'a, Matrix>> {
     Ok(data.x().to_dense())
 }
 
-fn shape_of(data: &Dataset) -> DataShape {
-    DataShape {
-        n_rows: data.n_rows(),
-        n_features: data.n_features(),
-        n_classes: data.n_classes(),
-    }
-}
-
 /// The rows with a positive weight and their weights (all rows and `None` without weights).
 fn positive_rows(data: &Dataset) -> Result<(Vec<usize>, Option<Vec<f64>>)> {
     let Some(w) = data.weights() else {
@@ -780,7 +772,7 @@ impl Estimator for Svm {
     }
 
     fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<SvmModel> {
-        let p = SvmParams::read(params, data.task(), shape_of(data))?;
+        let p = SvmParams::read(params, data.task(), data.shape())?;
         let x = prepare(data, ctx)?;
         if x.n_rows() > SVM_MAX_ROWS {
             return Err(Error::new(

@@ -25,7 +25,7 @@ use crate::model::{
 };
 use crate::params::{
     self, ForestParams, KnnParams, PenaltyParams, SvmParams, TreeParams, features_per_split,
-    shape_of, validated,
+    validated,
 };
 
 const CLASSIFICATION: &[Task] = &[Task::Binary, Task::Multiclass];
@@ -49,7 +49,7 @@ fn prepare<'a, E: Estimator>(
         )));
     }
     let x = training_matrix(data)?;
-    let space = est.search_space(data.task(), shape_of(data));
+    let space = est.search_space(data.task(), data.shape());
     let params = validated(&space, params, &info.id)?;
     ctx.check()?;
     Ok((x, params))

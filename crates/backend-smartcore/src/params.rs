@@ -6,16 +6,7 @@
 //! [`Estimator::fit`](mlpilot_core::Estimator::fit) call with partial or out-of-range
 //! parameters gets the same defaults and the same clear errors as the registry path.
 
-use mlpilot_core::{DataShape, Dataset, ParamSet, Result, SearchSpace, Task};
-
-/// The shape of `data`, as search spaces see it.
-pub(crate) fn shape_of(data: &Dataset) -> DataShape {
-    DataShape {
-        n_rows: data.n_rows(),
-        n_features: data.n_features(),
-        n_classes: data.n_classes(),
-    }
-}
+use mlpilot_core::{DataShape, ParamSet, Result, SearchSpace, Task};
 
 /// Validates `params` against `space` (filling defaults) for a fit.
 pub(crate) fn validated(space: &SearchSpace, params: &ParamSet, id: &str) -> Result<ParamSet> {

@@ -254,14 +254,9 @@ fn run_folds(
     // Ranges can depend on the data's shape: a configuration found for all rows is moved into
     // the space of a sample's shape.
     let params = &match folds.first() {
-        Some(f) => {
-            let shape = mlpilot_core::DataShape {
-                n_rows: f.train.n_rows(),
-                n_features: f.train.n_features(),
-                n_classes: f.train.n_classes(),
-            };
-            est.search_space(f.train.task(), shape).clamp(params)
-        }
+        Some(f) => est
+            .search_space(f.train.task(), f.train.shape())
+            .clamp(params),
         None => params.clone(),
     };
     let begin = Instant::now();

@@ -468,11 +468,6 @@ impl Webhook {
         })
     }
 
-    /// The URL alerts go to.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
     /// Posts `alerts`.
     ///
     /// # Errors

@@ -16,8 +16,8 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use mlpilot_core::{
-    DataShape, Dataset, DynEstimator, DynModel, ErrorKind, Estimator, Features, FitContext, Matrix,
-    Metric, Model, ParamSet, Predictions, Task,
+    Dataset, DynEstimator, DynModel, ErrorKind, Estimator, Features, FitContext, Matrix, Metric,
+    Model, ParamSet, Predictions, Task,
 };
 
 mod capabilities;
@@ -157,11 +157,7 @@ impl Runner<'_> {
     }
 
     fn params_for(&self, task: Task, data: &Dataset) -> ParamSet {
-        let shape = DataShape {
-            n_rows: data.n_rows(),
-            n_features: data.n_features(),
-            n_classes: data.n_classes(),
-        };
+        let shape = data.shape();
         let space = self.est.search_space(task, shape);
         let mut p = space.defaults();
         for (name, v) in self.opts.params.iter() {
@@ -332,11 +328,7 @@ pub fn run_conformance(
         let k = train.n_classes();
 
         r.record("default_params_are_valid", Some(task), || {
-            let shape = DataShape {
-                n_rows: train.n_rows(),
-                n_features: train.n_features(),
-                n_classes: k,
-            };
+            let shape = train.shape();
             let space = estimator.search_space(task, shape);
             match space.validate(&space.defaults()) {
                 Ok(_) => Outcome::Passed,
