@@ -35,7 +35,7 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 ///
 /// Version 2 added the decision threshold, the reader's decimal mark, merged labels and the
 /// forecasting series' date format and merged times.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8 + 32;
 
 /// Validation figures stored with a model.
@@ -99,15 +99,13 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    /// Predicts a table: derived columns first, then the stored preprocessing and model(s).
+    /// Predicts a table with the stored preprocessing (derived columns included) and model(s).
     ///
     /// # Errors
-    /// When a derived column cannot be computed (a missing or non-numeric source column; see
-    /// [`crate::derive::apply`]) or the predictor cannot predict the table (a missing input column,
-    /// text in a numeric column, a failing model; see [`Predictor::predict`]).
+    /// When the predictor cannot predict the table (a missing input column or source of a derived
+    /// column, text in a numeric column, a failing model; see [`Predictor::predict`]).
     pub fn predict(&self, frame: &Frame) -> Result<mlpilot_search::TablePredictions> {
-        let frame = crate::derive::apply(frame, &self.body.config.derived)?;
-        self.predictor.predict(&frame)
+        self.predictor.predict(frame)
     }
 
     /// The first identifier column of the training data (not the target) that `frame` has:

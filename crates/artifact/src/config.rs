@@ -40,7 +40,7 @@ pub struct RunConfig {
     pub sampler: SamplerKind,
     /// Derived input columns (added by refinements), computed before training and prediction.
     #[serde(default)]
-    pub derived: Vec<crate::derive::Derived>,
+    pub derived: Vec<mlpilot_prep::Derived>,
     /// The decimal mark the user gave for numbers written as text (`Some(true)`: decimal
     /// commas), used again when predicting; `None`: decided from the values.
     #[serde(default)]

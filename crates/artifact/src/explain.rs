@@ -8,43 +8,27 @@ use mlpilot_explain::TableModel;
 use mlpilot_prep::FittedPipeline;
 use mlpilot_search::Predictor;
 
-use crate::derive::Derived;
-
 /// A predictor seen by the explainers: the players are the raw input columns (a derived
 /// column's sources stand for it).
 pub struct PredictorModel<'a> {
     predictor: &'a Predictor,
-    derived: &'a [Derived],
     columns: Vec<String>,
 }
 
 impl<'a> PredictorModel<'a> {
-    /// Wraps a predictor and the derived columns it expects; `schema_columns` lists the raw
-    /// input columns in table order.
-    pub fn new(
-        predictor: &'a Predictor,
-        derived: &'a [Derived],
-        schema_columns: &[String],
-    ) -> Self {
-        let mut used: BTreeSet<String> = BTreeSet::new();
-        for m in &predictor.members {
-            for i in m.pipeline.inputs() {
-                used.insert(i.name.clone());
-            }
-        }
-        for d in derived {
-            used.extend(d.sources().into_iter().map(str::to_string));
-        }
+    /// Wraps a predictor; `schema_columns` lists the raw input columns in table order.
+    pub fn new(predictor: &'a Predictor, schema_columns: &[String]) -> Self {
+        let used: BTreeSet<String> = predictor
+            .members
+            .iter()
+            .flat_map(|m| m.pipeline.raw_inputs())
+            .collect();
         let columns = schema_columns
             .iter()
             .filter(|c| used.contains(*c))
             .cloned()
             .collect();
-        PredictorModel {
-            predictor,
-            derived,
-            columns,
-        }
+        PredictorModel { predictor, columns }
     }
 }
 
@@ -62,8 +46,7 @@ impl TableModel for PredictorModel<'_> {
     }
 
     fn outputs(&self, frame: &Frame) -> Result<Matrix> {
-        let frame = crate::derive::apply(frame, self.derived)?;
-        let p = self.predictor.predict(&frame)?.predictions;
+        let p = self.predictor.predict(frame)?.predictions;
         match p.proba {
             Some(m) => Ok(m),
             None => Matrix::new(p.values.len(), 1, p.values),
@@ -83,7 +66,14 @@ impl TableModel for PredictorModel<'_> {
 
     fn single_tree(&self) -> Option<(&FittedPipeline, &dyn Model)> {
         match self.predictor.members.as_slice() {
-            [m] if self.derived.is_empty() && m.model.tree_ensemble().is_some() => {
+            // TreeSHAP's feature shares add up per raw column only when every feature comes
+            // from one raw column (not a ratio or product of two).
+            [m] if m.model.tree_ensemble().is_some()
+                && m.pipeline
+                    .features()
+                    .iter()
+                    .all(|f| m.pipeline.raw_source(f).is_some()) =>
+            {
                 Some((&m.pipeline, m.model.as_model()))
             }
             _ => None,

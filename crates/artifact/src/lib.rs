@@ -2,7 +2,6 @@
 
 pub mod artifact;
 pub mod config;
-pub mod derive;
 pub mod explain;
 pub mod forecast;
 pub mod monitoring;

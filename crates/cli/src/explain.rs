@@ -63,7 +63,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     }
     let body = &artifact.body;
     let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
-    let model = PredictorModel::new(&artifact.predictor, &body.config.derived, &schema);
+    let model = PredictorModel::new(&artifact.predictor, &schema);
     let e = explain(
         &model,
         &body.target,

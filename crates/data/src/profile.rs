@@ -31,6 +31,9 @@ pub struct ProfileOptions {
     pub max_relation_columns: usize,
     /// How many top values to keep per column.
     pub top_k: usize,
+    /// Columns read as categories whatever their values look like (a refinement's
+    /// `sibsp (categories)`, whose labels are digits).
+    pub categorical: Vec<String>,
 }
 
 impl Default for ProfileOptions {
@@ -40,6 +43,7 @@ impl Default for ProfileOptions {
             max_relation_rows: 100_000,
             max_relation_columns: 60,
             top_k: 10,
+            categorical: Vec::new(),
         }
     }
 }
@@ -168,7 +172,13 @@ fn median(mut v: Vec<f64>) -> f64 {
     quantile_sorted(&v, 0.5)
 }
 
-fn analyze(col: &Column, n_rows: usize, top_k: usize, rows: &Option<Vec<usize>>) -> Analyzed {
+fn analyze(
+    col: &Column,
+    n_rows: usize,
+    opts: &ProfileOptions,
+    rows: &Option<Vec<usize>>,
+) -> Analyzed {
+    let top_k = opts.top_k;
     let name = col.name().to_string();
     let dtype = col.data().type_name().to_string();
     let missing = col.null_count();
@@ -258,7 +268,14 @@ fn analyze(col: &Column, n_rows: usize, top_k: usize, rows: &Option<Vec<usize>>)
             && (present.windows(2).all(|w| matches!(w, [a, b] if b > a))
                 || present.windows(2).all(|w| matches!(w, [a, b] if b < a)));
     }
-    let (kind, reason) = infer_kind(&facts);
+    let (mut kind, mut reason) = infer_kind(&facts);
+    if kind.is_numeric() && opts.categorical.contains(&facts.name) {
+        kind = ColumnKind::Categorical;
+        reason = format!(
+            "{} distinct codes, read as categories as asked → categorical",
+            fmt_count(facts.distinct)
+        );
+    }
 
     // Top values with counts.
     let top_values: Vec<ValueCount> = if is_str {
@@ -865,7 +882,7 @@ fn profile_columns<'a>(
     for col in columns {
         let col = col?;
         update_row_hashes(&mut hashes, &col);
-        analyzed.push(analyze(&col, n, opts.top_k, &rows));
+        analyzed.push(analyze(&col, n, opts, &rows));
     }
     let mut seen = std::collections::HashSet::with_capacity(hashes.len());
     let duplicate_rows = hashes.iter().filter(|h| !seen.insert(**h)).count();

@@ -201,7 +201,8 @@ pub fn explain_rows(
         for (&r, a) in rows.iter().zip(attrs) {
             let mut per_column = vec![0.0; columns.len()];
             for (f, v) in features.iter().zip(&a.contributions) {
-                if let Some(j) = columns.iter().position(|c| *c == f.source)
+                if let Some(source) = pipeline.raw_source(f)
+                    && let Some(j) = columns.iter().position(|c| c == source)
                     && let Some(slot) = per_column.get_mut(j)
                 {
                     *slot += v;

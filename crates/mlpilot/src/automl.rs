@@ -189,8 +189,9 @@ impl AutoMl {
     pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
         let start = Instant::now();
         let c = &self.config;
+        // Guessing a target looks at the derived columns too (as the profile will).
         let derived_frame;
-        let frame = if c.derived.is_empty() {
+        let with_derived = if c.derived.is_empty() {
             frame
         } else {
             derived_frame = crate::derive::apply(frame, &c.derived)?;
@@ -202,7 +203,8 @@ impl AutoMl {
         let target = match &c.target {
             Some(t) => t.clone(),
             None => {
-                let p = mlpilot_data::profile_frame(frame, "data", &ProfileOptions::default())?;
+                let p =
+                    mlpilot_data::profile_frame(with_derived, "data", &ProfileOptions::default())?;
                 p.suggestions.target.map(|s| s.column).ok_or_else(|| {
                     Error::invalid_input(
                         "no target given and none could be guessed; name the column to predict",
@@ -210,39 +212,50 @@ impl AutoMl {
                 })?
             }
         };
-        let frame = if c.exclude.is_empty() {
-            frame.clone()
-        } else {
-            let names: Vec<&str> = c.exclude.iter().map(String::as_str).collect();
-            if names.contains(&target.as_str()) {
-                return Err(Error::invalid_input(format!(
-                    "the target `{target}` cannot be excluded"
-                )));
-            }
-            for n in &names {
-                frame.require(n)?;
-            }
-            frame.without(&names)
-        };
+        // `raw`: the columns the model may read (a left-out column a derived column is computed
+        // from stays: the fitted pipeline reads it); `frame`: what is profiled and planned.
+        let excluded: Vec<&str> = c.exclude.iter().map(String::as_str).collect();
+        if excluded.contains(&target.as_str()) {
+            return Err(Error::invalid_input(format!(
+                "the target `{target}` cannot be excluded"
+            )));
+        }
+        for n in &excluded {
+            frame.require(n)?;
+        }
+        let (read, dropped): (Vec<&str>, Vec<&str>) = excluded
+            .iter()
+            .partition(|n| c.derived.iter().any(|d| d.reads().contains(n)));
+        let raw = frame.without(&dropped);
         let mut merged_notes = Vec::new();
-        let frame = match frame.column(&target).filter(|_| c.merge_labels) {
+        let raw = match raw.column(&target).filter(|_| c.merge_labels) {
             Some(col) => match mlpilot_prep::merge_label_spellings(col) {
                 Some((merged, lines)) => {
                     merged_notes = lines
                         .into_iter()
                         .map(|l| format!("target `{target}`: labels merged: {l}"))
                         .collect();
-                    frame.with_column(merged)?
+                    raw.with_column(merged)?
                 }
-                None => frame,
+                None => raw,
             },
-            None => frame,
+            None => raw,
         };
-        let mut profile = mlpilot_data::profile_frame(
-            &frame,
-            "data",
-            &ProfileOptions::with_target(Some(&target)),
-        )?;
+        let frame = if c.derived.is_empty() {
+            raw.clone()
+        } else {
+            crate::derive::apply(&raw, &c.derived)?.without(&read)
+        };
+        let options = ProfileOptions {
+            categorical: c
+                .derived
+                .iter()
+                .filter(|d| d.is_categorical())
+                .map(|d| d.name())
+                .collect(),
+            ..ProfileOptions::with_target(Some(&target))
+        };
+        let mut profile = mlpilot_data::profile_frame(&frame, "data", &options)?;
         profile.notes.extend(merged_notes);
         let (frame, profile) = if c.exportable_onnx {
             exportable_columns(frame, profile, &target)?
@@ -280,7 +293,10 @@ impl AutoMl {
             memory_limit: c.memory_limit,
             sampler: c.sampler,
             rebalance: c.rebalance,
-            plan_options: mlpilot_prep::PlanOptions::default(),
+            plan_options: mlpilot_prep::PlanOptions {
+                derived: c.derived.clone(),
+                ..Default::default()
+            },
             exportable_only: c.exportable_onnx,
         };
         let result = mlpilot_search::run(
@@ -292,15 +308,10 @@ impl AutoMl {
             self.progress.clone(),
             self.cancel.clone(),
         )?;
-        let reference = sample_rows(&frame, 2000, c.seed)?;
-        let schema = Schema {
-            columns: profile
-                .schema()
-                .columns
-                .into_iter()
-                .filter(|col| col.name != target)
-                .collect(),
-        };
+        let schema = raw_schema(&profile, &raw, &target, &c.derived, &read)?;
+        let mut kept: Vec<&str> = schema.names();
+        kept.push(&target);
+        let reference = sample_rows(&raw.select(&kept)?, 2000, c.seed)?;
         let mut stored = c.clone();
         stored.target = Some(target.clone());
         stored.task = Some(task);
@@ -358,6 +369,34 @@ fn exportable_columns(
 }
 
 /// Up to `n` rows sampled evenly (seeded).
+/// The columns a table given to the model has, in table order: the profiled inputs, without the
+/// derived columns (the fitted pipeline computes them) and with the left-out columns they are
+/// computed from (`read`, profiled here).
+fn raw_schema(
+    profile: &DatasetProfile,
+    raw: &Frame,
+    target: &str,
+    derived: &[crate::derive::Derived],
+    read: &[&str],
+) -> Result<Schema> {
+    let mut columns = profile.schema().columns;
+    if !read.is_empty() {
+        let p =
+            mlpilot_data::profile_frame(&raw.select(read)?, "data", &ProfileOptions::default())?;
+        columns.extend(p.schema().columns);
+    }
+    let mut out = Vec::new();
+    for name in raw.names() {
+        if name == target || derived.iter().any(|d| d.name() == name) {
+            continue;
+        }
+        if let Some(i) = columns.iter().position(|c| c.name == name) {
+            out.push(columns.swap_remove(i));
+        }
+    }
+    Ok(Schema { columns: out })
+}
+
 fn sample_rows(frame: &Frame, n: usize, seed: u64) -> Result<Frame> {
     if frame.n_rows() <= n {
         return Ok(frame.clone());
@@ -406,15 +445,14 @@ impl Trained {
         self.result.predictor.task
     }
 
-    /// Predicts a frame (derived columns are added first).
+    /// Predicts a frame with the fitted preprocessing (derived columns included) and model(s).
     ///
     /// # Errors
-    /// When a derived column cannot be computed (see [`crate::derive::apply`]) or the predictor
-    /// cannot predict the frame (a missing input column, text in a numeric column, a failing model;
-    /// see [`mlpilot_search::Predictor::predict`]).
+    /// When the predictor cannot predict the frame (a missing input column or source of a derived
+    /// column, text in a numeric column, a failing model; see
+    /// [`mlpilot_search::Predictor::predict`]).
     pub fn predict_frame(&self, frame: &Frame) -> Result<TablePredictions> {
-        let frame = crate::derive::apply(frame, &self.config.derived)?;
-        self.result.predictor.predict(&frame)
+        self.result.predictor.predict(frame)
     }
 
     /// Predicts a polars DataFrame: a DataFrame with `prediction` and, for classifiers,

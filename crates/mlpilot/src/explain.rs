@@ -109,7 +109,7 @@ pub fn report_within(
         .iter()
         .map(|c| c.name.clone())
         .collect();
-    let model = PredictorModel::new(&r.predictor, &trained.config.derived, &schema_cols);
+    let model = PredictorModel::new(&r.predictor, &schema_cols);
     let target = trained.target();
     let seed = trained.config.seed;
     let reference = &trained.reference;

@@ -1,24 +1,13 @@
 //! Export of a trained model to ONNX: one graph with every ensemble member's preprocessing and
 //! model (see [`mlpilot_onnx`] for the graph's inputs, outputs and operators).
 
-use mlpilot_core::{Error, ErrorKind, Result};
+use mlpilot_core::Result;
 use mlpilot_onnx::OnnxModel;
 use mlpilot_search::Predictor;
 
-use crate::automl::RunConfig;
 use crate::{Artifact, Trained};
 
-fn export(predictor: &Predictor, config: &RunConfig) -> Result<OnnxModel> {
-    if let Some(d) = config.derived.first() {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
-                "cannot export to ONNX: the model reads the derived column `{}`, which mlpilot \
-                 computes before the model and the graph cannot; retrain without that change",
-                d.name()
-            ),
-        ));
-    }
+fn export(predictor: &Predictor) -> Result<OnnxModel> {
     mlpilot_onnx::export(predictor, env!("CARGO_PKG_VERSION"))
 }
 
@@ -28,7 +17,7 @@ fn export(predictor: &Predictor, config: &RunConfig) -> Result<OnnxModel> {
 /// `Unsupported` naming the part that cannot be exported (a date or text column, a model
 /// family such as k-nearest neighbours, a derived column).
 pub fn artifact_to_onnx(artifact: &Artifact) -> Result<OnnxModel> {
-    export(&artifact.predictor, &artifact.body.config)
+    export(&artifact.predictor)
 }
 
 impl Trained {
@@ -37,6 +26,6 @@ impl Trained {
     /// # Errors
     /// As [`artifact_to_onnx`].
     pub fn to_onnx(&self) -> Result<OnnxModel> {
-        export(&self.result.predictor, &self.config)
+        export(&self.result.predictor)
     }
 }

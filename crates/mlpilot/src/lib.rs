@@ -9,7 +9,7 @@ pub mod monitoring;
 pub mod session;
 pub mod summary;
 
-pub use mlpilot_artifact::{artifact, derive};
+pub use mlpilot_artifact::artifact;
 pub use mlpilot_core as core;
 pub use mlpilot_data as data;
 pub use mlpilot_explain as explainers;
@@ -19,6 +19,7 @@ pub use mlpilot_monitor as monitor;
 #[cfg(feature = "onnx")]
 pub use mlpilot_onnx as onnx;
 pub use mlpilot_prep as prep;
+pub use mlpilot_prep::derive;
 pub use mlpilot_search as search;
 
 pub use artifact::{Artifact, ArtifactBody};

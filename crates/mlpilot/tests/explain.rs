@@ -38,7 +38,7 @@ fn schema(t: &Trained) -> Vec<String> {
 
 fn check(trained: &Trained, frame: &mlpilot::Frame, method: &str) {
     let cols = schema(trained);
-    let model = PredictorModel::new(&trained.result.predictor, &trained.config.derived, &cols);
+    let model = PredictorModel::new(&trained.result.predictor, &cols);
     let rows: Vec<usize> = (0..12).collect();
     let e = explain(
         &model,
@@ -94,11 +94,90 @@ fn other_models_and_ensembles_are_explained_by_shapley_values() {
     check(&trained, &frame, "exact_shapley");
 }
 
+fn train_with(
+    derived: Vec<mlpilot::derive::Derived>,
+    exclude: &[&str],
+) -> (mlpilot::Frame, Trained) {
+    let frame = titanic();
+    let automl = AutoMl::new()
+        .target("target")
+        .max_trials(4)
+        .estimators(&["gbdt.hist_gbm"]);
+    let mut config = automl.run_config().clone();
+    config.ensemble = false;
+    config.derived = derived;
+    config.exclude = exclude.iter().map(|c| c.to_string()).collect();
+    let trained = automl.config(config).fit_frame(&frame).unwrap();
+    (frame, trained)
+}
+
+#[test]
+fn derived_columns_of_one_source_keep_tree_shap_and_are_scored_under_it() {
+    use mlpilot::core::advisor::Transform;
+    let frame = titanic();
+    let derived = vec![
+        mlpilot::derive::Derived::fit(&frame, "age", &Transform::Log).unwrap(),
+        mlpilot::derive::Derived::fit(&frame, "sibsp", &Transform::AsCategories).unwrap(),
+    ];
+    let (frame, trained) = train_with(derived, &["sibsp"]);
+    let pipeline = &trained.result.predictor.members[0].pipeline;
+    assert!(
+        pipeline.features().iter().any(|f| f.name == "log1p(age)"),
+        "{:?}",
+        pipeline.features()
+    );
+    // `frame` is the raw table: the saved pipeline computes the derived columns itself, and the
+    // players are raw columns (`sibsp` is read through `sibsp (categories)`).
+    check(&trained, &frame, "tree_shap");
+    let model = PredictorModel::new(&trained.result.predictor, &schema(&trained));
+    let mut inputs = model.input_columns();
+    inputs.sort();
+    assert_eq!(inputs, ["age", "parch", "pclass", "sex", "sibsp"]);
+    // Saved, the model asks for raw columns only: a client sends the table as it is.
+    assert_eq!(
+        trained.schema.names(),
+        ["pclass", "sex", "age", "sibsp", "parch"]
+    );
+    assert!(trained.reference.column("sibsp").is_some());
+    assert!(trained.reference.column("log1p(age)").is_none());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.mlpilot");
+    trained.save(&path).unwrap();
+    let artifact = mlpilot::load(&path).unwrap();
+    assert_eq!(
+        artifact.predict(&frame).unwrap().predictions,
+        trained.predict_frame(&frame).unwrap().predictions
+    );
+    let report = mlpilot::monitoring::check(&artifact, &frame).unwrap();
+    assert!(
+        report.columns.iter().any(|c| c.name == "sibsp"),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn a_derived_column_of_two_sources_is_explained_by_shapley_values_over_both() {
+    use mlpilot::core::advisor::Transform;
+    let frame = titanic();
+    let ratio = mlpilot::derive::Derived::fit(
+        &frame,
+        "sibsp",
+        &Transform::Product {
+            other: "parch".into(),
+        },
+    )
+    .unwrap();
+    let (frame, trained) = train_with(vec![ratio], &[]);
+    // TreeSHAP cannot split the product's share between `sibsp` and `parch`: the game over raw
+    // columns is played instead, and it still adds up to the prediction.
+    check(&trained, &frame, "exact_shapley");
+}
+
 #[test]
 fn rows_out_of_range_are_refused_with_the_row_count() {
     let (frame, trained) = train(&["gbdt.hist_gbm"], false);
     let cols = schema(&trained);
-    let model = PredictorModel::new(&trained.result.predictor, &trained.config.derived, &cols);
+    let model = PredictorModel::new(&trained.result.predictor, &cols);
     let err = explain(
         &model,
         "target",

@@ -93,6 +93,16 @@ pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel
     }
     let mut combined: Option<String> = None;
     for m in &predictor.members {
+        if let Some(d) = m.pipeline.derived().first() {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "cannot export to ONNX: the model reads the derived column `{}`, which mlpilot \
+                     computes before the model and the graph cannot; retrain without that change",
+                    d.name()
+                ),
+            ));
+        }
         let features = pipeline::emit(&mut g, &mut inputs, &m.pipeline)
             .map_err(|e| unsupported_member(&m.estimator, &e))?;
         let form = m.model.export_form().ok_or_else(|| {

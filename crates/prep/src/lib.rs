@@ -2,6 +2,7 @@
 
 pub mod categorical;
 pub mod date;
+pub mod derive;
 pub mod labels;
 pub mod numeric;
 pub mod pipeline;
@@ -9,6 +10,7 @@ pub mod plan;
 pub mod read;
 pub mod text;
 
+pub use derive::Derived;
 pub use labels::{EncodedTarget, TargetEncoding, merge_label_spellings};
 pub use pipeline::{
     FeatureMeta, FitTarget, FittedPipeline, FittedStep, InputColumn, Transformed, Variant,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::categorical::{BoolFit, EncodingTarget, OneHotFit, OrdinalFit, TargetEncodeFit};
 use crate::date::DateFit;
+use crate::derive::{self, Derived};
 use crate::numeric::{NumericFit, NumericSpec};
 use crate::plan::{ColumnPlan, Dropped, ImputeStrategy, PreprocessPlan, Step};
 use crate::read::{read_labels, read_numeric_checked};
@@ -228,6 +229,7 @@ pub struct FittedPipeline {
     pub variant: Variant,
     /// The target column (not read by `transform`).
     pub target: String,
+    derived: Vec<Derived>,
     steps: Vec<FittedStep>,
     features: Vec<FeatureMeta>,
     inputs: Vec<InputColumn>,
@@ -309,6 +311,20 @@ impl PreprocessPlan {
             ));
         }
         let scaled = variant.style == InputStyle::Scaled;
+        let derived: Vec<Derived> = self
+            .options
+            .derived
+            .iter()
+            .filter(|d| self.columns.iter().any(|c| c.column == d.name()))
+            .cloned()
+            .collect();
+        let completed;
+        let frame = if derived.is_empty() {
+            frame
+        } else {
+            completed = derive::complete(frame, &derived)?;
+            &completed
+        };
         let mut steps = Vec::new();
         let mut oof: Vec<(usize, Vec<f64>)> = Vec::new();
         for cp in &self.columns {
@@ -445,6 +461,7 @@ impl PreprocessPlan {
         let pipeline = FittedPipeline {
             variant,
             target: self.target.clone(),
+            derived,
             steps: sorted_steps,
             features,
             inputs,
@@ -485,9 +502,46 @@ impl FittedPipeline {
             .collect()
     }
 
-    /// The input columns it reads.
+    /// The columns its encoding steps read, derived columns included (see
+    /// [`FittedPipeline::raw_inputs`] for the columns a table must have).
     pub fn inputs(&self) -> &[InputColumn] {
         &self.inputs
+    }
+
+    /// The derived columns it computes before its encoding steps.
+    pub fn derived(&self) -> &[Derived] {
+        &self.derived
+    }
+
+    /// The columns a table must have for [`FittedPipeline::transform`]: the inputs, with each
+    /// derived column replaced by the raw columns it is computed from.
+    pub fn raw_inputs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for i in &self.inputs {
+            let reads = match self.derived.iter().find(|d| d.name() == i.name) {
+                Some(d) => d.reads(),
+                None => vec![i.name.as_str()],
+            };
+            for r in reads {
+                if !out.iter().any(|o| o == r) {
+                    out.push(r.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    /// The one raw column a feature is computed from (its source, or a derived source's one raw
+    /// column); `None` when it is computed from a derived column that reads several (a ratio, a
+    /// product), whose share cannot be split between them.
+    pub fn raw_source<'p>(&'p self, feature: &'p FeatureMeta) -> Option<&'p str> {
+        match self.derived.iter().find(|d| d.name() == feature.source) {
+            Some(d) => match d.reads().as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            },
+            None => Some(&feature.source),
+        }
     }
 
     /// The fitted steps.
@@ -525,6 +579,13 @@ impl FittedPipeline {
         oof: &[(usize, Vec<f64>)],
         warnings: &mut Vec<String>,
     ) -> Result<Features> {
+        let completed;
+        let frame = if self.derived.is_empty() {
+            frame
+        } else {
+            completed = derive::complete(frame, &self.derived)?;
+            &completed
+        };
         let n = frame.n_rows();
         let dense_width: usize = self
             .steps
@@ -671,8 +732,16 @@ impl FittedPipeline {
     /// What the fitted steps do, in sentences with the fitted values ("Filled 263 missing `age`
     /// values with the median, 28, because `age` is numeric and mildly skewed (skew 0.41).").
     pub fn describe(&self) -> Vec<StepSummary> {
-        let mut out = Vec::new();
         let scaled = self.variant.style == InputStyle::Scaled;
+        let mut out: Vec<StepSummary> = self
+            .derived
+            .iter()
+            .map(|d| StepSummary {
+                column: d.name(),
+                step: "derive".into(),
+                reason: d.describe(),
+            })
+            .collect();
         for step in &self.steps {
             let column = step.column().to_string();
             let mut push = |step: &str, reason: String| {

@@ -216,6 +216,11 @@ pub struct PlanOptions {
     pub exclude: Vec<String>,
     /// Text vectorisation options.
     pub tfidf: TfidfOptions,
+    /// Columns computed from others before the steps (refinements' `log1p(income)`,
+    /// `debt/income`): the profile the plan is built from describes them, and the fitted
+    /// pipeline computes them from the raw columns whenever it transforms a table.
+    #[serde(default)]
+    pub derived: Vec<crate::Derived>,
 }
 
 impl Default for PlanOptions {
@@ -229,6 +234,7 @@ impl Default for PlanOptions {
             winsorize: false,
             exclude: Vec::new(),
             tfidf: TfidfOptions::default(),
+            derived: Vec::new(),
         }
     }
 }

@@ -441,3 +441,128 @@ mod property {
         }
     }
 }
+
+#[test]
+fn derived_columns_are_the_pipelines_first_step() {
+    use mlpilot_core::advisor::Transform;
+    use mlpilot_prep::derive;
+    let raw = titanic();
+    let fit = |c: &str, t: Transform| mlpilot_prep::Derived::fit(&raw, c, &t).unwrap();
+    let derived = vec![
+        fit("age", Transform::Log),
+        fit(
+            "sibsp",
+            Transform::Difference {
+                other: "parch".into(),
+            },
+        ),
+        fit(
+            "age",
+            Transform::GroupMean {
+                group: "pclass".into(),
+            },
+        ),
+        fit("sibsp", Transform::AsCategories),
+    ];
+    // Training as the engine does it: the derived columns computed, the replaced source left out.
+    let train = derive::apply(&raw, &derived).unwrap().without(&["sibsp"]);
+    let profile_options = ProfileOptions {
+        categorical: vec!["sibsp (categories)".into()],
+        ..ProfileOptions::with_target(Some("target"))
+    };
+    let profile = profile_frame(&train, "test", &profile_options).unwrap();
+    let options = PlanOptions {
+        derived: derived.clone(),
+        ..PlanOptions::default()
+    };
+    let plan = PreprocessPlan::from_profile(&profile, "target", Task::Binary, options).unwrap();
+    let (y, k) = y_of(&train, "target", Task::Binary);
+    for variant in [Variant::SCALED, Variant::TREES] {
+        let (pipe, x) = plan
+            .fit(
+                &train,
+                FitTarget {
+                    y: &y,
+                    n_classes: k,
+                },
+                variant,
+                3,
+            )
+            .unwrap();
+        assert_eq!(pipe.derived(), derived.as_slice());
+        // A raw table (no derived column in it) gives exactly the training features.
+        let from_raw = pipe.transform(&raw).unwrap().features;
+        assert_eq!(from_raw, pipe.transform(&train).unwrap().features);
+        if variant == Variant::TREES {
+            // No target encoding here, so the fit's own output is the plain transform.
+            assert_eq!(dense(&from_raw), dense(&x));
+        }
+        let mut reads = pipe.raw_inputs();
+        reads.sort();
+        assert_eq!(reads, ["age", "parch", "pclass", "sex", "sibsp"]);
+        let source_of = |name: &str| {
+            let f = pipe
+                .features()
+                .iter()
+                .find(|f| f.name == name)
+                .unwrap_or_else(|| panic!("no feature {name} in {:?}", pipe.features()));
+            pipe.raw_source(f).map(str::to_string)
+        };
+        assert_eq!(source_of("log1p(age)").as_deref(), Some("age"));
+        assert_eq!(source_of("mean(age|pclass)").as_deref(), Some("pclass"));
+        assert_eq!(source_of("sibsp-parch"), None);
+        assert_eq!(source_of("age").as_deref(), Some("age"));
+        // Read as categories: one-hot levels for scaled models, codes for trees.
+        let codes: Vec<&mlpilot_prep::FeatureMeta> = pipe
+            .features()
+            .iter()
+            .filter(|f| f.source == "sibsp (categories)")
+            .collect();
+        if variant == Variant::TREES {
+            assert!(
+                matches!(
+                    codes.as_slice(),
+                    [f] if matches!(f.kind, mlpilot_core::FeatureKind::Categorical { .. })
+                ),
+                "{codes:?}"
+            );
+        } else {
+            assert!(codes.len() > 2 && codes.iter().all(|f| f.name.contains('=')));
+        }
+        for f in codes {
+            assert_eq!(pipe.raw_source(f), Some("sibsp"));
+        }
+        let steps = pipe.describe();
+        let derive_steps: Vec<&str> = steps
+            .iter()
+            .filter(|s| s.step == "derive")
+            .map(|s| s.column.as_str())
+            .collect();
+        assert_eq!(
+            derive_steps,
+            [
+                "log1p(age)",
+                "sibsp-parch",
+                "mean(age|pclass)",
+                "sibsp (categories)"
+            ]
+        );
+        assert!(
+            steps[0]
+                .reason
+                .starts_with("Computed `log1p(age)` = log(1 + `age`)"),
+            "{:?}",
+            steps[0]
+        );
+        // Saved and read back, it still computes them.
+        let back: mlpilot_prep::FittedPipeline =
+            postcard::from_bytes(&postcard::to_allocvec(&pipe).unwrap()).unwrap();
+        assert_eq!(back.transform(&raw).unwrap().features, from_raw);
+        // A table without a source names it.
+        let err = pipe
+            .transform(&raw.without(&["parch"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("parch"), "{err}");
+    }
+}

@@ -558,7 +558,7 @@ async fn explain(
     tokio::task::spawn_blocking(move || {
         let body = &loaded.artifact.body;
         let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
-        let model = PredictorModel::new(&loaded.artifact.predictor, &body.config.derived, &schema);
+        let model = PredictorModel::new(&loaded.artifact.predictor, &schema);
         let rows: Vec<usize> = (0..frame.n_rows()).collect();
         let e = explain_rows(
             &model,

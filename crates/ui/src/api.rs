@@ -806,8 +806,7 @@ pub(crate) async fn explain(
             let one = frame.take(&[r])?;
             let body = &a2.body;
             let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
-            let model =
-                mlpilot::explain::PredictorModel::new(&a2.predictor, &body.config.derived, &schema);
+            let model = mlpilot::explain::PredictorModel::new(&a2.predictor, &schema);
             let e = mlpilot::explain::explain(
                 &model,
                 &body.target,

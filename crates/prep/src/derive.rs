@@ -1,5 +1,7 @@
-//! Derived input columns that refinements add (`log1p(income)`, `debt / income`), applied the same
-//! way when training and when predicting.
+//! Derived input columns that refinements add (`log1p(income)`, `debt / income`). They are the
+//! first step of a fitted pipeline ([`crate::FittedPipeline`]): the pipeline computes them from
+//! the raw columns whenever it transforms a table, so training, prediction, serving and
+//! explanations see the same values.
 
 use mlpilot_core::{Column, Error, Frame, Result};
 use serde::{Deserialize, Serialize};
@@ -109,6 +111,62 @@ impl Derived {
             Derived::Product { a, b } | Derived::Difference { a, b } => vec![a, b],
             Derived::GroupMean { group, column, .. } => vec![group, column],
         }
+    }
+
+    /// The raw columns read when the column is computed: the sources, except that a group mean
+    /// reads only its group (the means were fitted once).
+    pub fn reads(&self) -> Vec<&str> {
+        match self {
+            Derived::GroupMean { group, .. } => vec![group],
+            _ => self.sources(),
+        }
+    }
+
+    /// What the column is, in a sentence (for the list of preprocessing steps).
+    pub fn describe(&self) -> String {
+        let name = self.name();
+        let how = match self {
+            Derived::Log1p { column } => {
+                format!("log(1 + `{column}`), missing where `{column}` is negative")
+            }
+            Derived::Ratio {
+                numerator,
+                denominator,
+            } => format!(
+                "`{numerator}` divided by `{denominator}`, missing where `{denominator}` is 0"
+            ),
+            Derived::Product { a, b } => format!("`{a}` times `{b}`"),
+            Derived::Difference { a, b } => format!("`{a}` minus `{b}`"),
+            Derived::Bins { column, edges } => {
+                format!(
+                    "`{column}` cut into {} bins at its training quantiles",
+                    edges.len() + 1
+                )
+            }
+            Derived::GroupMean {
+                group,
+                column,
+                means,
+            } => format!(
+                "the training mean of `{column}` within each of `{group}`'s {} levels (missing for a level not seen then)",
+                means.len()
+            ),
+            Derived::TextLength { column } => format!("the number of characters in `{column}`"),
+            Derived::WordCount { column } => format!("the number of words in `{column}`"),
+            Derived::AsCategories { column } => {
+                format!("`{column}` read as categories instead of numbers")
+            }
+            Derived::AsNumber { column } => {
+                format!("`{column}` read as numbers instead of categories")
+            }
+        };
+        format!("Computed `{name}` = {how}, as a refinement asked.")
+    }
+
+    /// Whether its values are labels to read as categories (bins, a column read as categories),
+    /// even when they look like numbers.
+    pub fn is_categorical(&self) -> bool {
+        matches!(self, Derived::Bins { .. } | Derived::AsCategories { .. })
     }
 
     /// The source column a derived column replaces, when it is a new reading of one column
@@ -270,96 +328,118 @@ fn pairwise(frame: &Frame, a: &str, b: &str, f: impl Fn(f64, f64) -> f64) -> Res
         .collect())
 }
 
-/// Adds the derived columns to a frame (a frame without them is returned unchanged).
+/// Adds the derived columns to a frame, computed from their sources (a column of the same name
+/// already in `frame` is replaced).
 ///
 /// # Errors
 /// A not-found error when a derived column's source column is not in `frame`, or an
 /// invalid-input error when fewer than half the present values of a source that must be numeric
 /// are numbers.
 pub fn apply(frame: &Frame, derived: &[Derived]) -> Result<Frame> {
-    if derived.is_empty() {
-        return Ok(frame.clone());
-    }
     let mut out = frame.clone();
     for d in derived {
-        let name = d.name();
-        let floats = |v: Vec<f64>| Column::from_f64(name.clone(), v);
-        let values: Column = match d {
-            Derived::Log1p { column } => floats(
-                numeric(frame, column)?
-                    .into_iter()
-                    .map(|v| {
-                        v.filter(|x| *x >= 0.0 && x.is_finite())
-                            .map_or(f64::NAN, f64::ln_1p)
-                    })
-                    .collect(),
-            ),
-            Derived::Ratio {
-                numerator,
-                denominator,
-            } => floats(pairwise(frame, numerator, denominator, |x, y| {
-                if y != 0.0 { x / y } else { f64::NAN }
-            })?),
-            Derived::Product { a, b } => floats(pairwise(frame, a, b, |x, y| x * y)?),
-            Derived::Difference { a, b } => floats(pairwise(frame, a, b, |x, y| x - y)?),
-            Derived::Bins { column, edges } => {
-                let labels: Vec<Option<String>> = numeric(frame, column)?
-                    .into_iter()
-                    .map(|v| {
-                        v.map(|x| {
-                            let i = edges.iter().filter(|e| x >= **e).count();
-                            format!("bin {}", i + 1)
-                        })
-                    })
-                    .collect();
-                Column::new(name.clone(), mlpilot_core::ColumnData::Str(labels.into()))
-            }
-            Derived::GroupMean { group, means, .. } => {
-                let g = texts(frame, group)?;
-                floats(
-                    g.iter()
-                        .map(|k| {
-                            k.as_ref()
-                                .and_then(|k| means.iter().find(|(l, _)| l == k))
-                                .map_or(f64::NAN, |(_, m)| *m)
-                        })
-                        .collect(),
-                )
-            }
-            Derived::TextLength { column } => floats(
-                texts(frame, column)?
-                    .iter()
-                    .map(|t| t.as_ref().map_or(f64::NAN, |t| t.chars().count() as f64))
-                    .collect(),
-            ),
-            Derived::WordCount { column } => floats(
-                texts(frame, column)?
-                    .iter()
-                    .map(|t| {
-                        t.as_ref()
-                            .map_or(f64::NAN, |t| t.split_whitespace().count() as f64)
-                    })
-                    .collect(),
-            ),
-            Derived::AsCategories { column } => {
-                let t = texts(frame, column)?;
-                Column::new(name.clone(), mlpilot_core::ColumnData::Str(t.into()))
-            }
-            Derived::AsNumber { column } => floats(
-                texts(frame, column)?
-                    .iter()
-                    .map(|t| {
-                        t.as_deref()
-                            .and_then(mlpilot_core::frame::parse_number)
-                            .unwrap_or(f64::NAN)
-                    })
-                    .collect(),
-            ),
-        };
         out.remove_column(&d.name());
-        out.push_column(values)?;
+        out.push_column(compute(frame, d)?)?;
     }
     Ok(out)
+}
+
+/// Adds the derived columns a pipeline reads: each is computed from its sources when they are all
+/// in `frame`, and otherwise taken from `frame` as it is (a training table that has the column
+/// computed already and its source left out).
+///
+/// # Errors
+/// As [`apply`] when a derived column is neither computable nor present (the error names the
+/// missing source).
+pub fn complete(frame: &Frame, derived: &[Derived]) -> Result<Frame> {
+    let mut out = frame.clone();
+    for d in derived {
+        let computable = d.reads().iter().all(|c| frame.column(c).is_some());
+        if !computable && frame.column(&d.name()).is_some() {
+            continue;
+        }
+        out.remove_column(&d.name());
+        out.push_column(compute(frame, d)?)?;
+    }
+    Ok(out)
+}
+
+/// One derived column's values over `frame`.
+fn compute(frame: &Frame, d: &Derived) -> Result<Column> {
+    let name = d.name();
+    let floats = |v: Vec<f64>| Column::from_f64(name.clone(), v);
+    Ok(match d {
+        Derived::Log1p { column } => floats(
+            numeric(frame, column)?
+                .into_iter()
+                .map(|v| {
+                    v.filter(|x| *x >= 0.0 && x.is_finite())
+                        .map_or(f64::NAN, f64::ln_1p)
+                })
+                .collect(),
+        ),
+        Derived::Ratio {
+            numerator,
+            denominator,
+        } => floats(pairwise(frame, numerator, denominator, |x, y| {
+            if y != 0.0 { x / y } else { f64::NAN }
+        })?),
+        Derived::Product { a, b } => floats(pairwise(frame, a, b, |x, y| x * y)?),
+        Derived::Difference { a, b } => floats(pairwise(frame, a, b, |x, y| x - y)?),
+        Derived::Bins { column, edges } => {
+            let labels: Vec<Option<String>> = numeric(frame, column)?
+                .into_iter()
+                .map(|v| {
+                    v.map(|x| {
+                        let i = edges.iter().filter(|e| x >= **e).count();
+                        format!("bin {}", i + 1)
+                    })
+                })
+                .collect();
+            Column::new(name.clone(), mlpilot_core::ColumnData::Str(labels.into()))
+        }
+        Derived::GroupMean { group, means, .. } => {
+            let g = texts(frame, group)?;
+            floats(
+                g.iter()
+                    .map(|k| {
+                        k.as_ref()
+                            .and_then(|k| means.iter().find(|(l, _)| l == k))
+                            .map_or(f64::NAN, |(_, m)| *m)
+                    })
+                    .collect(),
+            )
+        }
+        Derived::TextLength { column } => floats(
+            texts(frame, column)?
+                .iter()
+                .map(|t| t.as_ref().map_or(f64::NAN, |t| t.chars().count() as f64))
+                .collect(),
+        ),
+        Derived::WordCount { column } => floats(
+            texts(frame, column)?
+                .iter()
+                .map(|t| {
+                    t.as_ref()
+                        .map_or(f64::NAN, |t| t.split_whitespace().count() as f64)
+                })
+                .collect(),
+        ),
+        Derived::AsCategories { column } => {
+            let t = texts(frame, column)?;
+            Column::new(name.clone(), mlpilot_core::ColumnData::Str(t.into()))
+        }
+        Derived::AsNumber { column } => floats(
+            texts(frame, column)?
+                .iter()
+                .map(|t| {
+                    t.as_deref()
+                        .and_then(mlpilot_core::frame::parse_number)
+                        .unwrap_or(f64::NAN)
+                })
+                .collect(),
+        ),
+    })
 }
 
 #[cfg(test)]
