@@ -68,6 +68,12 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
     if !(args.time_budget.is_finite() && args.time_budget > 0.0) {
         return Err(Error::invalid_input("--time-budget must be positive"));
     }
+    // The binary owns the runtime: the session's futures ask the language model and train on
+    // its blocking pool; the loop itself reads lines one by one.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("could not start the async runtime: {e}")))?;
     let mut session = Session::new(
         frame,
         &args.data,
@@ -82,7 +88,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
     } else {
         Input::Lines(std::io::stdin().lock().lines())
     };
-    let a = session.describe()?;
+    let a = rt.block_on(session.describe())?;
     say(&a.source, &a.fallback_reason, &a.value);
     println!("assistant: What would you like to predict? (a goal in plain words)");
     while session.spec.is_none() {
@@ -96,7 +102,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
         if matches!(line, "quit" | "exit") {
             return finish(&mut session, args);
         }
-        match session.set_goal(line) {
+        match rt.block_on(session.set_goal(line)) {
             Ok(a) => {
                 let s = &a.value;
                 say(
@@ -139,10 +145,10 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
             Err(e) => println!("engine: {e}"),
         }
     }
-    let a = session.explain_plan()?;
+    let a = rt.block_on(session.explain_plan())?;
     say(&a.source, &a.fallback_reason, &a.value);
     println!("engine: training for {:.0} s…", args.time_budget);
-    let a = session.run()?;
+    let a = rt.block_on(session.run())?;
     say(&a.source, &a.fallback_reason, &a.value);
     println!(
         "assistant: Ask me anything about the model, `improve` to try refinements, `save`, or `quit`."
@@ -165,18 +171,18 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
             continue;
         }
         if lower == "plan" {
-            let a = session.explain_plan()?;
+            let a = rt.block_on(session.explain_plan())?;
             say(&a.source, &a.fallback_reason, &a.value);
             continue;
         }
         if lower == "run" {
-            let a = session.run()?;
+            let a = rt.block_on(session.run())?;
             say(&a.source, &a.fallback_reason, &a.value);
             continue;
         }
         if lower.starts_with("improve") || lower.contains("how can") && lower.contains("improve") {
             println!("engine: trying the assistant's proposals (each re-runs the search)…");
-            match session.improve(line, 2) {
+            match rt.block_on(session.improve(line, 2)) {
                 Ok(trials) => {
                     for t in trials {
                         println!("engine: {}", mlpilot::describe_trial(&t));
@@ -187,7 +193,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
             continue;
         }
         // A request in the person's words becomes a typed change; anything else is a question.
-        match session.request(line) {
+        match rt.block_on(session.request(line)) {
             Ok(Some(mlpilot::Outcome::Trial { trial })) => {
                 println!("engine: {}", mlpilot::describe_trial(&trial));
                 continue;
@@ -211,7 +217,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                 continue;
             }
         }
-        match session.ask(line) {
+        match rt.block_on(session.ask(line)) {
             Ok(a) => say(&a.source, &a.fallback_reason, &a.value),
             Err(e) => println!("engine: {e}"),
         }

@@ -80,12 +80,16 @@ pub enum Outcome {
 const MAX_CLASSES: usize = 200;
 
 /// A conversation about one table.
+///
+/// The methods that ask the advisor or train are `async` and need a tokio runtime, which the
+/// program owns (`#[tokio::main]`, or `Runtime::block_on` in a synchronous program): a language
+/// model is asked without blocking, and every search runs on tokio's blocking pool
+/// (`spawn_blocking`). The futures are `Send`, so a session can live in a server's task.
 pub struct Session {
-    frame: Frame,
+    frame: Arc<Frame>,
     source: String,
     profile: DatasetProfile,
     advisor: Arc<dyn Advisor>,
-    runtime: tokio::runtime::Runtime,
     /// The task, once defined.
     pub spec: Option<TaskSpec>,
     /// The configuration runs use.
@@ -116,8 +120,7 @@ impl Session {
     /// A session on a table with an advisor; `budget` is the time each run may take.
     ///
     /// # Errors
-    /// When the table cannot be profiled (see [`mlpilot_data::profile_frame`]: e.g. no rows), or an
-    /// internal error when the async runtime cannot start.
+    /// When the table cannot be profiled (see [`mlpilot_data::profile_frame`]: e.g. no rows).
     pub fn new(
         frame: Frame,
         source: &str,
@@ -125,20 +128,15 @@ impl Session {
         budget: Duration,
     ) -> Result<Session> {
         let profile = mlpilot_data::profile_frame(&frame, source, &ProfileOptions::default())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| Error::internal(format!("could not start the async runtime: {e}")))?;
         let config = RunConfig {
             time_budget_secs: Some(budget.as_secs_f64()),
             ..RunConfig::default()
         };
         Ok(Session {
-            frame,
+            frame: Arc::new(frame),
             source: source.to_string(),
             profile,
             advisor,
-            runtime,
             spec: None,
             config,
             trained: None,
@@ -187,10 +185,8 @@ impl Session {
     /// # Errors
     /// When the advisor fails; the advisors of `mlpilot-llm` do not (a failing language model falls
     /// back to the rules).
-    pub fn describe(&mut self) -> Result<Advice<String>> {
-        let a = self
-            .runtime
-            .block_on(self.advisor.describe_dataset(&self.profile))?;
+    pub async fn describe(&mut self) -> Result<Advice<String>> {
+        let a = self.advisor.describe_dataset(&self.profile).await?;
         self.note(&a, a.value.clone());
         Ok(a)
     }
@@ -201,11 +197,9 @@ impl Session {
     /// When the advisor cannot define a task (the rules: no column can be a target), an unsupported
     /// error when the goal asks for a forecast, or when the table cannot be profiled for the chosen
     /// target.
-    pub fn set_goal(&mut self, goal: &str) -> Result<Advice<TaskSpec>> {
+    pub async fn set_goal(&mut self, goal: &str) -> Result<Advice<TaskSpec>> {
         self.note_user(goal);
-        let a = self
-            .runtime
-            .block_on(self.advisor.define_task(goal, &self.profile))?;
+        let a = self.advisor.define_task(goal, &self.profile).await?;
         let spec = a.value.clone();
         if spec.task == mlpilot_core::Task::Forecast {
             return Err(Error::new(
@@ -328,7 +322,7 @@ impl Session {
     /// # Errors
     /// An invalid-input error before a goal is set; when the plan cannot be made (see
     /// [`Session::plan_steps`]) or the advisor fails.
-    pub fn explain_plan(&mut self) -> Result<Advice<String>> {
+    pub async fn explain_plan(&mut self) -> Result<Advice<String>> {
         let spec = self
             .spec
             .clone()
@@ -353,17 +347,21 @@ impl Session {
             n_rows: self.profile.n_rows,
             n_columns,
         };
-        let a = self.runtime.block_on(self.advisor.explain_plan(&ctx))?;
+        let a = self.advisor.explain_plan(&ctx).await?;
         self.note(&a, a.value.clone());
         Ok(a)
     }
 
-    fn fit(&self, config: &RunConfig) -> Result<Trained> {
+    /// Trains on tokio's blocking pool, so the caller's executor keeps running while it does.
+    async fn fit(&self, config: &RunConfig) -> Result<Trained> {
         let mut automl = AutoMl::with_config(config.clone()).cancel_flag(self.cancel.clone());
         if let Some(p) = &self.progress {
             automl = automl.progress(Arc::clone(p));
         }
-        automl.fit_frame(&self.frame)
+        let frame = Arc::clone(&self.frame);
+        tokio::task::spawn_blocking(move || automl.fit_frame(&frame))
+            .await
+            .map_err(|e| Error::internal(format!("the training task failed: {e}")))?
     }
 
     /// Where every later search reports its trials (a progress display, a web page's events).
@@ -541,14 +539,12 @@ impl Session {
     /// # Errors
     /// An invalid-input error before a goal is set; when training fails (see
     /// [`AutoMl::fit_frame`]) or the advisor fails to explain the results.
-    pub fn run(&mut self) -> Result<Advice<String>> {
+    pub async fn run(&mut self) -> Result<Advice<String>> {
         if self.spec.is_none() {
             return Err(Error::invalid_input("set a goal first"));
         }
-        let mut trained = self.fit(&self.config)?;
-        let a = self
-            .runtime
-            .block_on(self.advisor.explain_results(&trained.run_context()))?;
+        let mut trained = self.fit(&self.config).await?;
+        let a = self.advisor.explain_results(&trained.run_context()).await?;
         trained.set_narrative(a.value.clone());
         self.note_engine(format!(
             "trained {} trials in {:.1} s: {} {} {:.4}",
@@ -587,15 +583,13 @@ impl Session {
     ///
     /// # Errors
     /// An invalid-input error before a run; when the advisor fails.
-    pub fn ask(&mut self, question: &str) -> Result<Advice<String>> {
+    pub async fn ask(&mut self, question: &str) -> Result<Advice<String>> {
         self.note_user(question);
         let t = self
             .trained
             .as_ref()
             .ok_or_else(|| Error::invalid_input("run a search first"))?;
-        let a = self
-            .runtime
-            .block_on(self.advisor.answer(question, &t.run_context()))?;
+        let a = self.advisor.answer(question, &t.run_context()).await?;
         self.note(&a, a.value.clone());
         Ok(a)
     }
@@ -607,19 +601,20 @@ impl Session {
     /// An invalid-input error before a run; when the advisor fails, or the current model cannot be
     /// scored under a proposed metric. A proposal whose search fails is not an error: its trial
     /// says why it was not tried.
-    pub fn improve(&mut self, request: &str, max: usize) -> Result<Vec<Trial>> {
+    pub async fn improve(&mut self, request: &str, max: usize) -> Result<Vec<Trial>> {
         self.note_user(request);
         let t = self
             .trained
             .as_ref()
             .ok_or_else(|| Error::invalid_input("run a search first"))?;
         let a = self
-            .runtime
-            .block_on(self.advisor.propose_adjustments(request, &t.run_context()))?;
-        self.try_all(a, "Proposed", max)
+            .advisor
+            .propose_adjustments(request, &t.run_context())
+            .await?;
+        self.try_all(a, "Proposed", max).await
     }
 
-    fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
+    async fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
         let Some(current) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
@@ -728,7 +723,7 @@ impl Session {
                 current.result.predictor.encoding.n_classes(),
             )?
         };
-        let candidate = match self.fit(&config) {
+        let candidate = match self.fit(&config).await {
             Ok(t) => t,
             Err(e) => return Ok(not_tried(e.to_string(), before, proposal)),
         };
@@ -748,8 +743,9 @@ impl Session {
         if kept {
             let mut candidate = candidate;
             let narrative = self
-                .runtime
-                .block_on(self.advisor.explain_results(&candidate.run_context()))?;
+                .advisor
+                .explain_results(&candidate.run_context())
+                .await?;
             candidate.set_narrative(narrative.value);
             self.apply_threshold(&mut candidate);
             self.trained = Some(candidate);
@@ -773,7 +769,7 @@ impl Session {
     ///
     /// # Errors
     /// Before a run, or when a search fails outright.
-    pub fn request(&mut self, text: &str) -> Result<Option<Outcome>> {
+    pub async fn request(&mut self, text: &str) -> Result<Option<Outcome>> {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
@@ -786,7 +782,8 @@ impl Session {
             // The rules understood the request but not what it names ("ticket class"): the
             // advisor may know; its reading is checked, and the rules' answer stands if not.
             Some(mlpilot_core::Request::Cannot { why }) => self
-                .advisor_reading(text, &target, task)?
+                .advisor_reading(text, &target, task)
+                .await?
                 .value
                 .unwrap_or(mlpilot_core::Request::Cannot { why }),
             Some(r) => r,
@@ -799,7 +796,7 @@ impl Session {
                 return Ok(None);
             }
             None => {
-                let a = self.advisor_reading(text, &target, task)?;
+                let a = self.advisor_reading(text, &target, task).await?;
                 match (a.value, a.fallback_reason) {
                     (Some(r), _) => r,
                     // The model read a change it could not make good: say so, and what can be.
@@ -820,12 +817,12 @@ impl Session {
                     reason: "the person asked".into(),
                     adjustment,
                 };
-                let trial = self.try_proposal(proposal)?;
+                let trial = self.try_proposal(proposal).await?;
                 self.note_engine(describe_trial(&trial));
                 Outcome::Trial { trial }
             }
             mlpilot_core::Request::Features => Outcome::Features {
-                trials: self.try_features(3)?,
+                trials: self.try_features(3).await?,
             },
             mlpilot_core::Request::Cannot { why } => Outcome::Said { text: why },
             mlpilot_core::Request::Threshold { threshold } => Outcome::Said {
@@ -842,16 +839,15 @@ impl Session {
     }
 
     /// The advisor's reading of a request the rules could not carry out.
-    fn advisor_reading(
+    async fn advisor_reading(
         &self,
         text: &str,
         target: &str,
         task: mlpilot_core::Task,
     ) -> Result<Advice<Option<mlpilot_core::Request>>> {
-        self.runtime.block_on(
-            self.advisor
-                .interpret_request(text, &self.profile, target, task),
-        )
+        self.advisor
+            .interpret_request(text, &self.profile, target, task)
+            .await
     }
 
     /// Asks the advisor for up to `max` new features and tries each, one after another on the
@@ -860,24 +856,23 @@ impl Session {
     ///
     /// # Errors
     /// Before a run, or when a search fails outright.
-    pub fn try_features(&mut self, max: usize) -> Result<Vec<Trial>> {
+    pub async fn try_features(&mut self, max: usize) -> Result<Vec<Trial>> {
         let Some(t) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));
         };
         let target = t.target().to_string();
-        let a = self.runtime.block_on(self.advisor.propose_features(
-            &self.profile,
-            &target,
-            max.max(1),
-        ))?;
-        let trials = self.try_all(a, "Proposed features", max)?;
+        let a = self
+            .advisor
+            .propose_features(&self.profile, &target, max.max(1))
+            .await?;
+        let trials = self.try_all(a, "Proposed features", max).await?;
         self.features.extend(trials.iter().cloned());
         Ok(trials)
     }
 
     /// Lists an advisor's proposals in the transcript and tries up to `max` of them, one
     /// after another (a kept change stays for the next).
-    fn try_all(
+    async fn try_all(
         &mut self,
         a: Advice<Vec<Proposal>>,
         heading: &str,
@@ -904,7 +899,7 @@ impl Session {
         );
         let mut trials = Vec::new();
         for p in a.value.into_iter().take(max.max(1)) {
-            let trial = self.try_proposal(p)?;
+            let trial = self.try_proposal(p).await?;
             self.note_engine(describe_trial(&trial));
             trials.push(trial);
         }

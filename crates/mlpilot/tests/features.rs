@@ -38,7 +38,7 @@ fn loans() -> mlpilot::Frame {
     mlpilot::data::load_frame(path.to_str().unwrap()).unwrap().0
 }
 
-fn session() -> Session {
+async fn session() -> Session {
     let mut s = Session::new(
         loans(),
         "loans.csv",
@@ -49,15 +49,15 @@ fn session() -> Session {
     s.config.max_trials = Some(3);
     s.config.estimators = Some(vec!["gbdt.hist_gbm".into()]);
     s.config.ensemble = false;
-    s.set_goal("who will default on their loan").unwrap();
-    s.run().unwrap();
+    s.set_goal("who will default on their loan").await.unwrap();
+    s.run().await.unwrap();
     s
 }
 
-#[test]
-fn a_proposed_ratio_that_carries_the_signal_is_kept() {
-    let mut s = session();
-    let trials = match s.request("try new features").unwrap() {
+#[tokio::test]
+async fn a_proposed_ratio_that_carries_the_signal_is_kept() {
+    let mut s = session().await;
+    let trials = match s.request("try new features").await.unwrap() {
         Some(Outcome::Features { trials }) => trials,
         other => panic!("{other:?}"),
     };
@@ -93,13 +93,14 @@ fn a_proposed_ratio_that_carries_the_signal_is_kept() {
     );
 }
 
-#[test]
-fn a_feature_that_does_not_improve_validation_is_not_kept() {
-    let mut s = session();
+#[tokio::test]
+async fn a_feature_that_does_not_improve_validation_is_not_kept() {
+    let mut s = session().await;
     // First the ratio that solves the table; then pure noise cannot add beyond the spread.
     s.request("add loan_amount divided by income_amount")
+        .await
         .unwrap();
-    let t = match s.request("add noise times noise").unwrap() {
+    let t = match s.request("add noise times noise").await.unwrap() {
         Some(Outcome::Trial { trial }) => trial,
         other => panic!("{other:?}"),
     };

@@ -473,13 +473,16 @@ fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
             runner_up: None,
             undecided: false,
         });
-        session.run().unwrap();
+        rt.block_on(session.run()).unwrap();
         session
     };
     // The rules read "get rid of" but find no column called "ticket class"; the model's
     // reading names `pclass`, which the request names ("class"), so it is tried.
     let mut s = session(r#"{"action": "leave_out", "columns": ["pclass"]}"#);
-    match s.request("get rid of the ticket class column").unwrap() {
+    match rt
+        .block_on(s.request("get rid of the ticket class column"))
+        .unwrap()
+    {
         Some(mlpilot::Outcome::Trial { trial }) => assert_eq!(
             trial.proposal.adjustment,
             mlpilot_core::Adjustment::ExcludeColumns {
@@ -490,7 +493,10 @@ fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
     }
     // A reading that names a column the request does not: refused; the rules' answer stands.
     let mut s = session(r#"{"action": "leave_out", "columns": ["age"]}"#);
-    match s.request("get rid of the ticket class column").unwrap() {
+    match rt
+        .block_on(s.request("get rid of the ticket class column"))
+        .unwrap()
+    {
         Some(mlpilot::Outcome::Said { text }) => {
             assert!(text.contains("no column is called `ticket`"), "{text}")
         }
@@ -499,7 +505,10 @@ fn a_request_the_rules_do_not_read_is_read_by_the_model_and_checked() {
     // A request no rule reads, which the model cannot read as a change either: said so, with
     // what can be done.
     let mut s = session(r#"{"action": "leave_out", "columns": ["age"]}"#);
-    match s.request("make the ticket class matter less").unwrap() {
+    match rt
+        .block_on(s.request("make the ticket class matter less"))
+        .unwrap()
+    {
         Some(mlpilot::Outcome::Said { text }) => assert!(
             text.contains("I could not read that") && text.contains("I can leave out"),
             "{text}"

@@ -14,7 +14,7 @@ use std::time::Duration;
 use mlpilot::core::Adjustment;
 use mlpilot::{Outcome, Session};
 
-fn session() -> Session {
+async fn session() -> Session {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/titanic.csv");
     let frame = mlpilot::data::load_frame(path).unwrap().0;
     let mut s = Session::new(
@@ -29,31 +29,31 @@ fn session() -> Session {
         "gbdt.hist_gbm".into(),
         "linfa.logistic_regression".into(),
     ]);
-    s.set_goal("who survived").unwrap();
-    s.run().unwrap();
+    s.set_goal("who survived").await.unwrap();
+    s.run().await.unwrap();
     s
 }
 
-fn trial(s: &mut Session, text: &str) -> mlpilot::Trial {
-    match s.request(text).unwrap() {
+async fn trial(s: &mut Session, text: &str) -> mlpilot::Trial {
+    match s.request(text).await.unwrap() {
         Some(Outcome::Trial { trial }) => trial,
         other => panic!("{text}: {other:?}"),
     }
 }
 
-fn said(s: &mut Session, text: &str) -> String {
-    match s.request(text).unwrap() {
+async fn said(s: &mut Session, text: &str) -> String {
+    match s.request(text).await.unwrap() {
         Some(Outcome::Said { text }) => text,
         other => panic!("{text}: {other:?}"),
     }
 }
 
-#[test]
-fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
-    let mut s = session();
+#[tokio::test]
+async fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
+    let mut s = session().await;
     let before = s.trained.as_ref().unwrap().result.score;
     // Leave out a column: tried on the same folds; kept only beyond the spread.
-    let t = trial(&mut s, "please leave out the column sibsp");
+    let t = trial(&mut s, "please leave out the column sibsp").await;
     assert_eq!(
         t.proposal.adjustment,
         Adjustment::ExcludeColumns {
@@ -66,16 +66,16 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
     assert_eq!(t.kept, after > before && after - before > noise, "{t:?}");
     assert_eq!(s.config.exclude.contains(&"sibsp".to_string()), t.kept);
     // A value is not a column: an honest answer, nothing re-run.
-    let why = said(&mut s, "leave out female");
+    let why = said(&mut s, "leave out female").await;
     assert!(why.contains("`female` is a value of `sex`"), "{why}");
     // Bring a column back.
-    let t = trial(&mut s, "bring back sibsp");
+    let t = trial(&mut s, "bring back sibsp").await;
     assert!(matches!(
         t.proposal.adjustment,
         Adjustment::IncludeColumns { .. }
     ));
     // Another metric: compared under that metric on the current model's validation rows.
-    let t = trial(&mut s, "optimise recall");
+    let t = trial(&mut s, "optimise recall").await;
     assert_eq!(
         t.proposal.adjustment,
         Adjustment::ChangeMetric {
@@ -84,7 +84,7 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
     );
     assert!(t.after.is_some());
     // Model families.
-    let t = trial(&mut s, "only linear models");
+    let t = trial(&mut s, "only linear models").await;
     assert_eq!(
         t.proposal.adjustment,
         Adjustment::RestrictModels {
@@ -92,16 +92,16 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
         }
     );
     // The budget.
-    let t = trial(&mut s, "spend five seconds");
+    let t = trial(&mut s, "spend five seconds").await;
     assert_eq!(
         t.proposal.adjustment,
         Adjustment::RaiseBudget { seconds: 5.0 }
     );
     // Rebalance.
-    let t = trial(&mut s, "rebalance the classes");
+    let t = trial(&mut s, "rebalance the classes").await;
     assert_eq!(t.proposal.adjustment, Adjustment::RebalanceClasses);
     // A threshold: no re-run; what it does on the validation rows, and predictions follow it.
-    let text = said(&mut s, "set the threshold to 0.3");
+    let text = said(&mut s, "set the threshold to 0.3").await;
     assert!(
         text.contains("at least 0.3") && text.contains("recall"),
         "{text}"
@@ -128,21 +128,21 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
         assert_eq!(*v == 1.0, proba.get(i, 1).unwrap() >= 0.3, "row {i}");
     }
     // What if.
-    let text = said(&mut s, "what if age were 80?");
+    let text = said(&mut s, "what if age were 80?").await;
     assert!(
         text.starts_with("For row ") && text.contains("with age = 80"),
         "{text}"
     );
-    let text = said(&mut s, "what if sex was Female");
+    let text = said(&mut s, "what if sex was Female").await;
     assert!(text.contains("with sex = female"), "{text}");
     // A value the table never holds is refused with the ones it does.
-    let text = said(&mut s, "what if sex were woman");
+    let text = said(&mut s, "what if sex were woman").await;
     assert!(
         text.contains("never holds `woman`") && text.contains("`male`"),
         "{text}"
     );
     // Reading a column another way: a new input in place of the old one, tried the same way.
-    let t = trial(&mut s, "treat sibsp as categories");
+    let t = trial(&mut s, "treat sibsp as categories").await;
     assert_eq!(
         t.proposal.adjustment,
         Adjustment::AddTransform {
@@ -152,10 +152,15 @@ fn each_typed_action_reruns_and_keeps_only_what_beats_the_noise() {
     );
     assert!(t.after.is_some(), "{t:?}");
     // What it cannot do says what it can.
-    let text = said(&mut s, "treat age as a date");
+    let text = said(&mut s, "treat age as a date").await;
     assert!(text.contains("I can leave out"), "{text}");
     // A question is not a request.
-    assert!(s.request("why is the model not better?").unwrap().is_none());
+    assert!(
+        s.request("why is the model not better?")
+            .await
+            .unwrap()
+            .is_none()
+    );
     // The transcript holds every request and what the engine did.
     assert!(
         s.transcript

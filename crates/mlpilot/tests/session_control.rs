@@ -59,11 +59,11 @@ fn setting_the_task_by_hand_is_checked_against_the_column_and_the_metric() {
     );
 }
 
-#[test]
-fn the_plan_lists_every_step_with_its_reason() {
+#[tokio::test]
+async fn the_plan_lists_every_step_with_its_reason() {
     let mut s = session(10);
     assert!(s.plan_steps().is_err(), "no plan before a task");
-    s.set_goal("who survived").unwrap();
+    s.set_goal("who survived").await.unwrap();
     let steps = s.plan_steps().unwrap();
     assert!(
         steps
@@ -93,10 +93,10 @@ impl ProgressSink for StopAfterFirst {
     }
 }
 
-#[test]
-fn a_stopped_search_keeps_the_best_model_found_so_far() {
+#[tokio::test]
+async fn a_stopped_search_keeps_the_best_model_found_so_far() {
     let mut s = session(600);
-    s.set_goal("who survived").unwrap();
+    s.set_goal("who survived").await.unwrap();
     let flag = CancelFlag::new();
     let sink = Arc::new(StopAfterFirst {
         flag: flag.clone(),
@@ -104,7 +104,7 @@ fn a_stopped_search_keeps_the_best_model_found_so_far() {
     });
     s.set_cancel(flag);
     s.set_progress(Some(Arc::clone(&sink) as Arc<dyn ProgressSink>));
-    s.run().unwrap();
+    s.run().await.unwrap();
     let t = s.trained.as_ref().unwrap();
     assert_eq!(t.result.stopped, "cancelled");
     assert!(t.result.score > 0.7, "a real model: {}", t.result.score);
@@ -120,6 +120,24 @@ fn a_stopped_search_keeps_the_best_model_found_so_far() {
     s.set_cancel(CancelFlag::new());
     s.set_progress(None);
     s.config.max_trials = Some(3);
-    s.run().unwrap();
+    s.run().await.unwrap();
     assert_ne!(s.trained.as_ref().unwrap().result.stopped, "cancelled");
+}
+
+/// A session lives in a server's task: its futures are `Send`, it asks the advisor without
+/// blocking the executor and trains on the blocking pool (it used to own a runtime and call
+/// `block_on`, which panics inside async code).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_runs_inside_a_spawned_task() {
+    let mut s = session(10);
+    s.config.max_trials = Some(2);
+    let task = tokio::spawn(async move {
+        s.set_goal("who survived").await?;
+        s.run().await?;
+        Ok::<_, mlpilot::Error>(s)
+    });
+    let s = task.await.unwrap().unwrap();
+    let t = s.trained.as_ref().unwrap();
+    assert_eq!(t.target(), "target");
+    assert!(t.result.score > 0.7, "{}", t.result.score);
 }

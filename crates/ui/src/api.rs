@@ -261,7 +261,7 @@ pub(crate) async fn goal(
     p.update(|v| v.goal = Some(goal.clone()))?;
     let p2 = Arc::clone(&p);
     p.with_session(&s.advisor, move |session| {
-        let a = session.set_goal(&goal)?;
+        let a = crate::project::wait(session.set_goal(&goal))?;
         let text = session
             .transcript
             .last()
@@ -420,7 +420,7 @@ pub(crate) async fn train(
                     project: Arc::clone(&p2),
                     started,
                 })));
-                let r = session.run();
+                let r = crate::project::wait(session.run());
                 session.set_progress(None);
                 session.set_cancel(CancelFlag::new());
                 r?;
@@ -630,7 +630,7 @@ fn answer(
 ) -> mlpilot::Result<(Message, Option<ResultView>, Option<mlpilot::core::TaskSpec>)> {
     let before = session.trained.as_ref().map(|t| t.elapsed_secs);
     let threshold = session.threshold;
-    let reply = match session.request(asked)? {
+    let reply = match crate::project::wait(session.request(asked))? {
         Some(mlpilot::Outcome::Trial { trial }) => Message {
             role: "assistant".into(),
             text: mlpilot::describe_trial(&trial),
@@ -656,7 +656,7 @@ fn answer(
         },
         None => Message {
             role: "assistant".into(),
-            text: session.ask(asked)?.value,
+            text: crate::project::wait(session.ask(asked))?.value,
             changes: Vec::new(),
         },
     };

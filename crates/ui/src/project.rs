@@ -1,9 +1,10 @@
 //! Projects: one folder each in the work folder, the state the page shows (`project.json`), and
 //! a worker thread that owns the project's conversation ([`Session`]).
 //!
-//! A [`Session`] blocks while it trains and asks the assistant, so each project's session lives
-//! on its own thread and the HTTP handlers send it jobs; the page reads the state (and the
-//! training events) without waiting for the worker.
+//! Each project's session lives on its own thread, which takes jobs one at a time so that a
+//! project's steps never overlap; the HTTP handlers send it jobs, and a job waits for the
+//! session's futures in the server's runtime ([`wait`]: the search runs on its blocking pool).
+//! The page reads the state (and the training events) without waiting for the worker.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -366,7 +367,11 @@ impl Project {
     fn start_worker(self: &Arc<Self>, advisor: Arc<dyn Advisor>) -> Sender<Job> {
         let (tx, rx) = channel::<Job>();
         let project = Arc::clone(self);
+        // The worker works in the server's runtime: its jobs wait for the session's futures
+        // there ([`wait`]), and the session trains on that runtime's blocking pool.
+        let runtime = tokio::runtime::Handle::try_current().ok();
         std::thread::spawn(move || {
+            let _entered = runtime.as_ref().map(tokio::runtime::Handle::enter);
             let mut session = project.open_session(advisor);
             for job in rx {
                 let r =
@@ -412,6 +417,20 @@ impl Project {
     /// Records a search event for the page.
     fn push_event(&self, v: Value) {
         lock(&self.events).push(v);
+    }
+}
+
+/// Waits, on a project's worker thread, for one of the session's futures (asking the assistant,
+/// training) in the server's runtime.
+///
+/// # Errors
+/// As the future; an internal error when the worker was started outside a runtime.
+pub(crate) fn wait<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) => h.block_on(f),
+        Err(e) => Err(Error::internal(format!(
+            "the project's worker has no async runtime: {e}"
+        ))),
     }
 }
 
@@ -787,7 +806,7 @@ pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<Dat
             shape.n_rows, shape.n_cols
         )));
     }
-    let described = session.describe()?;
+    let described = wait(session.describe())?;
     let profile = session.profile().clone();
     let frame = session.frame();
     let columns = profile
@@ -870,7 +889,7 @@ fn chart(
 /// The Plan screen for the session's task.
 pub(crate) fn plan_view(session: &mut Session) -> Result<PlanView> {
     let steps = session.plan_steps()?;
-    let text = session.explain_plan()?.value;
+    let text = wait(session.explain_plan())?.value;
     let task = session.spec.as_ref().map_or(Task::Binary, |s| s.task);
     let families = crate::words::families(session.profile(), task);
     Ok(PlanView {
