@@ -26,6 +26,9 @@ pub(crate) struct ServeArgs {
     /// Most rows per request.
     #[arg(long, default_value_t = 100_000)]
     pub(crate) max_rows: usize,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, default_value_t = 60.0)]
+    pub(crate) request_timeout: f64,
     /// SQLite file for monitoring state (predictions, feedback, checks, alerts).
     #[arg(long)]
     pub(crate) state: Option<PathBuf>,
@@ -66,6 +69,12 @@ pub(crate) fn serve(args: &ServeArgs) -> Result<()> {
         token,
         max_body: args.max_body,
         max_rows: args.max_rows,
+        request_timeout: std::time::Duration::try_from_secs_f64(args.request_timeout)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                Error::invalid_input("--request-timeout must be a positive number of seconds")
+            })?,
         state: args.state.clone(),
         check_every: args.check_every.max(1),
         webhook: args.webhook.clone(),

@@ -184,7 +184,7 @@ async fn prometheus(State(state): State<Arc<ForecastState>>) -> impl IntoRespons
     (
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
+            crate::metrics::CONTENT_TYPE,
         )],
         state.metrics.render(),
     )
@@ -213,6 +213,7 @@ pub(crate) fn router(state: Arc<ForecastState>) -> Router {
         .route("/metrics", get(prometheus))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.options.max_body))
+        .layer(crate::request_timeout(state.options.request_timeout))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             observe,

@@ -39,6 +39,9 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// The most rows one request may hold (more: 413).
     pub max_rows: usize,
+    /// How long a request may take before it is answered 503 Service Unavailable (work already
+    /// started on the blocking pool finishes in the background, its answer dropped).
+    pub request_timeout: Duration,
     /// The SQLite file for monitoring state (none: in memory, lost on exit).
     pub state: Option<PathBuf>,
     /// How often the artifact file is checked for replacement.
@@ -63,6 +66,7 @@ impl Default for ServeOptions {
             token: None,
             max_body: 16 * 1024 * 1024,
             max_rows: 100_000,
+            request_timeout: Duration::from_secs(60),
             state: None,
             reload_every: Duration::from_secs(2),
             window: 2000,
@@ -699,7 +703,7 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Json<Json_> {
 
 async fn prometheus(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.render(),
     )
 }
@@ -737,11 +741,18 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(prometheus))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.options.max_body))
+        .layer(request_timeout(state.options.request_timeout))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             observe,
         ))
         .with_state(state)
+}
+
+/// The layer that answers 503 to a request still running after `limit` (inside the metrics
+/// layer, so a timed-out request is counted with its status).
+pub(crate) fn request_timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
+    tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
 }
 
 /// A bound server, ready to run.

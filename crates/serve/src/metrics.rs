@@ -1,11 +1,16 @@
 //! Prometheus metrics: requests and errors by route and status, a latency histogram per route,
-//! predictions per class, and drift gauges from the latest check.
+//! predictions per class, and drift gauges from the latest check, kept by `prometheus-client`
+//! and written in the OpenMetrics text format.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
 use mlpilot_monitor::{MonitorReport, Performance};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
 use serde_json::Value;
 
 /// Latency histogram bucket bounds, in seconds.
@@ -13,28 +18,70 @@ pub const BUCKETS: [f64; 14] = [
     0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
-#[derive(Debug, Default, Clone)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    sum: f64,
-    count: u64,
+/// The content type of [`Metrics::render`]'s text (OpenMetrics, which Prometheus reads).
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    status: u16,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
-    requests: BTreeMap<(String, u16), u64>,
-    latency: BTreeMap<String, Histogram>,
-    predictions: BTreeMap<String, u64>,
-    drift: BTreeMap<String, f64>,
-    drift_stats: BTreeMap<(String, String), f64>,
-    prediction_drift: Option<f64>,
-    score: Option<(String, f64, f64)>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
 }
 
-/// The server's metrics.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClassLabels {
+    class: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ColumnLabels {
+    column: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ColumnTestLabels {
+    column: String,
+    test: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ScoreLabels {
+    metric: String,
+    on: String,
+}
+
+/// No labels: a gauge that is only written once it has a value.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NoLabels {}
+
+type FloatGauge = Gauge<f64, AtomicU64>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+/// The server's metrics, kept and written by `prometheus-client`.
+#[derive(Debug)]
 pub struct Metrics {
-    inner: Mutex<Inner>,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    errors: Family<RouteLabels, Counter>,
+    latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    predictions: Family<ClassLabels, Counter>,
+    drift: Family<ColumnLabels, FloatGauge>,
+    drift_statistic: Family<ColumnTestLabels, FloatGauge>,
+    prediction_drift: Family<NoLabels, FloatGauge>,
+    feedback_score: Family<ScoreLabels, FloatGauge>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
 }
 
 /// Known routes keep their path as a label; anything else is `other` (bounded cardinality).
@@ -46,190 +93,147 @@ fn route_label(path: &str) -> &str {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
 impl Metrics {
-    /// Empty metrics.
+    /// Empty metrics, registered under their `mlpilot_` names.
     pub fn new() -> Self {
-        Metrics::default()
+        let m = Metrics {
+            registry: Registry::default(),
+            requests: Family::default(),
+            errors: Family::default(),
+            latency: Family::new_with_constructor(latency_histogram as fn() -> Histogram),
+            predictions: Family::default(),
+            drift: Family::default(),
+            drift_statistic: Family::default(),
+            prediction_drift: Family::default(),
+            feedback_score: Family::default(),
+        };
+        let mut registry = Registry::default();
+        registry.register(
+            "mlpilot_requests",
+            "Requests by route and status",
+            m.requests.clone(),
+        );
+        registry.register(
+            "mlpilot_errors",
+            "Requests answered with a 4xx or 5xx status",
+            m.errors.clone(),
+        );
+        registry.register_with_unit(
+            "mlpilot_request_duration",
+            "Request latency",
+            Unit::Seconds,
+            m.latency.clone(),
+        );
+        registry.register(
+            "mlpilot_predictions",
+            "Predictions by predicted class",
+            m.predictions.clone(),
+        );
+        registry.register(
+            "mlpilot_drift",
+            "Whether the latest check found drift in a column (1) or not (0)",
+            m.drift.clone(),
+        );
+        registry.register(
+            "mlpilot_drift_statistic",
+            "The latest drift statistic per column and test",
+            m.drift_statistic.clone(),
+        );
+        registry.register(
+            "mlpilot_prediction_drift",
+            "Whether predictions drifted in the latest check (1) or not (0)",
+            m.prediction_drift.clone(),
+        );
+        registry.register(
+            "mlpilot_feedback_score",
+            "The metric on feedback labels, and at validation",
+            m.feedback_score.clone(),
+        );
+        Metrics { registry, ..m }
     }
 
     /// Records one request.
     pub fn observe(&self, path: &str, status: u16, secs: f64) {
-        let Ok(mut m) = self.inner.lock() else { return };
         let route = route_label(path).to_string();
-        *m.requests.entry((route.clone(), status)).or_insert(0) += 1;
-        let h = m.latency.entry(route).or_default();
-        for (c, b) in h.counts.iter_mut().zip(BUCKETS) {
-            if secs <= b {
-                *c += 1;
-            }
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.clone(),
+                status,
+            })
+            .inc();
+        if status >= 400 {
+            self.errors
+                .get_or_create(&RouteLabels {
+                    route: route.clone(),
+                })
+                .inc();
         }
-        h.sum += secs;
-        h.count += 1;
+        self.latency
+            .get_or_create(&RouteLabels { route })
+            .observe(secs);
     }
 
     /// Counts predicted classes (or `value` for regression).
     pub fn count_predictions(&self, preds: &[Value]) {
-        let Ok(mut m) = self.inner.lock() else { return };
         for p in preds {
-            let key = match p {
+            let class = match p {
                 Value::String(s) => s.clone(),
                 _ => "value".to_string(),
             };
-            *m.predictions.entry(key).or_insert(0) += 1;
+            self.predictions.get_or_create(&ClassLabels { class }).inc();
         }
     }
 
-    /// Sets the drift gauges from a check.
+    /// Sets the drift gauges from a check (the previous check's columns are forgotten).
     pub fn set_drift(&self, r: &MonitorReport) {
-        let Ok(mut m) = self.inner.lock() else { return };
-        m.drift.clear();
-        m.drift_stats.clear();
+        self.drift.clear();
+        self.drift_statistic.clear();
         for c in &r.columns {
-            let e = m.drift.entry(c.name.clone()).or_insert(0.0);
+            let g = self.drift.get_or_create(&ColumnLabels {
+                column: c.name.clone(),
+            });
             if c.drift {
-                *e = 1.0;
+                g.set(1.0);
             }
-            m.drift_stats
-                .insert((c.name.clone(), c.test.clone()), c.statistic);
+            self.drift_statistic
+                .get_or_create(&ColumnTestLabels {
+                    column: c.name.clone(),
+                    test: c.test.clone(),
+                })
+                .set(c.statistic);
         }
-        m.prediction_drift = r
-            .prediction_drift
-            .as_ref()
-            .map(|p| if p.drift { 1.0 } else { 0.0 });
+        self.prediction_drift.clear();
+        if let Some(p) = &r.prediction_drift {
+            self.prediction_drift
+                .get_or_create(&NoLabels {})
+                .set(if p.drift { 1.0 } else { 0.0 });
+        }
         if let Some(p) = &r.performance {
-            m.score = p
-                .current_score
-                .map(|s| (p.metric.as_str().to_string(), s, p.validation_score));
+            self.set_performance(p);
         }
     }
 
-    /// Sets the feedback score gauge.
+    /// Sets the feedback score gauges.
     pub fn set_performance(&self, p: &Performance) {
-        let Ok(mut m) = self.inner.lock() else { return };
-        m.score = p
-            .current_score
-            .map(|s| (p.metric.as_str().to_string(), s, p.validation_score));
+        let Some(current) = p.current_score else {
+            return;
+        };
+        self.feedback_score.clear();
+        for (on, v) in [("feedback", current), ("validation", p.validation_score)] {
+            self.feedback_score
+                .get_or_create(&ScoreLabels {
+                    metric: p.metric.as_str().to_string(),
+                    on: on.to_string(),
+                })
+                .set(v);
+        }
     }
 
-    /// The Prometheus text exposition.
+    /// The exposition in the OpenMetrics text format ([`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
-        let Ok(m) = self.inner.lock() else {
-            return String::new();
-        };
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_requests_total Requests by route and status."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_requests_total counter");
-        for ((route, status), n) in &m.requests {
-            let _ = writeln!(
-                out,
-                "mlpilot_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_errors_total Requests answered with a 4xx or 5xx status."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_errors_total counter");
-        let mut errors: BTreeMap<&str, u64> = BTreeMap::new();
-        for ((route, status), n) in &m.requests {
-            if *status >= 400 {
-                *errors.entry(route).or_insert(0) += n;
-            }
-        }
-        for (route, n) in errors {
-            let _ = writeln!(out, "mlpilot_errors_total{{route=\"{route}\"}} {n}");
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_request_duration_seconds Request latency."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_request_duration_seconds histogram");
-        for (route, h) in &m.latency {
-            for (c, b) in h.counts.iter().zip(BUCKETS) {
-                let _ = writeln!(
-                    out,
-                    "mlpilot_request_duration_seconds_bucket{{route=\"{route}\",le=\"{b}\"}} {c}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "mlpilot_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(
-                out,
-                "mlpilot_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-                h.sum
-            );
-            let _ = writeln!(
-                out,
-                "mlpilot_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                h.count
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_predictions_total Predictions by predicted class."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_predictions_total counter");
-        for (class, n) in &m.predictions {
-            let _ = writeln!(
-                out,
-                "mlpilot_predictions_total{{class=\"{}\"}} {n}",
-                escape(class)
-            );
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_drift Whether the latest check found drift in a column (1) or not (0)."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_drift gauge");
-        for (col, v) in &m.drift {
-            let _ = writeln!(out, "mlpilot_drift{{column=\"{}\"}} {v}", escape(col));
-        }
-        let _ = writeln!(
-            out,
-            "# HELP mlpilot_drift_statistic The latest drift statistic per column and test."
-        );
-        let _ = writeln!(out, "# TYPE mlpilot_drift_statistic gauge");
-        for ((col, test), v) in &m.drift_stats {
-            let _ = writeln!(
-                out,
-                "mlpilot_drift_statistic{{column=\"{}\",test=\"{test}\"}} {v}",
-                escape(col)
-            );
-        }
-        if let Some(v) = m.prediction_drift {
-            let _ = writeln!(
-                out,
-                "# HELP mlpilot_prediction_drift Whether predictions drifted."
-            );
-            let _ = writeln!(out, "# TYPE mlpilot_prediction_drift gauge");
-            let _ = writeln!(out, "mlpilot_prediction_drift {v}");
-        }
-        if let Some((metric, s, v)) = &m.score {
-            let _ = writeln!(
-                out,
-                "# HELP mlpilot_feedback_score The metric on feedback labels, and at validation."
-            );
-            let _ = writeln!(out, "# TYPE mlpilot_feedback_score gauge");
-            let _ = writeln!(
-                out,
-                "mlpilot_feedback_score{{metric=\"{metric}\",on=\"feedback\"}} {s}"
-            );
-            let _ = writeln!(
-                out,
-                "mlpilot_feedback_score{{metric=\"{metric}\",on=\"validation\"}} {v}"
-            );
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!("the metrics could not be written: {e}");
         }
         out
     }
@@ -247,5 +251,35 @@ mod route_tests {
         let text = m.render();
         assert!(text.contains("mlpilot_requests_total{route=\"/v1/forecast\",status=\"200\"} 1"));
         assert!(text.contains("mlpilot_requests_total{route=\"other\",status=\"404\"} 1"));
+    }
+
+    #[test]
+    fn the_exposition_holds_every_family_with_known_values() {
+        let m = Metrics::new();
+        m.observe("/v1/predict", 200, 0.003);
+        m.observe("/v1/predict", 422, 0.0001);
+        m.count_predictions(&[
+            Value::String("yes".into()),
+            Value::String("yes".into()),
+            Value::from(2.5),
+        ]);
+        let text = m.render();
+        for line in [
+            "# TYPE mlpilot_requests counter",
+            "mlpilot_errors_total{route=\"/v1/predict\"} 1",
+            "# UNIT mlpilot_request_duration_seconds seconds",
+            // 0.0001 s and 0.003 s: one at or below 0.0002 s, both at or below 0.005 s.
+            "mlpilot_request_duration_seconds_bucket{le=\"0.0002\",route=\"/v1/predict\"} 1",
+            "mlpilot_request_duration_seconds_bucket{le=\"0.005\",route=\"/v1/predict\"} 2",
+            "mlpilot_request_duration_seconds_count{route=\"/v1/predict\"} 2",
+            "mlpilot_predictions_total{class=\"yes\"} 2",
+            "mlpilot_predictions_total{class=\"value\"} 1",
+            "# EOF",
+        ] {
+            assert!(text.contains(line), "no `{line}` in\n{text}");
+        }
+        // No check yet: no drift gauge has a value.
+        assert!(!text.contains("mlpilot_prediction_drift{"), "{text}");
+        assert!(!text.contains("\nmlpilot_prediction_drift "), "{text}");
     }
 }

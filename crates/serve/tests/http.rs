@@ -267,7 +267,8 @@ async fn predictions_match_the_library_and_errors_are_clear() {
     );
     assert!(m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"422\"} 3"));
     assert!(
-        m.contains("mlpilot_request_duration_seconds_bucket{route=\"/v1/predict\",le=\"+Inf\"}")
+        m.contains("mlpilot_request_duration_seconds_bucket{le=\"+Inf\",route=\"/v1/predict\"}"),
+        "{m}"
     );
     assert!(m.contains("mlpilot_predictions_total{class="));
     assert!(m.contains("mlpilot_errors_total{route=\"/v1/predict\"}"));
@@ -758,4 +759,50 @@ async fn alerts_are_posted_to_the_webhook() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains(&dead), "{err}");
+}
+
+/// A request that cannot finish (its body never arrives) is answered 503 once the request
+/// timeout passes, and counted in the metrics with that status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_its_timeout_is_answered_503() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let path = train(dir.path(), 2);
+    let s = start(
+        &path,
+        ServeOptions {
+            request_timeout: Duration::from_millis(300),
+            ..Default::default()
+        },
+    )
+    .await;
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream
+        .write_all(
+            b"POST /v1/predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000\r\n\r\n{\"rows\": [",
+        )
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the server closed without answering");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&answer);
+    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    let metrics = reqwest::get(format!("{}/metrics", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"503\"} 1"),
+        "{metrics}"
+    );
+    s.stop().await;
 }
