@@ -15,6 +15,7 @@ use mlpilot_core::{
 };
 use serde_json::{Value, json};
 
+use crate::answers::{PickAnswer, ProposalAnswer, ProposalKind};
 use crate::grounding::{Claims, Facts, false_claims, ungrounded};
 use crate::offline::{self, fmt_score, join_and};
 
@@ -405,12 +406,7 @@ impl LlmAdvisor {
             lines.join("\n")
         );
         let v = self.ask_json(prompt, pick_schema(order), 40).await?;
-        let c = v
-            .get("column")
-            .or_else(|| v.get("target"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or("its answer has no `column`")?;
+        let c = crate::answers::parse::<PickAnswer>(&v, "its answer")?.column;
         if order.contains(&c.as_str()) {
             Ok(c)
         } else if profile.column(&c).is_some() {
@@ -568,11 +564,9 @@ fn short_number(v: f64) -> String {
 }
 
 fn pick_schema(names: &[&str]) -> Value {
-    json!({
-        "type": "object",
-        "properties": { "column": { "type": "string", "enum": names } },
-        "required": ["column"]
-    })
+    let mut schema = crate::answers::schema_for::<PickAnswer>();
+    crate::answers::restrict(&mut schema, &["column"], names);
+    schema
 }
 
 fn proposals_schema(run: &RunContext, columns: &[String]) -> Value {
@@ -581,27 +575,16 @@ fn proposals_schema(run: &RunContext, columns: &[String]) -> Value {
         .filter(|m| m.applies_to(run.task))
         .map(|m| m.as_str())
         .collect();
-    json!({
-        "type": "object",
-        "properties": {
-            "proposals": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "kind": { "type": "string", "enum": ["change_metric", "exclude_columns", "add_log", "raise_budget", "rebalance_classes", "merge_labels", "restrict_models"] },
-                        "columns": { "type": "array", "items": { "type": "string", "enum": columns } },
-                        "metric": { "type": "string", "enum": metrics },
-                        "seconds": { "type": "number" },
-                        "models": { "type": "array", "items": { "type": "string", "enum": ["boosting", "forest", "linear", "svm", "neighbors", "naive_bayes", "neural_net"] } },
-                        "reason": { "type": "string" }
-                    },
-                    "required": ["kind", "reason"]
-                }
-            }
-        },
-        "required": ["proposals"]
-    })
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut schema = crate::answers::list_schema::<ProposalAnswer>("proposals");
+    crate::answers::restrict(&mut schema, &["proposals", "columns"], &columns);
+    crate::answers::restrict(&mut schema, &["proposals", "metric"], &metrics);
+    crate::answers::restrict(
+        &mut schema,
+        &["proposals", "models"],
+        &crate::requests::family_names(),
+    );
+    schema
 }
 
 /// Turns a proposal from a model into a typed adjustment, or says why it is invalid.
@@ -616,33 +599,15 @@ pub fn parse_proposal(
     run: &RunContext,
     columns: &[String],
 ) -> std::result::Result<Proposal, String> {
-    let kind = v
-        .get("kind")
-        .and_then(Value::as_str)
-        .ok_or("a proposal has no kind")?;
-    let reason = v
-        .get("reason")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .chars()
-        .take(300)
-        .collect::<String>();
-    let cols: Vec<String> = v
-        .get("columns")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let answer: ProposalAnswer = crate::answers::parse(v, "a proposal")?;
+    let reason = answer.reason.chars().take(300).collect::<String>();
+    let cols = answer.columns;
     let known = |c: &String| columns.contains(c) && *c != run.target;
-    let adjustment = match kind {
-        "change_metric" => {
-            let m = v
-                .get("metric")
-                .and_then(Value::as_str)
+    let adjustment = match answer.kind {
+        ProposalKind::ChangeMetric => {
+            let m = answer
+                .metric
+                .as_deref()
                 .ok_or("change_metric needs a metric")?;
             let metric: Metric = m.parse().map_err(|e: Error| e.to_string())?;
             if !metric.applies_to(run.task) || metric == run.metric {
@@ -654,14 +619,14 @@ pub fn parse_proposal(
             }
             Adjustment::ChangeMetric { metric }
         }
-        "exclude_columns" => {
+        ProposalKind::ExcludeColumns => {
             let c: Vec<String> = cols.into_iter().filter(known).collect();
             if c.is_empty() {
                 return Err("exclude_columns names no existing input column".into());
             }
             Adjustment::ExcludeColumns { columns: c }
         }
-        "add_log" => {
+        ProposalKind::AddLog => {
             let c = cols
                 .into_iter()
                 .find(known)
@@ -671,45 +636,32 @@ pub fn parse_proposal(
                 transform: Transform::Log,
             }
         }
-        "raise_budget" => {
-            let s = v
-                .get("seconds")
-                .and_then(Value::as_f64)
-                .ok_or("raise_budget needs seconds")?;
+        ProposalKind::RaiseBudget => {
+            let s = answer.seconds.ok_or("raise_budget needs seconds")?;
             if !(1.0..=3600.0).contains(&s) {
                 return Err(format!("{s} s is not a sensible budget"));
             }
             Adjustment::RaiseBudget { seconds: s }
         }
-        "merge_labels" => {
+        ProposalKind::MergeLabels => {
             if spelling_groups(run).is_empty() {
                 return Err("merge_labels: no two labels differ only in case or spaces".into());
             }
             Adjustment::MergeLabels
         }
-        "rebalance_classes" => {
+        ProposalKind::RebalanceClasses => {
             if !run.task.is_classification() {
                 return Err("rebalancing applies to classification only".into());
             }
             Adjustment::RebalanceClasses
         }
-        "restrict_models" => {
-            let m: Vec<String> = v
-                .get("models")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default();
+        ProposalKind::RestrictModels => {
+            let m = answer.models;
             if m.is_empty() {
                 return Err("restrict_models names no model family".into());
             }
             Adjustment::RestrictModels { models: m }
         }
-        other => return Err(format!("unknown kind `{other}`")),
     };
     Ok(Proposal { adjustment, reason })
 }

@@ -8,8 +8,9 @@
 use mlpilot_core::advisor::Transform;
 use mlpilot_core::profile::{ColumnProfile, RelationMeasure};
 use mlpilot_core::{Adjustment, ColumnKind, DatasetProfile, Proposal};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::answers::{FeatureAnswer, FeatureKind};
 use crate::goal::stems;
 
 fn numeric(c: &ColumnProfile) -> bool {
@@ -163,7 +164,9 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
     out
 }
 
-/// The JSON schema a language model proposes features with.
+/// The JSON schema a language model proposes features with: derived from the answer's type
+/// (`kind` is one of the kinds [`feature_from_json`] reads), with `column` and `other` limited
+/// to the table's input columns.
 pub fn features_schema(profile: &DatasetProfile, target: &str) -> Value {
     let cols: Vec<&str> = profile
         .columns
@@ -171,25 +174,10 @@ pub fn features_schema(profile: &DatasetProfile, target: &str) -> Value {
         .map(|c| c.name.as_str())
         .filter(|c| *c != target)
         .collect();
-    json!({
-        "type": "object",
-        "properties": {
-            "features": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "kind": { "type": "string", "enum": ["ratio", "product", "difference", "bins", "group_mean", "text_length", "word_count", "as_categories"] },
-                        "column": { "type": "string", "enum": cols },
-                        "other": { "type": "string", "enum": cols },
-                        "reason": { "type": "string" }
-                    },
-                    "required": ["kind", "column", "reason"]
-                }
-            }
-        },
-        "required": ["features"]
-    })
+    let mut schema = crate::answers::list_schema::<FeatureAnswer>("features");
+    crate::answers::restrict(&mut schema, &["features", "column"], &cols);
+    crate::answers::restrict(&mut schema, &["features", "other"], &cols);
+    schema
 }
 
 /// A language model's proposed feature, checked against the table.
@@ -201,15 +189,18 @@ pub fn feature_from_json(
     profile: &DatasetProfile,
     target: &str,
 ) -> Result<Proposal, String> {
-    let s = |k: &str| v.get(k).and_then(Value::as_str);
-    let kind = s("kind").ok_or("a feature has no kind")?;
-    let column = s("column").ok_or("a feature has no column")?;
+    let answer: FeatureAnswer = crate::answers::parse(v, "a feature")?;
+    let kind = answer.kind.as_str();
+    let column = answer.column.as_str();
     let col = profile
         .column(column)
         .filter(|c| c.name != target)
         .ok_or_else(|| format!("`{column}` is not an input column"))?;
     let other = || -> Result<&ColumnProfile, String> {
-        let o = s("other").ok_or_else(|| format!("{kind} needs a second column"))?;
+        let o = answer
+            .other
+            .as_deref()
+            .ok_or_else(|| format!("{kind} needs a second column"))?;
         let oc = profile
             .column(o)
             .filter(|c| c.name != target && c.name != column)
@@ -226,32 +217,35 @@ pub fn feature_from_json(
             Err(format!("`{column}` is not numeric"))
         }
     };
-    let transform = match kind {
-        "ratio" => {
+    let transform = match answer.kind {
+        FeatureKind::Ratio => {
             need_numeric()?;
             Transform::Ratio {
                 denominator: other()?.name.clone(),
             }
         }
-        "product" => {
+        FeatureKind::Product => {
             need_numeric()?;
             Transform::Product {
                 other: other()?.name.clone(),
             }
         }
-        "difference" => {
+        FeatureKind::Difference => {
             need_numeric()?;
             Transform::Difference {
                 other: other()?.name.clone(),
             }
         }
-        "bins" => {
+        FeatureKind::Bins => {
             need_numeric()?;
             Transform::Bins { count: 5 }
         }
-        "group_mean" => {
+        FeatureKind::GroupMean => {
             need_numeric()?;
-            let g = s("other").ok_or("group_mean needs a group column")?;
+            let g = answer
+                .other
+                .as_deref()
+                .ok_or("group_mean needs a group column")?;
             let gc = profile
                 .column(g)
                 .filter(|c| {
@@ -263,16 +257,17 @@ pub fn feature_from_json(
                 group: gc.name.clone(),
             }
         }
-        "text_length" | "word_count" if col.kind != ColumnKind::Text => {
+        FeatureKind::TextLength | FeatureKind::WordCount if col.kind != ColumnKind::Text => {
             return Err(format!("`{column}` is not free text"));
         }
-        "text_length" => Transform::TextLength,
-        "word_count" => Transform::WordCount,
-        "as_categories" if numeric(col) && col.distinct <= 50 => Transform::AsCategories,
-        "as_categories" => return Err(format!("`{column}` is not a numeric code with few values")),
-        other => return Err(format!("unknown kind `{other}`")),
+        FeatureKind::TextLength => Transform::TextLength,
+        FeatureKind::WordCount => Transform::WordCount,
+        FeatureKind::AsCategories if numeric(col) && col.distinct <= 50 => Transform::AsCategories,
+        FeatureKind::AsCategories => {
+            return Err(format!("`{column}` is not a numeric code with few values"));
+        }
     };
-    let reason: String = s("reason").unwrap_or("").chars().take(200).collect();
+    let reason: String = answer.reason.chars().take(200).collect();
     Ok(Proposal {
         adjustment: Adjustment::AddTransform {
             column: column.to_string(),

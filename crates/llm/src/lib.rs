@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod advisor;
+mod answers;
 pub mod features;
 pub mod goal;
 pub mod grounding;

@@ -6,6 +6,7 @@
 use mlpilot_core::advisor::Transform;
 use mlpilot_core::{Adjustment, DatasetProfile, Metric, Request, Task};
 
+use crate::answers::{RequestAction, RequestAnswer};
 use crate::goal::{metric_in_goal, stems};
 
 /// What the conversation can do, in words, for answers to requests it cannot carry out.
@@ -607,7 +608,17 @@ pub fn text_names_column(text: &str, column: &str) -> bool {
         })
 }
 
-/// The JSON schema a language model answers a request with.
+/// The model family names a request or a proposal may restrict the search to, sorted.
+pub fn family_names() -> Vec<&'static str> {
+    let mut families: Vec<&str> = FAMILIES.iter().flat_map(|f| f.1.iter().copied()).collect();
+    families.sort_unstable();
+    families.dedup();
+    families
+}
+
+/// The JSON schema a language model answers a request with: derived from the answer's type
+/// (`action` is one of the actions [`request_from_json`] reads), with the columns, the task's
+/// metrics and the model families as enums.
 pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> serde_json::Value {
     let columns: Vec<&str> = profile
         .columns
@@ -620,26 +631,13 @@ pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> ser
         .filter(|m| m.applies_to(task))
         .map(|m| m.as_str())
         .collect();
-    let mut families: Vec<&str> = FAMILIES.iter().flat_map(|f| f.1.iter().copied()).collect();
-    families.sort_unstable();
-    families.dedup();
-    serde_json::json!({
-        "type": "object",
-        "properties": {
-            "action": { "type": "string", "enum": [
-                "leave_out", "bring_back", "change_metric", "only_families", "all_families",
-                "set_budget", "rebalance", "set_threshold", "what_if", "question"
-            ]},
-            "columns": { "type": "array", "items": { "type": "string", "enum": columns } },
-            "metric": { "type": "string", "enum": metrics },
-            "families": { "type": "array", "items": { "type": "string", "enum": families } },
-            "seconds": { "type": "number" },
-            "threshold": { "type": "number" },
-            "column": { "type": "string", "enum": columns },
-            "value": { "type": "string" }
-        },
-        "required": ["action"]
-    })
+    let families = family_names();
+    let mut schema = crate::answers::schema_for::<RequestAnswer>();
+    crate::answers::restrict(&mut schema, &["columns"], &columns);
+    crate::answers::restrict(&mut schema, &["column"], &columns);
+    crate::answers::restrict(&mut schema, &["metric"], &metrics);
+    crate::answers::restrict(&mut schema, &["families"], &families);
+    schema
 }
 
 /// A language model's reading of a request, checked: the columns must exist and be named in
@@ -654,18 +652,7 @@ pub fn request_from_json(
     target: &str,
     task: Task,
 ) -> Result<Option<Request>, String> {
-    let s = |k: &str| v.get(k).and_then(serde_json::Value::as_str);
-    let list = |k: &str| -> Vec<String> {
-        v.get(k)
-            .and_then(serde_json::Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(serde_json::Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let answer: RequestAnswer = crate::answers::parse(v, "its answer")?;
     let checked_columns = |cols: Vec<String>| -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for c in cols {
@@ -684,23 +671,25 @@ pub fn request_from_json(
     };
     let lower = text.to_lowercase();
     let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    let action = s("action").ok_or("its answer has no action")?;
+    let action = answer.action;
     // A question is answered, never carried out, whatever a model reads into it (a what-if
     // changes nothing, so it may be asked as a question).
-    if is_question(&lower) && action != "what_if" {
+    if is_question(&lower) && action != RequestAction::WhatIf {
         return Ok(None);
     }
     let adjust = |adjustment| Ok(Some(Request::Adjust { adjustment }));
     match action {
-        "question" => Ok(None),
-        "leave_out" => adjust(Adjustment::ExcludeColumns {
-            columns: checked_columns(list("columns"))?,
+        RequestAction::Question => Ok(None),
+        RequestAction::LeaveOut => adjust(Adjustment::ExcludeColumns {
+            columns: checked_columns(answer.columns)?,
         }),
-        "bring_back" => adjust(Adjustment::IncludeColumns {
-            columns: checked_columns(list("columns"))?,
+        RequestAction::BringBack => adjust(Adjustment::IncludeColumns {
+            columns: checked_columns(answer.columns)?,
         }),
-        "change_metric" => {
-            let m: Metric = s("metric")
+        RequestAction::ChangeMetric => {
+            let m: Metric = answer
+                .metric
+                .as_deref()
                 .ok_or("change_metric needs a metric")?
                 .parse()
                 .map_err(|e: mlpilot_core::Error| e.to_string())?;
@@ -720,23 +709,20 @@ pub fn request_from_json(
             }
             adjust(Adjustment::ChangeMetric { metric: m })
         }
-        "only_families" => {
-            let f = list("families");
+        RequestAction::OnlyFamilies => {
+            let f = answer.families;
             let named = families_in(&text.to_lowercase());
             if f.is_empty() || !f.iter().all(|x| named.contains(x)) {
                 return Err("the request does not name those model families".into());
             }
             adjust(Adjustment::RestrictModels { models: f })
         }
-        "all_families" if says(&["all", "every", "any"]) => {
+        RequestAction::AllFamilies if says(&["all", "every", "any"]) => {
             adjust(Adjustment::RestrictModels { models: Vec::new() })
         }
-        "all_families" => Err("the request does not ask for every model family".into()),
-        "set_budget" => {
-            let secs = v
-                .get("seconds")
-                .and_then(serde_json::Value::as_f64)
-                .ok_or("set_budget needs seconds")?;
+        RequestAction::AllFamilies => Err("the request does not ask for every model family".into()),
+        RequestAction::SetBudget => {
+            let secs = answer.seconds.ok_or("set_budget needs seconds")?;
             if !(1.0..=3600.0).contains(&secs) {
                 return Err(format!("{secs} s is not a sensible budget"));
             }
@@ -745,16 +731,15 @@ pub fn request_from_json(
             }
             adjust(Adjustment::RaiseBudget { seconds: secs })
         }
-        "rebalance" if !says(&["balanc", "weight", "rare", "imbalanc"]) => {
+        RequestAction::Rebalance if !says(&["balanc", "weight", "rare", "imbalanc"]) => {
             Err("the request does not ask to rebalance".into())
         }
-        "rebalance" if task.is_classification() => adjust(Adjustment::RebalanceClasses),
-        "rebalance" => Err("rebalancing applies to classification only".into()),
-        "set_threshold" => {
-            let t = v
-                .get("threshold")
-                .and_then(serde_json::Value::as_f64)
-                .ok_or("set_threshold needs a threshold")?;
+        RequestAction::Rebalance if task.is_classification() => {
+            adjust(Adjustment::RebalanceClasses)
+        }
+        RequestAction::Rebalance => Err("rebalancing applies to classification only".into()),
+        RequestAction::SetThreshold => {
+            let t = answer.threshold.ok_or("set_threshold needs a threshold")?;
             if !numbers(&lower)
                 .iter()
                 .any(|n| (n - t).abs() < 1e-9 || (n / 100.0 - t).abs() < 1e-9)
@@ -766,16 +751,15 @@ pub fn request_from_json(
             }
             Ok(Some(Request::Threshold { threshold: t }))
         }
-        "what_if" => {
-            let column = s("column").ok_or("what_if needs a column")?.to_string();
-            let value = s("value").ok_or("what_if needs a value")?.to_string();
+        RequestAction::WhatIf => {
+            let column = answer.column.ok_or("what_if needs a column")?;
+            let value = answer.value.ok_or("what_if needs a value")?;
             checked_columns(vec![column.clone()])?;
             if !text.to_lowercase().contains(&value.to_lowercase()) {
                 return Err(format!("the request does not say `{value}`"));
             }
             Ok(Some(Request::WhatIf { column, value }))
         }
-        other => Err(format!("unknown action `{other}`")),
     }
 }
 
