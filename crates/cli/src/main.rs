@@ -4,6 +4,8 @@
 
 mod chat;
 mod deploy;
+#[cfg(test)]
+mod doc_commands;
 mod explain;
 mod export;
 mod forecast;
