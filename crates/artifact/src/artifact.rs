@@ -33,9 +33,20 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 /// The format version this build writes (and the only one it reads: the body is a compact
 /// binary encoding without field names, so a body of another version cannot be read).
 ///
-/// Version 2 added the decision threshold, the reader's decimal mark, merged labels and the
-/// forecasting series' date format and merged times.
+/// Version 2 added the decision threshold, the reader's decimal mark and merged labels; version 3
+/// made derived columns the first step of each member's fitted pipeline (and the schema and
+/// reference hold raw columns only). Forecasting artifacts have their own version,
+/// [`crate::forecast::FORECAST_FORMAT_VERSION`].
 pub const FORMAT_VERSION: u32 = 3;
+
+/// The version this build writes and reads for files that start with `magic`.
+fn version_for(magic: &[u8; 8]) -> u32 {
+    if magic == crate::forecast::FORECAST_MAGIC {
+        crate::forecast::FORECAST_FORMAT_VERSION
+    } else {
+        FORMAT_VERSION
+    }
+}
 const HEADER: usize = 8 + 4 + 8 + 32;
 
 /// Validation figures stored with a model.
@@ -143,7 +154,7 @@ pub fn encode_with<T: Serialize>(magic: &[u8; 8], body: &T) -> Result<Vec<u8>> {
         .map_err(|e| Error::internal(format!("could not encode the artifact: {e}")))?;
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(magic);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&version_for(magic).to_le_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&Sha256::digest(&payload));
     out.extend_from_slice(&payload);
@@ -176,7 +187,8 @@ pub fn decode(bytes: &[u8], path: &Path) -> Result<ArtifactBody> {
 ///
 /// # Errors
 /// A format error naming the file when the bytes do not start with `magic`, the header is
-/// incomplete, the format version is not [`FORMAT_VERSION`] (newer, older or 0), the body is
+/// incomplete, the format version is not this build's for `magic` ([`FORMAT_VERSION`], or
+/// [`crate::forecast::FORECAST_FORMAT_VERSION`]) (newer, older or 0), the body is
 /// truncated or fails its checksum, or it cannot be decoded.
 pub fn decode_with<T: serde::de::DeserializeOwned>(
     magic: &[u8; 8],
@@ -205,19 +217,20 @@ pub fn decode_with<T: serde::de::DeserializeOwned>(
             .try_into()
             .map_err(|_| Error::internal("header slice"))?,
     );
-    if version > FORMAT_VERSION {
+    let expected = version_for(magic);
+    if version > expected {
         return Err(format_err(
             path,
             format!(
-                "`{shown}` was written by a newer mlpilot (artifact format {version}; this build reads up to {FORMAT_VERSION}); upgrade mlpilot to read it"
+                "`{shown}` was written by a newer mlpilot (artifact format {version}; this build reads up to {expected}); upgrade mlpilot to read it"
             ),
         ));
     }
-    if version < FORMAT_VERSION && version > 0 {
+    if version < expected && version > 0 {
         return Err(format_err(
             path,
             format!(
-                "`{shown}` was written by an older mlpilot (artifact format {version}; this build reads format {FORMAT_VERSION}); train it again with `mlpilot run` (or `mlpilot retrain` on a build that reads it)"
+                "`{shown}` was written by an older mlpilot (artifact format {version}; this build reads format {expected}); train it again with `mlpilot run` (or `mlpilot retrain` on a build that reads it)"
             ),
         ));
     }

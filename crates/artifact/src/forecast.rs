@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 /// The first bytes of a forecasting artifact (tabular models start with `MLPILOT\0`).
 pub const FORECAST_MAGIC: &[u8; 8] = b"MLPILOTS";
 
+/// The format version of forecasting artifacts this build writes and reads (version 2 added
+/// the series' date format and merged times; unchanged since).
+pub const FORECAST_FORMAT_VERSION: u32 = 2;
+
 /// What a forecasting artifact holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForecastArtifact {

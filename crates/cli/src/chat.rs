@@ -127,7 +127,7 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                         if matches!(answer.trim(), "quit" | "exit") {
                             return finish(&mut session, args);
                         }
-                        match session.choose_target(&answer) {
+                        match rt.block_on(session.choose_target(&answer)) {
                             Ok(spec) => {
                                 println!(
                                     "engine: predicting `{}` ({}), optimising {}.",

@@ -26,7 +26,7 @@ pub(crate) struct ServeArgs {
     /// Most rows per request.
     #[arg(long, default_value_t = 100_000)]
     pub(crate) max_rows: usize,
-    /// Seconds a request may take before it is answered 503.
+    /// Seconds a request may take before it is answered 504 Gateway Timeout.
     #[arg(long, default_value_t = 60.0)]
     pub(crate) request_timeout: f64,
     /// SQLite file for monitoring state (predictions, feedback, checks, alerts).

@@ -584,6 +584,7 @@ fn proposals_schema(run: &RunContext, columns: &[String]) -> Value {
         &["proposals", "models"],
         &crate::requests::family_names(),
     );
+    crate::answers::require(&mut schema, &["proposals"], "reason");
     schema
 }
 

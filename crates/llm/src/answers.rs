@@ -38,9 +38,12 @@ pub(crate) fn list_schema<T: JsonSchema>(name: &str) -> Value {
     })
 }
 
-/// Restricts the string property at `path` (property names from the root; arrays are stepped
-/// into through their `items`) to `values`; for an array of strings, its elements.
-pub(crate) fn restrict(schema: &mut Value, path: &[&str], values: &[&str]) {
+/// The sub-schema at `path` (property names from the root; arrays are stepped into through
+/// their `items`, also at the end).
+fn node_mut<'a>(
+    schema: &'a mut Value,
+    path: &[&str],
+) -> Option<&'a mut serde_json::Map<String, Value>> {
     let mut pointer = String::new();
     let items = |schema: &Value, pointer: &mut String| {
         if schema.pointer(&format!("{pointer}/items")).is_some() {
@@ -53,9 +56,39 @@ pub(crate) fn restrict(schema: &mut Value, path: &[&str], values: &[&str]) {
         pointer.push_str(name);
     }
     items(schema, &mut pointer);
-    if let Some(Value::Object(node)) = schema.pointer_mut(&pointer) {
+    schema.pointer_mut(&pointer).and_then(Value::as_object_mut)
+}
+
+/// Restricts the string property at `path` to `values` (for an array of strings, its elements).
+pub(crate) fn restrict(schema: &mut Value, path: &[&str], values: &[&str]) {
+    if let Some(node) = node_mut(schema, path) {
         node.insert("enum".into(), Value::from(values.to_vec()));
     }
+}
+
+/// Makes the object at `path` require `field` (one the parser defaults when it is missing, but a
+/// model should still give: a reason).
+pub(crate) fn require(schema: &mut Value, path: &[&str], field: &str) {
+    if let Some(node) = node_mut(schema, path) {
+        let required = node
+            .entry("required")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = required.as_array_mut()
+            && !list.iter().any(|v| v == field)
+        {
+            list.push(Value::from(field));
+        }
+    }
+}
+
+/// A missing field or an explicit `null` both read as the default (small models write
+/// `"columns": null` for "none").
+fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 /// Parses one answer (or one item of a list) into `T`, saying what did not fit.
@@ -67,6 +100,7 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Re
 #[derive(Debug, Deserialize, JsonSchema)]
 pub(crate) struct PickAnswer {
     /// The column that records the thing to predict.
+    #[serde(alias = "target")]
     pub column: String,
 }
 
@@ -93,7 +127,8 @@ pub(crate) struct ProposalAnswer {
     /// What it does.
     pub kind: ProposalKind,
     /// The columns it acts on.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Vec<String>")]
     pub columns: Vec<String>,
     /// The metric to optimise.
     #[serde(default)]
@@ -102,10 +137,12 @@ pub(crate) struct ProposalAnswer {
     #[serde(default)]
     pub seconds: Option<f64>,
     /// The model families to search.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Vec<String>")]
     pub models: Vec<String>,
     /// Why, in a sentence.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "String")]
     pub reason: String,
 }
 
@@ -153,7 +190,8 @@ pub(crate) struct FeatureAnswer {
     #[serde(default)]
     pub other: Option<String>,
     /// Why, in a sentence.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "String")]
     pub reason: String,
 }
 
@@ -182,13 +220,15 @@ pub(crate) struct RequestAnswer {
     /// What it asks for.
     pub action: RequestAction,
     /// The columns it names.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Vec<String>")]
     pub columns: Vec<String>,
     /// The metric it names.
     #[serde(default)]
     pub metric: Option<String>,
     /// The model families it names.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
+    #[schemars(with = "Vec<String>")]
     pub families: Vec<String>,
     /// The budget it names, in seconds.
     #[serde(default)]
@@ -250,6 +290,22 @@ mod tests {
         let err =
             parse::<FeatureAnswer>(&serde_json::json!({"column": "x"}), "a feature").unwrap_err();
         assert!(err.contains("missing field `kind`"), "{err}");
+        // What small models write for "none" reads as none; extra fields are ignored.
+        let p: ProposalAnswer = parse(
+            &serde_json::json!({"kind": "add_log", "columns": null, "models": null, "reason": null, "why": 1}),
+            "a proposal",
+        )
+        .unwrap();
+        assert!(p.columns.is_empty() && p.models.is_empty() && p.reason.is_empty());
+        let r: RequestAnswer = parse(
+            &serde_json::json!({"action": "leave_out", "families": null, "columns": ["age"]}),
+            "the answer",
+        )
+        .unwrap();
+        assert_eq!(r.columns, ["age"]);
+        // The pick answer also reads `target`, which small models write for the column.
+        let pick: PickAnswer = parse(&serde_json::json!({"target": "churn"}), "it").unwrap();
+        assert_eq!(pick.column, "churn");
     }
 
     #[test]
@@ -261,6 +317,16 @@ mod tests {
             serde_json::json!(["a", "b"])
         );
         assert_eq!(list["required"], serde_json::json!(["features"]));
+        require(&mut list, &["features"], "reason");
+        require(&mut list, &["features"], "reason");
+        assert_eq!(
+            list["properties"]["features"]["items"]["required"],
+            serde_json::json!(["kind", "column", "reason"])
+        );
+        // A `Vec` read with `null_as_default` is still an array of strings in the schema.
+        let s = schema_for::<ProposalAnswer>();
+        assert_eq!(s["properties"]["columns"]["type"], "array");
+        assert_eq!(s["properties"]["reason"]["type"], "string");
         let mut s = schema_for::<RequestAnswer>();
         restrict(&mut s, &["columns"], &["age", "fare"]);
         restrict(&mut s, &["column"], &["age", "fare"]);

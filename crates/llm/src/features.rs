@@ -177,6 +177,7 @@ pub fn features_schema(profile: &DatasetProfile, target: &str) -> Value {
     let mut schema = crate::answers::list_schema::<FeatureAnswer>("features");
     crate::answers::restrict(&mut schema, &["features", "column"], &cols);
     crate::answers::restrict(&mut schema, &["features", "other"], &cols);
+    crate::answers::require(&mut schema, &["features"], "reason");
     schema
 }
 

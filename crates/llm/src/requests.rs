@@ -652,7 +652,6 @@ pub fn request_from_json(
     target: &str,
     task: Task,
 ) -> Result<Option<Request>, String> {
-    let answer: RequestAnswer = crate::answers::parse(v, "its answer")?;
     let checked_columns = |cols: Vec<String>| -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for c in cols {
@@ -671,12 +670,14 @@ pub fn request_from_json(
     };
     let lower = text.to_lowercase();
     let says = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    let action = answer.action;
     // A question is answered, never carried out, whatever a model reads into it (a what-if
-    // changes nothing, so it may be asked as a question).
-    if is_question(&lower) && action != RequestAction::WhatIf {
+    // changes nothing, so it may be asked as a question) — even when its answer is malformed.
+    if is_question(&lower) && v.get("action").and_then(serde_json::Value::as_str) != Some("what_if")
+    {
         return Ok(None);
     }
+    let answer: RequestAnswer = crate::answers::parse(v, "its answer")?;
+    let action = answer.action;
     let adjust = |adjustment| Ok(Some(Request::Adjust { adjustment }));
     match action {
         RequestAction::Question => Ok(None),

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use mlpilot_core::{
-    CancelFlag, ColumnKind, DatasetProfile, Error, Frame, Metric, ModelScore, ProgressSink,
-    Registry, Result, Rng, RunContext, Schema, Task,
+    CancelFlag, ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metric, ModelScore,
+    ProgressSink, Registry, Result, Rng, RunContext, Schema, Task,
 };
 use mlpilot_data::ProfileOptions;
 use mlpilot_search::{SearchConfig, SearchResult, TablePredictions, TrialStatus};
@@ -181,30 +181,24 @@ impl AutoMl {
     ///
     /// # Errors
     /// An invalid-input error when neither a time nor a trial budget is set, no target is given and
-    /// none can be guessed, the target is excluded, or the task is a forecast (use
-    /// `AutoMl::forecast_frame`); a not-found error for a target or excluded column `frame` lacks;
+    /// none can be guessed, the target is excluded or a derived column is computed from it, or the
+    /// task is a forecast (use `AutoMl::forecast_frame`); an unsupported error for derived columns
+    /// in a run kept exportable to ONNX; a not-found error for a target or excluded column `frame`
+    /// lacks;
     /// when a derived column cannot be computed or the target cannot be one (see
     /// [`mlpilot_data::profile_frame`]); and as [`mlpilot_search::run`] (a request that cannot run,
     /// or a budget no model finished in).
     pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
         let start = Instant::now();
         let c = &self.config;
-        // Guessing a target looks at the derived columns too (as the profile will).
-        let derived_frame;
-        let with_derived = if c.derived.is_empty() {
-            frame
-        } else {
-            derived_frame = crate::derive::apply(frame, &c.derived)?;
-            &derived_frame
-        };
         if c.time_budget_secs.is_none() && c.max_trials.is_none() {
             return Err(Error::invalid_input("set a time budget or a trial budget"));
         }
         let target = match &c.target {
             Some(t) => t.clone(),
             None => {
-                let p =
-                    mlpilot_data::profile_frame(with_derived, "data", &ProfileOptions::default())?;
+                // The target is a column of the table, never a derived one.
+                let p = mlpilot_data::profile_frame(frame, "data", &ProfileOptions::default())?;
                 p.suggestions.target.map(|s| s.column).ok_or_else(|| {
                     Error::invalid_input(
                         "no target given and none could be guessed; name the column to predict",
@@ -212,6 +206,27 @@ impl AutoMl {
                 })?
             }
         };
+        if let Some(d) = c
+            .derived
+            .iter()
+            .find(|d| d.sources().contains(&target.as_str()))
+        {
+            return Err(Error::invalid_input(format!(
+                "the derived column `{}` is computed from the target `{target}`: it would give the \
+                 answer away in training and be missing when predicting; remove it",
+                d.name()
+            )));
+        }
+        if let (true, Some(d)) = (c.exportable_onnx, c.derived.first()) {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "a model kept exportable to ONNX cannot read the derived column `{}`: the \
+                     graph cannot compute it; drop the derived columns or the ONNX requirement",
+                    d.name()
+                ),
+            ));
+        }
         // `raw`: the columns the model may read (a left-out column a derived column is computed
         // from stays: the fitted pipeline reads it); `frame`: what is profiled and planned.
         let excluded: Vec<&str> = c.exclude.iter().map(String::as_str).collect();
@@ -368,7 +383,6 @@ fn exportable_columns(
     Ok((frame, profile))
 }
 
-/// Up to `n` rows sampled evenly (seeded).
 /// The columns a table given to the model has, in table order: the profiled inputs, without the
 /// derived columns (the fitted pipeline computes them) and with the left-out columns they are
 /// computed from (`read`, profiled here).
@@ -397,6 +411,7 @@ fn raw_schema(
     Ok(Schema { columns: out })
 }
 
+/// Up to `n` rows sampled evenly (seeded).
 fn sample_rows(frame: &Frame, n: usize, seed: u64) -> Result<Frame> {
     if frame.n_rows() <= n {
         return Ok(frame.clone());
@@ -469,16 +484,22 @@ impl Trained {
         mlpilot_data::frame_to_dataframe(&out)
     }
 
-    /// Importance of each input column, largest first: the model's own importances (summed over
-    /// the features each column produced, weighted over ensemble members, normalised).
+    /// Importance of each raw input column, largest first: the model's own importances (summed
+    /// over the features each column produced, a derived column's split evenly between the raw
+    /// columns it reads, weighted over ensemble members, normalised).
     pub fn native_importances(&self) -> Vec<(String, f64)> {
         let mut acc: std::collections::BTreeMap<String, f64> = std::collections::BTreeMap::new();
         for m in &self.result.predictor.members {
             if let Some(imp) = m.model.feature_importances() {
                 let total: f64 = imp.iter().map(|v| v.abs()).sum();
                 for (f, v) in m.pipeline.features().iter().zip(imp) {
-                    *acc.entry(f.source.clone()).or_insert(0.0) +=
-                        m.weight * v.abs() / total.max(1e-12);
+                    // Per raw input column: a derived column's share goes to the columns it is
+                    // computed from (split evenly between the two of a ratio or product).
+                    let sources = m.pipeline.raw_sources(f);
+                    for s in &sources {
+                        *acc.entry((*s).to_string()).or_insert(0.0) +=
+                            m.weight * v.abs() / total.max(1e-12) / sources.len() as f64;
+                    }
                 }
             }
         }

@@ -213,7 +213,7 @@ impl Session {
                 ),
             ));
         }
-        self.adopt(&spec)?;
+        self.adopt(&spec).await?;
         let mut text = format!(
             "Predict `{}` ({}), optimising {}{}{}.",
             spec.target,
@@ -241,15 +241,25 @@ impl Session {
         Ok(a)
     }
 
-    fn adopt(&mut self, spec: &TaskSpec) -> Result<()> {
+    async fn adopt(&mut self, spec: &TaskSpec) -> Result<()> {
         // In a conversation nothing is fixed by hand before a goal: `set_task` is itself a
         // spec. The last goal's exclusions make way for this one's.
-        // Profile first: when it fails, the configuration is left as it was.
-        let profile = mlpilot_data::profile_frame(
-            &self.frame,
-            &self.source,
-            &ProfileOptions::with_target(Some(&spec.target)),
-        )?;
+        // Profile first (on the blocking pool: it reads the whole table): when it fails, the
+        // configuration is left as it was.
+        let (frame, source, target) = (
+            Arc::clone(&self.frame),
+            self.source.clone(),
+            spec.target.clone(),
+        );
+        let profile = tokio::task::spawn_blocking(move || {
+            mlpilot_data::profile_frame(
+                &frame,
+                &source,
+                &ProfileOptions::with_target(Some(&target)),
+            )
+        })
+        .await
+        .map_err(|e| Error::internal(format!("the profiling task failed: {e}")))??;
         self.config.adopt_goal(
             spec,
             mlpilot_artifact::config::FixedByHand::default(),
@@ -264,7 +274,7 @@ impl Session {
     ///
     /// # Errors
     /// Before a goal is set, or when the answer names neither of the two.
-    pub fn choose_target(&mut self, answer: &str) -> Result<TaskSpec> {
+    pub async fn choose_target(&mut self, answer: &str) -> Result<TaskSpec> {
         let mut spec = self
             .spec
             .clone()
@@ -311,7 +321,7 @@ impl Session {
         spec.undecided = false;
         spec.notes
             .push(format!("the person chose `{}`", spec.target));
-        self.adopt(&spec)?;
+        self.adopt(&spec).await?;
         self.note_engine(format!("predicting `{}` ({})", spec.target, spec.task));
         self.spec = Some(spec.clone());
         Ok(spec)
@@ -388,7 +398,7 @@ impl Session {
     /// # Errors
     /// An unknown column, a task the column cannot be (a regression on labels), or a metric
     /// for another task.
-    pub fn set_task(
+    pub async fn set_task(
         &mut self,
         target: &str,
         task: Option<mlpilot_core::Task>,
@@ -488,7 +498,7 @@ impl Session {
             "the person set the task: `{target}` ({task}), {}",
             metric.display_name()
         ));
-        self.adopt(&spec)?;
+        self.adopt(&spec).await?;
         self.note_engine(format!(
             "predicting `{target}` ({task}), optimising {}",
             metric.display_name()

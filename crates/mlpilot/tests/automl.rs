@@ -189,3 +189,38 @@ fn narratives_lead_with_plain_words_and_every_number_is_in_the_summary() {
         );
     }
 }
+
+#[test]
+fn derived_columns_that_read_the_target_or_cannot_be_exported_are_refused_before_training() {
+    use mlpilot::derive::Derived;
+    let frame = titanic();
+    let with = |derived: Vec<Derived>, exportable: bool| {
+        let automl = quick();
+        let mut config = automl.run_config().clone();
+        config.derived = derived;
+        config.exportable_onnx = exportable;
+        automl.config(config).fit_frame(&frame).unwrap_err()
+    };
+    // Computed from the target: it would leak the answer and be missing when predicting.
+    let e = with(
+        vec![Derived::AsCategories {
+            column: "target".into(),
+        }],
+        false,
+    );
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(
+        e.to_string()
+            .contains("`target (categories)` is computed from the target `target`"),
+        "{e}"
+    );
+    // A graph cannot compute a derived column: refused up front, not after the search.
+    let e = with(
+        vec![Derived::Log1p {
+            column: "age".into(),
+        }],
+        true,
+    );
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert!(e.to_string().contains("`log1p(age)`"), "{e}");
+}

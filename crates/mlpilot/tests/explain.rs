@@ -171,6 +171,16 @@ fn a_derived_column_of_two_sources_is_explained_by_shapley_values_over_both() {
     // TreeSHAP cannot split the product's share between `sibsp` and `parch`: the game over raw
     // columns is played instead, and it still adds up to the prediction.
     check(&trained, &frame, "exact_shapley");
+    // The model's own importances are per raw column too (the product's split between its
+    // two), so a report with no time for permutation importance still draws them.
+    let names = trained.schema.names();
+    let importances = trained.native_importances();
+    assert!(
+        importances.iter().all(|(c, _)| names.contains(&c.as_str())),
+        "{importances:?}"
+    );
+    let html = mlpilot::explain::report_within(&trained, "titanic.csv", Some(0.0)).unwrap();
+    assert!(html.contains("<svg"));
 }
 
 #[test]

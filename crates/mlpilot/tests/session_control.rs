@@ -26,27 +26,33 @@ fn session(budget: u64) -> Session {
     .unwrap()
 }
 
-#[test]
-fn setting_the_task_by_hand_is_checked_against_the_column_and_the_metric() {
+#[tokio::test]
+async fn setting_the_task_by_hand_is_checked_against_the_column_and_the_metric() {
     let mut s = session(10);
-    let e = s.set_task("survival", None, None).unwrap_err();
+    let e = s.set_task("survival", None, None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(
         e.to_string().contains("`pclass`"),
         "the columns are named: {e}"
     );
-    let e = s.set_task("sex", Some(Task::Regression), None).unwrap_err();
+    let e = s
+        .set_task("sex", Some(Task::Regression), None)
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("labels"), "{e}");
-    let e = s.set_task("target", None, Some(Metric::R2)).unwrap_err();
+    let e = s
+        .set_task("target", None, Some(Metric::R2))
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("binary"), "{e}");
 
-    let spec = s.set_task("sex", None, None).unwrap();
+    let spec = s.set_task("sex", None, None).await.unwrap();
     assert_eq!(
         (spec.target.as_str(), spec.task, spec.metric),
         ("sex", Task::Binary, Metric::RocAuc)
     );
     assert_eq!(s.config.target.as_deref(), Some("sex"));
-    let spec = s.set_task("age", None, Some(Metric::Mae)).unwrap();
+    let spec = s.set_task("age", None, Some(Metric::Mae)).await.unwrap();
     assert_eq!((spec.task, spec.metric), (Task::Regression, Metric::Mae));
     assert!(
         spec.notes

@@ -531,16 +531,22 @@ impl FittedPipeline {
         out
     }
 
+    /// The raw columns a feature is computed from: its source, or the raw columns a derived
+    /// source reads (two for a ratio or a product).
+    pub fn raw_sources<'p>(&'p self, feature: &'p FeatureMeta) -> Vec<&'p str> {
+        match self.derived.iter().find(|d| d.name() == feature.source) {
+            Some(d) => d.reads(),
+            None => vec![feature.source.as_str()],
+        }
+    }
+
     /// The one raw column a feature is computed from (its source, or a derived source's one raw
     /// column); `None` when it is computed from a derived column that reads several (a ratio, a
     /// product), whose share cannot be split between them.
     pub fn raw_source<'p>(&'p self, feature: &'p FeatureMeta) -> Option<&'p str> {
-        match self.derived.iter().find(|d| d.name() == feature.source) {
-            Some(d) => match d.reads().as_slice() {
-                [one] => Some(*one),
-                _ => None,
-            },
-            None => Some(&feature.source),
+        match self.raw_sources(feature).as_slice() {
+            [one] => Some(*one),
+            _ => None,
         }
     }
 

@@ -214,6 +214,10 @@ pub(crate) fn router(state: Arc<ForecastState>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.options.max_body))
         .layer(crate::request_timeout(state.options.request_timeout))
+        .layer(middleware::map_response_with_state(
+            state.options.request_timeout,
+            crate::timeout_body,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             observe,

@@ -39,7 +39,7 @@ pub struct ServeOptions {
     pub max_body: usize,
     /// The most rows one request may hold (more: 413).
     pub max_rows: usize,
-    /// How long a request may take before it is answered 503 Service Unavailable (work already
+    /// How long a request may take before it is answered 504 Gateway Timeout (work already
     /// started on the blocking pool finishes in the background, its answer dropped).
     pub request_timeout: Duration,
     /// The SQLite file for monitoring state (none: in memory, lost on exit).
@@ -742,6 +742,10 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(state.options.max_body))
         .layer(request_timeout(state.options.request_timeout))
+        .layer(middleware::map_response_with_state(
+            state.options.request_timeout,
+            timeout_body,
+        ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
             observe,
@@ -749,10 +753,29 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// The layer that answers 503 to a request still running after `limit` (inside the metrics
-/// layer, so a timed-out request is counted with its status).
+/// The layer that answers 504 Gateway Timeout to a request still running after `limit` (inside
+/// the metrics layer, so a timed-out request is counted with its status; [`timeout_body`] gives
+/// the answer the API's JSON error shape).
 pub(crate) fn request_timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
-    tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, limit)
+    tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limit)
+}
+
+/// Gives the timeout layer's empty 504 the body every other error has: `{"error": …}` saying
+/// what the limit is.
+pub(crate) async fn timeout_body(State(limit): State<Duration>, res: Response) -> Response {
+    use axum::body::HttpBody as _;
+    if res.status() == StatusCode::GATEWAY_TIMEOUT && res.body().size_hint().exact() == Some(0) {
+        return ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "the request took longer than the server's limit of {} s (`--request-timeout`); \
+                 send fewer rows per request, or ask the operator for a longer limit",
+                limit.as_secs_f64()
+            ),
+        )
+        .into_response();
+    }
+    res
 }
 
 /// A bound server, ready to run.

@@ -84,6 +84,15 @@ impl Default for Metrics {
     }
 }
 
+/// A label value as the text format needs it: `prometheus-client` writes label values as they
+/// are, and a class or column name may hold `"`, `\` or a line break.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 /// Known routes keep their path as a label; anything else is `other` (bounded cardinality).
 fn route_label(path: &str) -> &str {
     match path {
@@ -177,7 +186,7 @@ impl Metrics {
     pub fn count_predictions(&self, preds: &[Value]) {
         for p in preds {
             let class = match p {
-                Value::String(s) => s.clone(),
+                Value::String(s) => escape(s),
                 _ => "value".to_string(),
             };
             self.predictions.get_or_create(&ClassLabels { class }).inc();
@@ -189,15 +198,16 @@ impl Metrics {
         self.drift.clear();
         self.drift_statistic.clear();
         for c in &r.columns {
+            let column = escape(&c.name);
             let g = self.drift.get_or_create(&ColumnLabels {
-                column: c.name.clone(),
+                column: column.clone(),
             });
             if c.drift {
                 g.set(1.0);
             }
             self.drift_statistic
                 .get_or_create(&ColumnTestLabels {
-                    column: c.name.clone(),
+                    column,
                     test: c.test.clone(),
                 })
                 .set(c.statistic);
@@ -213,12 +223,12 @@ impl Metrics {
         }
     }
 
-    /// Sets the feedback score gauges.
+    /// Sets the feedback score gauges (none while the feedback holds no score).
     pub fn set_performance(&self, p: &Performance) {
+        self.feedback_score.clear();
         let Some(current) = p.current_score else {
             return;
         };
-        self.feedback_score.clear();
         for (on, v) in [("feedback", current), ("validation", p.validation_score)] {
             self.feedback_score
                 .get_or_create(&ScoreLabels {
@@ -263,8 +273,11 @@ mod route_tests {
             Value::String("yes".into()),
             Value::from(2.5),
         ]);
+        m.count_predictions(&[Value::String("5\" screen\\\nnew".into())]);
         let text = m.render();
         for line in [
+            // Quotes, backslashes and line breaks in a class are escaped.
+            r#"mlpilot_predictions_total{class="5\" screen\\\nnew"} 1"#,
             "# TYPE mlpilot_requests counter",
             "mlpilot_errors_total{route=\"/v1/predict\"} 1",
             "# UNIT mlpilot_request_duration_seconds seconds",

@@ -761,10 +761,10 @@ async fn alerts_are_posted_to_the_webhook() {
     assert!(err.to_string().contains(&dead), "{err}");
 }
 
-/// A request that cannot finish (its body never arrives) is answered 503 once the request
-/// timeout passes, and counted in the metrics with that status.
+/// A request that cannot finish (its body never arrives) is answered 504 with the API's JSON
+/// error once the request timeout passes, and counted in the metrics with that status.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_request_past_its_timeout_is_answered_503() {
+async fn a_request_past_its_timeout_is_answered_504() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let dir = tempfile::tempdir().unwrap();
     let path = train(dir.path(), 2);
@@ -787,13 +787,17 @@ async fn a_request_past_its_timeout_is_answered_503() {
         .unwrap();
     let mut answer = Vec::new();
     let mut buf = [0u8; 1024];
-    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+    while !answer.ends_with(b"}") {
         let n = stream.read(&mut buf).await.unwrap();
-        assert!(n > 0, "the server closed without answering");
+        assert!(n > 0, "the server closed without answering: {answer:?}");
         answer.extend_from_slice(&buf[..n]);
     }
-    let head = String::from_utf8_lossy(&answer);
-    assert!(head.starts_with("HTTP/1.1 503"), "{head}");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 504"), "{text}");
+    assert!(
+        text.contains(r#"{"error":"the request took longer than the server's limit of 0.3 s"#),
+        "{text}"
+    );
     let metrics = reqwest::get(format!("{}/metrics", s.base))
         .await
         .unwrap()
@@ -801,7 +805,7 @@ async fn a_request_past_its_timeout_is_answered_503() {
         .await
         .unwrap();
     assert!(
-        metrics.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"503\"} 1"),
+        metrics.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"504\"} 1"),
         "{metrics}"
     );
     s.stop().await;

@@ -302,7 +302,7 @@ pub(crate) async fn task(
     };
     let p2 = Arc::clone(&p);
     p.with_session(&s.advisor, move |session| {
-        let spec = session.set_task(&b.target, task, metric)?;
+        let spec = crate::project::wait(session.set_task(&b.target, task, metric))?;
         let text = format!(
             "You chose to predict `{}` ({}), optimising {}.",
             spec.target,

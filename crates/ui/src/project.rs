@@ -397,7 +397,7 @@ impl Project {
             Duration::from_secs_f64(view.budget_secs.max(1.0)),
         )?;
         if let Some(spec) = &view.spec {
-            s.set_task(&spec.target, Some(spec.task), Some(spec.metric))?;
+            wait(s.set_task(&spec.target, Some(spec.task), Some(spec.metric)))?;
             s.config.exclude = spec.excluded.clone();
             s.spec = Some(spec.clone());
         }
