@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use mlpilot::core::{AdviceSource, Task};
-use mlpilot::llm::grounding::{Claims, Facts, false_claims, numbers_in};
+use mlpilot_llm::grounding::{Claims, Facts, false_claims, numbers_in};
 
 const QUESTIONS: [&str; 3] = [
     "why is the model not better?",

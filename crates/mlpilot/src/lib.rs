@@ -10,17 +10,87 @@ pub mod session;
 pub mod summary;
 
 pub use mlpilot_artifact::artifact;
+/// The vocabulary every signature is written in (`mlpilot-core`): tables (`Frame`, `Column`),
+/// tasks and metrics, errors, the estimator contract and registry, the advisor's types. It is
+/// re-exported whole because it *is* the set of types people use; the modules below list the
+/// rest of the workspace item by item.
 pub use mlpilot_core as core;
-pub use mlpilot_data as data;
-pub use mlpilot_explain as explainers;
-pub use mlpilot_forecast as forecast;
-pub use mlpilot_llm as llm;
-pub use mlpilot_monitor as monitor;
-#[cfg(feature = "onnx")]
-pub use mlpilot_onnx as onnx;
-pub use mlpilot_prep as prep;
 pub use mlpilot_prep::derive;
-pub use mlpilot_search as search;
+
+/// Reading tables and profiling them (`mlpilot-data`).
+pub mod data {
+    pub use mlpilot_data::{
+        Format, LargeFileOptions, LoadOptions, ProfileOptions, Source, Table, dataframe_to_frame,
+        frame_to_dataframe, load, load_and_profile, load_frame, load_frame_with, load_with,
+        profile_dataframe, profile_frame, profile_source, render_profile, sqlite,
+    };
+}
+
+/// Explanations in the terms of the table (`mlpilot-explain`), for a model of one's own.
+pub mod explainers {
+    pub use mlpilot_explain::{
+        Contribution, ExplainOptions, Importance, ImportanceOptions, PartialDependence, PdpOptions,
+        ReportData, RowExplanation, TableModel, explain_rows, partial_dependence,
+        permutation_importance, render_html, report,
+    };
+}
+
+/// Forecasting (`mlpilot-forecast`): what a forecaster is configured with and answers.
+pub mod forecast {
+    pub use mlpilot_forecast::{ForecastConfig, ForecastPoint, Forecaster, candidate_forecasts};
+}
+
+/// The assistant (`mlpilot-llm`): choosing a language model, the rule-based advisor, and the
+/// pieces a provider of one's own plugs into.
+pub mod llm {
+    pub use mlpilot_llm::{
+        Cached, LlmAdvisor, LlmSpec, OfflineAdvisor, OllamaModel, OpenAiCompatible, Retrying,
+        Secret, advisor_for, describe_adjustment,
+    };
+    /// Sentences the rules write, for pages that show them.
+    pub mod offline {
+        pub use mlpilot_llm::offline::plain_meaning;
+    }
+    /// A task from a goal by the rules alone (when a language model does not answer in time).
+    pub mod goal {
+        pub use mlpilot_llm::goal::define_task;
+    }
+    /// What a request in a person's words can ask for.
+    pub mod requests {
+        pub use mlpilot_llm::requests::CAN_DO;
+    }
+}
+
+/// Monitoring state and checks (`mlpilot-monitor`).
+pub mod monitor {
+    pub use mlpilot_monitor::{
+        Alert, ColumnDrift, MIN_ROWS, MonitorReport, MonitorStore, Performance, PredictionDrift,
+        raise_alerts,
+    };
+    /// When alerts and checks are stamped.
+    pub mod store {
+        pub use mlpilot_monitor::store::now;
+    }
+}
+
+/// ONNX export (`mlpilot-onnx`): the graph and a check in tract.
+#[cfg(feature = "onnx")]
+pub mod onnx {
+    pub use mlpilot_onnx::{InputType, ML_OPSET, OPSET, OnnxModel, OnnxOutputs, run_tract};
+}
+
+/// Preprocessing (`mlpilot-prep`): what the planner would do with a table.
+pub mod prep {
+    pub use mlpilot_prep::{FittedPipeline, PreprocessPlan, TargetEncoding, suggestions_for};
+}
+
+/// The search's results (`mlpilot-search`): the predictor, its predictions and the leaderboard.
+pub mod search {
+    pub use mlpilot_search::{
+        LeaderboardRow, Predictor, SamplerKind, SearchResult, TablePredictions, TrialStatus,
+        Validation, leaderboard,
+    };
+}
 
 pub use artifact::{Artifact, ArtifactBody};
 pub use automl::{AutoMl, RunConfig, Trained};

@@ -159,7 +159,7 @@ fn bad_requests_name_the_problem() {
 /// is one of the `facts` that `summary.json` holds.
 #[test]
 fn narratives_lead_with_plain_words_and_every_number_is_in_the_summary() {
-    use mlpilot::llm::grounding::{Facts, ungrounded};
+    use mlpilot_llm::grounding::{Facts, ungrounded};
     let diabetes = mlpilot::data::load_frame(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../datasets/diabetes.csv"

@@ -10,7 +10,7 @@
 )]
 
 use mlpilot::core::{DatasetProfile, Rng, Task};
-use mlpilot::llm::goal::{Asks, asks, define_task};
+use mlpilot_llm::goal::{Asks, asks, define_task};
 
 /// A table as CSV text: `columns` are (name, generator of one value per row).
 type Gen = Box<dyn Fn(&mut Rng, usize) -> String>;
