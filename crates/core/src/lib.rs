@@ -12,6 +12,7 @@ pub mod frame;
 pub mod llm;
 pub mod matrix;
 pub mod metrics;
+pub mod narration;
 pub mod numbers;
 pub mod profile;
 pub mod registry;

@@ -7,34 +7,7 @@ use mlpilot_core::profile::ColumnProfile;
 
 use crate::infer::fmt_count;
 
-/// Formats a number compactly: up to 4 significant digits, thousands kept whole.
-pub fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return format!("{x}");
-    }
-    let a = x.abs();
-    if a == 0.0 {
-        "0".into()
-    } else if !(1e-3..1e6).contains(&a) {
-        format!("{x:.3e}")
-    } else if a >= 1000.0 {
-        format!("{x:.0}")
-    } else if a >= 100.0 {
-        trim(format!("{x:.1}"))
-    } else if a >= 1.0 {
-        trim(format!("{x:.3}"))
-    } else {
-        trim(format!("{x:.4}"))
-    }
-}
-
-fn trim(s: String) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+pub use mlpilot_core::narration::number as fmt_num;
 
 fn summary(c: &ColumnProfile) -> String {
     if let Some(n) = &c.numeric {

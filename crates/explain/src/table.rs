@@ -99,16 +99,7 @@ impl RowExplanation {
     }
 }
 
-/// A number for prose: up to four significant decimals, no trailing zeros.
-pub fn fmt_num(v: f64) -> String {
-    if v.is_finite() && v.abs() >= 1000.0 {
-        format!("{v:.0}")
-    } else {
-        let s = format!("{v:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    }
-}
+pub use mlpilot_core::narration::number as fmt_num;
 
 /// Options for per-row explanations.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -539,8 +539,8 @@ fn column_words(c: &mlpilot_core::profile::ColumnProfile) -> String {
         {
             format!(
                 "numbers from {} to {}",
-                short_number(n.min),
-                short_number(n.max)
+                mlpilot_core::narration::number(n.min),
+                mlpilot_core::narration::number(n.max)
             )
         }
         _ => {
@@ -552,14 +552,6 @@ fn column_words(c: &mlpilot_core::profile::ColumnProfile) -> String {
                 .collect();
             format!("values {}", values.join(", "))
         }
-    }
-}
-
-fn short_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
     }
 }
 

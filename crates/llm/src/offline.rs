@@ -4,22 +4,7 @@ use std::fmt::Write as _;
 
 use mlpilot_core::{DatasetProfile, Metric, RunContext, Task};
 
-/// Formats a score for prose: four decimals for bounded metrics, otherwise four significant
-/// digits.
-pub fn fmt_score(metric: Metric, v: f64) -> String {
-    match metric {
-        Metric::Mse | Metric::Rmse | Metric::Mae => {
-            if v.abs() >= 1000.0 {
-                format!("{v:.0}")
-            } else if v.abs() >= 10.0 {
-                format!("{v:.2}")
-            } else {
-                format!("{v:.4}")
-            }
-        }
-        _ => format!("{v:.4}"),
-    }
-}
+pub use mlpilot_core::narration::score as fmt_score;
 
 fn family_of(id: &str) -> &'static str {
     match id {

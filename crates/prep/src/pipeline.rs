@@ -14,6 +14,7 @@ use crate::numeric::{NumericFit, NumericSpec};
 use crate::plan::{ColumnPlan, Dropped, ImputeStrategy, PreprocessPlan, Step};
 use crate::read::{read_labels, read_numeric_checked};
 use crate::text::TextFit;
+use mlpilot_core::narration::number as fmt_value;
 
 /// How a pipeline encodes for a family of models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -889,18 +890,5 @@ impl FittedPipeline {
     /// Rows the pipeline was fitted on.
     pub fn n_rows_fitted(&self) -> usize {
         self.n_rows_fitted
-    }
-}
-
-fn fmt_value(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e12 {
-        format!("{}", x as i64)
-    } else if x.abs() >= 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{x:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
     }
 }

@@ -1,5 +1,6 @@
 //! The preprocessing plan: ordered per-column steps, each with a reason in plain words.
 
+use mlpilot_core::narration::number as fmt_num;
 use std::fmt::Write as _;
 
 use mlpilot_core::datetime::DateFormat;
@@ -252,19 +253,6 @@ pub struct PreprocessPlan {
     pub dropped: Vec<Dropped>,
     /// The options it was built with.
     pub options: PlanOptions,
-}
-
-fn fmt_num(x: f64) -> String {
-    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e12 {
-        format!("{}", x as i64)
-    } else if x.abs() >= 100.0 {
-        format!("{x:.1}")
-    } else {
-        format!("{:.4}", x)
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
 }
 
 pub(crate) fn skew_word(skew: f64) -> &'static str {

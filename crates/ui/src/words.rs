@@ -7,19 +7,7 @@ use std::collections::BTreeMap;
 use mlpilot::core::{ColumnKind, DatasetProfile, ModelFamily, Task};
 use mlpilot::monitor::MonitorReport;
 
-/// A number for a chart label: at most three significant digits, no trailing zeros.
-pub fn short(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let digits = (2 - v.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{v:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
+pub use mlpilot::core::narration::chart_label as short;
 
 fn pct(part: usize, whole: usize) -> String {
     if whole == 0 {
