@@ -810,3 +810,66 @@ async fn a_request_past_its_timeout_is_answered_504() {
     );
     s.stop().await;
 }
+
+/// A model with a derived column (`sibsp` read as categories, `sibsp` itself left out) is served
+/// from the raw columns: the schema asks for `sibsp`, and the answers equal the library's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_with_derived_columns_is_served_from_the_raw_columns() {
+    use mlpilot::core::advisor::Transform;
+    let dir = tempfile::tempdir().unwrap();
+    let frame = titanic();
+    let automl = AutoMl::new()
+        .target("target")
+        .max_trials(2)
+        .estimators(&["gbdt.hist_gbm"]);
+    let mut config = automl.run_config().clone();
+    config.derived = vec![
+        mlpilot::derive::Derived::fit(&frame, "sibsp", &Transform::AsCategories).unwrap(),
+        mlpilot::derive::Derived::fit(&frame, "age", &Transform::Log).unwrap(),
+    ];
+    config.exclude = vec!["sibsp".into()];
+    let trained = automl.config(config).fit_frame(&frame).unwrap();
+    let path = dir.path().join("model.mlpilot");
+    trained.save(&path).unwrap();
+    let s = start(&path, ServeOptions::default()).await;
+    let c = reqwest::Client::new();
+    let info: Value = c
+        .get(format!("{}/v1/model", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = info["schema"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["pclass", "sex", "age", "sibsp", "parch"]);
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&rows_json(&frame, 20))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    let lib = trained.predict_frame(&frame.head(20)).unwrap();
+    let classes = trained.result.predictor.encoding.classes();
+    let want: Vec<&str> = lib
+        .predictions
+        .values
+        .iter()
+        .map(|v| classes[*v as usize].as_str())
+        .collect();
+    let got: Vec<&str> = body["predictions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(got, want);
+    s.stop().await;
+}
