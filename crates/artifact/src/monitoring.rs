@@ -1,8 +1,9 @@
 //! Monitoring a saved model on new rows: drift of its inputs and predictions against the
 //! training reference stored in the artifact, and accuracy decay where rows carry the target.
 
-use mlpilot_core::{ColumnKind, Frame, Predictions, Result, Rng};
+use mlpilot_core::{ColumnKind, Error, Frame, Metric, Predictions, Result, Rng};
 use mlpilot_monitor::{MonitorReport, column_drift, performance, prediction_drift};
+use serde::Serialize;
 
 use crate::artifact::Artifact;
 
@@ -37,6 +38,58 @@ pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f
         }
         None => Ok(None),
     }
+}
+
+/// A saved model scored on labelled rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    /// Rows that carry the target (and were scored).
+    pub rows: usize,
+    /// Rows left out because their target is missing.
+    pub missing_target: usize,
+    /// Every metric of the task, in its standard order.
+    pub metrics: Vec<(Metric, f64)>,
+    /// What reading the rows had to coerce (see [`Artifact::predict`]).
+    pub warnings: Vec<String>,
+}
+
+/// Scores a saved model on `frame`, whose target column holds the true values: every metric of
+/// the task on the rows that carry a target. `mlpilot evaluate` prints it.
+///
+/// # Errors
+/// An invalid-input error naming the column when `frame` has no target column or every target
+/// value is missing; as [`labelled_rows`] for a value outside the training classes; as
+/// [`Artifact::predict`] when the rows cannot be predicted.
+pub fn evaluate(artifact: &Artifact, frame: &Frame) -> Result<Evaluation> {
+    let target = &artifact.body.target;
+    let col = frame.column(target).ok_or_else(|| {
+        Error::invalid_input(format!(
+            "the data has no `{target}` column: evaluation needs the true values; use \
+             `mlpilot predict` for unlabelled rows"
+        ))
+        .with_context("column", target)
+    })?;
+    let encoded = artifact.predictor.encoding.encode(col)?;
+    if encoded.rows.is_empty() {
+        return Err(
+            Error::invalid_input(format!("every `{target}` value is missing"))
+                .with_context("column", target),
+        );
+    }
+    let rows = frame.take(&encoded.rows)?;
+    let p = artifact.predict(&rows)?;
+    let metrics = mlpilot_core::task::evaluate(
+        artifact.body.task,
+        &encoded.y,
+        &p.predictions,
+        artifact.predictor.encoding.n_classes(),
+    );
+    Ok(Evaluation {
+        rows: encoded.rows.len(),
+        missing_target: encoded.n_missing,
+        metrics,
+        warnings: p.warnings,
+    })
 }
 
 /// Checks `current` against the training reference stored in the artifact: drift of every

@@ -68,35 +68,18 @@ pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     let target = &artifact.body.target;
     let (frame, _) =
         crate::input::load_quiet(&args.data, Some(target), artifact.body.config.decimal_comma)?;
-    let col = frame.column(target).ok_or_else(|| {
-        Error::invalid_input(format!("the data has no `{target}` column: evaluation needs the true values; use `mlpilot predict` for unlabelled rows"))
-            .with_context("column", target)
-    })?;
-    let encoded = artifact.predictor.encoding.encode(col)?;
-    if encoded.rows.is_empty() {
-        return Err(
-            Error::invalid_input(format!("every `{target}` value is missing"))
-                .with_context("column", target),
-        );
-    }
-    let rows = frame.take(&encoded.rows)?;
-    let p = artifact.predict(&rows)?;
-    let metrics = mlpilot::core::task::evaluate(
-        artifact.body.task,
-        &encoded.y,
-        &p.predictions,
-        artifact.predictor.encoding.n_classes(),
-    );
+    let e = mlpilot::monitoring::evaluate(&artifact, &frame)?;
     if args.json {
-        let map: serde_json::Map<String, serde_json::Value> = metrics
+        let map: serde_json::Map<String, serde_json::Value> = e
+            .metrics
             .iter()
             .map(|(m, v)| (m.as_str().to_string(), serde_json::json!(v)))
             .collect();
         let doc = serde_json::json!({
-            "rows": encoded.rows.len(),
-            "missing_target": encoded.n_missing,
+            "rows": e.rows,
+            "missing_target": e.missing_target,
             "metrics": map,
-            "warnings": p.warnings,
+            "warnings": e.warnings,
         });
         println!(
             "{}",
@@ -105,13 +88,12 @@ pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
     } else {
         println!(
             "{} labelled rows ({} without a target left out)",
-            encoded.rows.len(),
-            encoded.n_missing
+            e.rows, e.missing_target
         );
-        for (m, v) in &metrics {
+        for (m, v) in &e.metrics {
             println!("  {:<18} {v:.4}", m.display_name());
         }
-        for w in &p.warnings {
+        for w in &e.warnings {
             eprintln!("warning: {w}");
         }
     }

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use mlpilot_core::{Error, Frame, Result};
 
-pub use mlpilot_artifact::monitoring::{check, labelled_rows, sample, select_predictions};
+pub use mlpilot_artifact::monitoring::{
+    Evaluation, check, evaluate, labelled_rows, sample, select_predictions,
+};
 
 use crate::{Artifact, AutoMl};
 

@@ -224,3 +224,40 @@ fn derived_columns_that_read_the_target_or_cannot_be_exported_are_refused_before
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     assert!(e.to_string().contains("`log1p(age)`"), "{e}");
 }
+
+#[test]
+fn a_saved_model_is_evaluated_on_the_rows_that_carry_a_target() {
+    let frame = titanic();
+    let trained = quick().fit_frame(&frame).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("model.mlpilot");
+    trained.save(&path).unwrap();
+    let artifact = mlpilot::load(&path).unwrap();
+    // Ten rows lose their target: they are left out and counted.
+    let head = frame.head(100);
+    let mut target: Vec<Option<String>> = (0..100)
+        .map(|i| head.column("target").unwrap().str_at(i))
+        .collect();
+    for t in target.iter_mut().take(10) {
+        *t = None;
+    }
+    let labelled = head
+        .clone()
+        .with_column(mlpilot::core::Column::new(
+            "target",
+            mlpilot::core::ColumnData::Str(target.into()),
+        ))
+        .unwrap();
+    let e = mlpilot::monitoring::evaluate(&artifact, &labelled).unwrap();
+    assert_eq!((e.rows, e.missing_target), (90, 10));
+    let auc = e
+        .metrics
+        .iter()
+        .find(|(m, _)| *m == mlpilot::Metric::RocAuc)
+        .unwrap()
+        .1;
+    assert!(auc > 0.7 && auc <= 1.0, "{auc}");
+    // Without the target there is nothing to score against, and the message says what to use.
+    let err = mlpilot::monitoring::evaluate(&artifact, &head.without(&["target"])).unwrap_err();
+    assert!(err.to_string().contains("use `mlpilot predict`"), "{err}");
+}
