@@ -47,10 +47,23 @@ pub struct Evaluation {
     pub rows: usize,
     /// Rows left out because their target is missing.
     pub missing_target: usize,
-    /// Every metric of the task, in its standard order.
+    /// Every metric of the task, in its standard order (written as a map from the metric's name).
+    #[serde(serialize_with = "metrics_map")]
     pub metrics: Vec<(Metric, f64)>,
     /// What reading the rows had to coerce (see [`Artifact::predict`]).
     pub warnings: Vec<String>,
+}
+
+fn metrics_map<S: serde::Serializer>(
+    metrics: &[(Metric, f64)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(metrics.len()))?;
+    for (m, v) in metrics {
+        map.serialize_entry(m.as_str(), v)?;
+    }
+    map.end()
 }
 
 /// Scores a saved model on `frame`, whose target column holds the true values: every metric of
@@ -64,8 +77,8 @@ pub fn evaluate(artifact: &Artifact, frame: &Frame) -> Result<Evaluation> {
     let target = &artifact.body.target;
     let col = frame.column(target).ok_or_else(|| {
         Error::invalid_input(format!(
-            "the data has no `{target}` column: evaluation needs the true values; use \
-             `mlpilot predict` for unlabelled rows"
+            "the data has no `{target}` column: evaluation needs the true values; \
+             unlabelled rows can only be predicted"
         ))
         .with_context("column", target)
     })?;

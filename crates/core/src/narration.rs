@@ -6,13 +6,14 @@ use crate::task::Metric;
 
 pub use crate::task::thousands;
 
-/// A number for prose and tables: scientific notation below 0.001 and from a million up;
-/// otherwise integers whole and other numbers with up to four significant digits (three
-/// decimals from 1 to 100, one from 100 to 1,000, none above), without trailing zeros; `NaN`
-/// and infinities as Rust writes them.
+/// A number for prose and tables: integers whole and numbers from 1,000 up rounded to whole
+/// units (with thousands separators from 10,000: `2019`, `12,345`); below 1,000 up to four significant digits (three
+/// decimals from 1 to 100, one from 100 to 1,000) without trailing zeros; scientific notation
+/// below 0.001 and from 10¹² up; `NaN` and infinities as Rust writes them. Only for text people
+/// read: machine-readable outputs keep full precision.
 ///
 /// `28.0` → `28`, `0.41234` → `0.4123`, `29.8812` → `29.881`, `1234.6` → `1235`,
-/// `0.00002` → `2.000e-5`, `1.5e7` → `1.500e7`.
+/// `1.5e7` → `15,000,000`, `0.00002` → `2.000e-5`.
 pub fn number(x: f64) -> String {
     if !x.is_finite() {
         return format!("{x}");
@@ -20,12 +21,17 @@ pub fn number(x: f64) -> String {
     let a = x.abs();
     if a == 0.0 {
         "0".into()
-    } else if !(1e-3..1e6).contains(&a) {
+    } else if !(1e-3..1e12).contains(&a) {
         format!("{x:.3e}")
-    } else if x.fract() == 0.0 {
-        format!("{}", x as i64)
-    } else if a >= 1000.0 {
-        format!("{x:.0}")
+    } else if a >= 1000.0 || x.fract() == 0.0 {
+        // Separators from 10,000 up, so that years read `2019`.
+        let rounded = a.round() as usize;
+        let whole = if rounded >= 10_000 {
+            thousands(rounded)
+        } else {
+            rounded.to_string()
+        };
+        if x < 0.0 { format!("-{whole}") } else { whole }
     } else if a >= 100.0 {
         trim(format!("{x:.1}"))
     } else if a >= 1.0 {
@@ -33,6 +39,17 @@ pub fn number(x: f64) -> String {
     } else {
         trim(format!("{x:.4}"))
     }
+}
+
+/// A predicted value as an answer states it (explanations, `--json` included): four decimals
+/// without trailing zeros, so that a value keeps its precision whatever its size.
+///
+/// `263.4567` → `263.4567`, `2.5` → `2.5`, `1234567.891` → `1234567.891`.
+pub fn value(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    trim(format!("{v:.4}"))
 }
 
 /// A score for prose: four decimals for bounded metrics (ROC AUC, accuracy, R², …); for errors
@@ -81,14 +98,18 @@ mod tests {
         assert_eq!(number(29.8812), "29.881");
         assert_eq!(number(263.46), "263.5");
         assert_eq!(number(1234.6), "1235");
+        assert_eq!(number(2019.0), "2019");
+        assert_eq!(number(-98_765.4), "-98,765");
         assert_eq!(number(0.5), "0.5");
         assert_eq!(number(0.00002), "2.000e-5");
-        assert_eq!(number(1.5e7), "1.500e7");
-        assert_eq!(number(999_999.0), "999999");
+        assert_eq!(number(1.5e7), "15,000,000");
+        assert_eq!(number(1.5e13), "1.500e13");
         assert_eq!(number(f64::NAN), "NaN");
         assert_eq!(score(Metric::RocAuc, 0.85661), "0.8566");
         assert_eq!(score(Metric::Rmse, 1234.56), "1235");
         assert_eq!(score(Metric::Mae, 12.345), "12.35");
+        assert_eq!(value(263.4567), "263.4567");
+        assert_eq!(value(1_234_567.891), "1234567.891");
         assert_eq!(chart_label(0.012345), "0.0123");
         assert_eq!(chart_label(123.45), "123");
         assert_eq!(chart_label(1.5), "1.5");

@@ -210,6 +210,6 @@ mod tests {
         assert_eq!(fmt_num(28.0), "28");
         assert_eq!(fmt_num(0.166_67), "0.1667");
         assert_eq!(fmt_num(1234.56), "1235");
-        assert_eq!(fmt_num(1.5e7), "1.500e7");
+        assert_eq!(fmt_num(1.5e7), "15,000,000");
     }
 }

@@ -384,7 +384,7 @@ pub fn render_html(d: &ReportData) -> Result<String> {
     // Summary and narrative.
     let baseline = d
         .baseline
-        .map(|b| format!(" (baseline {})", fmt_num(b)))
+        .map(|b| format!(" (baseline {})", mlpilot_core::narration::value(b)))
         .unwrap_or_default();
     section(
         &mut body,
@@ -396,8 +396,8 @@ pub fn render_html(d: &ReportData) -> Result<String> {
             esc(&d.target),
             esc(&d.model),
             esc(&d.metric),
-            fmt_num(d.score),
-            fmt_num(d.score_std),
+            mlpilot_core::narration::value(d.score),
+            mlpilot_core::narration::value(d.score_std),
             esc(&baseline),
             esc(&d.validation),
             esc(&d.narrative).replace('\n', "<br>")
@@ -481,8 +481,8 @@ pub fn render_html(d: &ReportData) -> Result<String> {
         t.push_str(&format!(
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
             esc(&b.model),
-            fmt_num(b.score),
-            fmt_num(b.std),
+            mlpilot_core::narration::value(b.score),
+            mlpilot_core::narration::value(b.std),
             b.fit_secs
         ));
     }

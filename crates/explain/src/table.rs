@@ -244,7 +244,7 @@ pub fn explain_rows(
             let c = mlpilot_core::task::argmax(&s.full);
             classes.get(c).cloned().unwrap_or_else(|| c.to_string())
         } else {
-            fmt_num(a.output)
+            mlpilot_core::narration::value(a.output)
         };
         out.push(finish(
             r,
@@ -274,7 +274,7 @@ fn prepared_prediction(
     output: f64,
 ) -> String {
     if !task.is_classification() {
-        return fmt_num(output);
+        return mlpilot_core::narration::value(output);
     }
     // For the positive-class probability the prediction is the class on the right side of 0.5.
     let c = match (classes.len(), class) {

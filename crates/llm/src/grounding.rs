@@ -76,6 +76,31 @@ pub fn numbers_in(text: &str) -> Vec<Stated> {
                 break;
             }
         }
+        // Scientific notation (`1.500e6`, `2.000e-4`, as `narration::number` writes the very
+        // large and the very small): one number, its precision that of the mantissa.
+        if chars.get(j) == Some(&'e') {
+            let sign = chars
+                .get(j + 1)
+                .filter(|c| **c == '-' || **c == '+')
+                .is_some();
+            let first = j + 1 + usize::from(sign);
+            let mut end = first;
+            while chars.get(end).is_some_and(char::is_ascii_digit) {
+                end += 1;
+            }
+            if end > first && !chars.get(end).is_some_and(|n| n.is_alphanumeric()) {
+                let exponent: String = chars
+                    .get(j + 1..end)
+                    .map(|c| c.iter().collect())
+                    .unwrap_or_default();
+                if let Ok(e) = exponent.parse::<i32>() {
+                    s.push('e');
+                    s.push_str(&exponent);
+                    decimals = (decimals as i32 - e).max(0) as usize;
+                    j = end;
+                }
+            }
+        }
         // Digits glued to letters are part of a word ("1st", "3rd", "2x").
         if chars.get(j).is_some_and(|n| n.is_alphabetic() || *n == '_') {
             i = j;
@@ -575,6 +600,19 @@ mod tests {
             .map(|s| s.text)
             .collect();
         assert_eq!(n, vec!["86", "1.0", "100"]);
+        // Scientific notation is one number (not a mantissa and a stray exponent).
+        let n = numbers_in("a median of 1.500e6, a spread of 2.000e-4 and 3e5x");
+        let got: Vec<(String, f64, usize)> = n
+            .into_iter()
+            .map(|s| (s.text, s.value, s.decimals))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("1.500e6".to_string(), 1.5e6, 0),
+                ("2.000e-4".to_string(), 2e-4, 7)
+            ]
+        );
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub use mlpilot_prep::derive;
 pub mod data {
     pub use mlpilot_data::{
         Format, LargeFileOptions, LoadOptions, ProfileOptions, Source, Table, dataframe_to_frame,
-        frame_to_dataframe, load, load_and_profile, load_frame, load_frame_with, load_with,
-        profile_dataframe, profile_frame, profile_source, render_profile, sqlite,
+        frame_to_dataframe, load, load_and_profile, load_and_profile_with, load_frame,
+        load_frame_with, load_with, profile_dataframe, profile_frame, profile_source,
+        render_profile, sqlite,
     };
 }
 
@@ -37,7 +38,10 @@ pub mod explainers {
 
 /// Forecasting (`mlpilot-forecast`): what a forecaster is configured with and answers.
 pub mod forecast {
-    pub use mlpilot_forecast::{ForecastConfig, ForecastPoint, Forecaster, candidate_forecasts};
+    pub use mlpilot_forecast::{
+        Backtest, Columns, Covariate, DuplicateTimes, ForecastConfig, ForecastPoint, Forecaster,
+        GlobalModel, Method, Names, Panel, SeriesFacts, SeriesModel, candidate_forecasts,
+    };
 }
 
 /// The assistant (`mlpilot-llm`): choosing a language model, the rule-based advisor, and the
@@ -64,8 +68,8 @@ pub mod llm {
 /// Monitoring state and checks (`mlpilot-monitor`).
 pub mod monitor {
     pub use mlpilot_monitor::{
-        Alert, ColumnDrift, MIN_ROWS, MonitorReport, MonitorStore, Performance, PredictionDrift,
-        raise_alerts,
+        Alert, ColumnDrift, Labelled, MIN_ROWS, MonitorReport, MonitorStore, Performance,
+        PredictionDrift, raise_alerts,
     };
     /// When alerts and checks are stamped.
     pub mod store {
@@ -81,14 +85,18 @@ pub mod onnx {
 
 /// Preprocessing (`mlpilot-prep`): what the planner would do with a table.
 pub mod prep {
-    pub use mlpilot_prep::{FittedPipeline, PreprocessPlan, TargetEncoding, suggestions_for};
+    pub use mlpilot_prep::{
+        ColumnPlan, Dropped, FeatureMeta, FittedPipeline, FittedStep, InputColumn, PlanOptions,
+        PlannedStep, PreprocessPlan, Step, TargetEncoding, Transformed, suggestions_for,
+    };
 }
 
 /// The search's results (`mlpilot-search`): the predictor, its predictions and the leaderboard.
 pub mod search {
+    pub use mlpilot_search::threshold::DecisionThreshold;
     pub use mlpilot_search::{
-        LeaderboardRow, Predictor, SamplerKind, SearchResult, TablePredictions, TrialStatus,
-        Validation, leaderboard,
+        LeaderboardRow, Member, Predictor, SamplerKind, SearchResult, StoredPredictor,
+        TablePredictions, Timings, TrialStatus, Validation, leaderboard,
     };
 }
 

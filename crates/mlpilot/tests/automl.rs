@@ -259,5 +259,35 @@ fn a_saved_model_is_evaluated_on_the_rows_that_carry_a_target() {
     assert!(auc > 0.7 && auc <= 1.0, "{auc}");
     // Without the target there is nothing to score against, and the message says what to use.
     let err = mlpilot::monitoring::evaluate(&artifact, &head.without(&["target"])).unwrap_err();
-    assert!(err.to_string().contains("use `mlpilot predict`"), "{err}");
+    assert!(err.to_string().contains("can only be predicted"), "{err}");
+    // Written as JSON, the metrics are a map from their names.
+    let json = serde_json::to_value(&e).unwrap();
+    assert_eq!(json["metrics"]["roc_auc"], serde_json::json!(auc));
+}
+
+/// Every type that appears in a public signature or field of the facade's types can be named
+/// through `mlpilot::…` (this test does not compile otherwise).
+#[test]
+fn the_types_in_public_signatures_are_named_by_the_facade() {
+    use std::any::type_name;
+    let names = [
+        type_name::<mlpilot::forecast::DuplicateTimes>(),
+        type_name::<mlpilot::forecast::SeriesFacts>(),
+        type_name::<mlpilot::forecast::Panel>(),
+        type_name::<mlpilot::forecast::SeriesModel>(),
+        type_name::<mlpilot::forecast::Backtest>(),
+        type_name::<mlpilot::search::Timings>(),
+        type_name::<mlpilot::search::DecisionThreshold>(),
+        type_name::<mlpilot::search::Member>(),
+        type_name::<mlpilot::search::StoredPredictor>(),
+        type_name::<mlpilot::search::Validation>(),
+        type_name::<mlpilot::search::SamplerKind>(),
+        type_name::<mlpilot::prep::PlanOptions>(),
+        type_name::<mlpilot::prep::FeatureMeta>(),
+        type_name::<mlpilot::prep::Transformed>(),
+        type_name::<mlpilot::monitor::Labelled>(),
+        type_name::<mlpilot::monitoring::Evaluation>(),
+        type_name::<mlpilot::derive::Derived>(),
+    ];
+    assert!(names.iter().all(|n| n.starts_with("mlpilot")), "{names:?}");
 }

@@ -829,6 +829,10 @@ async fn a_model_with_derived_columns_is_served_from_the_raw_columns() {
     ];
     config.exclude = vec!["sibsp".into()];
     let trained = automl.config(config).fit_frame(&frame).unwrap();
+    assert_eq!(
+        trained.result.predictor.members[0].pipeline.derived().len(),
+        2
+    );
     let path = dir.path().join("model.mlpilot");
     trained.save(&path).unwrap();
     let s = start(&path, ServeOptions::default()).await;
@@ -871,5 +875,16 @@ async fn a_model_with_derived_columns_is_served_from_the_raw_columns() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(got, want);
+    // The probabilities too, row by row.
+    let proba = lib.predictions.proba.unwrap();
+    for (i, row) in body["probabilities"].as_array().unwrap().iter().enumerate() {
+        for (k, class) in classes.iter().enumerate() {
+            let served = row[class.as_str()].as_f64().unwrap();
+            assert!(
+                (served - proba.get(i, k).unwrap()).abs() < 1e-9,
+                "row {i} {class}"
+            );
+        }
+    }
     s.stop().await;
 }
