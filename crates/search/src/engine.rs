@@ -1,15 +1,15 @@
 //! The AutoML loop, as a short sequence of steps with one module each:
 //!
-//! 1. [`prepare`](crate::prepare): encode the target, build the preprocessing plan, the
+//! 1. `prepare`: encode the target, build the preprocessing plan, the
 //!    validation folds and class weights.
-//! 2. [`candidates`](crate::candidates): the estimators that take part, lead estimators (boosted
+//! 2. `candidates`: the estimators that take part, lead estimators (boosted
 //!    trees) first, then cheapest first, each with its sampler and starting points — all from
 //!    what each estimator says of itself.
-//! 3. The search loop (below): the [`scheduler`](crate::scheduler) picks who goes next and caps
-//!    each trial's time; the [`executor`](crate::executor) evaluates configurations on the folds
-//!    preprocessed by the [`fold cache`](crate::folds) on the run's thread pool; the
-//!    [`record`](crate::record) keeps the leaderboard and the best out-of-fold predictions.
-//! 4. [`finish`](crate::finish): ensemble or single model, refit on all rows, baseline.
+//! 3. The search loop (below): the `scheduler` picks who goes next and caps
+//!    each trial's time; the `executor` evaluates configurations on the folds
+//!    preprocessed by the fold cache (`folds`) on the run's thread pool; the
+//!    `record` keeps the leaderboard and the best out-of-fold predictions.
+//! 4. `finish`: ensemble or single model, refit on all rows, baseline.
 //!
 //! With a trial budget and no time budget, every decision counts trials instead of seconds and
 //! trials are proposed four at a time whatever the thread count, so the same seed gives the
