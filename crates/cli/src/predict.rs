@@ -70,20 +70,10 @@ pub(crate) fn evaluate(args: &EvaluateArgs) -> Result<()> {
         crate::input::load_quiet(&args.data, Some(target), artifact.body.config.decimal_comma)?;
     let e = mlpilot::monitoring::evaluate(&artifact, &frame)?;
     if args.json {
-        let map: serde_json::Map<String, serde_json::Value> = e
-            .metrics
-            .iter()
-            .map(|(m, v)| (m.as_str().to_string(), serde_json::json!(v)))
-            .collect();
-        let doc = serde_json::json!({
-            "rows": e.rows,
-            "missing_target": e.missing_target,
-            "metrics": map,
-            "warnings": e.warnings,
-        });
+        // `Evaluation` is the document: rows, missing_target, metrics (by name), warnings.
         println!(
             "{}",
-            serde_json::to_string_pretty(&doc).map_err(|e| Error::internal(e.to_string()))?
+            serde_json::to_string_pretty(&e).map_err(|e| Error::internal(e.to_string()))?
         );
     } else {
         println!(

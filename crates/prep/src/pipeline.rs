@@ -575,17 +575,6 @@ impl FittedPipeline {
     /// An invalid-input error naming the column when an input column is missing, or a numeric
     /// column mostly holds text (more than half its present values are not numbers).
     pub fn transform(&self, frame: &Frame) -> Result<Transformed> {
-        let mut warnings = Vec::new();
-        let features = self.transform_inner(frame, &[], &mut warnings)?;
-        Ok(Transformed { features, warnings })
-    }
-
-    fn transform_inner(
-        &self,
-        frame: &Frame,
-        oof: &[(usize, Vec<f64>)],
-        warnings: &mut Vec<String>,
-    ) -> Result<Features> {
         let completed;
         let frame = if self.derived.is_empty() {
             frame
@@ -593,6 +582,19 @@ impl FittedPipeline {
             completed = derive::complete(frame, &self.derived)?;
             &completed
         };
+        let mut warnings = Vec::new();
+        let features = self.transform_inner(frame, &[], &mut warnings)?;
+        Ok(Transformed { features, warnings })
+    }
+
+    /// The encoding steps on a frame that holds the derived columns already (`transform` and
+    /// `fit` add them once).
+    fn transform_inner(
+        &self,
+        frame: &Frame,
+        oof: &[(usize, Vec<f64>)],
+        warnings: &mut Vec<String>,
+    ) -> Result<Features> {
         let n = frame.n_rows();
         let dense_width: usize = self
             .steps
