@@ -11,7 +11,7 @@ pub mod serving;
 
 use mlpilot_core::{
     DataShape, Dataset, Error, Estimator, EstimatorInfo, Features, FitContext, Matrix, Model,
-    ModelFamily, ParamSet, Result, SearchSpace, Task, check_n_features,
+    ModelFamily, Params, Result, SearchSpace, Task, check_n_features, check_range,
 };
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +33,32 @@ pub struct GaussianNbModel {
     pub task: Task,
 }
 
+/// Parameters of [`GaussianNaiveBayes`]: serde names are the search space's names, `Default`
+/// is the space's default, `validate` checks what a direct caller may get wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GaussianNbParams {
+    /// Added to every variance, as a share of the largest feature variance, ≥ 0.
+    pub var_smoothing: f64,
+}
+
+impl Default for GaussianNbParams {
+    fn default() -> Self {
+        GaussianNbParams {
+            var_smoothing: 1e-9,
+        }
+    }
+}
+
+impl Params for GaussianNbParams {
+    fn validate(&self) -> Result<()> {
+        check_range("var_smoothing", self.var_smoothing, 0.0, f64::MAX)
+    }
+}
+
 impl Estimator for GaussianNaiveBayes {
     type Model = GaussianNbModel;
+    type Params = GaussianNbParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -47,10 +71,17 @@ impl Estimator for GaussianNaiveBayes {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
-        SearchSpace::new().log_float("var_smoothing", 1e-12, 1e-1, 1e-9)
+        let default = GaussianNbParams::default().var_smoothing;
+        SearchSpace::new().log_float("var_smoothing", 1e-12, 1e-1, default)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GaussianNbModel> {
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &GaussianNbParams,
+        ctx: &FitContext,
+    ) -> Result<GaussianNbModel> {
+        params.validate()?;
         data.check_trainable(false)?;
         ctx.check()?;
         let x = data.x().to_dense();
@@ -84,7 +115,7 @@ impl Estimator for GaussianNaiveBayes {
                 col.iter().map(|v| (v - m).powi(2)).sum::<f64>() / total
             })
             .fold(0.0, f64::max);
-        let eps = params.f64_or("var_smoothing", 1e-9) * max_var.max(1e-12);
+        let eps = params.var_smoothing * max_var.max(1e-12);
         let vars = sq
             .iter()
             .zip(&means)

@@ -8,7 +8,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use mlpilot_core::{
     CostModel, DataShape, Dataset, DefaultUse, Error, ErrorKind, Estimator, EstimatorInfo,
-    FitContext, ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
+    FitContext, ModelFamily, ParamSet, Params, ProgressEvent, Result, Rng, SearchSpace, Task,
 };
 
 use crate::model::{Dense, MlpModel};
@@ -170,7 +170,9 @@ fn split_validation(data: &Dataset, fraction: f64, rng: &mut Rng) -> (Vec<usize>
 
 /// Trains the network; see [`MlpClassifier`] and [`MlpRegressor`].
 fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<MlpModel> {
+    p.validate().map_err(|e| e.prefixed(id))?;
     data.check_trainable(false)?;
+    let batch_size = p.batch_size_for(data.n_rows());
     let x = data.x().to_dense();
     let task = data.task();
     let (n, d) = (x.n_rows(), x.n_cols());
@@ -223,7 +225,7 @@ fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<Ml
             break;
         }
         rng.shuffle(&mut order);
-        for batch in order.chunks(p.batch_size.max(1)) {
+        for batch in order.chunks(batch_size) {
             let b = batch.len();
             let mut xb = Vec::with_capacity(b * d);
             for &r in batch {
@@ -349,6 +351,7 @@ pub struct MlpClassifier;
 
 impl Estimator for MlpClassifier {
     type Model = MlpModel;
+    type Params = MlpParams;
 
     fn info(&self) -> EstimatorInfo {
         info(
@@ -366,13 +369,8 @@ impl Estimator for MlpClassifier {
         vec![wide_shallow()]
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<MlpModel> {
-        train(
-            data,
-            &MlpParams::from_params(params),
-            ctx,
-            "burn.mlp_classifier",
-        )
+    fn fit(&self, data: &Dataset, params: &MlpParams, ctx: &FitContext) -> Result<MlpModel> {
+        train(data, params, ctx, "burn.mlp_classifier")
     }
 }
 
@@ -383,6 +381,7 @@ pub struct MlpRegressor;
 
 impl Estimator for MlpRegressor {
     type Model = MlpModel;
+    type Params = MlpParams;
 
     fn info(&self) -> EstimatorInfo {
         info("burn.mlp_regressor", "MLP regressor", &[Task::Regression])
@@ -396,13 +395,8 @@ impl Estimator for MlpRegressor {
         vec![wide_shallow()]
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<MlpModel> {
-        train(
-            data,
-            &MlpParams::from_params(params),
-            ctx,
-            "burn.mlp_regressor",
-        )
+    fn fit(&self, data: &Dataset, params: &MlpParams, ctx: &FitContext) -> Result<MlpModel> {
+        train(data, params, ctx, "burn.mlp_regressor")
     }
 }
 

@@ -6,6 +6,7 @@ pub mod params;
 
 pub use estimator::{MlpClassifier, MlpRegressor, device_name, training_device};
 pub use model::MlpModel;
+pub use params::MlpParams;
 
 use mlpilot_core::Registry;
 

@@ -135,9 +135,9 @@ pub fn softmax_into(raw: &[f64], out: &mut [f64]) {
     mlpilot_core::softmax_in_place(out);
 }
 
-/// Validated boosting parameters.
+/// How the booster trains: [`crate::params::HistGbmParams`] resolved for one table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BoostParams {
+pub struct BoostConfig {
     /// Boosting rounds (an upper bound when early stopping is on).
     pub n_estimators: usize,
     /// Shrinkage of each tree.
@@ -247,7 +247,7 @@ pub fn categorical_flags(data: &Dataset) -> Vec<bool> {
 /// when `ctx` is cancelled; a timeout error when the deadline passes before the first round.
 pub fn train(
     data: &Dataset,
-    p: &BoostParams,
+    p: &BoostConfig,
     ctx: &FitContext,
     estimator_id: &str,
 ) -> Result<Booster> {

@@ -2,11 +2,11 @@
 
 use mlpilot_core::{
     CostModel, DataShape, Dataset, DefaultUse, Estimator, EstimatorInfo, FitContext, ModelFamily,
-    ParamSet, Result, SearchSpace, Task,
+    ParamSet, Params, Result, SearchSpace, Task,
 };
 
 use crate::model::{ForestModel, GbdtModel};
-use crate::params::{boost_params, boost_space, forest_params, forest_space};
+use crate::params::{ForestParams, HistGbmParams, boost_space, forest_space};
 
 const TASKS: [Task; 3] = [Task::Binary, Task::Multiclass, Task::Regression];
 
@@ -26,6 +26,7 @@ pub struct HistGbm;
 
 impl Estimator for HistGbm {
     type Model = GbdtModel;
+    type Params = HistGbmParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -72,12 +73,9 @@ impl Estimator for HistGbm {
         )
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GbdtModel> {
-        // Absent parameters take the space's defaults, as through `fit_dyn`.
-        let params = self
-            .search_space(data.task(), data.shape())
-            .validate(params)?;
-        let p = boost_params(&params, data.n_rows());
+    fn fit(&self, data: &Dataset, params: &HistGbmParams, ctx: &FitContext) -> Result<GbdtModel> {
+        params.validate()?;
+        let p = params.config(data.n_rows());
         let booster = crate::boost::train(data, &p, ctx, "gbdt.hist_gbm")?;
         Ok(GbdtModel {
             booster,
@@ -94,6 +92,7 @@ pub struct RandomForest;
 
 impl Estimator for RandomForest {
     type Model = ForestModel;
+    type Params = ForestParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("gbdt.random_forest", "random forest", ModelFamily::Forest)
@@ -114,11 +113,9 @@ impl Estimator for RandomForest {
         Some(forest_low_cost())
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
-        let params = self
-            .search_space(data.task(), data.shape())
-            .validate(params)?;
-        let p = forest_params(&params, data.n_rows(), true, false);
+    fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<ForestModel> {
+        params.validate()?;
+        let p = params.config(data.task(), data.shape(), true, false);
         let forest = crate::forest::train(data, &p, ctx, "gbdt.random_forest")?;
         Ok(ForestModel {
             forest,
@@ -135,6 +132,7 @@ pub struct ExtraTrees;
 
 impl Estimator for ExtraTrees {
     type Model = ForestModel;
+    type Params = ForestParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("gbdt.extra_trees", "extra trees", ModelFamily::Forest)
@@ -155,11 +153,9 @@ impl Estimator for ExtraTrees {
         Some(forest_low_cost())
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<ForestModel> {
-        let params = self
-            .search_space(data.task(), data.shape())
-            .validate(params)?;
-        let p = forest_params(&params, data.n_rows(), false, true);
+    fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<ForestModel> {
+        params.validate()?;
+        let p = params.config(data.task(), data.shape(), false, true);
         let forest = crate::forest::train(data, &p, ctx, "gbdt.extra_trees")?;
         Ok(ForestModel {
             forest,

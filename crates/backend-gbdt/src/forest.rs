@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::bins::{bin_matrix, fit_bins};
 use crate::tree::{GrowData, Tree, TreeParams, grow};
 
-/// Validated forest parameters.
+/// How a forest grows: [`crate::params::ForestParams`] resolved for one table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ForestParams {
+pub struct ForestConfig {
     /// Trees.
     pub n_estimators: usize,
     /// Share of features considered at each split.
@@ -73,7 +73,7 @@ impl Forest {
 /// tree was grown before the deadline (also when `p.n_estimators` is 0).
 pub fn train(
     data: &Dataset,
-    p: &ForestParams,
+    p: &ForestConfig,
     ctx: &FitContext,
     estimator_id: &str,
 ) -> Result<Forest> {

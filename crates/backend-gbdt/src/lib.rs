@@ -10,8 +10,12 @@ pub mod params;
 pub mod tree;
 
 pub use estimator::{ExtraTrees, HistGbm, RandomForest};
-pub use linear::{LogisticModel, MultinomialNb, MultinomialNbModel, SparseLogistic};
+pub use linear::{
+    LogisticModel, MultinomialNb, MultinomialNbModel, MultinomialNbParams, SparseLogistic,
+    SparseLogisticParams,
+};
 pub use model::{ForestModel, GbdtModel};
+pub use params::{EarlyStopping, ForestParams, HistGbmParams};
 
 use mlpilot_core::Registry;
 

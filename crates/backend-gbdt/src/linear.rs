@@ -8,9 +8,9 @@
 
 use mlpilot_core::tree::Link;
 use mlpilot_core::{
-    ArrayStep, CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo,
-    ExportForm, Features, FitContext, Matrix, Model, ModelFamily, ParamSet, Result, SearchSpace,
-    Task, TextUse,
+    ArrayStep, CostModel, DataShape, Dataset, DefaultUse, Estimator, EstimatorInfo, ExportForm,
+    Features, FitContext, Matrix, Model, ModelFamily, ParamSet, Params, Result, SearchSpace, Task,
+    TextUse, check_range,
 };
 use mlpilot_core::{sigmoid, softmax_in_place};
 use serde::{Deserialize, Serialize};
@@ -223,8 +223,59 @@ fn lbfgs(
     Ok(x)
 }
 
+/// Parameters of [`SparseLogistic`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SparseLogisticParams {
+    /// Inverse L2 strength (scikit-learn's `C`), positive.
+    pub c: f64,
+    /// L-BFGS iterations, at least 1.
+    pub max_iter: usize,
+    /// Scale each feature by its naive-Bayes log-count ratio first (NB-SVM; binary tasks only).
+    /// Written `"on"`/`"off"` in a parameter set.
+    #[serde(with = "on_off")]
+    pub nb_scale: bool,
+}
+
+impl Default for SparseLogisticParams {
+    fn default() -> Self {
+        SparseLogisticParams {
+            c: 2.0,
+            max_iter: 200,
+            nb_scale: false,
+        }
+    }
+}
+
+impl Params for SparseLogisticParams {
+    fn validate(&self) -> Result<()> {
+        check_range("c", self.c, f64::MIN_POSITIVE, f64::MAX)?;
+        check_range("max_iter", self.max_iter, 1, 1 << 20)
+    }
+}
+
+/// A switch written `"on"`/`"off"` (the search space's categorical choices).
+mod on_off {
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub(super) fn serialize<S: Serializer>(v: &bool, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(if *v { "on" } else { "off" })
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "on" => Ok(true),
+            "off" => Ok(false),
+            other => Err(D::Error::custom(format!(
+                "`{other}` is not a switch; use \"on\" or \"off\""
+            ))),
+        }
+    }
+}
+
 impl Estimator for SparseLogistic {
     type Model = LogisticModel;
+    type Params = SparseLogisticParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -252,24 +303,35 @@ impl Estimator for SparseLogistic {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
+        let d = SparseLogisticParams::default();
         SearchSpace::new()
-            .log_float("c", 1e-3, 1e3, 2.0)
-            .log_int("max_iter", 20, 1000, 200)
-            .categorical("nb_scale", &["off", "on"], "off")
+            .log_float("c", 1e-3, 1e3, d.c)
+            .log_int(
+                "max_iter",
+                20,
+                1000,
+                i64::try_from(d.max_iter).unwrap_or(1000),
+            )
+            .categorical(
+                "nb_scale",
+                &["off", "on"],
+                if d.nb_scale { "on" } else { "off" },
+            )
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LogisticModel> {
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &SparseLogisticParams,
+        ctx: &FitContext,
+    ) -> Result<LogisticModel> {
+        params.validate()?;
         data.check_trainable(false)?;
-        let c = params.f64_or("c", 2.0);
-        if !(c.is_finite() && c > 0.0) {
-            return Err(Error::invalid_input(format!("c must be positive, got {c}")));
-        }
-        let max_iter = params.usize_or("max_iter", 200).max(1);
+        let (c, max_iter) = (params.c, params.max_iter);
         let d = data.n_features();
         let nc = data.n_classes();
         let k = if nc <= 2 { 1 } else { nc };
-        let scale = (k == 1 && params.str_or("nb_scale", "off") == "on")
-            .then(|| nb_ratios(data.x(), data.y(), d));
+        let scale = (k == 1 && params.nb_scale).then(|| nb_ratios(data.x(), data.y(), d));
         let p = Problem {
             x: data.x(),
             scale: scale.as_deref(),
@@ -466,8 +528,29 @@ pub struct MultinomialNbModel {
     pub task: Task,
 }
 
+/// Parameters of [`MultinomialNb`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MultinomialNbParams {
+    /// Additive (Lidstone) smoothing of the feature counts, positive.
+    pub alpha: f64,
+}
+
+impl Default for MultinomialNbParams {
+    fn default() -> Self {
+        MultinomialNbParams { alpha: 0.1 }
+    }
+}
+
+impl Params for MultinomialNbParams {
+    fn validate(&self) -> Result<()> {
+        check_range("alpha", self.alpha, f64::MIN_POSITIVE, f64::MAX)
+    }
+}
+
 impl Estimator for MultinomialNb {
     type Model = MultinomialNbModel;
+    type Params = MultinomialNbParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -492,23 +575,19 @@ impl Estimator for MultinomialNb {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
-        SearchSpace::new().log_float("alpha", 1e-3, 10.0, 0.1)
+        SearchSpace::new().log_float("alpha", 1e-3, 10.0, MultinomialNbParams::default().alpha)
     }
 
     fn fit(
         &self,
         data: &Dataset,
-        params: &ParamSet,
+        params: &MultinomialNbParams,
         ctx: &FitContext,
     ) -> Result<MultinomialNbModel> {
+        params.validate()?;
         data.check_trainable(false)?;
         ctx.check()?;
-        let alpha = params.f64_or("alpha", 0.1);
-        if !(alpha.is_finite() && alpha > 0.0) {
-            return Err(Error::invalid_input(format!(
-                "alpha must be positive, got {alpha}"
-            )));
-        }
+        let alpha = params.alpha;
         let d = data.n_features();
         let k = data.n_classes().max(2);
         let mut counts = vec![0.0; k * d];

@@ -83,7 +83,10 @@ fn sparse_logistic_conforms_and_matches_a_known_optimum() {
     let m = mlpilot_core::Estimator::fit(
         &est,
         &d,
-        &ParamSet::new().with("c", 2.0),
+        &mlpilot_backend_gbdt::SparseLogisticParams {
+            c: 2.0,
+            ..Default::default()
+        },
         &FitContext::new(0),
     )
     .unwrap();

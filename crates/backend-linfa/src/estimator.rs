@@ -14,8 +14,8 @@ use linfa::composing::platt_scaling::{Platt, platt_newton_method};
 use linfa::prelude::{Fit, ParamGuard};
 use mlpilot_core::{
     CostModel, DataShape, Dataset, DefaultUse, Error, ErrorKind, Estimator, EstimatorInfo,
-    FitContext, Matrix, ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task,
-    TextUse,
+    FitContext, Matrix, ModelFamily, NoParams, ParamSet, Params, ProgressEvent, Result, Rng,
+    SearchSpace, Task, TextUse,
 };
 use ndarray016::{Array1, ArrayView2};
 use rayon::prelude::*;
@@ -27,8 +27,8 @@ use crate::model::{
     SvmKind, SvmModel, TreeModel,
 };
 use crate::params::{
-    AdaBoostParams, ElasticNetParams, ForestParams, Kernel, LogisticParams, NaiveBayesParams,
-    SvmParams, TreeParams,
+    AdaBoostParams, DecisionTreeParams, ElasticNetParams, ForestParams, GaussianNbParams, Kernel,
+    LogisticParams, SvmParams,
 };
 use crate::tree::{GrownTree, grow, normalise};
 
@@ -116,6 +116,7 @@ impl LogisticRegression {
 
 impl Estimator for LogisticRegression {
     type Model = LogisticModel;
+    type Params = LogisticParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(Self::ID, "logistic regression (linfa)", ModelFamily::Linear)
@@ -141,8 +142,14 @@ impl Estimator for LogisticRegression {
             .collect()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LogisticModel> {
-        let p = LogisticParams::read(params)?;
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &LogisticParams,
+        ctx: &FitContext,
+    ) -> Result<LogisticModel> {
+        params.validate()?;
+        let p = params;
         let x = prepare(data, ctx)?;
         let dataset = DatasetBase::new(view(&x)?, class_labels(data.y()));
         let k = data.n_classes();
@@ -225,6 +232,7 @@ impl LinearRegression {
 
 impl Estimator for LinearRegression {
     type Model = LinearModel;
+    type Params = NoParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -245,8 +253,7 @@ impl Estimator for LinearRegression {
         SearchSpace::new()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
-        SearchSpace::new().validate(params)?;
+    fn fit(&self, data: &Dataset, _params: &NoParams, ctx: &FitContext) -> Result<LinearModel> {
         let x = prepare(data, ctx)?;
         let (rows, weights) = positive_rows(data)?;
         // Constant columns are collinear with the intercept: leave them out (coefficient 0).
@@ -340,6 +347,7 @@ impl ElasticNet {
 
 impl Estimator for ElasticNet {
     type Model = LinearModel;
+    type Params = ElasticNetParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(Self::ID, "elastic net (linfa)", ModelFamily::Linear)
@@ -355,8 +363,14 @@ impl Estimator for ElasticNet {
         ElasticNetParams::space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
-        let p = ElasticNetParams::read(params)?;
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &ElasticNetParams,
+        ctx: &FitContext,
+    ) -> Result<LinearModel> {
+        params.validate()?;
+        let p = params;
         let x = prepare(data, ctx)?;
         // linfa only centres the target; centre the features too so that the intercept is
         // right whatever the input's means.
@@ -401,6 +415,7 @@ impl DecisionTree {
 
 impl Estimator for DecisionTree {
     type Model = TreeModel;
+    type Params = DecisionTreeParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(Self::ID, "decision tree (linfa)", ModelFamily::Tree)
@@ -416,11 +431,17 @@ impl Estimator for DecisionTree {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
-        TreeParams::space()
+        DecisionTreeParams::space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<TreeModel> {
-        let p = TreeParams::read(params)?;
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &DecisionTreeParams,
+        ctx: &FitContext,
+    ) -> Result<TreeModel> {
+        params.validate()?;
+        let p = params.tree();
         let x = prepare(data, ctx)?;
         let (rows, weights) = positive_rows(data)?;
         let n_features = x.n_cols();
@@ -461,6 +482,7 @@ impl RandomForest {
 
 impl Estimator for RandomForest {
     type Model = TreeModel;
+    type Params = ForestParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -483,8 +505,10 @@ impl Estimator for RandomForest {
         ForestParams::space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<TreeModel> {
-        let p = ForestParams::read(params)?;
+    fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<TreeModel> {
+        params.validate()?;
+        let p = params;
+        let tree = p.tree();
         let x = prepare(data, ctx)?;
         let (pool, pool_weights) = positive_rows(data)?;
         let y_all = labels_of(data, &(0..data.n_rows()).collect::<Vec<_>>());
@@ -511,7 +535,7 @@ impl Estimator for RandomForest {
                     .map(|&i| w.get(i).copied().unwrap_or(1.0))
                     .collect()
             });
-            let grown = grow(&sub, &y, w.as_deref(), k, n_features, &columns, &p.tree)?;
+            let grown = grow(&sub, &y, w.as_deref(), k, n_features, &columns, &tree)?;
             ctx.report(ProgressEvent::Iteration {
                 estimator: Self::ID.into(),
                 iteration: finished.fetch_add(1, Ordering::Relaxed) + 1,
@@ -590,6 +614,7 @@ impl AdaBoost {
 
 impl Estimator for AdaBoost {
     type Model = AdaBoostModel;
+    type Params = AdaBoostParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(Self::ID, "AdaBoost over linfa trees", ModelFamily::Boosting)
@@ -608,8 +633,15 @@ impl Estimator for AdaBoost {
         AdaBoostParams::space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<AdaBoostModel> {
-        let p = AdaBoostParams::read(params)?;
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &AdaBoostParams,
+        ctx: &FitContext,
+    ) -> Result<AdaBoostModel> {
+        params.validate()?;
+        let p = params;
+        let tree = p.tree();
         let x = prepare(data, ctx)?;
         let (rows, weights) = positive_rows(data)?;
         let n_features = x.n_cols();
@@ -632,7 +664,7 @@ impl Estimator for AdaBoost {
                 break;
             }
             w.iter_mut().for_each(|v| *v /= total);
-            let grown = grow(&x, &y, Some(&w), k, n_features, &features, &p.tree)?;
+            let grown = grow(&x, &y, Some(&w), k, n_features, &features, &tree)?;
             let wrong: Vec<bool> = x
                 .rows()
                 .zip(&y)
@@ -716,12 +748,13 @@ fn fit_binary_svm(
     x: ArrayView2<'_, f64>,
     labels: &Array1<usize>,
     class: usize,
-    p: &SvmParams,
+    kernel: Kernel,
+    c: f64,
 ) -> Result<PlattSvm> {
     let targets: Array1<bool> = labels.iter().map(|&l| l == class).collect();
     let dataset = DatasetBase::new(x, targets.view());
-    let svm = with_kernel(linfa_svm::Svm::<f64, bool>::params(), p.kernel)
-        .pos_neg_weights(p.c, p.c)
+    let svm = with_kernel(linfa_svm::Svm::<f64, bool>::params(), kernel)
+        .pos_neg_weights(c, c)
         .eps(SMO_TOLERANCE)
         .check()
         .map_err(|e| params_error(Svm::ID, e))?
@@ -746,6 +779,7 @@ fn fit_binary_svm(
 
 impl Estimator for Svm {
     type Model = SvmModel;
+    type Params = SvmParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(Self::ID, "support vector machine (linfa)", ModelFamily::Svm)
@@ -771,9 +805,10 @@ impl Estimator for Svm {
         SvmParams::space(task, shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<SvmModel> {
-        let p = SvmParams::read(params, data.task(), data.shape())?;
+    fn fit(&self, data: &Dataset, params: &SvmParams, ctx: &FitContext) -> Result<SvmModel> {
+        params.validate()?;
         let x = prepare(data, ctx)?;
+        let kernel = params.resolved_kernel(x.n_cols());
         if x.n_rows() > SVM_MAX_ROWS {
             return Err(Error::new(
                 ErrorKind::Budget,
@@ -801,7 +836,7 @@ impl Estimator for Svm {
             let mut machines = Vec::with_capacity(positives.len());
             for class in positives {
                 ctx.check()?;
-                machines.push(fit_binary_svm(xv, &labels, class, &p)?);
+                machines.push(fit_binary_svm(xv, &labels, class, kernel, params.c)?);
             }
             SvmKind::Classifier { machines }
         } else {
@@ -812,8 +847,8 @@ impl Estimator for Svm {
             let y_scale = if sd > 0.0 { sd } else { 1.0 };
             let targets: Array1<f64> = y.iter().map(|v| (v - y_mean) / y_scale).collect();
             let dataset = DatasetBase::new(xv, targets.view());
-            let svm = with_kernel(linfa_svm::Svm::<f64, f64>::params(), p.kernel)
-                .c_svr(p.c, Some(p.epsilon))
+            let svm = with_kernel(linfa_svm::Svm::<f64, f64>::params(), kernel)
+                .c_svr(params.c, Some(params.epsilon))
                 .eps(SMO_TOLERANCE)
                 .check()
                 .map_err(|e| params_error(Self::ID, e))?
@@ -845,6 +880,7 @@ impl GaussianNb {
 
 impl Estimator for GaussianNb {
     type Model = NaiveBayesModel;
+    type Params = GaussianNbParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -861,11 +897,17 @@ impl Estimator for GaussianNb {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
-        NaiveBayesParams::space()
+        GaussianNbParams::space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<NaiveBayesModel> {
-        let p = NaiveBayesParams::read(params)?;
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &GaussianNbParams,
+        ctx: &FitContext,
+    ) -> Result<NaiveBayesModel> {
+        params.validate()?;
+        let p = params;
         let x = prepare(data, ctx)?;
         // linfa smooths variances by a share of the largest one: with every feature constant
         // that is zero and the likelihoods divide by zero.

@@ -17,6 +17,10 @@ pub use model::{
     AdaBoostModel, LinearModel, LogisticCoefficients, LogisticModel, NaiveBayesModel, PlattSvm,
     SvmKind, SvmModel, TreeModel,
 };
+pub use params::{
+    AdaBoostParams, Criterion, DecisionTreeParams, ElasticNetParams, ForestParams,
+    GaussianNbParams, LogisticParams, SvmKernel, SvmParams,
+};
 
 /// Adds every linfa estimator to `registry`.
 pub fn register(registry: &mut Registry) {

@@ -18,7 +18,7 @@ use ndarray016::Array1;
 
 use crate::convert::{tree_weights, view};
 use crate::error::{backend, params};
-use crate::params::{Criterion, TreeParams};
+use crate::params::{Criterion, TreeConfig};
 
 /// A tree grown by [`grow`].
 #[derive(Debug, Clone)]
@@ -54,7 +54,7 @@ pub(crate) fn grow(
     n_classes: usize,
     n_features: usize,
     features: &[usize],
-    p: &TreeParams,
+    p: &TreeConfig,
 ) -> Result<GrownTree> {
     if x.n_rows() == 0 || x.n_rows() != y.len() {
         return Err(Error::internal(format!(
@@ -252,8 +252,8 @@ pub(crate) fn normalise(mut importances: Vec<f64>) -> Vec<f64> {
 mod tests {
     use super::*;
 
-    fn params() -> TreeParams {
-        TreeParams::read(&mlpilot_core::ParamSet::new()).unwrap()
+    fn params() -> TreeConfig {
+        crate::params::DecisionTreeParams::default().tree()
     }
 
     #[test]

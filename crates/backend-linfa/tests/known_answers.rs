@@ -7,8 +7,9 @@
 //! Known answers and edge cases of the linfa estimators.
 
 use mlpilot_backend_linfa::{
-    AdaBoost, DecisionTree, ElasticNet, GaussianNb, LinearRegression, LogisticCoefficients,
-    LogisticRegression, RandomForest, SVM_MAX_ROWS, Svm,
+    AdaBoost, DecisionTree, ElasticNet, ElasticNetParams, ForestParams, GaussianNb,
+    LinearRegression, LogisticCoefficients, LogisticParams, LogisticRegression, RandomForest,
+    SVM_MAX_ROWS, Svm, SvmKernel, SvmParams,
 };
 use mlpilot_core::{
     CancelFlag, Dataset, DynEstimator, ErrorKind, Estimator, Features, FitContext, Matrix, Metric,
@@ -55,7 +56,9 @@ fn ols_recovers_exact_coefficients() {
     let (x, y, w) = make_regression(50, 3, 3, 0.0, 11);
     let y: Vec<f64> = y.iter().map(|v| v + 4.0).collect();
     let d = Dataset::regression(x.into(), y).unwrap();
-    let m = LinearRegression.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = LinearRegression
+        .fit(&d, &Default::default(), &ctx())
+        .unwrap();
     assert_all_close(&m.coef, &w, 1e-9);
     assert_close(m.intercept, 4.0, 1e-9);
 }
@@ -83,10 +86,10 @@ fn weighted_ols_equals_repeated_rows() {
     )
     .unwrap();
     let a = LinearRegression
-        .fit(&weighted, &ParamSet::new(), &ctx())
+        .fit(&weighted, &Default::default(), &ctx())
         .unwrap();
     let b = LinearRegression
-        .fit(&repeated, &ParamSet::new(), &ctx())
+        .fit(&repeated, &Default::default(), &ctx())
         .unwrap();
     assert_all_close(&a.coef, &b.coef, 1e-9);
     assert_close(a.intercept, b.intercept, 1e-9);
@@ -101,7 +104,9 @@ fn ols_leaves_constant_columns_out_and_refuses_collinear_ones() {
         vec![3.0, 7.0],
     ]);
     let d = Dataset::regression(x.into(), vec![1.0, 3.0, 5.0, 7.0]).unwrap();
-    let m = LinearRegression.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = LinearRegression
+        .fit(&d, &Default::default(), &ctx())
+        .unwrap();
     assert_all_close(&m.coef, &[2.0, 0.0], 1e-9);
     assert_close(m.intercept, 1.0, 1e-9);
 
@@ -114,7 +119,7 @@ fn ols_leaves_constant_columns_out_and_refuses_collinear_ones() {
     ]);
     let d = Dataset::regression(x.into(), vec![1.0, 3.0, 5.0, 7.0, 10.0]).unwrap();
     let err = LinearRegression
-        .fit(&d, &ParamSet::new(), &ctx())
+        .fit(&d, &Default::default(), &ctx())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Backend, "{err}");
 
@@ -124,7 +129,7 @@ fn ols_leaves_constant_columns_out_and_refuses_collinear_ones() {
     )
     .unwrap();
     let err = LinearRegression
-        .fit(&few, &ParamSet::new(), &ctx())
+        .fit(&few, &Default::default(), &ctx())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
 }
@@ -139,13 +144,20 @@ fn elastic_net_intercept_is_right_on_uncentred_features() {
         .map(|v| v + 3.0 + 10.0 * w.iter().sum::<f64>())
         .collect();
     let d = Dataset::regression(Matrix::new(200, 2, shifted).unwrap().into(), y).unwrap();
-    let p = ParamSet::new().with("penalty", 1e-5);
+    let p = ElasticNetParams {
+        penalty: 1e-5,
+        ..Default::default()
+    };
     let m = ElasticNet.fit(&d, &p, &ctx()).unwrap();
     assert_all_close(&m.coef, &w, 1e-3);
     assert_close(m.intercept, 3.0, 1e-2);
 
     // A strong lasso zeroes every coefficient and predicts the mean.
-    let lasso = ParamSet::new().with("penalty", 10.0).with("l1_ratio", 1.0);
+    let lasso = ElasticNetParams {
+        penalty: 10.0,
+        l1_ratio: 1.0,
+        ..Default::default()
+    };
     let m = ElasticNet.fit(&d, &lasso, &ctx()).unwrap();
     assert!(m.coef.iter().all(|c| *c == 0.0), "{:?}", m.coef);
     let mean = d.y().iter().sum::<f64>() / 200.0;
@@ -169,7 +181,14 @@ fn logistic_orientation_does_not_depend_on_class_frequency() {
         ]);
         let d = classification(x, y.clone(), 2);
         let m = LogisticRegression
-            .fit(&d, &ParamSet::new().with("alpha", 0.1), &ctx())
+            .fit(
+                &d,
+                &LogisticParams {
+                    alpha: 0.1,
+                    ..Default::default()
+                },
+                &ctx(),
+            )
             .unwrap();
         match m.coefficients() {
             LogisticCoefficients::Binomial { coef, .. } => assert!(coef[0] > 0.0, "{coef:?}"),
@@ -190,14 +209,14 @@ fn multinomial_gives_absent_classes_zero_probability() {
     let x = rows(&[vec![-2.0], vec![-1.0], vec![1.0], vec![2.0]]);
     let d = classification(x.clone(), vec![0.0, 0.0, 2.0, 2.0], 3);
     let m = LogisticRegression
-        .fit(&d, &ParamSet::new(), &ctx())
+        .fit(&d, &Default::default(), &ctx())
         .unwrap();
     let p = m.predict_proba(&x.clone().into()).unwrap();
     assert!(p.column(1).iter().all(|v| *v == 0.0), "{p:?}");
     assert_eq!(m.predict(&x.into()).unwrap(), vec![0.0, 0.0, 2.0, 2.0]);
     let d = blobs(3, 1);
     let m = LogisticRegression
-        .fit(&d, &ParamSet::new(), &ctx())
+        .fit(&d, &Default::default(), &ctx())
         .unwrap();
     assert!(accuracy(&m, &d) > 0.9);
 }
@@ -242,7 +261,7 @@ fn tree_honours_sample_weights() {
     let d = classification(x.clone(), vec![0.0, 0.0, 1.0, 0.0], 2)
         .with_weights(vec![1.0, 1.0, 5.0, 0.0])
         .unwrap();
-    let m = DecisionTree.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = DecisionTree.fit(&d, &Default::default(), &ctx()).unwrap();
     let p = m.predict_proba(&x.clone().into()).unwrap();
     assert_all_close(p.row(0).unwrap(), &[2.0 / 7.0, 5.0 / 7.0], 1e-12);
     assert_eq!(m.predict(&x.into()).unwrap(), vec![1.0; 4]);
@@ -251,7 +270,10 @@ fn tree_honours_sample_weights() {
 #[test]
 fn forest_uses_the_seed() {
     let d = blobs(2, 4);
-    let p = ParamSet::new().with("n_estimators", 8i64);
+    let p = ForestParams {
+        n_estimators: 8,
+        ..Default::default()
+    };
     let a = RandomForest.fit(&d, &p, &FitContext::new(1)).unwrap();
     let c = RandomForest.fit(&d, &p, &FitContext::new(2)).unwrap();
     assert_eq!(a.trees().len(), 8);
@@ -270,7 +292,7 @@ fn cancelled_fit_stops() {
     cancel.cancel();
     let ctx = FitContext::new(0).with_cancel(cancel);
     let err = RandomForest
-        .fit(&blobs(2, 1), &ParamSet::new(), &ctx)
+        .fit(&blobs(2, 1), &Default::default(), &ctx)
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Cancelled);
 }
@@ -286,11 +308,18 @@ fn svm_separates_and_calibrates() {
         vec![2.0, 0.0],
     ]);
     let d = classification(x.clone(), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0], 2);
-    for kernel in ["linear", "gaussian"] {
+    for kernel in [SvmKernel::Linear, SvmKernel::Gaussian] {
         let m = Svm
-            .fit(&d, &ParamSet::new().with("kernel", kernel), &ctx())
+            .fit(
+                &d,
+                &SvmParams {
+                    kernel,
+                    ..Default::default()
+                },
+                &ctx(),
+            )
             .unwrap();
-        assert_eq!(m.predict(&x.clone().into()).unwrap(), d.y(), "{kernel}");
+        assert_eq!(m.predict(&x.clone().into()).unwrap(), d.y(), "{kernel:?}");
         let p = m
             .predict_proba(&rows(&[vec![-3.0, 0.0], vec![3.0, 0.0]]).into())
             .unwrap();
@@ -306,10 +335,12 @@ fn svr_works_on_any_target_scale() {
     let x: Vec<Vec<f64>> = (0..40).map(|i| vec![i as f64 / 10.0 - 2.0]).collect();
     let y: Vec<f64> = x.iter().map(|r| 5000.0 * r[0] + 20000.0).collect();
     let d = Dataset::regression(rows(&x).into(), y.clone()).unwrap();
-    let p = ParamSet::new()
-        .with("kernel", "linear")
-        .with("c", 100.0)
-        .with("epsilon", 0.01);
+    let p = SvmParams {
+        kernel: SvmKernel::Linear,
+        c: 100.0,
+        epsilon: 0.01,
+        ..Default::default()
+    };
     let m = Svm.fit(&d, &p, &ctx()).unwrap();
     let pred = m.predict(d.x()).unwrap();
     let r2 = Metric::R2.score(&y, &Predictions::values(pred), 0).unwrap();
@@ -322,7 +353,7 @@ fn svm_refuses_more_rows_than_its_kernel_matrix_allows() {
     let x = Matrix::new(n, 1, (0..n).map(|i| i as f64).collect()).unwrap();
     let y: Vec<f64> = (0..n).map(|i| (i % 2) as f64).collect();
     let err = Svm
-        .fit(&classification(x, y, 2), &ParamSet::new(), &ctx())
+        .fit(&classification(x, y, 2), &Default::default(), &ctx())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Budget, "{err}");
 }
@@ -330,7 +361,7 @@ fn svm_refuses_more_rows_than_its_kernel_matrix_allows() {
 #[test]
 fn naive_bayes_is_stable_far_from_the_data() {
     let d = blobs(3, 5);
-    let m = GaussianNb.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = GaussianNb.fit(&d, &Default::default(), &ctx()).unwrap();
     assert!(accuracy(&m, &d) > 0.9);
     let far = rows(&[vec![1e6, -1e6, 1e6, 1e6]]);
     let p = m.predict_proba(&far.into()).unwrap();
@@ -339,7 +370,7 @@ fn naive_bayes_is_stable_far_from_the_data() {
 
     let constant = classification(rows(&[vec![1.0], vec![1.0]]), vec![0.0, 1.0], 2);
     let err = GaussianNb
-        .fit(&constant, &ParamSet::new(), &ctx())
+        .fit(&constant, &Default::default(), &ctx())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
@@ -348,7 +379,7 @@ fn naive_bayes_is_stable_far_from_the_data() {
 fn predict_refuses_missing_values_and_handles_zero_rows() {
     let d = blobs(2, 6);
     let m = LogisticRegression
-        .fit(&d, &ParamSet::new(), &ctx())
+        .fit(&d, &Default::default(), &ctx())
         .unwrap();
     let nan = Features::Dense(rows(&[vec![f64::NAN, 0.0, 0.0, 0.0]]));
     assert_eq!(m.predict(&nan).unwrap_err().kind(), ErrorKind::InvalidInput);

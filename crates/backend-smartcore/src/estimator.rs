@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use mlpilot_core::tree::{Aggregation, Link, TreeEnsemble, TreeView};
 use mlpilot_core::{
     CostModel, DataShape, Dataset, DefaultUse, Error, Estimator, EstimatorInfo, FitContext, Matrix,
-    ModelFamily, ParamSet, ProgressEvent, Result, Rng, SearchSpace, Task, TextUse,
+    ModelFamily, NoParams, ParamSet, Params, ProgressEvent, Result, Rng, SearchSpace, Task,
+    TextUse,
 };
 use smartcore::linalg::basic::matrix::DenseMatrix;
 
@@ -24,22 +25,22 @@ use crate::model::{
     SvmKind, SvmModel, TreeModel, check_ensemble,
 };
 use crate::params::{
-    self, ForestParams, KnnParams, PenaltyParams, SvmParams, TreeParams, features_per_split,
-    validated,
+    self, DecisionTreeParams, ElasticNetParams, ForestParams, GaussianNbParams, KnnParams,
+    KnnWeights, LassoParams, LogisticParams, RidgeParams, SvmParams, features_per_split,
 };
 
 const CLASSIFICATION: &[Task] = &[Task::Binary, Task::Multiclass];
 const ALL_TASKS: &[Task] = &[Task::Binary, Task::Multiclass, Task::Regression];
 const REGRESSION: &[Task] = &[Task::Regression];
 
-/// The checks and validation every fit starts with; returns the training rows and the
-/// validated parameters.
+/// The checks every fit starts with (the task, the parameters, the rows, the context); returns
+/// the training rows.
 fn prepare<'a, E: Estimator>(
     est: &E,
     data: &'a Dataset,
-    params: &ParamSet,
+    params: &E::Params,
     ctx: &FitContext,
-) -> Result<(Cow<'a, Matrix>, ParamSet)> {
+) -> Result<Cow<'a, Matrix>> {
     let info = est.info();
     if !info.capabilities.supports(data.task()) {
         return Err(Error::unsupported(format!(
@@ -48,11 +49,10 @@ fn prepare<'a, E: Estimator>(
             data.task()
         )));
     }
+    params.validate().map_err(|e| e.prefixed(&info.id))?;
     let x = training_matrix(data)?;
-    let space = est.search_space(data.task(), data.shape());
-    let params = validated(&space, params, &info.id)?;
     ctx.check()?;
-    Ok((x, params))
+    Ok(x)
 }
 
 /// Column means of `x`.
@@ -126,6 +126,7 @@ pub struct LinearRegression;
 
 impl Estimator for LinearRegression {
     type Model = LinearModel;
+    type Params = NoParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -146,11 +147,11 @@ impl Estimator for LinearRegression {
         params::linear_regression_space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
+    fn fit(&self, data: &Dataset, params: &NoParams, ctx: &FitContext) -> Result<LinearModel> {
         use smartcore::linear::linear_regression::{
             LinearRegression as Ols, LinearRegressionParameters,
         };
-        let (x, _) = prepare(self, data, params, ctx)?;
+        let x = prepare(self, data, params, ctx)?;
         let (n, p) = (x.n_rows(), x.n_cols());
         if n < p + 1 {
             return Err(Error::invalid_input(format!(
@@ -182,6 +183,7 @@ pub struct Ridge;
 
 impl Estimator for Ridge {
     type Model = LinearModel;
+    type Params = RidgeParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.ridge", "ridge regression", ModelFamily::Linear)
@@ -204,11 +206,11 @@ impl Estimator for Ridge {
         ]
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
+    fn fit(&self, data: &Dataset, params: &RidgeParams, ctx: &FitContext) -> Result<LinearModel> {
         use smartcore::linalg::traits::cholesky::CholeskyDecomposable;
         use smartcore::linalg::traits::svd::SVDDecomposable;
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let alpha = PenaltyParams::read(&params, 0.0).alpha;
+        let x = prepare(self, data, params, ctx)?;
+        let alpha = params.alpha;
         let p = x.n_cols();
         let (xc, x_means) = centred(&x);
         let (y_mean, _) = mean_std(data.y());
@@ -282,7 +284,8 @@ fn normal_equations(x: &[f64], y: &[f64], p: usize) -> (Vec<f64>, Vec<f64>) {
 fn fit_sparse_linear(
     x: &Matrix,
     y: &[f64],
-    penalty: PenaltyParams,
+    alpha: f64,
+    l1_ratio: f64,
     lasso: bool,
 ) -> Result<LinearModel> {
     use smartcore::linear::elastic_net::{ElasticNet, ElasticNetParameters};
@@ -302,7 +305,7 @@ fn fit_sparse_linear(
                 &dense,
                 &ys,
                 LassoParameters::default()
-                    .with_alpha(penalty.alpha)
+                    .with_alpha(alpha)
                     .with_normalize(false)
                     .with_fit_intercept(false),
             )
@@ -311,7 +314,7 @@ fn fit_sparse_linear(
     } else {
         // smartcore's lasso refuses fewer rows than features; its elastic net with an L1 share
         // of 1 minimises the same objective (on a centred target) without that limit.
-        let l1_ratio = if lasso { 1.0 } else { penalty.l1_ratio };
+        let l1_ratio = if lasso { 1.0 } else { l1_ratio };
         let what = if lasso {
             "fit the lasso"
         } else {
@@ -322,7 +325,7 @@ fn fit_sparse_linear(
                 &dense,
                 &ys,
                 ElasticNetParameters::default()
-                    .with_alpha(penalty.alpha)
+                    .with_alpha(alpha)
                     .with_l1_ratio(l1_ratio)
                     .with_normalize(false),
             )
@@ -344,6 +347,7 @@ pub struct Lasso;
 
 impl Estimator for Lasso {
     type Model = LinearModel;
+    type Params = LassoParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.lasso", "lasso", ModelFamily::Linear)
@@ -360,9 +364,9 @@ impl Estimator for Lasso {
         params::lasso_space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
-        let (x, params) = prepare(self, data, params, ctx)?;
-        fit_sparse_linear(&x, data.y(), PenaltyParams::read(&params, 1.0), true)
+    fn fit(&self, data: &Dataset, params: &LassoParams, ctx: &FitContext) -> Result<LinearModel> {
+        let x = prepare(self, data, params, ctx)?;
+        fit_sparse_linear(&x, data.y(), params.alpha, 1.0, true)
     }
 }
 
@@ -373,6 +377,7 @@ pub struct ElasticNet;
 
 impl Estimator for ElasticNet {
     type Model = LinearModel;
+    type Params = ElasticNetParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.elastic_net", "elastic net", ModelFamily::Linear)
@@ -389,9 +394,14 @@ impl Estimator for ElasticNet {
         params::elastic_net_space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LinearModel> {
-        let (x, params) = prepare(self, data, params, ctx)?;
-        fit_sparse_linear(&x, data.y(), PenaltyParams::read(&params, 0.5), false)
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &ElasticNetParams,
+        ctx: &FitContext,
+    ) -> Result<LinearModel> {
+        let x = prepare(self, data, params, ctx)?;
+        fit_sparse_linear(&x, data.y(), params.alpha, params.l1_ratio, false)
     }
 }
 
@@ -402,6 +412,7 @@ pub struct LogisticRegression;
 
 impl Estimator for LogisticRegression {
     type Model = LogisticModel;
+    type Params = LogisticParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -423,12 +434,17 @@ impl Estimator for LogisticRegression {
         params::logistic_space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<LogisticModel> {
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &LogisticParams,
+        ctx: &FitContext,
+    ) -> Result<LogisticModel> {
         use smartcore::linear::logistic_regression::{
             LogisticRegression as Lr, LogisticRegressionParameters,
         };
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let alpha = params.f64_or("alpha", 1.0);
+        let x = prepare(self, data, params, ctx)?;
+        let alpha = params.alpha;
         let dense = to_dense(&x)?;
         let y = labels(data);
         let m = guarded("fit the logistic regression", || {
@@ -519,6 +535,7 @@ pub struct DecisionTree;
 
 impl Estimator for DecisionTree {
     type Model = TreeModel;
+    type Params = DecisionTreeParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -539,15 +556,20 @@ impl Estimator for DecisionTree {
         params::decision_tree_space(task, shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<TreeModel> {
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &DecisionTreeParams,
+        ctx: &FitContext,
+    ) -> Result<TreeModel> {
         use smartcore::tree::decision_tree_classifier::{
             DecisionTreeClassifier, DecisionTreeClassifierParameters,
         };
         use smartcore::tree::decision_tree_regressor::{
             DecisionTreeRegressor, DecisionTreeRegressorParameters,
         };
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let t = TreeParams::read(&params);
+        let x = prepare(self, data, params, ctx)?;
+        let t = params.config();
         let dense = to_dense(&x)?;
         let grown = if data.task().is_classification() {
             let y = labels(data);
@@ -697,6 +719,7 @@ pub struct RandomForest;
 
 impl Estimator for RandomForest {
     type Model = TreeModel;
+    type Params = ForestParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -717,15 +740,15 @@ impl Estimator for RandomForest {
         params::forest_space(task, shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<TreeModel> {
+    fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<TreeModel> {
         use smartcore::ensemble::random_forest_classifier::{
             RandomForestClassifier, RandomForestClassifierParameters,
         };
         use smartcore::ensemble::random_forest_regressor::{
             RandomForestRegressor, RandomForestRegressorParameters,
         };
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let f = ForestParams::read(&params);
+        let x = prepare(self, data, params, ctx)?;
+        let f = params.config(data.task(), x.n_cols());
         let m = features_per_split(f.max_features, x.n_cols());
         let dense = to_dense(&x)?;
         let id = self.info().id;
@@ -793,6 +816,7 @@ pub struct ExtraTrees;
 
 impl Estimator for ExtraTrees {
     type Model = TreeModel;
+    type Params = ForestParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.extra_trees", "extra trees", ModelFamily::Forest)
@@ -809,11 +833,11 @@ impl Estimator for ExtraTrees {
         params::forest_space(task, shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<TreeModel> {
+    fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<TreeModel> {
         use smartcore::ensemble::extra_trees_regressor::{
             ExtraTreesRegressor, ExtraTreesRegressorParameters,
         };
-        let (x, params) = prepare(self, data, params, ctx)?;
+        let x = prepare(self, data, params, ctx)?;
         if let Some(w) = data.weights()
             && w.iter().sum::<f64>() <= 0.0
         {
@@ -821,7 +845,7 @@ impl Estimator for ExtraTrees {
                 "the sample weights sum to zero; at least one row needs a positive weight",
             ));
         }
-        let f = ForestParams::read(&params);
+        let f = params.config(data.task(), x.n_cols());
         let m = features_per_split(f.max_features, x.n_cols());
         let dense = to_dense(&x)?;
         let y = data.y().to_vec();
@@ -868,6 +892,7 @@ pub struct Knn;
 
 impl Estimator for Knn {
     type Model = KnnModel;
+    type Params = KnnParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -892,18 +917,16 @@ impl Estimator for Knn {
         params::knn_space(shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<KnnModel> {
+    fn fit(&self, data: &Dataset, params: &KnnParams, ctx: &FitContext) -> Result<KnnModel> {
         use smartcore::algorithm::neighbour::KNNAlgorithmName;
         use smartcore::neighbors::KNNWeightFunction;
         use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
         use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let kp = KnnParams::read(&params);
-        let k = kp.k.min(x.n_rows()).max(1);
-        let weight = if kp.distance_weighted {
-            KNNWeightFunction::Distance
-        } else {
-            KNNWeightFunction::Uniform
+        let x = prepare(self, data, params, ctx)?;
+        let k = params.n_neighbors.min(x.n_rows()).max(1);
+        let weight = match params.weights {
+            KnnWeights::Distance => KNNWeightFunction::Distance,
+            KnnWeights::Uniform => KNNWeightFunction::Uniform,
         };
         // smartcore's cover tree is much faster than a linear scan in few dimensions and slower
         // in many (measured: 18× faster at 3 features, 2× at 8, 1.5× slower at 20).
@@ -968,6 +991,7 @@ pub struct Svm;
 
 impl Estimator for Svm {
     type Model = SvmModel;
+    type Params = SvmParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("smartcore.svm", "support vector machine", ModelFamily::Svm)
@@ -981,12 +1005,12 @@ impl Estimator for Svm {
         params::svm_space(task, shape)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<SvmModel> {
+    fn fit(&self, data: &Dataset, params: &SvmParams, ctx: &FitContext) -> Result<SvmModel> {
         use smartcore::svm::Kernels;
         use smartcore::svm::svc::{SVC, SVCParameters};
         use smartcore::svm::svr::{SVR, SVRParameters};
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let sp = SvmParams::read(&params);
+        let x = prepare(self, data, params, ctx)?;
+        let sp = params.config(x.n_cols());
         let (kernel, kernels) = match sp.rbf_gamma {
             Some(gamma) => (Kernel::Rbf { gamma }, Kernels::rbf().with_gamma(gamma)),
             None => (Kernel::Linear, Kernels::linear()),
@@ -1107,6 +1131,7 @@ pub struct GaussianNb;
 
 impl Estimator for GaussianNb {
     type Model = GaussianNbModel;
+    type Params = GaussianNbParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -1124,10 +1149,15 @@ impl Estimator for GaussianNb {
         params::gaussian_nb_space()
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<GaussianNbModel> {
+    fn fit(
+        &self,
+        data: &Dataset,
+        params: &GaussianNbParams,
+        ctx: &FitContext,
+    ) -> Result<GaussianNbModel> {
         use smartcore::naive_bayes::gaussian::GaussianNB;
-        let (x, params) = prepare(self, data, params, ctx)?;
-        let smoothing = params.f64_or("var_smoothing", 1e-9);
+        let x = prepare(self, data, params, ctx)?;
+        let smoothing = params.var_smoothing;
         let (n, p, k) = (x.n_rows(), x.n_cols(), data.n_classes());
         let y = labels(data);
         let mut stats: Vec<Option<ClassStats>> = vec![None; k];

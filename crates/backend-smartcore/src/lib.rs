@@ -13,6 +13,10 @@ pub use estimator::{
     LogisticRegression, RandomForest, Ridge, Svm,
 };
 pub use model::{GaussianNbModel, KnnModel, LinearModel, LogisticModel, SvmModel, TreeModel};
+pub use params::{
+    Criterion, DecisionTreeParams, ElasticNetParams, ForestParams, GaussianNbParams, KnnParams,
+    KnnWeights, LassoParams, LogisticParams, RidgeParams, SvmKernel, SvmParams,
+};
 
 /// Adds every smartcore estimator to `registry`.
 pub fn register(registry: &mut Registry) {

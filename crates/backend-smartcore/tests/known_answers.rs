@@ -11,8 +11,9 @@
 use std::time::Duration;
 
 use mlpilot_backend_smartcore::{
-    DecisionTree, ElasticNet, ExtraTrees, GaussianNb, Knn, Lasso, LinearRegression,
-    LogisticRegression, RandomForest, Ridge, Svm,
+    DecisionTree, DecisionTreeParams, ElasticNet, ExtraTrees, ForestParams, GaussianNb, Knn,
+    KnnParams, KnnWeights, Lasso, LassoParams, LinearRegression, LogisticParams,
+    LogisticRegression, RandomForest, Ridge, RidgeParams, Svm, SvmKernel, SvmParams,
 };
 use mlpilot_core::{
     CancelFlag, Dataset, DynEstimator, ErrorKind, Estimator, Features, FitContext, Matrix, Model,
@@ -76,7 +77,9 @@ fn linear_regression_recovers_exact_coefficients() {
     let (x, y, w) = make_regression(200, 4, 4, 0.0, 3);
     let y: Vec<f64> = y.iter().map(|v| v + 2.5).collect();
     let d = Dataset::regression(x.into(), y).unwrap();
-    let m = LinearRegression.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = LinearRegression
+        .fit(&d, &Default::default(), &ctx())
+        .unwrap();
     for (a, b) in m.coefficients().iter().zip(&w) {
         assert!((a - b).abs() < 1e-9, "{:?} vs {w:?}", m.coefficients());
     }
@@ -91,7 +94,7 @@ fn linear_regression_recovers_exact_coefficients() {
 fn linear_regression_needs_more_rows_than_features() {
     let d = regression(5, 5, 5, 0.1, 1);
     let e = LinearRegression
-        .fit(&d, &ParamSet::new(), &ctx())
+        .fit(&d, &Default::default(), &ctx())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("smartcore.ridge"), "{e}");
@@ -103,9 +106,10 @@ fn ridge_matches_the_closed_form_with_more_rows_or_more_features() {
     for (n, p) in [(120, 6), (8, 20)] {
         let d = regression(n, p, 3.min(p), 0.3, 5);
         for alpha in [1e-3, 1.0, 50.0] {
-            let params = ParamSet::new().with("alpha", alpha);
-            let ours = Ridge.fit(&d, &params, &ctx()).unwrap();
-            let reference = reference::Ridge.fit(&d, &params, &ctx()).unwrap();
+            let ours = Ridge.fit(&d, &RidgeParams { alpha }, &ctx()).unwrap();
+            let reference = reference::Ridge
+                .fit(&d, &reference::RidgeParams { alpha }, &ctx())
+                .unwrap();
             for (a, b) in ours.coefficients().iter().zip(&reference.coef) {
                 assert!(
                     (a - b).abs() < 1e-6,
@@ -122,7 +126,7 @@ fn ridge_tolerates_constant_columns() {
     let (x, y, _) = make_regression(60, 3, 3, 0.1, 2);
     let cols: Vec<Vec<f64>> = (0..3).map(|j| x.column(j)).chain([vec![4.0; 60]]).collect();
     let d = Dataset::regression(Matrix::from_columns(&cols).unwrap().into(), y).unwrap();
-    let m = Ridge.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = Ridge.fit(&d, &Default::default(), &ctx()).unwrap();
     assert!(m.coefficients()[3].abs() < 1e-9, "{:?}", m.coefficients());
 }
 
@@ -130,9 +134,7 @@ fn ridge_tolerates_constant_columns() {
 fn lasso_selects_the_informative_features() {
     let (x, y, w) = make_regression(300, 8, 3, 0.1, 9);
     let d = Dataset::regression(x.into(), y).unwrap();
-    let m = Lasso
-        .fit(&d, &ParamSet::new().with("alpha", 1e-3), &ctx())
-        .unwrap();
+    let m = Lasso.fit(&d, &LassoParams { alpha: 1e-3 }, &ctx()).unwrap();
     for (j, (a, b)) in m.coefficients().iter().zip(&w).enumerate() {
         if *b == 0.0 {
             assert!(a.abs() < 0.05, "feature {j}: {a}");
@@ -140,9 +142,7 @@ fn lasso_selects_the_informative_features() {
             assert!((a - b).abs() < 0.1, "feature {j}: {a} vs {b}");
         }
     }
-    let strong = Lasso
-        .fit(&d, &ParamSet::new().with("alpha", 1.0), &ctx())
-        .unwrap();
+    let strong = Lasso.fit(&d, &LassoParams { alpha: 1.0 }, &ctx()).unwrap();
     let l1 = |m: &mlpilot_backend_smartcore::LinearModel| {
         m.coefficients().iter().map(|c| c.abs()).sum::<f64>()
     };
@@ -179,7 +179,7 @@ fn logistic_regression_agrees_with_smartcore() {
     for k in [2, 3] {
         let d = classification(240, k, 21);
         let ours = LogisticRegression
-            .fit(&d, &ParamSet::new().with("alpha", 0.5), &ctx())
+            .fit(&d, &LogisticParams { alpha: 0.5 }, &ctx())
             .unwrap();
         let x = dense(&d.x().to_dense());
         let y = labels_u32(&d);
@@ -241,9 +241,11 @@ fn decision_tree_agrees_with_smartcore() {
     use smartcore::tree::decision_tree_regressor::{
         DecisionTreeRegressor, DecisionTreeRegressorParameters,
     };
-    let params = ParamSet::new()
-        .with("max_depth", 5i64)
-        .with("min_samples_leaf", 3i64);
+    let params = DecisionTreeParams {
+        max_depth: 5,
+        min_samples_leaf: 3,
+        ..Default::default()
+    };
     let d = classification(300, 3, 4);
     let ours = DecisionTree.fit(&d, &params, &ctx()).unwrap();
     let x = dense(&d.x().to_dense());
@@ -308,7 +310,14 @@ fn decision_tree_stump_leaf_frequencies() {
     .unwrap();
     let d = Dataset::classification(x.into(), vec![0.0, 0.0, 1.0, 1.0, 1.0, 0.0], 2).unwrap();
     let m = DecisionTree
-        .fit(&d, &ParamSet::new().with("max_depth", 1i64), &ctx())
+        .fit(
+            &d,
+            &DecisionTreeParams {
+                max_depth: 1,
+                ..Default::default()
+            },
+            &ctx(),
+        )
         .unwrap();
     let probe = Features::Dense(Matrix::from_rows(&[vec![-5.0], vec![20.0]]).unwrap());
     let p = m.predict_proba(&probe).unwrap();
@@ -329,10 +338,12 @@ fn random_forest_agrees_with_smartcore() {
     };
     use smartcore::tree::decision_tree_classifier::SplitCriterion;
     // 16 trees: one smartcore call, seeded as the first batch.
-    let params = ParamSet::new()
-        .with("n_estimators", 16i64)
-        .with("max_depth", 8i64)
-        .with("max_features", 0.4);
+    let params = ForestParams {
+        n_estimators: 16,
+        max_depth: 8,
+        max_features: Some(0.4),
+        ..Default::default()
+    };
     let seed = first_batch_seed(11);
     let d = classification(300, 3, 12);
     let ours = RandomForest.fit(&d, &params, &ctx()).unwrap();
@@ -393,7 +404,10 @@ fn extra_trees_agree_with_smartcore_and_honour_weights() {
     use smartcore::ensemble::extra_trees_regressor::{
         ExtraTreesRegressor, ExtraTreesRegressorParameters,
     };
-    let params = ParamSet::new().with("n_estimators", 10i64);
+    let params = ForestParams {
+        n_estimators: 10,
+        ..Default::default()
+    };
     let r = regression(150, 4, 3, 0.5, 2);
     let ours = ExtraTrees.fit(&r, &params, &ctx()).unwrap();
     let x = dense(&r.x().to_dense());
@@ -432,7 +446,10 @@ fn extra_trees_agree_with_smartcore_and_honour_weights() {
 #[test]
 fn forest_results_do_not_depend_on_threads() {
     let d = classification(200, 2, 3);
-    let params = ParamSet::new().with("n_estimators", 40i64);
+    let params = ForestParams {
+        n_estimators: 40,
+        ..Default::default()
+    };
     let one = RandomForest.fit(&d, &params, &ctx()).unwrap();
     let four = RandomForest
         .fit(&d, &params, &ctx().with_threads(4))
@@ -452,16 +469,24 @@ fn knn_clamps_k_and_weights_by_distance() {
     let d = Dataset::regression(x.into(), vec![0.0, 1.0, 10.0]).unwrap();
     // k = 50 > 3 rows: every prediction is the mean.
     let m = Knn
-        .fit(&d, &ParamSet::new().with("n_neighbors", 50i64), &ctx())
+        .fit(
+            &d,
+            &KnnParams {
+                n_neighbors: 50,
+                ..Default::default()
+            },
+            &ctx(),
+        )
         .unwrap();
     let probe = Features::Dense(Matrix::from_rows(&[vec![0.5]]).unwrap());
     assert!((m.predict(&probe).unwrap()[0] - 11.0 / 3.0).abs() < 1e-12);
     let m = Knn
         .fit(
             &d,
-            &ParamSet::new()
-                .with("n_neighbors", 2i64)
-                .with("weights", "distance"),
+            &KnnParams {
+                n_neighbors: 2,
+                weights: KnnWeights::Distance,
+            },
             &ctx(),
         )
         .unwrap();
@@ -478,10 +503,16 @@ fn svm_agrees_with_smartcore() {
     use smartcore::svm::svr::{SVR, SVRParameters};
     let d = classification(160, 2, 5);
     for kernel in ["rbf", "linear"] {
-        let params = ParamSet::new()
-            .with("kernel", kernel)
-            .with("C", 2.0)
-            .with("gamma", 0.3);
+        let params = SvmParams {
+            kernel: if kernel == "rbf" {
+                SvmKernel::Rbf
+            } else {
+                SvmKernel::Linear
+            },
+            c: 2.0,
+            gamma: Some(0.3),
+            ..Default::default()
+        };
         let ours = Svm.fit(&d, &params, &ctx()).unwrap();
         let x = dense(&d.x().to_dense());
         let y: Vec<i32> = d.y().iter().map(|v| *v as i32).collect();
@@ -504,7 +535,14 @@ fn svm_agrees_with_smartcore() {
 
     let r = regression(120, 3, 3, 0.2, 8);
     let ours = Svm
-        .fit(&r, &ParamSet::new().with("gamma", 0.5), &ctx())
+        .fit(
+            &r,
+            &SvmParams {
+                gamma: Some(0.5),
+                ..Default::default()
+            },
+            &ctx(),
+        )
         .unwrap();
     let (mean, std) = {
         let n = r.n_rows() as f64;
@@ -533,7 +571,7 @@ fn svm_agrees_with_smartcore() {
 #[test]
 fn svm_one_vs_rest_for_multiclass() {
     let d = classification(300, 4, 6);
-    let m = Svm.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = Svm.fit(&d, &Default::default(), &ctx()).unwrap();
     let pred = m.predict(d.x()).unwrap();
     let acc = pred.iter().zip(d.y()).filter(|(a, b)| a == b).count() as f64 / 300.0;
     assert!(acc > 0.6, "{acc}");
@@ -556,7 +594,7 @@ fn gaussian_nb_copes_with_a_feature_constant_within_a_class() {
     ])
     .unwrap();
     let d = Dataset::classification(x.into(), vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0], 2).unwrap();
-    let m = GaussianNb.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+    let m = GaussianNb.fit(&d, &Default::default(), &ctx()).unwrap();
     assert_eq!(m.predict(d.x()).unwrap(), d.y());
     let p = m.predict_proba(d.x()).unwrap();
     assert!(p.as_slice().iter().all(|v| v.is_finite()));
@@ -568,7 +606,7 @@ fn gaussian_nb_agrees_with_smartcore() {
     // 1500 rows are fitted in three chunks and pooled; smartcore fits them in one go.
     for n in [200, 1500] {
         let d = classification(n, 3, 2);
-        let ours = GaussianNb.fit(&d, &ParamSet::new(), &ctx()).unwrap();
+        let ours = GaussianNb.fit(&d, &Default::default(), &ctx()).unwrap();
         let x = dense(&d.x().to_dense());
         let theirs = GaussianNB::<f64, u32, DenseMatrix<f64>, Vec<u32>>::fit(
             &x,
@@ -596,25 +634,25 @@ fn fits_honour_cancel_and_deadline() {
     cancel.cancel();
     for threads in [1, 4] {
         let c = ctx().with_cancel(cancel.clone()).with_threads(threads);
-        let e = RandomForest.fit(&d, &ParamSet::new(), &c).unwrap_err();
+        let e = RandomForest.fit(&d, &Default::default(), &c).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Cancelled);
     }
     let late = ctx().with_budget(Duration::ZERO);
     std::thread::sleep(Duration::from_millis(2));
-    let e = Svm.fit(&d, &ParamSet::new(), &late).unwrap_err();
+    let e = Svm.fit(&d, &Default::default(), &late).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout);
 }
 
 #[test]
 fn direct_fits_refuse_other_tasks_and_bad_params() {
     let d = classification(60, 2, 1);
-    let e = Ridge.fit(&d, &ParamSet::new(), &ctx()).unwrap_err();
+    let e = Ridge.fit(&d, &Default::default(), &ctx()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     let r = regression(60, 3, 3, 0.1, 1);
-    let e = GaussianNb.fit(&r, &ParamSet::new(), &ctx()).unwrap_err();
+    let e = GaussianNb.fit(&r, &Default::default(), &ctx()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported);
     let e = Ridge
-        .fit(&r, &ParamSet::new().with("alpha", -1.0), &ctx())
+        .fit(&r, &RidgeParams { alpha: -1.0 }, &ctx())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("smartcore.ridge"), "{e}");

@@ -26,12 +26,13 @@
 //!
 //! impl Estimator for MeanRegressor {
 //!     type Model = MeanModel;
+//!     type Params = NoParams;
 //!     fn info(&self) -> EstimatorInfo {
 //!         EstimatorInfo::new("example.mean", "mean regressor", ModelFamily::Baseline)
 //!             .tasks(&[Task::Regression])
 //!     }
 //!     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace { SearchSpace::new() }
-//!     fn fit(&self, data: &Dataset, _p: &ParamSet, ctx: &FitContext) -> Result<MeanModel> {
+//!     fn fit(&self, data: &Dataset, _p: &NoParams, ctx: &FitContext) -> Result<MeanModel> {
 //!         ctx.check()?;
 //!         let mean = data.y().iter().sum::<f64>() / data.n_rows() as f64;
 //!         Ok(MeanModel { mean, n_features: data.n_features() })
@@ -60,7 +61,7 @@ use serde::{Deserialize, Serialize};
 use crate::cost::{CostModel, DefaultUse};
 use crate::error::{Error, ErrorKind, Result};
 use crate::matrix::{Features, Matrix};
-use crate::space::{ParamSet, SearchSpace};
+use crate::space::{ParamSet, Params, SearchSpace};
 use crate::task::Task;
 use crate::tree::TreeEnsemble;
 
@@ -628,19 +629,41 @@ pub trait Estimator: Send + Sync + 'static {
     /// The fitted model type.
     type Model: Model + Serialize + DeserializeOwned;
 
+    /// The typed parameters [`Estimator::fit`] takes; their serde names are the search space's
+    /// parameter names and their `Default` the space's defaults ([`Params`]).
+    type Params: Params;
+
     /// What the estimator is and can do.
     fn info(&self) -> EstimatorInfo;
 
-    /// What can be tuned, with good ranges and defaults for data of this shape.
+    /// What can be tuned, with good ranges and defaults for data of this shape. The defaults
+    /// are read from `Self::Params::default()` (clamped into a range the shape narrows); a
+    /// default chosen from the data follows the same rule the fit applies to `None`.
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace;
 
-    /// Fits a model. Must honour `ctx` (seed, threads, deadline, cancel flag) and return an
-    /// error — never panic — on data it cannot use.
+    /// Fits a model. Validates `params` first ([`Params::validate`]: typed callers reach `fit`
+    /// directly), must honour `ctx` (seed, threads, deadline, cancel flag) and return an error —
+    /// never panic — on data it cannot use.
     ///
     /// # Errors
     /// When the data or parameters cannot be used, the model library fails, or, as the estimator
     /// documents, `ctx` says to stop (a timeout or cancelled error; see [`FitContext::check`]).
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<Self::Model>;
+    fn fit(&self, data: &Dataset, params: &Self::Params, ctx: &FitContext) -> Result<Self::Model>;
+
+    /// Reads a parameter set into the typed parameters for `data`: checked against the search
+    /// space (names, ranges, conditions; absent names take the space's defaults), then converted
+    /// ([`ParamSet::to_params`]). What [`DynEstimator::fit_dyn`] does once before fitting.
+    ///
+    /// # Errors
+    /// An invalid-input error, prefixed with the estimator's id, when `set` is not in the space
+    /// or does not convert.
+    fn read_params(&self, data: &Dataset, set: &ParamSet) -> Result<Self::Params> {
+        let id = self.info().id;
+        self.search_space(data.task(), data.shape())
+            .validate(set)
+            .and_then(|valid| valid.to_params())
+            .map_err(|e| e.prefixed(&id))
+    }
 
     /// Configurations known to be strong on many tables of this shape, best first, tried by
     /// the search after the space's defaults. Names outside the space are dropped. None by
@@ -665,7 +688,8 @@ pub trait DynEstimator: Send + Sync {
     /// What can be tuned.
     fn search_space(&self, task: Task, shape: DataShape) -> SearchSpace;
 
-    /// Validates `params` against the search space, checks the task, then fits.
+    /// Checks the task, reads `params` into the estimator's typed parameters once
+    /// ([`Estimator::read_params`]), then fits, catching a panic in the model library.
     ///
     /// # Errors
     /// An unsupported error when the estimator does not fit the data's task; an invalid-input
@@ -714,9 +738,7 @@ impl<E: Estimator> DynEstimator for E {
                 format!("{} does not fit {} tasks", info.id, data.task()),
             ));
         }
-        let params = Estimator::search_space(self, data.task(), data.shape())
-            .validate(params)
-            .map_err(|e| e.prefixed(&info.id))?;
+        let params = Estimator::read_params(self, data, params)?;
         ctx.check()?;
         // A model library that panics on data it cannot use must not take the caller with it.
         let fitted = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -47,6 +47,6 @@ pub use registry::Registry;
 pub use rng::Rng;
 pub use sampler::{Sampler, TrialOutcome};
 pub use schema::{ColumnKind, ColumnSchema, Schema};
-pub use space::{Domain, Param, ParamSet, ParamValue, SearchSpace};
+pub use space::{Domain, NoParams, Param, ParamSet, ParamValue, Params, SearchSpace, check_range};
 pub use task::{Direction, Metric, Predictions, Task, argmax, sigmoid, softmax, softmax_in_place};
 pub use tree::{TreeEnsemble, TreeNode, TreeView};

@@ -198,6 +198,118 @@ impl ParamSet {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
+
+    /// Reads the set into an estimator's typed parameters ([`Params`]): each name is a field,
+    /// absent fields take the type's defaults. Integers convert to float fields; strings to
+    /// enums by their serde names.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the problem when a name is not a field of `P` or a value
+    /// does not have the field's type.
+    pub fn to_params<P: Params>(&self) -> Result<P> {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect();
+        serde_json::from_value(serde_json::Value::Object(map))
+            .map_err(|e| Error::invalid_input(format!("parameters {self}: {e}")))
+    }
+
+    /// Writes typed parameters as a set (fields that are `None` are left out: they mean "chosen
+    /// from the data").
+    ///
+    /// # Errors
+    /// An invalid-input error when `P` does not serialise as a map of numbers, booleans and
+    /// strings.
+    pub fn from_params<P: Params>(params: &P) -> Result<ParamSet> {
+        let value = serde_json::to_value(params)
+            .map_err(|e| Error::invalid_input(format!("parameters {params:?}: {e}")))?;
+        let serde_json::Value::Object(map) = value else {
+            return Err(Error::invalid_input(format!(
+                "parameters {params:?} are not a map of names to values"
+            )));
+        };
+        let mut out = ParamSet::new();
+        for (name, v) in map {
+            let value = match v {
+                serde_json::Value::Null => continue,
+                serde_json::Value::Bool(b) => ParamValue::Bool(b),
+                serde_json::Value::String(s) => ParamValue::Str(s),
+                serde_json::Value::Number(n) => match n.as_i64() {
+                    Some(i) if !n.is_f64() => ParamValue::Int(i),
+                    _ => ParamValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                other => {
+                    return Err(Error::invalid_input(format!(
+                        "parameter `{name}` is {other}, not a number, boolean or string"
+                    )));
+                }
+            };
+            out.values.insert(name, value);
+        }
+        Ok(out)
+    }
+}
+
+impl ParamValue {
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            ParamValue::Bool(b) => serde_json::Value::Bool(*b),
+            ParamValue::Int(i) => serde_json::Value::from(*i),
+            ParamValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map_or(serde_json::Value::Null, serde_json::Value::Number),
+            ParamValue::Str(s) => serde_json::Value::String(s.clone()),
+        }
+    }
+}
+
+/// An estimator's typed parameters, in the spirit of linfa's `ParamGuard`: a plain struct with
+/// serde names equal to the search space's parameter names, `Default` holding the library's
+/// defaults (the one place they live: the search space reads them), and [`Params::validate`]
+/// checking what a caller may get wrong.
+///
+/// Derive it with `#[serde(default, deny_unknown_fields)]`, so a set with a name the struct
+/// lacks is refused and absent names take the defaults. A field whose default depends on the
+/// data (scikit-learn's `max_features = "sqrt"`) is an `Option`, `None` meaning "chosen from the
+/// data" by a rule the search space applies too.
+pub trait Params:
+    Serialize + serde::de::DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static
+{
+    /// Checks every value: ranges, and relations between values the search space cannot say.
+    ///
+    /// # Errors
+    /// An invalid-input error naming the parameter, its value and what is allowed.
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The parameters of an estimator with nothing to tune.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+impl Params for NoParams {}
+
+/// Checks that a typed parameter lies in `[low, high]` (inclusive; NaN is refused), for
+/// [`Params::validate`].
+///
+/// # Errors
+/// An invalid-input error naming the parameter, the value and the range.
+pub fn check_range<T: PartialOrd + fmt::Display + Copy>(
+    name: &str,
+    value: T,
+    low: T,
+    high: T,
+) -> Result<()> {
+    if value >= low && value <= high {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "parameter `{name}` is {value}; it must be between {low} and {high}"
+        )))
+    }
 }
 
 impl fmt::Display for ParamSet {

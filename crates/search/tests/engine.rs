@@ -222,16 +222,26 @@ mod misbehaving {
     use std::time::Duration;
 
     use mlpilot_core::{
-        CostModel, DataShape, Dataset, Estimator, EstimatorInfo, FitContext, ModelFamily, ParamSet,
-        Result, SearchSpace, Task,
+        CostModel, DataShape, Dataset, Estimator, EstimatorInfo, FitContext, ModelFamily, Result,
+        SearchSpace, Task,
     };
     use mlpilot_testkit::reference::{CentroidModel, NearestCentroid};
+
+    /// The one tunable number of the test estimators.
+    #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    pub(crate) struct XParams {
+        x: f64,
+    }
+
+    impl mlpilot_core::Params for XParams {}
 
     /// Panics in every fit.
     pub(crate) struct Panicky;
 
     impl Estimator for Panicky {
         type Model = CentroidModel;
+        type Params = XParams;
         fn info(&self) -> EstimatorInfo {
             EstimatorInfo::new("test.panicky", "panics", ModelFamily::Baseline)
                 .tasks(&[Task::Binary, Task::Multiclass])
@@ -239,7 +249,7 @@ mod misbehaving {
         fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
             SearchSpace::new().float("x", 0.0, 1.0, 0.5)
         }
-        fn fit(&self, _d: &Dataset, _p: &ParamSet, _c: &FitContext) -> Result<Self::Model> {
+        fn fit(&self, _d: &Dataset, _p: &XParams, _c: &FitContext) -> Result<Self::Model> {
             panic!("index out of bounds: the len is 3 but the index is 7")
         }
     }
@@ -249,6 +259,7 @@ mod misbehaving {
 
     impl Estimator for Sleepy {
         type Model = CentroidModel;
+        type Params = XParams;
         fn info(&self) -> EstimatorInfo {
             EstimatorInfo::new("test.sleepy", "sleeps", ModelFamily::Neighbors)
                 .tasks(&[Task::Binary, Task::Multiclass])
@@ -257,9 +268,9 @@ mod misbehaving {
         fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
             SearchSpace::new().float("x", 0.0, 1.0, 0.5)
         }
-        fn fit(&self, d: &Dataset, p: &ParamSet, c: &FitContext) -> Result<Self::Model> {
+        fn fit(&self, d: &Dataset, _p: &XParams, c: &FitContext) -> Result<Self::Model> {
             std::thread::sleep(Duration::from_secs(20));
-            NearestCentroid.fit(d, p, c)
+            NearestCentroid.fit(d, &mlpilot_core::NoParams {}, c)
         }
     }
 
@@ -269,6 +280,7 @@ mod misbehaving {
 
     impl Estimator for Pessimist {
         type Model = CentroidModel;
+        type Params = XParams;
         fn info(&self) -> EstimatorInfo {
             EstimatorInfo::new(
                 "test.pessimist",
@@ -285,8 +297,8 @@ mod misbehaving {
         fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
             SearchSpace::new().float("x", 0.0, 1.0, 0.5)
         }
-        fn fit(&self, d: &Dataset, p: &ParamSet, c: &FitContext) -> Result<Self::Model> {
-            NearestCentroid.fit(d, p, c)
+        fn fit(&self, d: &Dataset, _p: &XParams, c: &FitContext) -> Result<Self::Model> {
+            NearestCentroid.fit(d, &mlpilot_core::NoParams {}, c)
         }
     }
 
@@ -295,6 +307,7 @@ mod misbehaving {
 
     impl Estimator for Hungry {
         type Model = CentroidModel;
+        type Params = mlpilot_core::NoParams;
         fn info(&self) -> EstimatorInfo {
             EstimatorInfo::new("test.hungry", "needs memory", ModelFamily::Svm)
                 .tasks(&[Task::Binary, Task::Multiclass])
@@ -303,7 +316,12 @@ mod misbehaving {
         fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
             SearchSpace::new()
         }
-        fn fit(&self, d: &Dataset, p: &ParamSet, c: &FitContext) -> Result<Self::Model> {
+        fn fit(
+            &self,
+            d: &Dataset,
+            p: &mlpilot_core::NoParams,
+            c: &FitContext,
+        ) -> Result<Self::Model> {
             NearestCentroid.fit(d, p, c)
         }
     }

@@ -591,9 +591,11 @@ pub fn run_conformance(
     }
 }
 
-/// [`run_conformance`] and, through the typed [`Estimator`] API, one more check per task: a
-/// direct `Estimator::fit` with no parameters trains the same model as `fit_dyn` with none
-/// (which fills in the search space's defaults), so the defaults live in one place.
+/// [`run_conformance`] and, through the typed [`Estimator`] API, two more checks per task: every
+/// set the search space can propose (its defaults and the ends of its ranges) reads into
+/// `E::Params`, and a direct `Estimator::fit` with `E::Params::default()` trains the same model
+/// as `fit_dyn` with no parameters (which fills in the search space's defaults), so the defaults
+/// live in one place.
 pub fn run_conformance_typed<E: Estimator>(
     estimator: &E,
     opts: &ConformanceOptions,
@@ -610,16 +612,35 @@ pub fn run_conformance_typed<E: Estimator>(
             continue;
         }
         let (train, test) = dataset_for(task, opts.n_rows, opts.seed);
-        r.record("typed_fit_uses_the_space_defaults", Some(task), || {
+        r.record(
+            "space_parameters_convert_to_the_typed_ones",
+            Some(task),
+            || {
+                // Every parameter the space can propose (its defaults, and each range's ends) must
+                // read into `E::Params`: a name the struct lacks or a type it cannot hold is refused.
+                let space = Estimator::search_space(estimator, task, train.shape());
+                let mut sets = vec![space.defaults()];
+                sets.push(space.from_unit(&vec![0.0; space.len()]));
+                sets.push(space.from_unit(&vec![1.0; space.len()]));
+                for set in sets {
+                    if let Err(e) = Estimator::read_params(estimator, &train, &set) {
+                        return Outcome::Failed(format!("{set}: {e}"));
+                    }
+                }
+                Outcome::Passed
+            },
+        );
+        r.record("typed_defaults_are_the_space_defaults", Some(task), || {
             if !caps.deterministic {
                 return Outcome::Skipped(
                     "estimator does not declare determinism: two fits may differ anyway".into(),
                 );
             }
             let ctx = FitContext::new(opts.seed);
-            let typed = match Estimator::fit(estimator, &train, &ParamSet::new(), &ctx) {
+            let defaults = E::Params::default();
+            let typed = match Estimator::fit(estimator, &train, &defaults, &ctx) {
                 Ok(m) => m,
-                Err(e) => return Outcome::Failed(format!("typed fit without parameters: {e}")),
+                Err(e) => return Outcome::Failed(format!("typed fit with the defaults: {e}")),
             };
             let dynamic = match estimator.fit_dyn(&train, &ParamSet::new(), &ctx) {
                 Ok(m) => m,
@@ -641,8 +662,8 @@ pub fn run_conformance_typed<E: Estimator>(
                 Outcome::Passed
             } else {
                 Outcome::Failed(
-                    "Estimator::fit with no parameters predicts differently from fit_dyn with \
-                     none: the fit's fallbacks disagree with the search space's defaults"
+                    "Estimator::fit with Params::default() predicts differently from fit_dyn \
+                     with no parameters: the typed defaults disagree with the search space's"
                         .into(),
                 )
             }

@@ -7,7 +7,7 @@
 
 use mlpilot_core::{
     DataShape, Dataset, Error, Estimator, EstimatorInfo, Features, FitContext, Matrix, Model,
-    ModelFamily, ParamSet, Result, SearchSpace, Task, check_n_features,
+    ModelFamily, NoParams, Params, Result, SearchSpace, Task, check_n_features, check_range,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,7 @@ pub struct CentroidModel {
 
 impl Estimator for NearestCentroid {
     type Model = CentroidModel;
+    type Params = NoParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new(
@@ -43,7 +44,7 @@ impl Estimator for NearestCentroid {
         SearchSpace::new()
     }
 
-    fn fit(&self, data: &Dataset, _params: &ParamSet, ctx: &FitContext) -> Result<CentroidModel> {
+    fn fit(&self, data: &Dataset, _params: &NoParams, ctx: &FitContext) -> Result<CentroidModel> {
         data.check_trainable(false)?;
         ctx.check()?;
         let x = data.x().to_dense();
@@ -138,8 +139,29 @@ pub struct RidgeModel {
     pub intercept: f64,
 }
 
+/// Parameters of [`Ridge`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RidgeParams {
+    /// The L2 strength, ≥ 0.
+    pub alpha: f64,
+}
+
+impl Default for RidgeParams {
+    fn default() -> Self {
+        RidgeParams { alpha: 1.0 }
+    }
+}
+
+impl Params for RidgeParams {
+    fn validate(&self) -> Result<()> {
+        check_range("alpha", self.alpha, 0.0, f64::MAX)
+    }
+}
+
 impl Estimator for Ridge {
     type Model = RidgeModel;
+    type Params = RidgeParams;
 
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("testkit.ridge", "ridge regression", ModelFamily::Linear)
@@ -148,13 +170,14 @@ impl Estimator for Ridge {
     }
 
     fn search_space(&self, _task: Task, _shape: DataShape) -> SearchSpace {
-        SearchSpace::new().log_float("alpha", 1e-6, 1e3, 1.0)
+        SearchSpace::new().log_float("alpha", 1e-6, 1e3, RidgeParams::default().alpha)
     }
 
-    fn fit(&self, data: &Dataset, params: &ParamSet, ctx: &FitContext) -> Result<RidgeModel> {
+    fn fit(&self, data: &Dataset, params: &RidgeParams, ctx: &FitContext) -> Result<RidgeModel> {
+        params.validate()?;
         data.check_trainable(false)?;
         ctx.check()?;
-        let alpha = params.f64_or("alpha", 1.0);
+        let alpha = params.alpha;
         let x = data.x().to_dense();
         let (n, p) = (x.n_rows() as f64, x.n_cols());
         let mean_x: Vec<f64> = (0..p)
@@ -251,11 +274,7 @@ mod tests {
         let (x, y, w) = make_regression(400, 4, 4, 0.0, 1);
         let d = Dataset::regression(x.into(), y).unwrap();
         let m = Ridge
-            .fit(
-                &d,
-                &ParamSet::new().with("alpha", 1e-6),
-                &FitContext::new(0),
-            )
+            .fit(&d, &RidgeParams { alpha: 1e-6 }, &FitContext::new(0))
             .unwrap();
         for (a, b) in m.coef.iter().zip(&w) {
             assert!((a - b).abs() < 1e-4, "{:?} vs {:?}", m.coef, w);

@@ -8,7 +8,7 @@
 
 use mlpilot_core::{
     DataShape, Dataset, Error, Estimator, EstimatorInfo, Features, FitContext, Model, ModelFamily,
-    ParamSet, ProgressEvent, Result, SearchSpace, Task,
+    NoParams, ParamSet, Params, ProgressEvent, Result, SearchSpace, Task,
 };
 use mlpilot_testkit::conformance::Outcome;
 use mlpilot_testkit::reference::{CentroidModel, NearestCentroid, Ridge};
@@ -51,13 +51,14 @@ impl Model for BrokenModel {
 
 impl Estimator for Broken {
     type Model = BrokenModel;
+    type Params = NoParams;
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("broken", "broken", ModelFamily::Baseline).tasks(&[Task::Binary])
     }
     fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
         SearchSpace::new()
     }
-    fn fit(&self, _d: &Dataset, _p: &ParamSet, _c: &FitContext) -> Result<BrokenModel> {
+    fn fit(&self, _d: &Dataset, _p: &NoParams, _c: &FitContext) -> Result<BrokenModel> {
         Ok(BrokenModel)
     }
 }
@@ -112,8 +113,18 @@ impl Model for BoastfulModel {
     }
 }
 
+/// Its typed default `shift` (0) is not its space's (0.5).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct BoastfulParams {
+    shift: f64,
+}
+
+impl Params for BoastfulParams {}
+
 impl Estimator for Boastful {
     type Model = BoastfulModel;
+    type Params = BoastfulParams;
     fn info(&self) -> EstimatorInfo {
         EstimatorInfo::new("testkit.boastful", "boastful", ModelFamily::Neighbors)
             .tasks(&[Task::Binary])
@@ -127,7 +138,7 @@ impl Estimator for Boastful {
     fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
         SearchSpace::new().float("shift", 0.0, 1.0, 0.5)
     }
-    fn fit(&self, d: &Dataset, p: &ParamSet, ctx: &FitContext) -> Result<BoastfulModel> {
+    fn fit(&self, d: &Dataset, p: &BoastfulParams, ctx: &FitContext) -> Result<BoastfulModel> {
         if d.x().is_sparse() {
             return Err(Error::invalid_input(
                 "no sparse input, whatever the capabilities say",
@@ -141,10 +152,10 @@ impl Estimator for Boastful {
                 loss: None,
             });
         }
-        let inner = NearestCentroid.fit(d, &ParamSet::new(), &FitContext::new(ctx.seed))?;
+        let inner = NearestCentroid.fit(d, &NoParams {}, &FitContext::new(ctx.seed))?;
         Ok(BoastfulModel {
             inner,
-            shift: p.f64_or("shift", 0.0) + (ctx.threads - 1) as f64,
+            shift: p.shift + (ctx.threads - 1) as f64,
         })
     }
 }
@@ -158,10 +169,14 @@ fn capability_claims_are_checked() {
         "sparse_input_matches_dense",
         "cancel_during_the_fit_stops_it",
         "thread_count_does_not_change_predictions",
-        "typed_fit_uses_the_space_defaults",
+        "typed_defaults_are_the_space_defaults",
     ] {
         assert!(failed.contains(&expected), "{expected} should fail:\n{r}");
     }
+    assert!(
+        !failed.contains(&"space_parameters_convert_to_the_typed_ones"),
+        "{r}"
+    );
     // The checks that hold for it pass: a cancel or an expired deadline before the fit stops it
     // (the blanket `fit_dyn` checks the context first).
     for passing in [
@@ -178,6 +193,7 @@ fn a_panicking_fit_is_an_error() {
     struct Panics;
     impl Estimator for Panics {
         type Model = BrokenModel;
+        type Params = NoParams;
         fn info(&self) -> EstimatorInfo {
             EstimatorInfo::new("testkit.panics", "panics", ModelFamily::Baseline)
                 .tasks(&[Task::Binary])
@@ -185,7 +201,7 @@ fn a_panicking_fit_is_an_error() {
         fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
             SearchSpace::new()
         }
-        fn fit(&self, _d: &Dataset, _p: &ParamSet, _c: &FitContext) -> Result<BrokenModel> {
+        fn fit(&self, _d: &Dataset, _p: &NoParams, _c: &FitContext) -> Result<BrokenModel> {
             panic!("index out of bounds in a model library")
         }
     }
@@ -207,4 +223,47 @@ fn a_panicking_fit_is_an_error() {
             && err.to_string().contains("index out of bounds"),
         "{err}"
     );
+}
+
+/// A space that names a parameter its typed `Params` lacks (`alpha` vs `lambda`): every fit
+/// through the space fails, and the conformance suite says why.
+#[test]
+fn a_space_name_the_params_lack_is_found() {
+    struct Misnamed;
+    #[derive(Debug, Clone, Serialize, Deserialize)]
+    #[serde(default, deny_unknown_fields)]
+    struct MisnamedParams {
+        lambda: f64,
+    }
+    impl Default for MisnamedParams {
+        fn default() -> Self {
+            MisnamedParams { lambda: 1.0 }
+        }
+    }
+    impl Params for MisnamedParams {}
+    impl Estimator for Misnamed {
+        type Model = CentroidModel;
+        type Params = MisnamedParams;
+        fn info(&self) -> EstimatorInfo {
+            EstimatorInfo::new("testkit.misnamed", "misnamed", ModelFamily::Neighbors)
+                .tasks(&[Task::Binary])
+        }
+        fn search_space(&self, _t: Task, _s: DataShape) -> SearchSpace {
+            SearchSpace::new().log_float("alpha", 1e-3, 10.0, 1.0)
+        }
+        fn fit(&self, d: &Dataset, _p: &MisnamedParams, c: &FitContext) -> Result<CentroidModel> {
+            NearestCentroid.fit(d, &NoParams {}, c)
+        }
+    }
+    let r = run_conformance_typed(&Misnamed, &ConformanceOptions::default());
+    let failure = r
+        .failures()
+        .into_iter()
+        .find(|c| c.name == "space_parameters_convert_to_the_typed_ones")
+        .map(|c| match &c.outcome {
+            Outcome::Failed(why) => why.clone(),
+            other => format!("{other:?}"),
+        })
+        .unwrap_or_default();
+    assert!(failure.contains("alpha"), "{r}");
 }
