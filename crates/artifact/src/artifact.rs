@@ -35,9 +35,10 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 ///
 /// Version 2 added the decision threshold, the reader's decimal mark and merged labels; version 3
 /// made derived columns the first step of each member's fitted pipeline (and the schema and
-/// reference hold raw columns only). Forecasting artifacts have their own version,
-/// [`crate::forecast::FORECAST_FORMAT_VERSION`].
-pub const FORMAT_VERSION: u32 = 3;
+/// reference hold raw columns only); version 4 stores why a column was left out as facts
+/// ([`mlpilot_core::facts::DropFact`]) instead of a sentence. Forecasting artifacts have their
+/// own version, [`crate::forecast::FORECAST_FORMAT_VERSION`].
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The version this build writes and reads for files that start with `magic`.
 fn version_for(magic: &[u8; 8]) -> u32 {

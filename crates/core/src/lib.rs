@@ -8,6 +8,7 @@ pub mod error;
 pub mod estimator;
 pub mod explain;
 pub mod export;
+pub mod facts;
 pub mod frame;
 pub mod llm;
 pub mod matrix;

@@ -1,7 +1,11 @@
-//! Numbers as the sentences and tables for people write them — one set of rules, used by the
-//! profile, the preprocessing reasons, the explanations, the assistant's rules and the web app,
-//! so the same value reads the same everywhere.
+//! Words for people: numbers as the sentences and tables write them — one set of rules, used
+//! by the profile, the preprocessing reasons, the explanations, the assistant's rules and the
+//! web app, so the same value reads the same everywhere — and the sentences that tell what
+//! preprocessing plans and does, from the structured [`crate::facts`] the lower crates return.
 
+use std::fmt::Write as _;
+
+use crate::facts::{Derivation, DropFact, FitFact, PlanFact};
 use crate::task::Metric;
 
 pub use crate::task::thousands;
@@ -78,6 +82,275 @@ pub fn chart_label(v: f64) -> String {
     trim(format!("{v:.digits$}"))
 }
 
+/// How skewed a column is, in words.
+pub fn skew_word(skew: f64) -> &'static str {
+    let a = skew.abs();
+    if a < 0.5 {
+        "roughly symmetric"
+    } else if a < 1.0 {
+        "mildly skewed"
+    } else if a < 2.0 {
+        "skewed"
+    } else {
+        "heavily skewed"
+    }
+}
+
+/// The sentence added when a 0/1 missing-indicator column is planned.
+fn indicator_sentence(share: Option<f64>) -> String {
+    share.map_or_else(String::new, |share| {
+        format!(
+            " A 0/1 column marks the {:.0}% of rows where it was missing, since missingness can itself be informative.",
+            100.0 * share
+        )
+    })
+}
+
+/// Why a step is planned for `column`, in one sentence ("Fill 177 missing `age` values with the
+/// median, 28, because `age` is numeric and roughly symmetric.").
+pub fn planned_step(column: &str, fact: &PlanFact) -> String {
+    let name = column;
+    match fact {
+        PlanFact::FillMedian {
+            missing,
+            median,
+            skew,
+            indicator_share,
+        } => {
+            let skew_note = if skew.abs() > 1.0 {
+                format!(" (skew {skew:.1})")
+            } else {
+                String::new()
+            };
+            format!(
+                "Fill {missing} missing `{name}` values with the median, {}, because `{name}` is numeric and {}{skew_note}.{}",
+                number(*median),
+                skew_word(*skew),
+                indicator_sentence(*indicator_share)
+            )
+        }
+        PlanFact::FillMostFrequent {
+            missing,
+            value,
+            indicator_share,
+        } => format!(
+            "Fill {missing} missing `{name}` values with the most frequent value, `{value}`.{}",
+            indicator_sentence(*indicator_share)
+        ),
+        PlanFact::Log1p { skew } => format!(
+            "Take log(1 + `{name}`) for linear models: its skew of {skew:.1} means a long right tail that would dominate a linear fit."
+        ),
+        PlanFact::Clip { p01, p99, outliers } => format!(
+            "Clip `{name}` to its 1st–99th percentiles ({} – {}) so that {outliers} outliers cannot pull a linear fit.",
+            number(*p01),
+            number(*p99)
+        ),
+        PlanFact::Standardise { mean, std } => format!(
+            "Standardise `{name}` (mean {}, std {}) so that linear models, SVMs, nearest neighbours and networks weigh it fairly; trees use it as is.",
+            number(*mean),
+            number(*std)
+        ),
+        PlanFact::MapBoolean { values } => {
+            let values = values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(" and ");
+            format!("Map `{name}`'s two values ({values}) to 0 and 1.")
+        }
+        PlanFact::MissingLevel { missing } => format!(
+            "Treat the {missing} missing `{name}` values as a level of their own, \"(missing)\", so the model can learn what missingness means."
+        ),
+        PlanFact::OneHot { levels, min_count } => format!(
+            "One-hot encode `{name}`'s {levels} levels for linear models (levels with fewer than {min_count} rows, and unseen ones, go to \"other\"); trees get ordinal codes."
+        ),
+        PlanFact::TargetEncode { levels } => format!(
+            "`{name}` has {levels} levels, too many to one-hot: replace each level by the mean target of its rows, fitted out of fold on training rows only and smoothed towards the overall mean for rare levels."
+        ),
+        PlanFact::DateParts { range } => {
+            let range = range
+                .as_ref()
+                .map(|(a, b)| format!(" ({a} to {b})"))
+                .unwrap_or_default();
+            format!(
+                "Split the date `{name}`{range} into year, month, day of week, day of month and hour, their cyclic sin/cos (so December sits next to January), and days elapsed since the earliest training date."
+            )
+        }
+        PlanFact::FillDateParts {
+            missing,
+            indicator_share,
+        } => format!(
+            "Fill {missing} missing `{name}` dates' parts with their medians.{}",
+            indicator_sentence(*indicator_share)
+        ),
+        PlanFact::StandardiseDateParts => format!(
+            "Standardise the parts of `{name}` for linear models; trees use them as they are."
+        ),
+        PlanFact::Tfidf {
+            vocabulary,
+            char_ngrams,
+            max_features,
+            min_df,
+            max_dense_features,
+        } => format!(
+            "Turn the free text in `{name}` ({vocabulary} distinct words seen) into TF-IDF weights of words and word pairs{}, keeping at most {max_features} terms seen in at least {min_df} documents, with sublinear term frequency so that repetition counts less than presence; trees get the {max_dense_features} most common terms.",
+            if *char_ngrams {
+                " and character n-grams (robust to typos and word endings)"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+/// Why `column` is left out, as a clause ("`id` identifies rows (…); it carries no signal that
+/// generalises").
+pub fn dropped(column: &str, fact: &DropFact) -> String {
+    match fact {
+        DropFact::Excluded => format!("`{column}` was excluded on request"),
+        DropFact::Leakage { target } => format!(
+            "`{column}` looks like a copy of `{target}` (leakage): a model would learn the answer, not the pattern"
+        ),
+        DropFact::Identifier { evidence } => format!(
+            "`{column}` identifies rows ({evidence}); it carries no signal that generalises"
+        ),
+        DropFact::Constant { evidence } => {
+            format!("`{column}` never varies ({evidence}); it cannot inform a model")
+        }
+        DropFact::MostlyMissing { share } => {
+            format!("`{column}` is {:.0}% missing", 100.0 * share)
+        }
+    }
+}
+
+/// How a derived column is computed, as a phrase ("`debt` divided by `income`, missing where
+/// `income` is 0").
+pub fn derivation(how: &Derivation) -> String {
+    match how {
+        Derivation::Log1p { column } => {
+            format!("log(1 + `{column}`), missing where `{column}` is negative")
+        }
+        Derivation::Ratio {
+            numerator,
+            denominator,
+        } => {
+            format!("`{numerator}` divided by `{denominator}`, missing where `{denominator}` is 0")
+        }
+        Derivation::Product { a, b } => format!("`{a}` times `{b}`"),
+        Derivation::Difference { a, b } => format!("`{a}` minus `{b}`"),
+        Derivation::Bins { column, bins } => {
+            format!("`{column}` cut into {bins} bins at its training quantiles")
+        }
+        Derivation::GroupMean {
+            group,
+            column,
+            levels,
+        } => format!(
+            "the training mean of `{column}` within each of `{group}`'s {levels} levels (missing for a level not seen then)"
+        ),
+        Derivation::TextLength { column } => format!("the number of characters in `{column}`"),
+        Derivation::WordCount { column } => format!("the number of words in `{column}`"),
+        Derivation::AsCategories { column } => {
+            format!("`{column}` read as categories instead of numbers")
+        }
+        Derivation::AsNumber { column } => {
+            format!("`{column}` read as numbers instead of categories")
+        }
+    }
+}
+
+/// A fitted step's short name for tables (`impute median`, `one-hot`, `drop`).
+pub fn fitted_label(fact: &FitFact) -> String {
+    match fact {
+        FitFact::Filled { strategy, .. } => format!("impute {strategy}"),
+        FitFact::KeptMissing { .. } => "keep missing".into(),
+        FitFact::MissingIndicator => "missing indicator".into(),
+        FitFact::Log1p { .. } => "log1p".into(),
+        FitFact::Clipped { .. } => "winsorise".into(),
+        FitFact::Standardised { .. } => "standardise".into(),
+        FitFact::MappedBoolean { .. } => "map to 0/1".into(),
+        FitFact::OneHot { .. } => "one-hot".into(),
+        FitFact::Ordinal { .. } => "ordinal codes".into(),
+        FitFact::TargetEncoded { .. } => "target encode".into(),
+        FitFact::DateParts { .. } => "date parts".into(),
+        FitFact::Tfidf { .. } => "TF-IDF".into(),
+        FitFact::Derived { .. } => "derive".into(),
+        FitFact::Dropped(_) => "drop".into(),
+    }
+}
+
+/// What a fitted step did to `column`, in one sentence with the values it learned ("Filled 177
+/// missing `age` values with the median, 28, because `age` is numeric and roughly symmetric
+/// (skew 0.39).").
+pub fn fitted_step(column: &str, fact: &FitFact) -> String {
+    match fact {
+        FitFact::Filled {
+            missing,
+            strategy,
+            value,
+            skew,
+        } => format!(
+            "Filled {missing} missing `{column}` values with the {strategy}, {}, because `{column}` is numeric and {} (skew {skew:.2}).",
+            number(*value),
+            skew_word(*skew)
+        ),
+        FitFact::KeptMissing { missing } => format!(
+            "Left {missing} missing `{column}` values as missing: this model handles them natively."
+        ),
+        FitFact::MissingIndicator => format!(
+            "Added `{column}_missing` (1 where `{column}` was missing) because missingness can carry signal."
+        ),
+        FitFact::Log1p { skew } => format!(
+            "Took log(1 + `{column}`) because its skew of {skew:.1} would let a few large values dominate a linear fit."
+        ),
+        FitFact::Clipped { low, high } => format!(
+            "Clipped `{column}` to [{}, {}], its 1st–99th percentiles.",
+            number(*low),
+            number(*high)
+        ),
+        FitFact::Standardised { center, scale } => format!(
+            "Standardised `{column}` (centre {}, scale {}) so that distance- and gradient-based models weigh it fairly.",
+            number(*center),
+            number(*scale)
+        ),
+        FitFact::MappedBoolean { positive, negative } => {
+            format!("Mapped `{column}` = `{positive}` to 1 and `{negative}` to 0.")
+        }
+        FitFact::OneHot { width, pooled } => {
+            let mut s = format!("One-hot encoded `{column}` into {width} columns");
+            if let Some(n) = pooled {
+                let _ = write!(
+                    s,
+                    ", pooling {n} rare level(s) and any unseen level into \"other\""
+                );
+            }
+            s.push_str(" so that a linear model can give each level its own weight.");
+            s
+        }
+        FitFact::Ordinal { levels } => format!(
+            "Coded `{column}`'s {levels} levels as integers by frequency for tree models, which split on codes without needing one column per level."
+        ),
+        FitFact::TargetEncoded { levels } => format!(
+            "Replaced each of `{column}`'s {levels} levels by the smoothed mean target of its training rows (out of fold, so no row sees its own label); unseen levels get the overall mean."
+        ),
+        FitFact::DateParts { parts, scaled } => format!(
+            "Expanded the date `{column}` into {}{}.",
+            parts.join(", "),
+            if *scaled { ", standardised" } else { "" }
+        ),
+        FitFact::Tfidf { width, documents } => format!(
+            "Turned the text in `{column}` into {width} TF-IDF term weights learned from {documents} training documents."
+        ),
+        FitFact::Derived { name, how } => {
+            format!(
+                "Computed `{name}` = {}, as a refinement asked.",
+                derivation(how)
+            )
+        }
+        FitFact::Dropped(d) => dropped(column, d),
+    }
+}
+
 fn trim(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -114,5 +387,54 @@ mod tests {
         assert_eq!(chart_label(123.45), "123");
         assert_eq!(chart_label(1.5), "1.5");
         assert_eq!(thousands(1309), "1,309");
+    }
+
+    #[test]
+    fn facts_read_as_sentences() {
+        let fill = PlanFact::FillMedian {
+            missing: 177,
+            median: 28.0,
+            skew: 0.39,
+            indicator_share: Some(0.2),
+        };
+        assert_eq!(
+            planned_step("age", &fill),
+            "Fill 177 missing `age` values with the median, 28, because `age` is numeric and \
+             roughly symmetric. A 0/1 column marks the 20% of rows where it was missing, since \
+             missingness can itself be informative."
+        );
+        let skewed = PlanFact::FillMedian {
+            missing: 3,
+            median: 14.45,
+            skew: 4.79,
+            indicator_share: None,
+        };
+        assert!(planned_step("fare", &skewed).ends_with("heavily skewed (skew 4.8)."));
+        assert_eq!(
+            dropped("id", &DropFact::MostlyMissing { share: 0.97 }),
+            "`id` is 97% missing"
+        );
+        let pooled = FitFact::OneHot {
+            width: 4,
+            pooled: Some(2),
+        };
+        assert_eq!(
+            fitted_step("port", &pooled),
+            "One-hot encoded `port` into 4 columns, pooling 2 rare level(s) and any unseen level \
+             into \"other\" so that a linear model can give each level its own weight."
+        );
+        assert_eq!(fitted_label(&pooled), "one-hot");
+        let ratio = FitFact::Derived {
+            name: "debt/income".into(),
+            how: Derivation::Ratio {
+                numerator: "debt".into(),
+                denominator: "income".into(),
+            },
+        };
+        assert_eq!(
+            fitted_step("debt/income", &ratio),
+            "Computed `debt/income` = `debt` divided by `income`, missing where `income` is 0, \
+             as a refinement asked."
+        );
     }
 }

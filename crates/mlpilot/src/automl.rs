@@ -560,7 +560,7 @@ impl Trained {
                 .plan
                 .dropped
                 .iter()
-                .map(|d| (d.column.clone(), d.reason.clone()))
+                .map(|d| (d.column.clone(), d.reason()))
                 .collect(),
         }
     }

@@ -207,18 +207,7 @@ pub fn report_within(
         validation: r.validation.clone(),
         narrative: trained.narrative().to_string(),
         profile: trained.profile.clone(),
-        plan: r
-            .plan
-            .columns
-            .iter()
-            .flat_map(|c| {
-                c.steps.iter().map(move |s| mlpilot_core::StepSummary {
-                    column: c.column.clone(),
-                    step: s.step.name(),
-                    reason: s.reason.clone(),
-                })
-            })
-            .collect(),
+        plan: r.plan.step_summaries(),
         leaderboard,
         metrics,
         classes,

@@ -526,22 +526,9 @@ impl Session {
     /// Before a goal is set, or when the plan cannot be made.
     pub fn plan_steps(&self) -> Result<Vec<StepSummary>> {
         let plan = self.plan()?;
-        Ok(plan
-            .columns
-            .iter()
-            .flat_map(|c| {
-                c.steps.iter().map(move |s| StepSummary {
-                    column: c.column.clone(),
-                    step: s.step.name(),
-                    reason: s.reason.clone(),
-                })
-            })
-            .chain(plan.dropped.iter().map(|d| StepSummary {
-                column: d.column.clone(),
-                step: "drop".into(),
-                reason: d.reason.clone(),
-            }))
-            .collect())
+        let mut steps = plan.step_summaries();
+        steps.extend(plan.drop_summaries());
+        Ok(steps)
     }
 
     /// Trains with the current configuration; the assistant explains the result (grounded).

@@ -3,7 +3,8 @@
 //! the raw columns whenever it transforms a table, so training, prediction, serving and
 //! explanations see the same values.
 
-use mlpilot_core::{Column, Error, Frame, Result};
+use mlpilot_core::facts::{Derivation, FitFact};
+use mlpilot_core::{Column, Error, Frame, Result, narration};
 use serde::{Deserialize, Serialize};
 
 /// A column computed from others.
@@ -122,45 +123,56 @@ impl Derived {
         }
     }
 
-    /// What the column is, in a sentence (for the list of preprocessing steps).
-    pub fn describe(&self) -> String {
-        let name = self.name();
-        let how = match self {
-            Derived::Log1p { column } => {
-                format!("log(1 + `{column}`), missing where `{column}` is negative")
-            }
+    /// How it is computed, as a fact ([`mlpilot_core::narration::derivation`] says it).
+    pub fn derivation(&self) -> Derivation {
+        let column = |c: &str| c.to_string();
+        match self {
+            Derived::Log1p { column: c } => Derivation::Log1p { column: column(c) },
             Derived::Ratio {
                 numerator,
                 denominator,
-            } => format!(
-                "`{numerator}` divided by `{denominator}`, missing where `{denominator}` is 0"
-            ),
-            Derived::Product { a, b } => format!("`{a}` times `{b}`"),
-            Derived::Difference { a, b } => format!("`{a}` minus `{b}`"),
-            Derived::Bins { column, edges } => {
-                format!(
-                    "`{column}` cut into {} bins at its training quantiles",
-                    edges.len() + 1
-                )
-            }
+            } => Derivation::Ratio {
+                numerator: numerator.clone(),
+                denominator: denominator.clone(),
+            },
+            Derived::Product { a, b } => Derivation::Product {
+                a: a.clone(),
+                b: b.clone(),
+            },
+            Derived::Difference { a, b } => Derivation::Difference {
+                a: a.clone(),
+                b: b.clone(),
+            },
+            Derived::Bins { column: c, edges } => Derivation::Bins {
+                column: column(c),
+                bins: edges.len() + 1,
+            },
             Derived::GroupMean {
                 group,
-                column,
+                column: c,
                 means,
-            } => format!(
-                "the training mean of `{column}` within each of `{group}`'s {} levels (missing for a level not seen then)",
-                means.len()
-            ),
-            Derived::TextLength { column } => format!("the number of characters in `{column}`"),
-            Derived::WordCount { column } => format!("the number of words in `{column}`"),
-            Derived::AsCategories { column } => {
-                format!("`{column}` read as categories instead of numbers")
-            }
-            Derived::AsNumber { column } => {
-                format!("`{column}` read as numbers instead of categories")
-            }
-        };
-        format!("Computed `{name}` = {how}, as a refinement asked.")
+            } => Derivation::GroupMean {
+                group: group.clone(),
+                column: column(c),
+                levels: means.len(),
+            },
+            Derived::TextLength { column: c } => Derivation::TextLength { column: column(c) },
+            Derived::WordCount { column: c } => Derivation::WordCount { column: column(c) },
+            Derived::AsCategories { column: c } => Derivation::AsCategories { column: column(c) },
+            Derived::AsNumber { column: c } => Derivation::AsNumber { column: column(c) },
+        }
+    }
+
+    /// What it is, in one sentence ("Computed `debt/income` = `debt` divided by `income`, …").
+    pub fn describe(&self) -> String {
+        let name = self.name();
+        narration::fitted_step(
+            &name.clone(),
+            &FitFact::Derived {
+                name,
+                how: self.derivation(),
+            },
+        )
     }
 
     /// Whether its values are labels to read as categories (bins, a column read as categories),

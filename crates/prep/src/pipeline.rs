@@ -14,7 +14,8 @@ use crate::numeric::{NumericFit, NumericSpec};
 use crate::plan::{ColumnPlan, Dropped, ImputeStrategy, PreprocessPlan, Step};
 use crate::read::{read_labels, read_numeric_checked};
 use crate::text::TextFit;
-use mlpilot_core::narration::number as fmt_value;
+use mlpilot_core::facts::FitFact;
+use mlpilot_core::narration;
 
 /// How a pipeline encodes for a family of models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -738,155 +739,102 @@ impl FittedPipeline {
         }
     }
 
-    /// What the fitted steps do, in sentences with the fitted values ("Filled 263 missing `age`
-    /// values with the median, 28, because `age` is numeric and mildly skewed (skew 0.41).").
-    pub fn describe(&self) -> Vec<StepSummary> {
+    /// What the fitted steps do, as facts with the fitted values, one per step and column:
+    /// derived columns first, then each column's steps in order, then the columns left out.
+    pub fn facts(&self) -> Vec<(String, FitFact)> {
         let scaled = self.variant.style == InputStyle::Scaled;
-        let mut out: Vec<StepSummary> = self
+        let mut out: Vec<(String, FitFact)> = self
             .derived
             .iter()
-            .map(|d| StepSummary {
-                column: d.name(),
-                step: "derive".into(),
-                reason: d.describe(),
+            .map(|d| {
+                let name = d.name();
+                let how = d.derivation();
+                (name.clone(), FitFact::Derived { name, how })
             })
             .collect();
         for step in &self.steps {
             let column = step.column().to_string();
-            let mut push = |step: &str, reason: String| {
-                out.push(StepSummary {
-                    column: column.clone(),
-                    step: step.into(),
-                    reason,
-                })
-            };
+            let mut push = |fact: FitFact| out.push((column.clone(), fact));
             match step {
-                FittedStep::Numeric { column, fit, skew } => {
+                FittedStep::Numeric { fit, skew, .. } => {
                     if let (Some(fill), Some(strategy)) = (fit.fill, &fit.fill_strategy)
                         && fit.n_missing > 0
                     {
-                        push(
-                            &format!("impute {}", strategy.as_str()),
-                            format!(
-                                "Filled {} missing `{column}` values with the {}, {}, because `{column}` is numeric and {} (skew {skew:.2}).",
-                                fit.n_missing,
-                                strategy.as_str(),
-                                fmt_value(fill),
-                                crate::plan::skew_word(*skew)
-                            ),
-                        );
+                        push(FitFact::Filled {
+                            missing: fit.n_missing,
+                            strategy: strategy.as_str().to_string(),
+                            value: fill,
+                            skew: *skew,
+                        });
                     } else if fit.fill.is_none() && fit.n_missing > 0 {
-                        push(
-                            "keep missing",
-                            format!(
-                                "Left {} missing `{column}` values as missing: this model handles them natively.",
-                                fit.n_missing
-                            ),
-                        );
+                        push(FitFact::KeptMissing {
+                            missing: fit.n_missing,
+                        });
                     }
                     if fit.indicator {
-                        push(
-                            "missing indicator",
-                            format!(
-                                "Added `{column}_missing` (1 where `{column}` was missing) because missingness can carry signal."
-                            ),
-                        );
+                        push(FitFact::MissingIndicator);
                     }
                     if fit.log1p {
-                        push(
-                            "log1p",
-                            format!(
-                                "Took log(1 + `{column}`) because its skew of {skew:.1} would let a few large values dominate a linear fit."
-                            ),
-                        );
+                        push(FitFact::Log1p { skew: *skew });
                     }
-                    if let Some((lo, hi)) = fit.clip {
-                        push(
-                            "winsorise",
-                            format!(
-                                "Clipped `{column}` to [{}, {}], its 1st–99th percentiles.",
-                                fmt_value(lo),
-                                fmt_value(hi)
-                            ),
-                        );
+                    if let Some((low, high)) = fit.clip {
+                        push(FitFact::Clipped { low, high });
                     }
                     if fit.scale != 1.0 || fit.center != 0.0 {
-                        push(
-                            "standardise",
-                            format!(
-                                "Standardised `{column}` (centre {}, scale {}) so that distance- and gradient-based models weigh it fairly.",
-                                fmt_value(fit.center),
-                                fmt_value(fit.scale)
-                            ),
-                        );
+                        push(FitFact::Standardised {
+                            center: fit.center,
+                            scale: fit.scale,
+                        });
                     }
                 }
-                FittedStep::Bool { column, fit } => push(
-                    "map to 0/1",
-                    format!(
-                        "Mapped `{column}` = `{}` to 1 and `{}` to 0.",
-                        fit.positive, fit.negative
-                    ),
-                ),
-                FittedStep::OneHot { column, fit } => push(
-                    "one-hot",
-                    format!(
-                        "One-hot encoded `{column}` into {} columns{} so that a linear model can give each level its own weight.",
-                        fit.width(),
-                        if fit.other {
-                            format!(
-                                ", pooling {} rare level(s) and any unseen level into \"other\"",
-                                fit.n_pooled
-                            )
-                        } else {
-                            String::new()
-                        }
-                    ),
-                ),
-                FittedStep::Ordinal { column, fit } => push(
-                    "ordinal codes",
-                    format!(
-                        "Coded `{column}`'s {} levels as integers by frequency for tree models, which split on codes without needing one column per level.",
-                        fit.levels.len()
-                    ),
-                ),
-                FittedStep::TargetEncode { column, fit, .. } => push(
-                    "target encode",
-                    format!(
-                        "Replaced each of `{column}`'s {} levels by the smoothed mean target of its training rows (out of fold, so no row sees its own label); unseen levels get the overall mean.",
-                        fit.levels.len()
-                    ),
-                ),
-                FittedStep::Date { column, fit } => push(
-                    "date parts",
-                    format!(
-                        "Expanded the date `{column}` into {}{}.",
-                        fit.parts
-                            .iter()
-                            .map(|(p, _)| p.suffix())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        if scaled { ", standardised" } else { "" }
-                    ),
-                ),
-                FittedStep::Text { column, fit } => push(
-                    "TF-IDF",
-                    format!(
-                        "Turned the text in `{column}` into {} TF-IDF term weights learned from {} training documents.",
-                        fit.width(),
-                        fit.n_docs
-                    ),
-                ),
+                FittedStep::Bool { fit, .. } => push(FitFact::MappedBoolean {
+                    positive: fit.positive.clone(),
+                    negative: fit.negative.clone(),
+                }),
+                FittedStep::OneHot { fit, .. } => push(FitFact::OneHot {
+                    width: fit.width(),
+                    pooled: fit.other.then_some(fit.n_pooled),
+                }),
+                FittedStep::Ordinal { fit, .. } => push(FitFact::Ordinal {
+                    levels: fit.levels.len(),
+                }),
+                FittedStep::TargetEncode { fit, .. } => push(FitFact::TargetEncoded {
+                    levels: fit.levels.len(),
+                }),
+                FittedStep::Date { fit, .. } => push(FitFact::DateParts {
+                    parts: fit
+                        .parts
+                        .iter()
+                        .map(|(p, _)| p.suffix().to_string())
+                        .collect(),
+                    scaled,
+                }),
+                FittedStep::Text { fit, .. } => push(FitFact::Tfidf {
+                    width: fit.width(),
+                    documents: fit.n_docs,
+                }),
             }
         }
-        for d in &self.dropped {
-            out.push(StepSummary {
-                column: d.column.clone(),
-                step: "drop".into(),
-                reason: d.reason.clone(),
-            });
-        }
+        out.extend(
+            self.dropped
+                .iter()
+                .map(|d| (d.column.clone(), FitFact::Dropped(d.fact.clone()))),
+        );
         out
+    }
+
+    /// What the fitted steps do, in sentences with the fitted values ("Filled 263 missing `age`
+    /// values with the median, 28, because `age` is numeric and mildly skewed (skew 0.41)."):
+    /// [`FittedPipeline::facts`] in words ([`mlpilot_core::narration::fitted_step`]).
+    pub fn describe(&self) -> Vec<StepSummary> {
+        self.facts()
+            .into_iter()
+            .map(|(column, fact)| StepSummary {
+                step: narration::fitted_label(&fact),
+                reason: narration::fitted_step(&column, &fact),
+                column,
+            })
+            .collect()
     }
 
     /// Rows the pipeline was fitted on.

@@ -1,6 +1,7 @@
 //! The preprocessing plan: ordered per-column steps, each with a reason in plain words.
 
-use mlpilot_core::narration::number as fmt_num;
+use mlpilot_core::facts::{DropFact, PlanFact};
+use mlpilot_core::narration;
 use std::fmt::Write as _;
 
 use mlpilot_core::datetime::DateFormat;
@@ -174,8 +175,15 @@ impl Step {
 pub struct PlannedStep {
     /// The step.
     pub step: Step,
-    /// Why, in one sentence.
-    pub reason: String,
+    /// Why, as the profile's facts ([`PlannedStep::reason`] says it in words).
+    pub fact: PlanFact,
+}
+
+impl PlannedStep {
+    /// Why, in one sentence about `column` ([`mlpilot_core::narration::planned_step`]).
+    pub fn reason(&self, column: &str) -> String {
+        narration::planned_step(column, &self.fact)
+    }
 }
 
 /// The steps for one input column.
@@ -194,8 +202,15 @@ pub struct ColumnPlan {
 pub struct Dropped {
     /// The column.
     pub column: String,
-    /// Why.
-    pub reason: String,
+    /// Why, as facts ([`Dropped::reason`] says it in words).
+    pub fact: DropFact,
+}
+
+impl Dropped {
+    /// Why, as a clause about the column ([`mlpilot_core::narration::dropped`]).
+    pub fn reason(&self) -> String {
+        narration::dropped(&self.column, &self.fact)
+    }
 }
 
 /// Knobs of plan building.
@@ -255,19 +270,6 @@ pub struct PreprocessPlan {
     pub options: PlanOptions,
 }
 
-pub(crate) fn skew_word(skew: f64) -> &'static str {
-    let a = skew.abs();
-    if a < 0.5 {
-        "roughly symmetric"
-    } else if a < 1.0 {
-        "mildly skewed"
-    } else if a < 2.0 {
-        "skewed"
-    } else {
-        "heavily skewed"
-    }
-}
-
 impl PreprocessPlan {
     /// Builds the plan from a profile for predicting `target` as `task`.
     ///
@@ -320,44 +322,39 @@ impl PreprocessPlan {
             if c.name == target {
                 continue;
             }
-            let drop = |reason: String| Dropped {
+            let drop = |fact: DropFact| Dropped {
                 column: c.name.clone(),
-                reason,
+                fact,
             };
             if options.exclude.iter().any(|e| e == &c.name) {
-                dropped.push(drop(format!("`{}` was excluded on request", c.name)));
+                dropped.push(drop(DropFact::Excluded));
                 continue;
             }
             if leaks.contains(&c.name.as_str()) {
-                dropped.push(drop(format!(
-                    "`{}` looks like a copy of `{target}` (leakage): a model would learn the answer, not the pattern",
-                    c.name
-                )));
+                dropped.push(drop(DropFact::Leakage {
+                    target: target.to_string(),
+                }));
                 continue;
             }
             match c.kind {
                 ColumnKind::Identifier => {
-                    dropped.push(drop(format!(
-                        "`{}` identifies rows ({}); it carries no signal that generalises",
-                        c.name, c.reason
-                    )));
+                    dropped.push(drop(DropFact::Identifier {
+                        evidence: c.reason.clone(),
+                    }));
                     continue;
                 }
                 ColumnKind::Constant => {
-                    dropped.push(drop(format!(
-                        "`{}` never varies ({}); it cannot inform a model",
-                        c.name, c.reason
-                    )));
+                    dropped.push(drop(DropFact::Constant {
+                        evidence: c.reason.clone(),
+                    }));
                     continue;
                 }
                 _ => {}
             }
             if c.missing_fraction > 0.95 {
-                dropped.push(drop(format!(
-                    "`{}` is {:.0}% missing",
-                    c.name,
-                    100.0 * c.missing_fraction
-                )));
+                dropped.push(drop(DropFact::MostlyMissing {
+                    share: c.missing_fraction,
+                }));
                 continue;
             }
             columns.push(ColumnPlan {
@@ -371,7 +368,7 @@ impl PreprocessPlan {
                 "no usable feature columns remain to predict `{target}`: {}",
                 dropped
                     .iter()
-                    .map(|d| d.reason.as_str())
+                    .map(Dropped::reason)
                     .collect::<Vec<_>>()
                     .join("; ")
             )));
@@ -395,11 +392,11 @@ impl PreprocessPlan {
                 } else {
                     (String::new(), String::new())
                 };
-                rows.push([format!("{col}  {kind}"), s.step.name(), s.reason.clone()]);
+                rows.push([format!("{col}  {kind}"), s.step.name(), s.reason(&c.column)]);
             }
         }
         for d in &self.dropped {
-            rows.push([d.column.clone(), "drop".into(), d.reason.clone()]);
+            rows.push([d.column.clone(), "drop".into(), d.reason()]);
         }
         let w0 = rows
             .iter()
@@ -430,183 +427,182 @@ impl PreprocessPlan {
         out
     }
 
+    /// Each planned step with its reason in words, column by column (for the assistant and the
+    /// report); [`PreprocessPlan::drop_summaries`] gives the columns left out.
+    pub fn step_summaries(&self) -> Vec<mlpilot_core::StepSummary> {
+        self.columns
+            .iter()
+            .flat_map(|c| {
+                c.steps.iter().map(move |s| mlpilot_core::StepSummary {
+                    column: c.column.clone(),
+                    step: s.step.name(),
+                    reason: s.reason(&c.column),
+                })
+            })
+            .collect()
+    }
+
+    /// Each column left out, as a `drop` step with its reason in words.
+    pub fn drop_summaries(&self) -> Vec<mlpilot_core::StepSummary> {
+        self.dropped
+            .iter()
+            .map(|d| mlpilot_core::StepSummary {
+                column: d.column.clone(),
+                step: "drop".into(),
+                reason: d.reason(),
+            })
+            .collect()
+    }
+
     /// The plan as sentences, one per step.
     pub fn sentences(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .columns
             .iter()
-            .flat_map(|c| c.steps.iter().map(|s| s.reason.clone()))
+            .flat_map(|c| c.steps.iter().map(|s| s.reason(&c.column)))
             .collect();
-        out.extend(self.dropped.iter().map(|d| {
-            format!(
-                "Dropped `{}`: {}.",
-                d.column,
-                d.reason.trim_end_matches('.')
-            )
-        }));
+        out.extend(
+            self.dropped
+                .iter()
+                .map(|d| format!("Dropped `{}`: {}.", d.column, d.reason())),
+        );
         out
     }
 }
 
 fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
     let mut steps = Vec::new();
-    let name = &c.name;
+    let mut push = |step: Step, fact: PlanFact| steps.push(PlannedStep { step, fact });
     let missing = c.missing;
-    let frac = c.missing_fraction;
-    let indicator = frac >= o.indicator_min_missing;
-    let ind_text = if indicator {
-        format!(
-            " A 0/1 column marks the {:.0}% of rows where it was missing, since missingness can itself be informative.",
-            100.0 * frac
-        )
-    } else {
-        String::new()
-    };
+    let indicator = c.missing_fraction >= o.indicator_min_missing;
+    let indicator_share = indicator.then_some(c.missing_fraction);
     match c.kind {
         ColumnKind::Integer | ColumnKind::Float => {
             let stats = c.numeric.unwrap_or_default();
             if missing > 0 {
-                let (strategy, why) = if stats.skew.abs() > 1.0 {
-                    (
-                        ImputeStrategy::Median,
-                        format!(
-                            "the median, {}, because `{name}` is numeric and {} (skew {:.1})",
-                            fmt_num(stats.quantiles.p50),
-                            skew_word(stats.skew),
-                            stats.skew
-                        ),
-                    )
-                } else {
-                    (
-                        ImputeStrategy::Median,
-                        format!(
-                            "the median, {}, because `{name}` is numeric and {}",
-                            fmt_num(stats.quantiles.p50),
-                            skew_word(stats.skew)
-                        ),
-                    )
-                };
-                steps.push(PlannedStep {
-                    step: Step::Impute {
-                        strategy,
-                        indicator,
-                    },
-                    reason: format!("Fill {missing} missing `{name}` values with {why}.{ind_text}"),
-                });
-            }
-            if stats.skew > o.log_skew && stats.min >= 0.0 {
-                steps.push(PlannedStep {
-                    step: Step::Log1p,
-                    reason: format!(
-                        "Take log(1 + `{name}`) for linear models: its skew of {:.1} means a long right tail that would dominate a linear fit.",
-                        stats.skew
-                    ),
-                });
-            }
-            if o.winsorize {
-                steps.push(PlannedStep {
-                    step: Step::Winsorize { lower: 0.01, upper: 0.99 },
-                    reason: format!(
-                        "Clip `{name}` to its 1st–99th percentiles ({} – {}) so that {} outliers cannot pull a linear fit.",
-                        fmt_num(stats.quantiles.p01),
-                        fmt_num(stats.quantiles.p99),
-                        stats.outliers.iqr_count
-                    ),
-                });
-            }
-            steps.push(PlannedStep {
-                step: Step::Scale(ScaleMethod::Standard),
-                reason: format!(
-                    "Standardise `{name}` (mean {}, std {}) so that linear models, SVMs, nearest neighbours and networks weigh it fairly; trees use it as is.",
-                    fmt_num(stats.mean),
-                    fmt_num(stats.std)
-                ),
-            });
-        }
-        ColumnKind::Boolean => {
-            if missing > 0 {
-                steps.push(PlannedStep {
-                    step: Step::Impute { strategy: ImputeStrategy::MostFrequent, indicator },
-                    reason: format!("Fill {missing} missing `{name}` values with the most frequent value, `{}`.{ind_text}", c.top_values.first().map_or("", |v| v.value.as_str())),
-                });
-            }
-            let values = c
-                .top_values
-                .iter()
-                .map(|v| format!("`{}`", v.value))
-                .collect::<Vec<_>>()
-                .join(" and ");
-            steps.push(PlannedStep {
-                step: Step::Boolean,
-                reason: format!("Map `{name}`'s two values ({values}) to 0 and 1."),
-            });
-        }
-        ColumnKind::Categorical => {
-            if missing > 0 {
-                steps.push(PlannedStep {
-                    step: Step::Impute { strategy: ImputeStrategy::MostFrequent, indicator: false },
-                    reason: format!("Treat the {missing} missing `{name}` values as a level of their own, \"(missing)\", so the model can learn what missingness means."),
-                });
-            }
-            if c.distinct <= o.max_onehot_levels {
-                steps.push(PlannedStep {
-                    step: Step::OneHot { max_levels: o.max_onehot_levels, min_count: o.min_level_count },
-                    reason: format!(
-                        "One-hot encode `{name}`'s {} levels for linear models (levels with fewer than {} rows, and unseen ones, go to \"other\"); trees get ordinal codes.",
-                        c.distinct, o.min_level_count
-                    ),
-                });
-            } else {
-                steps.push(PlannedStep {
-                    step: Step::TargetEncode { smoothing: 10.0 },
-                    reason: format!(
-                        "`{name}` has {} levels, too many to one-hot: replace each level by the mean target of its rows, fitted out of fold on training rows only and smoothed towards the overall mean for rare levels.",
-                        c.distinct
-                    ),
-                });
-            }
-        }
-        ColumnKind::Datetime => {
-            let range = c
-                .datetime
-                .as_ref()
-                .map(|d| format!(" ({} to {})", d.min, d.max))
-                .unwrap_or_default();
-            steps.push(PlannedStep {
-                step: Step::DateParts { format: None },
-                reason: format!(
-                    "Split the date `{name}`{range} into year, month, day of week, day of month and hour, their cyclic sin/cos (so December sits next to January), and days elapsed since the earliest training date."
-                ),
-            });
-            if missing > 0 {
-                steps.push(PlannedStep {
-                    step: Step::Impute {
+                push(
+                    Step::Impute {
                         strategy: ImputeStrategy::Median,
                         indicator,
                     },
-                    reason: format!(
-                        "Fill {missing} missing `{name}` dates' parts with their medians.{ind_text}"
-                    ),
-                });
+                    PlanFact::FillMedian {
+                        missing,
+                        median: stats.quantiles.p50,
+                        skew: stats.skew,
+                        indicator_share,
+                    },
+                );
             }
-            steps.push(PlannedStep {
-                step: Step::Scale(ScaleMethod::Standard),
-                reason: format!("Standardise the parts of `{name}` for linear models; trees use them as they are."),
-            });
+            if stats.skew > o.log_skew && stats.min >= 0.0 {
+                push(Step::Log1p, PlanFact::Log1p { skew: stats.skew });
+            }
+            if o.winsorize {
+                push(
+                    Step::Winsorize {
+                        lower: 0.01,
+                        upper: 0.99,
+                    },
+                    PlanFact::Clip {
+                        p01: stats.quantiles.p01,
+                        p99: stats.quantiles.p99,
+                        outliers: stats.outliers.iqr_count,
+                    },
+                );
+            }
+            push(
+                Step::Scale(ScaleMethod::Standard),
+                PlanFact::Standardise {
+                    mean: stats.mean,
+                    std: stats.std,
+                },
+            );
+        }
+        ColumnKind::Boolean => {
+            if missing > 0 {
+                push(
+                    Step::Impute {
+                        strategy: ImputeStrategy::MostFrequent,
+                        indicator,
+                    },
+                    PlanFact::FillMostFrequent {
+                        missing,
+                        value: c
+                            .top_values
+                            .first()
+                            .map_or_else(String::new, |v| v.value.clone()),
+                        indicator_share,
+                    },
+                );
+            }
+            push(
+                Step::Boolean,
+                PlanFact::MapBoolean {
+                    values: c.top_values.iter().map(|v| v.value.clone()).collect(),
+                },
+            );
+        }
+        ColumnKind::Categorical => {
+            if missing > 0 {
+                push(
+                    Step::Impute {
+                        strategy: ImputeStrategy::MostFrequent,
+                        indicator: false,
+                    },
+                    PlanFact::MissingLevel { missing },
+                );
+            }
+            if c.distinct <= o.max_onehot_levels {
+                push(
+                    Step::OneHot {
+                        max_levels: o.max_onehot_levels,
+                        min_count: o.min_level_count,
+                    },
+                    PlanFact::OneHot {
+                        levels: c.distinct,
+                        min_count: o.min_level_count,
+                    },
+                );
+            } else {
+                push(
+                    Step::TargetEncode { smoothing: 10.0 },
+                    PlanFact::TargetEncode { levels: c.distinct },
+                );
+            }
+        }
+        ColumnKind::Datetime => {
+            push(
+                Step::DateParts { format: None },
+                PlanFact::DateParts {
+                    range: c.datetime.as_ref().map(|d| (d.min.clone(), d.max.clone())),
+                },
+            );
+            if missing > 0 {
+                push(
+                    Step::Impute {
+                        strategy: ImputeStrategy::Median,
+                        indicator,
+                    },
+                    PlanFact::FillDateParts {
+                        missing,
+                        indicator_share,
+                    },
+                );
+            }
+            push(
+                Step::Scale(ScaleMethod::Standard),
+                PlanFact::StandardiseDateParts,
+            );
         }
         ColumnKind::Text => {
             let t = o.tfidf.clone();
-            let vocab = c.text.map(|t| t.vocabulary).unwrap_or(0);
-            steps.push(PlannedStep {
-                reason: format!(
-                    "Turn the free text in `{name}` ({vocab} distinct words seen) into TF-IDF weights of words and word pairs{}, keeping at most {} terms seen in at least {} documents, with sublinear term frequency so that repetition counts less than presence; trees get the {} most common terms.",
-                    if t.char_ngrams.is_some() { " and character n-grams (robust to typos and word endings)" } else { "" },
-                    t.max_features,
-                    t.min_df,
-                    t.max_dense_features
-                ),
-                step: Step::Tfidf(t),
-            });
+            let fact = PlanFact::Tfidf {
+                vocabulary: c.text.map(|t| t.vocabulary).unwrap_or(0),
+                char_ngrams: t.char_ngrams.is_some(),
+                max_features: t.max_features,
+                min_df: t.min_df,
+                max_dense_features: t.max_dense_features,
+            };
+            push(Step::Tfidf(t), fact);
         }
         ColumnKind::Identifier | ColumnKind::Constant => {}
     }
@@ -623,7 +619,7 @@ pub fn suggestions(plan: &PreprocessPlan) -> Vec<mlpilot_core::profile::PrepSugg
         .map(|d| PrepSuggestion {
             column: d.column.clone(),
             action: A::Drop,
-            reason: d.reason.clone(),
+            reason: d.reason(),
         })
         .collect();
     for c in &plan.columns {
@@ -658,7 +654,7 @@ pub fn suggestions(plan: &PreprocessPlan) -> Vec<mlpilot_core::profile::PrepSugg
             out.extend(actions.into_iter().map(|action| PrepSuggestion {
                 column: c.column.clone(),
                 action,
-                reason: s.reason.clone(),
+                reason: s.reason(&c.column),
             }));
         }
     }
@@ -711,7 +707,5 @@ mod tests {
             .name(),
             "TF-IDF words 1–2 + chars 2–4"
         );
-        assert_eq!(fmt_num(28.0), "28");
-        assert_eq!(fmt_num(0.12345), "0.1235");
     }
 }

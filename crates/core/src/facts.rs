@@ -1,0 +1,283 @@
+//! What the lower crates decided and did, as data: preprocessing steps planned and fitted,
+//! columns left out, columns derived. [`crate::narration`] turns each into the sentence people
+//! read, so the words live in one place and programs can read the numbers.
+
+use serde::{Deserialize, Serialize};
+
+/// Why a preprocessing step is planned for a column, with the profile's numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum PlanFact {
+    /// Missing numbers are filled with the median.
+    FillMedian {
+        /// Missing values.
+        missing: usize,
+        /// The column's median.
+        median: f64,
+        /// The column's skewness.
+        skew: f64,
+        /// The share of rows missing, when a 0/1 indicator column is added.
+        indicator_share: Option<f64>,
+    },
+    /// Missing values are filled with the most frequent one.
+    FillMostFrequent {
+        /// Missing values.
+        missing: usize,
+        /// The most frequent value.
+        value: String,
+        /// The share of rows missing, when a 0/1 indicator column is added.
+        indicator_share: Option<f64>,
+    },
+    /// `log(1 + x)` for linear models.
+    Log1p {
+        /// The column's skewness.
+        skew: f64,
+    },
+    /// Values clipped to the 1st–99th percentiles.
+    Clip {
+        /// The 1st percentile.
+        p01: f64,
+        /// The 99th percentile.
+        p99: f64,
+        /// Outliers by the 1.5 × IQR rule.
+        outliers: usize,
+    },
+    /// Standardised for scale-sensitive models.
+    Standardise {
+        /// The column's mean.
+        mean: f64,
+        /// Its standard deviation.
+        std: f64,
+    },
+    /// Two values mapped to 0 and 1.
+    MapBoolean {
+        /// The values, most frequent first.
+        values: Vec<String>,
+    },
+    /// Missing categories become a level of their own.
+    MissingLevel {
+        /// Missing values.
+        missing: usize,
+    },
+    /// One-hot encoded for linear models.
+    OneHot {
+        /// Distinct levels.
+        levels: usize,
+        /// Levels with fewer rows go to "other".
+        min_count: usize,
+    },
+    /// Too many levels to one-hot: target encoded.
+    TargetEncode {
+        /// Distinct levels.
+        levels: usize,
+    },
+    /// A date split into parts.
+    DateParts {
+        /// The earliest and latest dates seen, as written.
+        range: Option<(String, String)>,
+    },
+    /// Missing dates' parts filled with their medians.
+    FillDateParts {
+        /// Missing values.
+        missing: usize,
+        /// The share of rows missing, when a 0/1 indicator column is added.
+        indicator_share: Option<f64>,
+    },
+    /// A date's parts standardised.
+    StandardiseDateParts,
+    /// Free text as TF-IDF weights.
+    Tfidf {
+        /// Distinct words seen.
+        vocabulary: usize,
+        /// Character n-grams too.
+        char_ngrams: bool,
+        /// Most terms kept.
+        max_features: usize,
+        /// Fewest documents a term appears in.
+        min_df: usize,
+        /// Most common terms given to trees.
+        max_dense_features: usize,
+    },
+}
+
+/// Why a column is left out of the model's inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DropFact {
+    /// The user asked for it.
+    Excluded,
+    /// It looks like a copy of the target.
+    Leakage {
+        /// The target column.
+        target: String,
+    },
+    /// It identifies rows.
+    Identifier {
+        /// What the profile saw (its reason for the kind).
+        evidence: String,
+    },
+    /// It never varies.
+    Constant {
+        /// What the profile saw.
+        evidence: String,
+    },
+    /// Almost every value is missing.
+    MostlyMissing {
+        /// The share missing, 0–1.
+        share: f64,
+    },
+}
+
+/// A column computed from others before the steps, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Derivation {
+    /// `log(1 + column)`, missing where it is negative.
+    Log1p {
+        /// The source column.
+        column: String,
+    },
+    /// `numerator / denominator`, missing where the denominator is 0.
+    Ratio {
+        /// The numerator column.
+        numerator: String,
+        /// The denominator column.
+        denominator: String,
+    },
+    /// `a × b`.
+    Product {
+        /// One column.
+        a: String,
+        /// The other.
+        b: String,
+    },
+    /// `a − b`.
+    Difference {
+        /// The column subtracted from.
+        a: String,
+        /// The column subtracted.
+        b: String,
+    },
+    /// A column cut into bins at its training quantiles.
+    Bins {
+        /// The source column.
+        column: String,
+        /// How many bins.
+        bins: usize,
+    },
+    /// The training mean of a column within each level of another.
+    GroupMean {
+        /// The grouping column.
+        group: String,
+        /// The averaged column.
+        column: String,
+        /// Levels seen in training.
+        levels: usize,
+    },
+    /// A text's length in characters.
+    TextLength {
+        /// The text column.
+        column: String,
+    },
+    /// A text's number of words.
+    WordCount {
+        /// The text column.
+        column: String,
+    },
+    /// A numeric column read as categories.
+    AsCategories {
+        /// The column.
+        column: String,
+    },
+    /// A categorical column read as numbers.
+    AsNumber {
+        /// The column.
+        column: String,
+    },
+}
+
+/// What a fitted preprocessing step does, with the values it learned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FitFact {
+    /// Missing numbers filled.
+    Filled {
+        /// Missing values in the training rows.
+        missing: usize,
+        /// The statistic (`median`, `mean`, `most frequent`, `constant`).
+        strategy: String,
+        /// The value filled in.
+        value: f64,
+        /// The column's skewness.
+        skew: f64,
+    },
+    /// Missing numbers left for a model that handles them.
+    KeptMissing {
+        /// Missing values in the training rows.
+        missing: usize,
+    },
+    /// A 0/1 column marking missing values added.
+    MissingIndicator,
+    /// `log(1 + x)` taken.
+    Log1p {
+        /// The column's skewness.
+        skew: f64,
+    },
+    /// Values clipped.
+    Clipped {
+        /// The lower bound.
+        low: f64,
+        /// The upper bound.
+        high: f64,
+    },
+    /// Values standardised.
+    Standardised {
+        /// The centre subtracted.
+        center: f64,
+        /// The scale divided by.
+        scale: f64,
+    },
+    /// Two values mapped to 1 and 0.
+    MappedBoolean {
+        /// The value read as 1.
+        positive: String,
+        /// The value read as 0.
+        negative: String,
+    },
+    /// One-hot encoded.
+    OneHot {
+        /// Output columns.
+        width: usize,
+        /// Rare levels pooled into "other", when there is an "other".
+        pooled: Option<usize>,
+    },
+    /// Levels coded as integers by frequency.
+    Ordinal {
+        /// Levels.
+        levels: usize,
+    },
+    /// Levels replaced by their smoothed out-of-fold mean target.
+    TargetEncoded {
+        /// Levels.
+        levels: usize,
+    },
+    /// A date expanded into parts.
+    DateParts {
+        /// The parts' names (`year`, `month_sin`, …).
+        parts: Vec<String>,
+        /// Whether they were standardised.
+        scaled: bool,
+    },
+    /// Text turned into TF-IDF weights.
+    Tfidf {
+        /// Term weights kept.
+        width: usize,
+        /// Training documents.
+        documents: usize,
+    },
+    /// A column computed from others.
+    Derived {
+        /// Its name.
+        name: String,
+        /// How.
+        how: Derivation,
+    },
+    /// A column left out.
+    Dropped(DropFact),
+}
