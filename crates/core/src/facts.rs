@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::task::Metric;
+
 /// Why a preprocessing step is planned for a column, with the profile's numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum PlanFact {
@@ -280,4 +282,60 @@ pub enum FitFact {
     },
     /// A column left out.
     Dropped(DropFact),
+}
+
+/// Why a validation scheme was chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ValidationFact {
+    /// One held-out split, for a large table (or a small budget).
+    Holdout {
+        /// Rows held out.
+        rows: usize,
+        /// Their share of the table, 0–1.
+        fraction: f64,
+        /// Rows in the table.
+        n_rows: usize,
+    },
+    /// Ten folds, for a small table.
+    TenFold {
+        /// Rows in the table.
+        n_rows: usize,
+    },
+    /// Five folds, otherwise.
+    FiveFold {
+        /// Rows in the table.
+        n_rows: usize,
+    },
+    /// The scheme the person asked for.
+    Requested,
+}
+
+/// Why a binary model predicts with a decision threshold other than 0.5.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ThresholdFact {
+    /// The metric judges labels, and is better at this threshold.
+    LabelMetric {
+        /// The metric.
+        metric: Metric,
+        /// It at the threshold, on the out-of-fold predictions.
+        score: f64,
+        /// It at 0.5.
+        at_half: f64,
+    },
+    /// The classes are imbalanced and the metric judges probabilities: labels use the threshold
+    /// that maximises F1.
+    Imbalanced {
+        /// Rows of the rarer class.
+        minority: usize,
+        /// All rows.
+        rows: usize,
+        /// The run's metric (which judges probabilities).
+        metric: Metric,
+        /// F1 at the threshold.
+        score: f64,
+        /// F1 at 0.5.
+        at_half: f64,
+    },
+    /// The person set it.
+    SetByPerson,
 }

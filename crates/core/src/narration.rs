@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::facts::{Derivation, DropFact, FitFact, PlanFact};
+use crate::facts::{Derivation, DropFact, FitFact, PlanFact, ThresholdFact, ValidationFact};
 use crate::task::Metric;
 
 pub use crate::task::thousands;
@@ -348,6 +348,54 @@ pub fn fitted_step(column: &str, fact: &FitFact) -> String {
             )
         }
         FitFact::Dropped(d) => dropped(column, d),
+    }
+}
+
+/// Why the validation scheme was chosen, as a clause ("5-fold cross-validation: with 891 rows
+/// every row should serve for validation once").
+pub fn validation(fact: &ValidationFact) -> String {
+    match fact {
+        ValidationFact::Holdout {
+            rows,
+            fraction,
+            n_rows,
+        } => format!(
+            "holdout of {rows} rows ({:.0}%): with {n_rows} rows one split is a precise estimate and five would cost five times the time",
+            fraction * 100.0
+        ),
+        ValidationFact::TenFold { n_rows } => format!(
+            "10-fold cross-validation: with only {n_rows} rows, ten folds train on more rows and average more validation scores"
+        ),
+        ValidationFact::FiveFold { n_rows } => format!(
+            "5-fold cross-validation: with {n_rows} rows every row should serve for validation once"
+        ),
+        ValidationFact::Requested => "as requested".into(),
+    }
+}
+
+/// Why a decision threshold is used, as a clause.
+pub fn threshold(fact: &ThresholdFact) -> String {
+    match fact {
+        ThresholdFact::LabelMetric {
+            metric,
+            score,
+            at_half,
+        } => format!(
+            "{} judges the predicted labels; on the out-of-fold predictions it is {score:.4} at this threshold against {at_half:.4} at 0.5",
+            metric.display_name()
+        ),
+        ThresholdFact::Imbalanced {
+            minority,
+            rows,
+            metric,
+            score,
+            at_half,
+        } => format!(
+            "the positive class holds {minority} of {rows} rows ({:.2}%); {} judges probabilities, not labels, so the labels use the threshold that maximises F1 on the out-of-fold predictions ({score:.4} against {at_half:.4} at 0.5)",
+            100.0 * *minority as f64 / (*rows).max(1) as f64,
+            metric.display_name()
+        ),
+        ThresholdFact::SetByPerson => "set by the person; the validation score is that of the model's ranking, which a threshold does not change".into(),
     }
 }
 

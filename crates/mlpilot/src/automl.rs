@@ -584,7 +584,7 @@ impl Trained {
                 score: r.score,
                 std: r.score_std,
                 baseline: r.baseline_score,
-                validation: r.validation.clone(),
+                validation: mlpilot_core::narration::validation(&r.validation),
                 n_rows: r.n_rows,
             },
             leaderboard: r.leaderboard.iter().take(50).cloned().collect(),

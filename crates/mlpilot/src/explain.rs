@@ -204,7 +204,7 @@ pub fn report_within(
         score: r.score,
         score_std: r.score_std,
         baseline: r.baseline_score,
-        validation: r.validation.clone(),
+        validation: mlpilot_core::narration::validation(&r.validation),
         narrative: trained.narrative().to_string(),
         profile: trained.profile.clone(),
         plan: r.plan.step_summaries(),

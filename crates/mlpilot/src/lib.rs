@@ -105,7 +105,7 @@ pub use automl::{AutoMl, RunConfig, Trained};
 pub use mlpilot_artifact::config::FixedByHand;
 pub use mlpilot_core::{ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Metric, Result, Task};
 pub use session::{Outcome, Session, Trial, Turn, describe_trial};
-pub use summary::{AssistantNote, Summary};
+pub use summary::{AssistantNote, Summary, ThresholdSummary};
 
 /// What most programs use, in one import: `use mlpilot::prelude::*;` — train ([`AutoMl`],
 /// [`Trained`], [`RunConfig`]), talk ([`Session`]), reload and predict ([`load`],

@@ -572,7 +572,7 @@ impl Session {
             metric: t.result.metric,
             score: t.result.score,
             score_at_half: t.result.score,
-            reason: "set by the person; the validation score is that of the model's ranking, which a threshold does not change".into(),
+            fact: mlpilot_core::facts::ThresholdFact::SetByPerson,
         });
     }
 

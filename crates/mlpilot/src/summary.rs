@@ -56,7 +56,7 @@ pub struct Summary {
     pub notes: Vec<String>,
     /// Binary tasks: the decision threshold `predict` and `serve` use, when it is not 0.5.
     #[serde(default)]
-    pub decision_threshold: Option<mlpilot_search::threshold::DecisionThreshold>,
+    pub decision_threshold: Option<ThresholdSummary>,
     /// Every number the narrative may state (scores, spreads, counts, shares, times,
     /// importances): the computed values its text is written and checked from. A number in the
     /// narrative matches one of these at its written precision, or as a percentage.
@@ -93,7 +93,7 @@ impl Summary {
             cv_score: r.score,
             cv_std: r.score_std,
             baseline_score: r.baseline_score,
-            validation: r.validation.clone(),
+            validation: mlpilot_core::narration::validation(&r.validation),
             n_rows: r.n_rows,
             dropped_rows: r.dropped_rows,
             trials: r.trials,
@@ -111,7 +111,7 @@ impl Summary {
             leaderboard: r.leaderboard.clone(),
             narrative: t.narrative().to_string(),
             assistant: None,
-            decision_threshold: r.threshold.clone(),
+            decision_threshold: r.threshold.as_ref().map(ThresholdSummary::from),
             facts: mlpilot_llm::grounding::Facts::from_run(&t.run_context())
                 .values()
                 .to_vec(),
@@ -242,4 +242,31 @@ pub fn forecast_narrative(
     }
     out.extend(forecaster.notes.iter().map(|n| format!("Note: {n}.")));
     out.join(" ")
+}
+
+/// The decision threshold as `summary.json` writes it: the numbers and the reason in words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdSummary {
+    /// Rows whose probability of the positive class is at least this are predicted positive.
+    pub threshold: f64,
+    /// The metric it was chosen by.
+    pub metric: mlpilot_core::Metric,
+    /// That metric on the out-of-fold predictions at the threshold.
+    pub score: f64,
+    /// The same at 0.5.
+    pub score_at_half: f64,
+    /// Why, in words.
+    pub reason: String,
+}
+
+impl From<&mlpilot_search::threshold::DecisionThreshold> for ThresholdSummary {
+    fn from(t: &mlpilot_search::threshold::DecisionThreshold) -> Self {
+        ThresholdSummary {
+            threshold: t.threshold,
+            metric: t.metric,
+            score: t.score,
+            score_at_half: t.score_at_half,
+            reason: t.reason(),
+        }
+    }
 }

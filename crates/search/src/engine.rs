@@ -155,8 +155,8 @@ pub struct SearchResult {
     pub metric: Metric,
     /// The preprocessing plan.
     pub plan: PreprocessPlan,
-    /// The validation scheme and why.
-    pub validation: String,
+    /// Why the validation scheme was chosen ([`mlpilot_core::narration::validation`] says it).
+    pub validation: mlpilot_core::facts::ValidationFact,
     /// Trials run.
     pub trials: usize,
     /// Why the search stopped.
@@ -223,7 +223,7 @@ pub fn run(
         folds = prep.folds.len(),
         candidates = %learners.iter().map(Learner::id).collect::<Vec<_>>().join(", "),
         "search starts: {}",
-        prep.validation_reason
+        mlpilot_core::narration::validation(&prep.validation)
     );
     let mut record = Record::default();
     for l in &left_out {
@@ -284,7 +284,7 @@ pub fn run(
     let Prepared {
         plan,
         encoding,
-        validation_reason,
+        validation,
         dropped_rows,
         ..
     } = prep;
@@ -301,7 +301,7 @@ pub fn run(
         score_std: choice.std,
         metric: config.metric,
         plan,
-        validation: validation_reason,
+        validation,
         trials: trial_no,
         stopped,
         refitted: refitted.refitted,

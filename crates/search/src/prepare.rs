@@ -26,7 +26,7 @@ pub(crate) struct Prepared {
     /// The validation folds.
     pub(crate) folds: Vec<Fold>,
     /// Why this validation.
-    pub(crate) validation_reason: String,
+    pub(crate) validation: mlpilot_core::facts::ValidationFact,
     /// Per-row weights (inverse class frequency) when rebalancing.
     pub(crate) weights: Option<Vec<f64>>,
 }
@@ -113,7 +113,7 @@ pub(crate) fn prepare(
         (v, _) => v.clone(),
     };
     let budget_secs = config.time_budget.map(|b| b.as_secs_f64());
-    let Splits { folds, reason, .. } = make_splits(
+    let Splits { folds, fact, .. } = make_splits(
         &validation,
         n,
         classes.as_deref(),
@@ -137,7 +137,7 @@ pub(crate) fn prepare(
         dropped_rows,
         plan,
         folds,
-        validation_reason: reason,
+        validation: fact,
         weights,
     })
 }

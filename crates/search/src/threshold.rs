@@ -8,7 +8,8 @@
 //! F1 of the positive class instead, and says so. The threshold is kept only when it beats
 //! 0.5 on those rows.
 
-use mlpilot_core::{Matrix, Metric, Predictions};
+use mlpilot_core::facts::ThresholdFact;
+use mlpilot_core::{Matrix, Metric, Predictions, narration};
 use serde::{Deserialize, Serialize};
 
 /// A chosen decision threshold.
@@ -23,8 +24,15 @@ pub struct DecisionThreshold {
     pub score: f64,
     /// The same at 0.5.
     pub score_at_half: f64,
-    /// Why, in words.
-    pub reason: String,
+    /// Why, as facts ([`DecisionThreshold::reason`] says it in words).
+    pub fact: ThresholdFact,
+}
+
+impl DecisionThreshold {
+    /// Why, in words ([`mlpilot_core::narration::threshold`]).
+    pub fn reason(&self) -> String {
+        narration::threshold(&self.fact)
+    }
 }
 
 /// Most thresholds tried (quantiles of the out-of-fold probabilities).
@@ -108,30 +116,27 @@ pub fn choose_threshold(metric: Metric, y: &[f64], proba: &Matrix) -> Option<Dec
     if !by.better(s, at_half) || (by.oriented(s) - by.oriented(at_half)).abs() < 1e-9 {
         return None;
     }
-    let why = if by == metric {
-        format!(
-            "{} judges the predicted labels; on the out-of-fold predictions it is {:.4} at this threshold against {:.4} at 0.5",
-            metric.display_name(),
-            s,
-            at_half
-        )
+    let fact = if by == metric {
+        ThresholdFact::LabelMetric {
+            metric,
+            score: s,
+            at_half,
+        }
     } else {
-        format!(
-            "the positive class holds {} of {} rows ({:.2}%); {} judges probabilities, not labels, so the labels use the threshold that maximises F1 on the out-of-fold predictions ({:.4} against {:.4} at 0.5)",
-            positives.min(y.len() - positives),
-            y.len(),
-            100.0 * minority,
-            metric.display_name(),
-            s,
-            at_half
-        )
+        ThresholdFact::Imbalanced {
+            minority: positives.min(y.len() - positives),
+            rows: y.len(),
+            metric,
+            score: s,
+            at_half,
+        }
     };
     Some(DecisionThreshold {
         threshold: t,
         metric: by,
         score: s,
         score_at_half: at_half,
-        reason: why,
+        fact,
     })
 }
 
@@ -174,7 +179,11 @@ mod tests {
         assert!(d.threshold > 0.25 && d.threshold < 0.3, "{}", d.threshold);
         assert_eq!(d.score, 1.0);
         assert_eq!(d.score_at_half, 0.0);
-        assert!(d.reason.contains("5 of 200 rows (2.50%)"), "{}", d.reason);
+        assert!(
+            d.reason().contains("5 of 200 rows (2.50%)"),
+            "{}",
+            d.reason()
+        );
         let mut preds = Predictions::from_proba(m);
         assert_eq!(preds.values.iter().sum::<f64>(), 0.0);
         apply_threshold(&mut preds, d.threshold);

@@ -1,5 +1,6 @@
 //! Validation splits: stratified k-fold, holdout, grouped and time-ordered folds.
 
+use mlpilot_core::facts::ValidationFact;
 use mlpilot_core::{Error, Result, Rng};
 use serde::{Deserialize, Serialize};
 
@@ -41,15 +42,15 @@ pub struct Fold {
     pub valid: Vec<usize>,
 }
 
-/// What a chosen validation is, in words, with its folds.
+/// A chosen validation with its folds and why it was chosen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Splits {
     /// The folds.
     pub folds: Vec<Fold>,
     /// The scheme used.
     pub scheme: Validation,
-    /// Why it was chosen.
-    pub reason: String,
+    /// Why it was chosen ([`mlpilot_core::narration::validation`] says it in words).
+    pub fact: ValidationFact,
 }
 
 /// Chooses the scheme for `Auto`: 5-fold up to 20,000 rows (or when each fold's training takes
@@ -58,7 +59,7 @@ pub fn choose(
     validation: &Validation,
     n_rows: usize,
     budget_secs: Option<f64>,
-) -> (Validation, String) {
+) -> (Validation, ValidationFact) {
     match validation {
         Validation::Auto => {
             let large = n_rows > 20_000 || (n_rows > 5_000 && budget_secs.is_some_and(|b| b < 5.0));
@@ -69,29 +70,25 @@ pub fn choose(
                 let fraction = valid / n_rows as f64;
                 (
                     Validation::Holdout { fraction },
-                    format!(
-                        "holdout of {:.0} rows ({:.0}%): with {n_rows} rows one split is a precise estimate and five would cost five times the time",
-                        valid,
-                        fraction * 100.0
-                    ),
+                    ValidationFact::Holdout {
+                        rows: valid.round() as usize,
+                        fraction,
+                        n_rows,
+                    },
                 )
             } else if n_rows < 500 {
                 (
                     Validation::KFold { k: 10 },
-                    format!(
-                        "10-fold cross-validation: with only {n_rows} rows, ten folds train on more rows and average more validation scores"
-                    ),
+                    ValidationFact::TenFold { n_rows },
                 )
             } else {
                 (
                     Validation::KFold { k: 5 },
-                    format!(
-                        "5-fold cross-validation: with {n_rows} rows every row should serve for validation once"
-                    ),
+                    ValidationFact::FiveFold { n_rows },
                 )
             }
         }
-        other => (other.clone(), "as requested".to_string()),
+        other => (other.clone(), ValidationFact::Requested),
     }
 }
 
@@ -109,7 +106,7 @@ pub fn make_splits(
     budget_secs: Option<f64>,
     seed: u64,
 ) -> Result<Splits> {
-    let (scheme, reason) = choose(validation, n_rows, budget_secs);
+    let (scheme, fact) = choose(validation, n_rows, budget_secs);
     let mut rng = Rng::new(seed ^ 0xf01d);
     let folds = match &scheme {
         Validation::KFold { k } => kfold(n_rows, *k, classes, &mut rng)?,
@@ -125,7 +122,7 @@ pub fn make_splits(
     Ok(Splits {
         folds,
         scheme,
-        reason,
+        fact,
     })
 }
 
