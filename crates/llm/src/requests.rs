@@ -226,370 +226,485 @@ pub fn parse_request(
     target: &str,
     task: Task,
 ) -> Option<Request> {
-    let lower = text.to_lowercase();
-    let columns: Vec<String> = profile
-        .columns
-        .iter()
-        .map(|c| c.name.clone())
-        .filter(|c| c != target)
-        .collect();
-    // What if a column had another value.
-    if let Some(rest) = after(
+    let said = Said {
         text,
-        &lower,
-        &["what if ", "what would happen if ", "suppose "],
-    ) {
-        let rest = rest.as_str();
-        let rl = rest.to_lowercase();
-        for sep in [" were ", " was ", " is ", " = ", " equals ", " of ", " at "] {
-            if let Some(i) = rl.find(sep) {
-                let col_part = rest.get(..i).unwrap_or("");
-                let value = rest
-                    .get(i + sep.len()..)
-                    .unwrap_or("")
-                    .trim()
-                    .trim_end_matches(['?', '.', '!'])
-                    .trim_matches(['`', '"', '\''])
-                    .to_string();
-                let cols = columns_in(col_part, &columns);
-                return Some(match cols.first() {
-                    Some(c) if !value.is_empty() => Request::WhatIf {
-                        column: c.clone(),
-                        value,
-                    },
-                    _ => Request::Cannot {
-                        why: not_a_column(
-                            col_part.split_whitespace().last().unwrap_or(col_part),
-                            profile,
-                        ),
-                    },
-                });
-            }
-        }
+        lower: text.to_lowercase(),
+        columns: profile
+            .columns
+            .iter()
+            .map(|c| c.name.clone())
+            .filter(|c| c != target)
+            .collect(),
+        profile,
+        task,
+    };
+    if let Some(what_if) = said.what_if() {
+        return Some(what_if);
     }
     // A question is answered, never carried out ("why did you drop parch?").
-    if is_question(&lower) {
+    if is_question(&said.lower) {
         return None;
     }
-    let opening = lower.trim().trim_start_matches("please ");
-    if [
-        "try new feature",
-        "new features",
-        "feature engineering",
-        "engineer feature",
-        "engineer some feature",
-        "add features",
-        "add new features",
-        "try features",
-        "try more features",
-        "propose features",
-    ]
-    .iter()
-    .any(|k| opening.starts_with(k))
-    {
-        return Some(Request::Features);
-    }
-    // Changing how a column is read.
-    if let Some(rest) = after(text, &lower, &["treat ", "read ", "consider "]) {
-        let rest = rest.as_str();
-        let rl = rest.to_lowercase();
-        if let Some(i) = rl.find(" as ") {
-            let cols = columns_in(rest.get(..i).unwrap_or(""), &columns);
-            let how = rl.get(i + 4..).unwrap_or("");
-            let transform = if ["categor", "class", "label", "group", "level"]
-                .iter()
-                .any(|k| how.contains(k))
-            {
-                Some(Transform::AsCategories)
-            } else if ["number", "numeric", "quantit", "amount", "order", "rank"]
-                .iter()
-                .any(|k| how.contains(k))
-            {
-                Some(Transform::AsNumber)
-            } else {
-                None
-            };
-            return Some(match (cols.first(), transform) {
-                (Some(c), Some(transform)) => Request::Adjust {
-                    adjustment: Adjustment::AddTransform {
-                        column: c.clone(),
-                        transform,
-                    },
-                },
-                (None, _) => Request::Cannot {
-                    why: not_a_column(rest.get(..i).unwrap_or(rest), profile),
-                },
-                (Some(c), None) => Request::Cannot {
-                    why: format!(
-                        "I can read `{c}` as categories or as numbers (an order given by numbers); \
-                         for text or dates, give the file with `{c}` written that way (ISO dates) \
-                         and run again. {CAN_DO}."
-                    ),
-                },
-            });
-        }
-    }
-    // A new column from two others.
-    for (words, make) in [
-        (&[" divided by ", " per ", " over "][..], 0u8),
-        (&[" times ", " multiplied by "][..], 1),
-        (&[" minus "][..], 2),
-    ] {
-        for w in words {
-            if let Some(i) = lower.find(w)
-                && ["add ", "try ", "use ", "make ", "create "]
-                    .iter()
-                    .any(|k| lower.starts_with(k) || lower.contains(&format!(" {k}")))
-            {
-                let left = columns_in(text.get(..i).unwrap_or(""), &columns);
-                let right = columns_in(text.get(i + w.len()..).unwrap_or(""), &columns);
-                if let (Some(a), Some(b)) = (left.last(), right.first()) {
-                    let transform = match make {
-                        0 => Transform::Ratio {
-                            denominator: b.clone(),
+    said.features()
+        .or_else(|| said.read_as())
+        .or_else(|| said.combine())
+        .or_else(|| said.leave_out())
+        .or_else(|| said.bring_back())
+        .or_else(|| said.families())
+        .or_else(|| said.metric())
+        .or_else(|| said.budget())
+        .or_else(|| said.rebalance())
+        .or_else(|| said.threshold())
+}
+
+/// A request's text, lower-cased, with the columns it may name (the target's excluded).
+struct Said<'a> {
+    text: &'a str,
+    lower: String,
+    columns: Vec<String>,
+    profile: &'a DatasetProfile,
+    task: Task,
+}
+
+impl Said<'_> {
+    /// "what if `age` were 30": a what-if question about one row.
+    fn what_if(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let columns = &self.columns;
+        let profile = self.profile;
+        // What if a column had another value.
+        if let Some(rest) = after(
+            text,
+            lower,
+            &["what if ", "what would happen if ", "suppose "],
+        ) {
+            let rest = rest.as_str();
+            let rl = rest.to_lowercase();
+            for sep in [" were ", " was ", " is ", " = ", " equals ", " of ", " at "] {
+                if let Some(i) = rl.find(sep) {
+                    let col_part = rest.get(..i).unwrap_or("");
+                    let value = rest
+                        .get(i + sep.len()..)
+                        .unwrap_or("")
+                        .trim()
+                        .trim_end_matches(['?', '.', '!'])
+                        .trim_matches(['`', '"', '\''])
+                        .to_string();
+                    let cols = columns_in(col_part, columns);
+                    return Some(match cols.first() {
+                        Some(c) if !value.is_empty() => Request::WhatIf {
+                            column: c.clone(),
+                            value,
                         },
-                        1 => Transform::Product { other: b.clone() },
-                        _ => Transform::Difference { other: b.clone() },
-                    };
-                    return Some(Request::Adjust {
-                        adjustment: Adjustment::AddTransform {
-                            column: a.clone(),
-                            transform,
+                        _ => Request::Cannot {
+                            why: not_a_column(
+                                col_part.split_whitespace().last().unwrap_or(col_part),
+                                profile,
+                            ),
                         },
                     });
                 }
             }
         }
+        None
     }
-    // Leave out.
-    if let Some(rest) = after(
-        text,
-        &lower,
-        &[
-            "leave out ",
-            "get rid of ",
-            "take out ",
-            "exclude ",
-            "drop ",
-            "remove ",
-            "ignore ",
-            "without ",
-            "don't use ",
-            "do not use ",
-            "stop using ",
-        ],
-    ) {
-        let rest = rest.as_str();
-        // "leave out age and keep sex": only what comes before the "keep".
-        let rl = rest.to_lowercase();
-        let end = ["keep ", "but ", "except "]
-            .iter()
-            .filter_map(|k| rl.find(k))
-            .min()
-            .unwrap_or(rest.len());
-        let rest = rest.get(..end).unwrap_or(rest);
-        let cols = columns_in(rest, &columns);
-        if cols.is_empty() {
-            let word = rest
-                .split([',', ' '])
-                .find(|w| {
-                    !w.is_empty()
-                        && !["the", "column", "columns"].contains(&w.to_lowercase().as_str())
-                })
-                .unwrap_or(rest);
-            return Some(Request::Cannot {
-                why: not_a_column(word, profile),
-            });
+
+    /// "try new features": the assistant proposes derived columns.
+    fn features(&self) -> Option<Request> {
+        let lower = self.lower.as_str();
+        let opening = lower.trim().trim_start_matches("please ");
+        if [
+            "try new feature",
+            "new features",
+            "feature engineering",
+            "engineer feature",
+            "engineer some feature",
+            "add features",
+            "add new features",
+            "try features",
+            "try more features",
+            "propose features",
+        ]
+        .iter()
+        .any(|k| opening.starts_with(k))
+        {
+            return Some(Request::Features);
         }
-        return Some(Request::Adjust {
-            adjustment: Adjustment::ExcludeColumns { columns: cols },
-        });
+        None
     }
-    if let Some(rest) = after(
-        text,
-        &lower,
-        &[
-            "bring back ",
-            "include ",
-            "put back ",
-            "use again ",
-            "add back ",
-        ],
-    ) {
-        let rest = rest.as_str();
-        let fams = families_in(&rest.to_lowercase());
-        let cols = columns_in(rest, &columns);
-        if !cols.is_empty() {
+
+    /// "treat `pclass` as categories": a column read another way.
+    fn read_as(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let columns = &self.columns;
+        let profile = self.profile;
+        // Changing how a column is read.
+        if let Some(rest) = after(text, lower, &["treat ", "read ", "consider "]) {
+            let rest = rest.as_str();
+            let rl = rest.to_lowercase();
+            if let Some(i) = rl.find(" as ") {
+                let cols = columns_in(rest.get(..i).unwrap_or(""), columns);
+                let how = rl.get(i + 4..).unwrap_or("");
+                let transform = if ["categor", "class", "label", "group", "level"]
+                    .iter()
+                    .any(|k| how.contains(k))
+                {
+                    Some(Transform::AsCategories)
+                } else if ["number", "numeric", "quantit", "amount", "order", "rank"]
+                    .iter()
+                    .any(|k| how.contains(k))
+                {
+                    Some(Transform::AsNumber)
+                } else {
+                    None
+                };
+                return Some(match (cols.first(), transform) {
+                    (Some(c), Some(transform)) => Request::Adjust {
+                        adjustment: Adjustment::AddTransform {
+                            column: c.clone(),
+                            transform,
+                        },
+                    },
+                    (None, _) => Request::Cannot {
+                        why: not_a_column(rest.get(..i).unwrap_or(rest), profile),
+                    },
+                    (Some(c), None) => Request::Cannot {
+                        why: format!(
+                            "I can read `{c}` as categories or as numbers (an order given by numbers); \
+                             for text or dates, give the file with `{c}` written that way (ISO dates) \
+                             and run again. {CAN_DO}."
+                        ),
+                    },
+                });
+            }
+        }
+        None
+    }
+
+    /// "add `debt` divided by `income`": a new column from two others.
+    fn combine(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let columns = &self.columns;
+        // A new column from two others.
+        for (words, make) in [
+            (&[" divided by ", " per ", " over "][..], 0u8),
+            (&[" times ", " multiplied by "][..], 1),
+            (&[" minus "][..], 2),
+        ] {
+            for w in words {
+                if let Some(i) = lower.find(w)
+                    && ["add ", "try ", "use ", "make ", "create "]
+                        .iter()
+                        .any(|k| lower.starts_with(k) || lower.contains(&format!(" {k}")))
+                {
+                    let left = columns_in(text.get(..i).unwrap_or(""), columns);
+                    let right = columns_in(text.get(i + w.len()..).unwrap_or(""), columns);
+                    if let (Some(a), Some(b)) = (left.last(), right.first()) {
+                        let transform = match make {
+                            0 => Transform::Ratio {
+                                denominator: b.clone(),
+                            },
+                            1 => Transform::Product { other: b.clone() },
+                            _ => Transform::Difference { other: b.clone() },
+                        };
+                        return Some(Request::Adjust {
+                            adjustment: Adjustment::AddTransform {
+                                column: a.clone(),
+                                transform,
+                            },
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// "leave out `ticket`": columns left out.
+    fn leave_out(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let columns = &self.columns;
+        let profile = self.profile;
+        // Leave out.
+        if let Some(rest) = after(
+            text,
+            lower,
+            &[
+                "leave out ",
+                "get rid of ",
+                "take out ",
+                "exclude ",
+                "drop ",
+                "remove ",
+                "ignore ",
+                "without ",
+                "don't use ",
+                "do not use ",
+                "stop using ",
+            ],
+        ) {
+            let rest = rest.as_str();
+            // "leave out age and keep sex": only what comes before the "keep".
+            let rl = rest.to_lowercase();
+            let end = ["keep ", "but ", "except "]
+                .iter()
+                .filter_map(|k| rl.find(k))
+                .min()
+                .unwrap_or(rest.len());
+            let rest = rest.get(..end).unwrap_or(rest);
+            let cols = columns_in(rest, columns);
+            if cols.is_empty() {
+                let word = rest
+                    .split([',', ' '])
+                    .find(|w| {
+                        !w.is_empty()
+                            && !["the", "column", "columns"].contains(&w.to_lowercase().as_str())
+                    })
+                    .unwrap_or(rest);
+                return Some(Request::Cannot {
+                    why: not_a_column(word, profile),
+                });
+            }
             return Some(Request::Adjust {
-                adjustment: Adjustment::IncludeColumns { columns: cols },
+                adjustment: Adjustment::ExcludeColumns { columns: cols },
             });
         }
-        if !fams.is_empty() {
+        None
+    }
+
+    /// "bring back `ticket`": columns put back.
+    fn bring_back(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let columns = &self.columns;
+        let profile = self.profile;
+        if let Some(rest) = after(
+            text,
+            lower,
+            &[
+                "bring back ",
+                "include ",
+                "put back ",
+                "use again ",
+                "add back ",
+            ],
+        ) {
+            let rest = rest.as_str();
+            let fams = families_in(&rest.to_lowercase());
+            let cols = columns_in(rest, columns);
+            if !cols.is_empty() {
+                return Some(Request::Adjust {
+                    adjustment: Adjustment::IncludeColumns { columns: cols },
+                });
+            }
+            if !fams.is_empty() {
+                return Some(Request::Adjust {
+                    adjustment: Adjustment::RestrictModels { models: Vec::new() },
+                });
+            }
+            return Some(Request::Cannot {
+                why: not_a_column(rest.split_whitespace().next().unwrap_or(rest), profile),
+            });
+        }
+        None
+    }
+
+    /// "only trees", "try all models": the model families searched.
+    fn families(&self) -> Option<Request> {
+        let lower = self.lower.as_str();
+        // Model families.
+        if (lower.starts_with("only ")
+            || lower.contains(" only ")
+            || lower.starts_with("just ")
+            || lower.contains("stick to "))
+            && !families_in(lower).is_empty()
+        {
+            return Some(Request::Adjust {
+                adjustment: Adjustment::RestrictModels {
+                    models: families_in(lower),
+                },
+            });
+        }
+        if (lower.contains("all models")
+            || lower.contains("every model")
+            || lower.contains("all the models")
+            || lower.contains("all families"))
+            && (lower.contains("try")
+                || lower.contains("use")
+                || lower.contains("search")
+                || lower.contains("back"))
+        {
             return Some(Request::Adjust {
                 adjustment: Adjustment::RestrictModels { models: Vec::new() },
             });
         }
-        return Some(Request::Cannot {
-            why: not_a_column(rest.split_whitespace().next().unwrap_or(rest), profile),
-        });
+        None
     }
-    // Model families.
-    if (lower.starts_with("only ")
-        || lower.contains(" only ")
-        || lower.starts_with("just ")
-        || lower.contains("stick to "))
-        && !families_in(&lower).is_empty()
-    {
-        return Some(Request::Adjust {
-            adjustment: Adjustment::RestrictModels {
-                models: families_in(&lower),
-            },
-        });
-    }
-    if (lower.contains("all models")
-        || lower.contains("every model")
-        || lower.contains("all the models")
-        || lower.contains("all families"))
-        && (lower.contains("try")
-            || lower.contains("use")
-            || lower.contains("search")
-            || lower.contains("back"))
-    {
-        return Some(Request::Adjust {
-            adjustment: Adjustment::RestrictModels { models: Vec::new() },
-        });
-    }
-    // Metric: the one named first after the verb, not one it is "rather than" or "not".
-    if let Some(rest) = after(
-        text,
-        &lower,
-        &[
-            "optimise ",
-            "optimize ",
-            "maximise ",
-            "maximize ",
-            "minimise ",
-            "minimize ",
-            "focus on ",
-            "care about ",
-            "use the metric ",
-            "score by ",
-            "judge by ",
-            "use ",
-        ],
-    ) {
-        let rl = rest.to_lowercase();
-        let end = [" rather than", " not ", " instead of", ", not", " over "]
-            .iter()
-            .filter_map(|k| rl.find(k))
-            .min()
-            .unwrap_or(rl.len());
-        let wanted = rl.get(..end).unwrap_or(&rl);
-        let metric = metric_in_goal(wanted, task);
-        // "use …" that names no metric is about something else (a column, a family).
-        let plain_use = lower.trim_start().starts_with("use ")
-            && ![
-                "optimi",
-                "maximi",
-                "minimi",
-                "focus on",
-                "care about",
-                "score by",
-                "judge by",
-            ]
-            .iter()
-            .any(|k| lower.contains(k));
-        if metric.is_some() || !plain_use {
-            return Some(match metric {
-                Some(metric) => Request::Adjust {
-                    adjustment: Adjustment::ChangeMetric { metric },
-                },
-                None => Request::Cannot {
-                    why: format!("I know no metric by that name for a {task} task. {CAN_DO}."),
-                },
-            });
+
+    /// "optimise recall": the metric, the first named after the verb, not one it is "rather than" or "not".
+    fn metric(&self) -> Option<Request> {
+        let text = self.text;
+        let lower = self.lower.as_str();
+        let task = self.task;
+        // Metric: the one named first after the verb, not one it is "rather than" or "not".
+        if let Some(rest) = after(
+            text,
+            lower,
+            &[
+                "optimise ",
+                "optimize ",
+                "maximise ",
+                "maximize ",
+                "minimise ",
+                "minimize ",
+                "focus on ",
+                "care about ",
+                "use the metric ",
+                "score by ",
+                "judge by ",
+                "use ",
+            ],
+        ) {
+            let rl = rest.to_lowercase();
+            let end = [" rather than", " not ", " instead of", ", not", " over "]
+                .iter()
+                .filter_map(|k| rl.find(k))
+                .min()
+                .unwrap_or(rl.len());
+            let wanted = rl.get(..end).unwrap_or(&rl);
+            let metric = metric_in_goal(wanted, task);
+            // "use …" that names no metric is about something else (a column, a family).
+            let plain_use = lower.trim_start().starts_with("use ")
+                && ![
+                    "optimi",
+                    "maximi",
+                    "minimi",
+                    "focus on",
+                    "care about",
+                    "score by",
+                    "judge by",
+                ]
+                .iter()
+                .any(|k| lower.contains(k));
+            if metric.is_some() || !plain_use {
+                return Some(match metric {
+                    Some(metric) => Request::Adjust {
+                        adjustment: Adjustment::ChangeMetric { metric },
+                    },
+                    None => Request::Cannot {
+                        why: format!("I know no metric by that name for a {task} task. {CAN_DO}."),
+                    },
+                });
+            }
         }
+        None
     }
-    // Budget: a number with its unit, or "longer" / "more time" (twice the budget).
-    let budget_verb = [
-        "spend ",
-        "take ",
-        "budget",
-        "search for ",
-        "search longer",
-        "train for ",
-        "run for ",
-        "more time",
-        "longer",
-    ]
-    .iter()
-    .any(|k| lower.contains(k));
-    if budget_verb {
-        let words: Vec<&str> = lower
-            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
-            .filter(|w| !w.is_empty())
-            .collect();
-        let unit_after = |i: usize| -> Option<f64> {
-            let u = words.get(i + 1)?;
-            if u.starts_with("minute") || *u == "min" || *u == "mins" {
-                Some(60.0)
-            } else if u.starts_with("second") || *u == "s" || *u == "sec" || *u == "secs" {
-                Some(1.0)
+
+    /// "spend 2 minutes", "search longer": the time budget.
+    fn budget(&self) -> Option<Request> {
+        let lower = self.lower.as_str();
+        // Budget: a number with its unit, or "longer" / "more time" (twice the budget).
+        let budget_verb = [
+            "spend ",
+            "take ",
+            "budget",
+            "search for ",
+            "search longer",
+            "train for ",
+            "run for ",
+            "more time",
+            "longer",
+        ]
+        .iter()
+        .any(|k| lower.contains(k));
+        if budget_verb {
+            let words: Vec<&str> = lower
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            let unit_after = |i: usize| -> Option<f64> {
+                let u = words.get(i + 1)?;
+                if u.starts_with("minute") || *u == "min" || *u == "mins" {
+                    Some(60.0)
+                } else if u.starts_with("second") || *u == "s" || *u == "sec" || *u == "secs" {
+                    Some(1.0)
+                } else {
+                    None
+                }
+            };
+            let amount = words.iter().enumerate().find_map(|(i, w)| {
+                let n = w
+                    .trim_end_matches('.')
+                    .parse::<f64>()
+                    .ok()
+                    .or_else(|| NUMBER_WORDS.iter().find(|(k, _)| k == w).map(|(_, v)| *v))?;
+                Some(n * unit_after(i)?)
+            });
+            if let Some(seconds) = amount {
+                return Some(Request::Adjust {
+                    adjustment: Adjustment::RaiseBudget { seconds },
+                });
+            }
+            if lower.contains("longer") || lower.contains("more time") {
+                return Some(Request::Adjust {
+                    adjustment: Adjustment::RaiseBudget { seconds: f64::NAN },
+                });
+            }
+        }
+        None
+    }
+
+    /// "rebalance the classes".
+    fn rebalance(&self) -> Option<Request> {
+        let lower = self.lower.as_str();
+        let task = self.task;
+        if lower.contains("rebalanc")
+            || lower.contains("balance the classes")
+            || lower.contains("weight the classes")
+            || lower.contains("class weight")
+        {
+            return Some(if task.is_classification() {
+                Request::Adjust {
+                    adjustment: Adjustment::RebalanceClasses,
+                }
             } else {
-                None
-            }
-        };
-        let amount = words.iter().enumerate().find_map(|(i, w)| {
-            let n = w
-                .trim_end_matches('.')
-                .parse::<f64>()
-                .ok()
-                .or_else(|| NUMBER_WORDS.iter().find(|(k, _)| k == w).map(|(_, v)| *v))?;
-            Some(n * unit_after(i)?)
-        });
-        if let Some(seconds) = amount {
-            return Some(Request::Adjust {
-                adjustment: Adjustment::RaiseBudget { seconds },
+                Request::Cannot {
+                    why:
+                        "rebalancing classes applies to classification; this task predicts a number"
+                            .into(),
+                }
             });
         }
-        if lower.contains("longer") || lower.contains("more time") {
-            return Some(Request::Adjust {
-                adjustment: Adjustment::RaiseBudget { seconds: f64::NAN },
+        None
+    }
+
+    /// "use a threshold of 0.3": the decision threshold.
+    fn threshold(&self) -> Option<Request> {
+        let lower = self.lower.as_str();
+        let task = self.task;
+        if lower.contains("threshold") || lower.contains("cut-off") || lower.contains("cutoff") {
+            let value = numbers(lower)
+                .into_iter()
+                .next()
+                .map(|v| if v > 1.0 && v <= 100.0 { v / 100.0 } else { v });
+            return Some(match (task, value) {
+                (Task::Binary, Some(v)) if v > 0.0 && v < 1.0 => {
+                    Request::Threshold { threshold: v }
+                }
+                (Task::Binary, _) => Request::Cannot {
+                    why: "a threshold is a probability between 0 and 1, such as 0.3".into(),
+                },
+                _ => Request::Cannot {
+                    why: "a decision threshold applies to yes/no (binary) tasks only".into(),
+                },
             });
         }
+        None
     }
-    if lower.contains("rebalanc")
-        || lower.contains("balance the classes")
-        || lower.contains("weight the classes")
-        || lower.contains("class weight")
-    {
-        return Some(if task.is_classification() {
-            Request::Adjust {
-                adjustment: Adjustment::RebalanceClasses,
-            }
-        } else {
-            Request::Cannot {
-                why: "rebalancing classes applies to classification; this task predicts a number"
-                    .into(),
-            }
-        });
-    }
-    if lower.contains("threshold") || lower.contains("cut-off") || lower.contains("cutoff") {
-        let value = numbers(&lower)
-            .into_iter()
-            .next()
-            .map(|v| if v > 1.0 && v <= 100.0 { v / 100.0 } else { v });
-        return Some(match (task, value) {
-            (Task::Binary, Some(v)) if v > 0.0 && v < 1.0 => Request::Threshold { threshold: v },
-            (Task::Binary, _) => Request::Cannot {
-                why: "a threshold is a probability between 0 and 1, such as 0.3".into(),
-            },
-            _ => Request::Cannot {
-                why: "a decision threshold applies to yes/no (binary) tasks only".into(),
-            },
-        });
-    }
-    None
 }
 
 /// Whether a request's text names a column: its name, all its words, a shared 4-letter start,
