@@ -281,6 +281,49 @@ pub fn fit(
     registry: &Registry,
 ) -> Result<Forecaster> {
     let h = cfg.horizon.max(1);
+    check_lengths(&panel, h)?;
+    let mut notes = untargeted_notes(&panel, &names);
+    let calendar_axis = !panel.axis.calendar_periods().is_empty();
+    let periods = series_periods(&panel, h);
+    let ends = backtest_origins(&panel, &periods, h, cfg.windows);
+    notes.extend(single_window_note(&panel, &ends));
+    notes.extend(covariates_note(&panel));
+    let mut trials = local_trials(&panel, &periods, &ends, h, cfg, calendar_axis, &mut notes);
+    let global = if cfg.backends {
+        global_trials(
+            &panel,
+            &periods,
+            &ends,
+            h,
+            cfg,
+            registry,
+            &mut trials,
+            &mut notes,
+        )
+    } else {
+        Vec::new()
+    };
+    let models = panel
+        .series
+        .iter()
+        .zip(&periods)
+        .zip(&ends)
+        .zip(trials)
+        .map(|(((s, p), e), tr)| choose_for_series(&panel, s, p, e, tr, h, cfg))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Forecaster {
+        panel,
+        names,
+        horizon: h,
+        level: cfg.level,
+        models,
+        global,
+        notes,
+    })
+}
+
+/// Refuses a series shorter than the horizon plus 10 points, naming it.
+fn check_lengths(panel: &Panel, h: usize) -> Result<()> {
     for s in &panel.series {
         if s.values.len() < h + 10 {
             return Err(Error::invalid_input(format!(
@@ -292,6 +335,11 @@ pub fn fit(
             )));
         }
     }
+    Ok(())
+}
+
+/// A note for each series with rows outside the target's values.
+fn untargeted_notes(panel: &Panel, names: &Names) -> Vec<String> {
     let mut notes = Vec::new();
     for s in &panel.series {
         if let Some((count, times)) = &s.untargeted {
@@ -304,17 +352,15 @@ pub fn fit(
             ));
         }
     }
-    let calendar_axis = !panel.axis.calendar_periods().is_empty();
-    // The seasons are found on the whole series (which of the calendar's seasons it has is a
-    // property of the series, and a yearly one needs every year there is); the form of every
-    // candidate (which ETS forms, the log scale, which models fit at all) is chosen on the
-    // points before the first backtest origin, so that no such choice has seen a window it is
-    // judged on; parameters are refitted at each origin.
-    let prefix_len =
-        |n: usize, longest: usize| origins(n, h, cfg.windows, (n / 2).max(2 * longest + 2).max(10));
-    // Seasons of the series as it is and with its covariates' effect taken out: a promotion
-    // can hide a week, and a covariate such as "working day" can carry one.
-    let periods: Vec<Vec<f64>> = panel
+    notes
+}
+
+/// The seasons of each series, found on the whole series (which of the calendar's seasons it
+/// has is a property of the series, and a yearly one needs every year there is), as it is and
+/// with its covariates' effect taken out: a promotion can hide a week, and a covariate such as
+/// "working day" can carry one.
+fn series_periods(panel: &Panel, h: usize) -> Vec<Vec<f64>> {
+    panel
         .series
         .iter()
         .map(|s| {
@@ -327,61 +373,89 @@ pub fn fit(
             }
             p
         })
-        .collect();
-    // Origins per series.
-    let ends: Vec<Vec<usize>> = panel
+        .collect()
+}
+
+/// The backtest origins of each series. The form of every candidate (which ETS forms, the log
+/// scale, which models fit at all) is chosen on the points before the first origin, so that
+/// no such choice has seen a window it is judged on; parameters are refitted at each origin.
+fn backtest_origins(
+    panel: &Panel,
+    periods: &[Vec<f64>],
+    h: usize,
+    windows: usize,
+) -> Vec<Vec<usize>> {
+    let prefix_len =
+        |n: usize, longest: usize| origins(n, h, windows, (n / 2).max(2 * longest + 2).max(10));
+    panel
         .series
         .iter()
-        .zip(&periods)
+        .zip(periods)
         .map(|(s, p)| {
             let longest = p.iter().copied().fold(0.0, f64::max).ceil() as usize;
             prefix_len(s.values.len(), longest)
         })
-        .collect();
+        .collect()
+}
+
+/// A note when some series have room for one backtest window only.
+fn single_window_note(panel: &Panel, ends: &[Vec<usize>]) -> Option<String> {
     let single: Vec<String> = panel
         .series
         .iter()
-        .zip(&ends)
+        .zip(ends)
         .filter(|(_, e)| e.len() < 2)
         .map(|(s, _)| series_label(s.id.as_deref()))
         .collect();
-    if !single.is_empty() {
-        notes.push(format!(
+    (!single.is_empty()).then(|| {
+        format!(
             "only one backtest window fits the horizon in {}: the choice of method rests on \
              it alone and the interval's coverage cannot be measured; a shorter --horizon \
              leaves room for more",
             single.join(", ")
-        ));
+        )
+    })
+}
+
+/// A note on which methods use the covariates, when there are any.
+fn covariates_note(panel: &Panel) -> Option<String> {
+    if panel.covariates.is_empty() {
+        return None;
     }
-    let all_positive = panel.series.iter().zip(&ends).all(|(s, e)| {
-        let first = e.first().copied().unwrap_or(0);
-        s.values.iter().take(first).all(|v| *v > 0.0)
-    });
-    if !panel.covariates.is_empty() {
-        let list = panel
-            .covariates
-            .iter()
-            .map(|c| format!("`{}`", c.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        notes.push(format!(
-            "covariates {list} are used by the regression methods (linear and the backend \
-             models); seasonal naive, ETS, AutoETS, MSTL and the seasonal-difference \
-             autoregression cannot use covariates and forecast from the series alone"
-        ));
-    }
-    // Local candidates, backtested per series.
+    let list = panel
+        .covariates
+        .iter()
+        .map(|c| format!("`{}`", c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "covariates {list} are used by the regression methods (linear and the backend \
+         models); seasonal naive, ETS, AutoETS, MSTL and the seasonal-difference \
+         autoregression cannot use covariates and forecast from the series alone"
+    ))
+}
+
+/// Local candidates, backtested per series (with a note when the time budget ran out).
+fn local_trials(
+    panel: &Panel,
+    periods: &[Vec<f64>],
+    ends: &[Vec<usize>],
+    h: usize,
+    cfg: &ForecastConfig,
+    calendar_axis: bool,
+    notes: &mut Vec<String>,
+) -> Vec<Vec<Trial>> {
     let mut trials: Vec<Vec<Trial>> = Vec::with_capacity(panel.series.len());
     let mut short_of_time = 0usize;
-    for ((s, p), e) in panel.series.iter().zip(&periods).zip(&ends) {
+    for ((s, p), e) in panel.series.iter().zip(periods).zip(ends) {
         let covs = &s.covariates;
-        let loc = local(&panel, s, covs);
+        let loc = local(panel, s, covs);
         let before = s
             .values
             .get(..e.first().copied().unwrap_or(0))
             .unwrap_or_default();
         let positive = before.iter().all(|v| *v > 0.0);
-        let base = base_spec(&panel, p, h, positive);
+        let base = base_spec(panel, p, h, positive);
         let calendar = calendar_axis
             && !p.is_empty()
             && panel.axis.calendar_periods().iter().any(|c| p.contains(c));
@@ -404,231 +478,266 @@ pub fn fit(
             panel.series.len()
         ));
     }
-    // Global models through the backends.
+    trials
+}
+
+/// Global models through the backends, backtested across series; their window forecasts join
+/// each series' trials.
+#[allow(clippy::too_many_arguments)]
+fn global_trials(
+    panel: &Panel,
+    periods: &[Vec<f64>],
+    ends: &[Vec<usize>],
+    h: usize,
+    cfg: &ForecastConfig,
+    registry: &Registry,
+    trials: &mut [Vec<Trial>],
+    notes: &mut Vec<String>,
+) -> Vec<GlobalModel> {
+    let calendar_axis = !panel.axis.calendar_periods().is_empty();
+    let all_positive = panel.series.iter().zip(ends).all(|(s, e)| {
+        let first = e.first().copied().unwrap_or(0);
+        s.values.iter().take(first).all(|v| *v > 0.0)
+    });
     let mut global = Vec::new();
-    if cfg.backends {
-        let mut union: Vec<f64> = periods.iter().flatten().copied().collect();
-        union.sort_by(f64::total_cmp);
-        union.dedup();
-        union.truncate(3);
-        let mut spec = base_spec(&panel, &union, h, all_positive);
-        spec.calendar = calendar_axis;
-        let estimators = lead_estimators(registry);
-        for est in estimators {
-            if cfg.deadline.is_some_and(|d| Instant::now() > d) {
-                notes.push(format!(
-                    "the time budget ran out before the {} model across series",
-                    est.info().name
-                ));
-                break;
-            }
-            match backtest_global(&panel, &ends, &spec, &est, cfg, h) {
-                Ok((model, importances, per_series)) => {
-                    let index = global.len();
-                    let name = format!(
-                        "{} on lags{}{}",
-                        est.info().name,
-                        if spec.calendar {
-                            " and calendar terms"
-                        } else {
-                            ""
-                        },
-                        if panel.series.len() > 1 {
-                            ", across series"
-                        } else {
-                            ""
-                        }
-                    );
-                    global.push(GlobalModel {
-                        estimator: est.info().id,
-                        name: name.clone(),
-                        spec: spec.clone(),
-                        model,
-                        importances,
-                    });
-                    for (t, forecasts) in trials.iter_mut().zip(per_series) {
-                        if let Some(f) = forecasts {
-                            t.push(Trial {
-                                method: Method::Global {
-                                    index,
-                                    name: name.clone(),
-                                },
-                                forecasts: f,
-                            });
-                        }
+    let mut union: Vec<f64> = periods.iter().flatten().copied().collect();
+    union.sort_by(f64::total_cmp);
+    union.dedup();
+    union.truncate(3);
+    let mut spec = base_spec(panel, &union, h, all_positive);
+    spec.calendar = calendar_axis;
+    let estimators = lead_estimators(registry);
+    for est in estimators {
+        if cfg.deadline.is_some_and(|d| Instant::now() > d) {
+            notes.push(format!(
+                "the time budget ran out before the {} model across series",
+                est.info().name
+            ));
+            break;
+        }
+        match backtest_global(panel, ends, &spec, &est, cfg, h) {
+            Ok((model, importances, per_series)) => {
+                let index = global.len();
+                let name = format!(
+                    "{} on lags{}{}",
+                    est.info().name,
+                    if spec.calendar {
+                        " and calendar terms"
+                    } else {
+                        ""
+                    },
+                    if panel.series.len() > 1 {
+                        ", across series"
+                    } else {
+                        ""
+                    }
+                );
+                global.push(GlobalModel {
+                    estimator: est.info().id,
+                    name: name.clone(),
+                    spec: spec.clone(),
+                    model,
+                    importances,
+                });
+                for (t, forecasts) in trials.iter_mut().zip(per_series) {
+                    if let Some(f) = forecasts {
+                        t.push(Trial {
+                            method: Method::Global {
+                                index,
+                                name: name.clone(),
+                            },
+                            forecasts: f,
+                        });
                     }
                 }
-                Err(e) => notes.push(format!(
-                    "the {} model across series could not be fitted: {e}",
-                    est.info().name
-                )),
             }
+            Err(e) => notes.push(format!(
+                "the {} model across series could not be fitted: {e}",
+                est.info().name
+            )),
         }
     }
-    // Choose per series.
-    let mut models = Vec::with_capacity(panel.series.len());
-    for (((s, p), e), mut tr) in panel.series.iter().zip(&periods).zip(&ends).zip(trials) {
-        let actual: Vec<f64> = e
-            .iter()
-            .flat_map(|&end| {
-                s.values
-                    .get(end..end + h)
-                    .unwrap_or_default()
-                    .iter()
-                    .copied()
-            })
-            .collect();
-        let score = |t: &Trial| rmse(&actual, &t.forecasts.concat());
-        tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
-        // Combinations of the best method of each family (the best few families by backtest),
-        // judged on the same windows: mixing kinds of model is what makes a combination robust.
-        let mut seen = Vec::new();
-        let family_best: Vec<&Trial> = tr
-            .iter()
-            .filter(|t| {
-                let f = t.method.family();
-                let new = !seen.contains(&f);
-                seen.push(f);
-                new
-            })
-            .collect();
-        let mut combos = Vec::new();
-        for k in [2usize, 3, 4] {
-            if family_best.len() >= k {
-                let members: Vec<&Trial> = family_best.iter().take(k).copied().collect();
-                let forecasts = (0..e.len())
-                    .map(|w| {
-                        (0..h)
-                            .map(|i| {
-                                members
-                                    .iter()
-                                    .map(|m| {
-                                        m.forecasts
-                                            .get(w)
-                                            .and_then(|f| f.get(i))
-                                            .copied()
-                                            .unwrap_or(f64::NAN)
-                                    })
-                                    .sum::<f64>()
-                                    / k as f64
-                            })
-                            .collect()
-                    })
-                    .collect();
-                combos.push(Trial {
-                    method: Method::Combination {
-                        members: members.iter().map(|m| m.method.clone()).collect(),
-                    },
-                    forecasts,
-                });
+
+    global
+}
+
+/// Chooses the method for one series by its backtests (and combinations of the best of each
+/// family), and refits it on the whole series.
+fn choose_for_series(
+    panel: &Panel,
+    s: &Series,
+    p: &[f64],
+    e: &[usize],
+    mut tr: Vec<Trial>,
+    h: usize,
+    cfg: &ForecastConfig,
+) -> Result<SeriesModel> {
+    let actual: Vec<f64> = e
+        .iter()
+        .flat_map(|&end| {
+            s.values
+                .get(end..end + h)
+                .unwrap_or_default()
+                .iter()
+                .copied()
+        })
+        .collect();
+    let score = |t: &Trial| rmse(&actual, &t.forecasts.concat());
+    tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
+    let combos = family_combinations(&tr, e.len(), h);
+    let windows: Vec<&[f64]> = e
+        .iter()
+        .map(|&end| s.values.get(end..end + h).unwrap_or_default())
+        .collect();
+    tr.extend(combos);
+    rank_first(&mut tr, &windows, &score);
+    let chosen = tr.first().ok_or_else(|| {
+        Error::internal(format!(
+            "no forecasting method could be fitted on {}",
+            series_label(s.id.as_deref())
+        ))
+    })?;
+    let period = p.first().map_or(1, |m| m.round().max(1.0) as usize);
+    let last_train = s
+        .values
+        .get(..e.last().copied().unwrap_or(0))
+        .unwrap_or_default();
+    let backtests = tr
+        .iter()
+        .map(|t| {
+            let f = t.forecasts.concat();
+            Backtest {
+                method: t.method.name(),
+                rmse: rmse(&actual, &f),
+                mae: metrics::mae(&actual, &f),
+                smape: metrics::smape(&actual, &f),
+                mase: metrics::mase(&actual, &f, last_train, period),
             }
-        }
-        // Each window ranks every candidate; the lowest mean rank wins (one turbulent window
-        // cannot decide alone), ties broken by the RMSE over all windows.
-        tr.extend(combos);
-        let windows: Vec<&[f64]> = e
-            .iter()
-            .map(|&end| s.values.get(end..end + h).unwrap_or_default())
-            .collect();
-        let per_window: Vec<Vec<f64>> = tr
-            .iter()
-            .map(|t| {
-                windows
-                    .iter()
-                    .zip(&t.forecasts)
-                    .map(|(a, f)| rmse(a, f))
-                    .collect()
-            })
-            .collect();
-        let at = |row: &Vec<f64>, w: usize| row.get(w).copied().unwrap_or(f64::INFINITY);
-        let mean_rank: Vec<f64> = per_window
-            .iter()
-            .map(|mine| {
-                (0..windows.len())
-                    .map(|w| per_window.iter().filter(|o| at(o, w) < at(mine, w)).count() as f64)
-                    .sum::<f64>()
-                    / windows.len().max(1) as f64
-            })
-            .collect();
-        let key = |i: usize| {
-            (
-                mean_rank.get(i).copied().unwrap_or(f64::INFINITY),
-                tr.get(i).map_or(f64::INFINITY, &score),
-            )
-        };
-        let best = (0..tr.len()).min_by(|&a, &b| {
-            let (ra, sa) = key(a);
-            let (rb, sb) = key(b);
-            ra.total_cmp(&rb).then(sa.total_cmp(&sb))
-        });
-        if let Some(i) = best {
-            let c = tr.remove(i);
-            // The others by their RMSE over all windows, for the report.
-            tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
-            tr.insert(0, c);
-        }
-        let chosen = tr.first().ok_or_else(|| {
-            Error::internal(format!(
-                "no forecasting method could be fitted on {}",
-                series_label(s.id.as_deref())
-            ))
-        })?;
-        let period = p.first().map_or(1, |m| m.round().max(1.0) as usize);
-        let last_train = s
-            .values
-            .get(..e.last().copied().unwrap_or(0))
-            .unwrap_or_default();
-        let backtests = tr
-            .iter()
-            .map(|t| {
-                let f = t.forecasts.concat();
-                Backtest {
-                    method: t.method.name(),
-                    rmse: rmse(&actual, &f),
-                    mae: metrics::mae(&actual, &f),
-                    smape: metrics::smape(&actual, &f),
-                    mase: metrics::mase(&actual, &f, last_train, period),
-                }
-            })
-            .collect();
-        let errors: Vec<Vec<f64>> = e
-            .iter()
-            .zip(&chosen.forecasts)
-            .map(|(&end, f)| {
-                s.values
-                    .get(end..end + h)
-                    .unwrap_or_default()
-                    .iter()
-                    .zip(f)
-                    .map(|(a, b)| a - b)
-                    .collect()
-            })
-            .collect();
-        let errors_by_step: Vec<Vec<f64>> = (0..h)
-            .map(|k| errors.iter().filter_map(|w| w.get(k).copied()).collect())
-            .collect();
-        let coverage = loo_coverage(&errors, cfg.level);
-        // The chosen method refitted on the whole series.
-        let loc = local(&panel, s, &s.covariates);
-        let method = refit_all(&chosen.method, &s.values, &loc);
-        models.push(SeriesModel {
-            periods: p.clone(),
-            method,
-            backtests,
-            errors_by_step,
-            coverage,
-            origins: e.clone(),
-        });
-    }
-    Ok(Forecaster {
-        panel,
-        names,
-        horizon: h,
-        level: cfg.level,
-        models,
-        global,
-        notes,
+        })
+        .collect();
+    let errors: Vec<Vec<f64>> = e
+        .iter()
+        .zip(&chosen.forecasts)
+        .map(|(&end, f)| {
+            s.values
+                .get(end..end + h)
+                .unwrap_or_default()
+                .iter()
+                .zip(f)
+                .map(|(a, b)| a - b)
+                .collect()
+        })
+        .collect();
+    let errors_by_step: Vec<Vec<f64>> = (0..h)
+        .map(|k| errors.iter().filter_map(|w| w.get(k).copied()).collect())
+        .collect();
+    let coverage = loo_coverage(&errors, cfg.level);
+    // The chosen method refitted on the whole series.
+    let loc = local(panel, s, &s.covariates);
+    let method = refit_all(&chosen.method, &s.values, &loc);
+    Ok(SeriesModel {
+        periods: p.to_vec(),
+        method,
+        backtests,
+        errors_by_step,
+        coverage,
+        origins: e.to_vec(),
     })
+}
+
+/// Combinations of the best method of each family (the best few families by backtest, `tr`
+/// sorted by it), judged on the same windows: mixing kinds of model is what makes a
+/// combination robust.
+fn family_combinations(tr: &[Trial], n_windows: usize, h: usize) -> Vec<Trial> {
+    // Combinations of the best method of each family (the best few families by backtest),
+    // judged on the same windows: mixing kinds of model is what makes a combination robust.
+    let mut seen = Vec::new();
+    let family_best: Vec<&Trial> = tr
+        .iter()
+        .filter(|t| {
+            let f = t.method.family();
+            let new = !seen.contains(&f);
+            seen.push(f);
+            new
+        })
+        .collect();
+    let mut combos = Vec::new();
+    for k in [2usize, 3, 4] {
+        if family_best.len() >= k {
+            let members: Vec<&Trial> = family_best.iter().take(k).copied().collect();
+            let forecasts = (0..n_windows)
+                .map(|w| {
+                    (0..h)
+                        .map(|i| {
+                            members
+                                .iter()
+                                .map(|m| {
+                                    m.forecasts
+                                        .get(w)
+                                        .and_then(|f| f.get(i))
+                                        .copied()
+                                        .unwrap_or(f64::NAN)
+                                })
+                                .sum::<f64>()
+                                / k as f64
+                        })
+                        .collect()
+                })
+                .collect();
+            combos.push(Trial {
+                method: Method::Combination {
+                    members: members.iter().map(|m| m.method.clone()).collect(),
+                },
+                forecasts,
+            });
+        }
+    }
+    combos
+}
+
+/// Puts the winner first: each window ranks every candidate; the lowest mean rank wins (one
+/// turbulent window cannot decide alone), ties broken by `score` (the RMSE over all windows);
+/// the others follow by `score`, for the report.
+fn rank_first(tr: &mut Vec<Trial>, windows: &[&[f64]], score: &impl Fn(&Trial) -> f64) {
+    // Each window ranks every candidate; the lowest mean rank wins (one turbulent window
+    // cannot decide alone), ties broken by the RMSE over all windows.
+    let per_window: Vec<Vec<f64>> = tr
+        .iter()
+        .map(|t| {
+            windows
+                .iter()
+                .zip(&t.forecasts)
+                .map(|(a, f)| rmse(a, f))
+                .collect()
+        })
+        .collect();
+    let at = |row: &Vec<f64>, w: usize| row.get(w).copied().unwrap_or(f64::INFINITY);
+    let mean_rank: Vec<f64> = per_window
+        .iter()
+        .map(|mine| {
+            (0..windows.len())
+                .map(|w| per_window.iter().filter(|o| at(o, w) < at(mine, w)).count() as f64)
+                .sum::<f64>()
+                / windows.len().max(1) as f64
+        })
+        .collect();
+    let key = |i: usize| {
+        (
+            mean_rank.get(i).copied().unwrap_or(f64::INFINITY),
+            tr.get(i).map_or(f64::INFINITY, &score),
+        )
+    };
+    let best = (0..tr.len()).min_by(|&a, &b| {
+        let (ra, sa) = key(a);
+        let (rb, sb) = key(b);
+        ra.total_cmp(&rb).then(sa.total_cmp(&sb))
+    });
+    if let Some(i) = best {
+        let c = tr.remove(i);
+        // The others by their RMSE over all windows, for the report.
+        tr.sort_by(|a, b| score(a).total_cmp(&score(b)));
+        tr.insert(0, c);
+    }
 }
 
 /// Each candidate refitted on the points before each origin and forecasting the `h` after
