@@ -212,45 +212,14 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     for n in &reader_notes {
         eprintln!("note: {n}");
     }
-    if let Some(t) = &args.target
-        && frame.column(t).is_none()
-    {
-        return Err(Error::invalid_input(format!(
-            "no column named `{t}` in `{}`; the columns are: {}; pass one of them to --target",
-            args.data,
-            frame
-                .names()
-                .iter()
-                .map(|n| format!("`{n}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))
-        .with_context("file", &args.data)
-        .with_context("column", t));
-    }
+    check_target(args, &frame)?;
     if matches!(
         args.task.parse::<mlpilot::Task>(),
         Ok(mlpilot::Task::Forecast)
     ) {
         return crate::forecast::run(args, &frame, started);
     }
-    let forecast_flags: Vec<&str> = [
-        ("--time-column", args.time_column.is_some()),
-        ("--horizon", args.horizon.is_some()),
-        ("--series-id", args.series_id.is_some()),
-        ("--known-covariates", !args.known_covariates.is_empty()),
-    ]
-    .into_iter()
-    .filter_map(|(flag, given)| given.then_some(flag))
-    .collect();
-    if !forecast_flags.is_empty() {
-        return Err(Error::invalid_input(format!(
-            "{} only apply to forecasts: add --task forecast to forecast `{}` over time \
-             (without it, the table's rows are treated as independent examples)",
-            forecast_flags.join(", "),
-            args.target.as_deref().unwrap_or("the target")
-        )));
-    }
+    refuse_forecast_flags(args)?;
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
     let advisor = mlpilot::llm::advisor_for(&spec)?;
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -266,106 +235,18 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         task_notes: Vec::new(),
     };
     let mut auto = build(args)?;
-    if let Some(goal) = &args.goal {
-        let profile = mlpilot::data::profile_frame(
-            &frame,
-            &args.data,
-            &mlpilot::data::ProfileOptions::default(),
-        )?;
-        // With a language model, the goal may take at most a third of the budget; past that,
-        // the rules decide (they take no time) and the summary says why.
-        let advice = match args.time_budget {
-            Some(total) if !matches!(spec, mlpilot::llm::LlmSpec::Offline) => {
-                let limit = (total / 3.0 - started.elapsed().as_secs_f64()).max(0.0);
-                let asked = rt.block_on(async {
-                    tokio::time::timeout(
-                        Duration::from_secs_f64(limit),
-                        advisor.define_task(goal, &profile),
-                    )
-                    .await
-                });
-                match asked {
-                    Ok(a) => a?,
-                    Err(_) => {
-                        let mut a = mlpilot::core::Advice::rules(mlpilot::llm::goal::define_task(
-                            goal, &profile,
-                        )?);
-                        a.fallback_reason = Some(format!(
-                            "the language model did not answer within a third of the {total} s budget"
-                        ));
-                        a
-                    }
-                }
-            }
-            _ => rt.block_on(advisor.define_task(goal, &profile))?,
-        };
-        let mut cfg = auto.run_config().clone();
-        let fixed = mlpilot::FixedByHand {
-            target: args.target.is_some(),
-            task: args.task != "auto",
-            metric: args.metric.is_some(),
-        };
-        let adopted = cfg.adopt_goal(&advice.value, fixed, None);
-        if adopted {
-            note.task_source = Some(advice.source.to_string());
-            note.fallbacks.extend(advice.fallback_reason.clone());
-            note.task_notes = advice.value.notes.clone();
-            if let Some(r) = &advice.value.runner_up {
-                note.task_notes.push(format!(
-                    "runner-up `{}` ({}): {}",
-                    r.target, r.task, r.reason
-                ));
-            }
-        } else {
-            let given = args.target.as_deref().unwrap_or_default();
-            let why = format!(
-                "the goal points at `{}`, but --target `{given}` was given: predicting \
-                 `{given}`; the goal's task, metric and left-out columns were for the other column",
-                advice.value.target
-            );
-            if !args.json {
-                eprintln!("{why}");
-            }
-            note.task_notes.push(why);
-        }
-        if adopted && !args.json {
-            eprintln!(
-                "goal → predict `{}` ({}) [{}]{}",
-                advice.value.target,
-                advice.value.task,
-                advice.source,
-                advice
-                    .fallback_reason
-                    .as_ref()
-                    .map_or(String::new(), |r| format!(
-                        "; the rules decided because {r}"
-                    ))
-            );
-        }
-        if adopted
-            && !args.json
-            && let Some(r) = &advice.value.runner_up
-        {
-            eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);
-            if advice.value.undecided && args.target.is_none() {
-                eprintln!(
-                    "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",
-                    advice.value.target, r.target, advice.value.target
-                );
-            }
-        }
-        auto = auto.config(cfg);
-        if args.target.is_none()
-            && let Some(again) = crate::input::reread_target(
-                &args.data,
-                &frame,
-                &advice.value.target,
-                advice.value.task,
-                decimal,
-            )?
-        {
-            frame = again;
-        }
+    let assistant = Assistant {
+        spec: &spec,
+        advisor: advisor.as_ref(),
+        rt: &rt,
+        started,
+    };
+    if let Some(goal) = &args.goal
+        && let Some(again) = adopt_goal(
+            args, goal, &frame, &assistant, &mut auto, &mut note, decimal,
+        )?
+    {
+        frame = again;
     }
     // No target and no goal: the profile guesses one (AutoMl would make the same guess).
     if args.target.is_none() && args.goal.is_none() {
@@ -383,9 +264,193 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             auto = auto.target(&guess.column);
         }
     }
-    // The budget covers the whole command: what loading and the assistant took is spent, and a
-    // share is kept for the report and writing the files.
     let with_model = !matches!(spec, mlpilot::llm::LlmSpec::Offline);
+    auto = search_budget(args, auto, started, with_model);
+    let mut trained = fit_with_progress(args, auto, &frame)?;
+    if with_model {
+        write_narrative(args, &assistant, &mut trained, &mut note)?;
+    }
+    let (summary, json, model_path) = write_outputs(args, &trained, note, reader_notes, started)?;
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    print_result(args, &trained, &summary, &model_path);
+    Ok(())
+}
+
+/// The assistant a run asks, and when the command started (its budget covers the whole command).
+struct Assistant<'a> {
+    spec: &'a mlpilot::llm::LlmSpec,
+    advisor: &'a dyn mlpilot::core::Advisor,
+    rt: &'a tokio::runtime::Runtime,
+    started: Instant,
+}
+
+/// Refuses a `--target` the table does not have, listing the columns.
+fn check_target(args: &RunArgs, frame: &mlpilot::core::Frame) -> Result<()> {
+    if let Some(t) = &args.target
+        && frame.column(t).is_none()
+    {
+        return Err(Error::invalid_input(format!(
+            "no column named `{t}` in `{}`; the columns are: {}; pass one of them to --target",
+            args.data,
+            frame
+                .names()
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .with_context("file", &args.data)
+        .with_context("column", t));
+    }
+    Ok(())
+}
+
+/// Refuses the forecasting flags without `--task forecast`.
+fn refuse_forecast_flags(args: &RunArgs) -> Result<()> {
+    let forecast_flags: Vec<&str> = [
+        ("--time-column", args.time_column.is_some()),
+        ("--horizon", args.horizon.is_some()),
+        ("--series-id", args.series_id.is_some()),
+        ("--known-covariates", !args.known_covariates.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if !forecast_flags.is_empty() {
+        return Err(Error::invalid_input(format!(
+            "{} only apply to forecasts: add --task forecast to forecast `{}` over time \
+             (without it, the table's rows are treated as independent examples)",
+            forecast_flags.join(", "),
+            args.target.as_deref().unwrap_or("the target")
+        )));
+    }
+    Ok(())
+}
+
+/// Turns the goal into the task (with a language model, within a third of the budget; past
+/// that, the rules decide) and adopts it unless flags fixed it; the table read again when the
+/// goal's target needs it.
+fn adopt_goal(
+    args: &RunArgs,
+    goal: &str,
+    frame: &mlpilot::core::Frame,
+    assistant: &Assistant<'_>,
+    auto: &mut AutoMl,
+    note: &mut mlpilot::AssistantNote,
+    decimal: Option<bool>,
+) -> Result<Option<mlpilot::core::Frame>> {
+    let Assistant {
+        spec,
+        advisor,
+        rt,
+        started,
+    } = assistant;
+    let profile = mlpilot::data::profile_frame(
+        frame,
+        &args.data,
+        &mlpilot::data::ProfileOptions::default(),
+    )?;
+    // With a language model, the goal may take at most a third of the budget; past that,
+    // the rules decide (they take no time) and the summary says why.
+    let advice = match args.time_budget {
+        Some(total) if !matches!(spec, mlpilot::llm::LlmSpec::Offline) => {
+            let limit = (total / 3.0 - started.elapsed().as_secs_f64()).max(0.0);
+            let asked = rt.block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs_f64(limit),
+                    advisor.define_task(goal, &profile),
+                )
+                .await
+            });
+            match asked {
+                Ok(a) => a?,
+                Err(_) => {
+                    let mut a = mlpilot::core::Advice::rules(mlpilot::llm::goal::define_task(
+                        goal, &profile,
+                    )?);
+                    a.fallback_reason = Some(format!(
+                        "the language model did not answer within a third of the {total} s budget"
+                    ));
+                    a
+                }
+            }
+        }
+        _ => rt.block_on(advisor.define_task(goal, &profile))?,
+    };
+    let mut cfg = auto.run_config().clone();
+    let fixed = mlpilot::FixedByHand {
+        target: args.target.is_some(),
+        task: args.task != "auto",
+        metric: args.metric.is_some(),
+    };
+    let adopted = cfg.adopt_goal(&advice.value, fixed, None);
+    if adopted {
+        note.task_source = Some(advice.source.to_string());
+        note.fallbacks.extend(advice.fallback_reason.clone());
+        note.task_notes = advice.value.notes.clone();
+        if let Some(r) = &advice.value.runner_up {
+            note.task_notes.push(format!(
+                "runner-up `{}` ({}): {}",
+                r.target, r.task, r.reason
+            ));
+        }
+    } else {
+        let given = args.target.as_deref().unwrap_or_default();
+        let why = format!(
+            "the goal points at `{}`, but --target `{given}` was given: predicting \
+             `{given}`; the goal's task, metric and left-out columns were for the other column",
+            advice.value.target
+        );
+        if !args.json {
+            eprintln!("{why}");
+        }
+        note.task_notes.push(why);
+    }
+    if adopted && !args.json {
+        eprintln!(
+            "goal → predict `{}` ({}) [{}]{}",
+            advice.value.target,
+            advice.value.task,
+            advice.source,
+            advice
+                .fallback_reason
+                .as_ref()
+                .map_or(String::new(), |r| format!(
+                    "; the rules decided because {r}"
+                ))
+        );
+    }
+    if adopted
+        && !args.json
+        && let Some(r) = &advice.value.runner_up
+    {
+        eprintln!("  runner-up `{}` ({}): {}", r.target, r.task, r.reason);
+        if advice.value.undecided && args.target.is_none() {
+            eprintln!(
+                "  the evidence for `{}` and `{}` is close; going on with `{}` (choose with --target)",
+                advice.value.target, r.target, advice.value.target
+            );
+        }
+    }
+    *auto = std::mem::take(auto).config(cfg);
+    if args.target.is_none() {
+        return crate::input::reread_target(
+            &args.data,
+            frame,
+            &advice.value.target,
+            advice.value.task,
+            decimal,
+        );
+    }
+    Ok(None)
+}
+
+/// The budget covers the whole command: what loading and the assistant took is spent, and a
+/// share is kept for the report and writing the files.
+fn search_budget(args: &RunArgs, mut auto: AutoMl, started: Instant, with_model: bool) -> AutoMl {
     if let Some(total) = args.time_budget {
         let reserve = if args.no_report {
             0.0
@@ -402,6 +467,15 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         cfg.time_budget_secs = Some(left.max(0.05 * total).max(0.01));
         auto = auto.config(cfg);
     }
+    auto
+}
+
+/// Fits, with a progress line on a terminal.
+fn fit_with_progress(
+    args: &RunArgs,
+    mut auto: AutoMl,
+    frame: &mlpilot::core::Frame,
+) -> Result<mlpilot::Trained> {
     let bar = if std::io::IsTerminal::is_terminal(&std::io::stderr()) && !args.json {
         let pb = indicatif::ProgressBar::new(args.max_trials.unwrap_or(0) as u64);
         pb.set_style(
@@ -415,52 +489,78 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
     } else {
         None
     };
-    let trained = auto.fit_frame(&frame);
+    let trained = auto.fit_frame(frame);
     if let Some(b) = &bar {
         b.0.finish_and_clear();
     }
-    let mut trained = trained?;
-    if with_model {
-        // The language model writes within what the budget left it; past that, the rules'
-        // narrative (already the model's) stands, and the summary says why.
-        let left = args.time_budget.map(|total| {
-            let reserve = if args.no_report {
-                0.0
-            } else {
-                report_reserve(total)
-            };
-            total - started.elapsed().as_secs_f64() - reserve - 0.02 * total
-        });
-        let written = match left {
-            Some(l) if l < 0.5 => None,
-            Some(l) => {
-                let run = trained.run_context();
-                rt.block_on(async {
-                    tokio::time::timeout(Duration::from_secs_f64(l), advisor.explain_results(&run))
-                        .await
-                })
-                .ok()
-            }
-            None => Some(rt.block_on(advisor.explain_results(&trained.run_context()))),
+    trained
+}
+
+/// The language model writes the narrative within what the budget left it; past that, the
+/// rules' narrative (already the model's) stands, and the summary says why.
+fn write_narrative(
+    args: &RunArgs,
+    assistant: &Assistant<'_>,
+    trained: &mut mlpilot::Trained,
+    note: &mut mlpilot::AssistantNote,
+) -> Result<()> {
+    let Assistant {
+        advisor,
+        rt,
+        started,
+        ..
+    } = assistant;
+    // The language model writes within what the budget left it; past that, the rules'
+    // narrative (already the model's) stands, and the summary says why.
+    let left = args.time_budget.map(|total| {
+        let reserve = if args.no_report {
+            0.0
+        } else {
+            report_reserve(total)
         };
-        match written {
-            Some(advice) => {
-                let advice = advice?;
-                note.narrative_source = advice.source.to_string();
-                note.fallbacks.extend(advice.fallback_reason.clone());
-                trained.set_narrative(advice.value);
-            }
-            None => note.fallbacks.push(
-                "the time budget left the language model no time for the narrative; the rules wrote it"
-                    .into(),
-            ),
+        total - started.elapsed().as_secs_f64() - reserve - 0.02 * total
+    });
+    let written = match left {
+        Some(l) if l < 0.5 => None,
+        Some(l) => {
+            let run = trained.run_context();
+            rt.block_on(async {
+                tokio::time::timeout(Duration::from_secs_f64(l), advisor.explain_results(&run))
+                    .await
+            })
+            .ok()
         }
+        None => Some(rt.block_on(advisor.explain_results(&trained.run_context()))),
+    };
+    match written {
+        Some(advice) => {
+            let advice = advice?;
+            note.narrative_source = advice.source.to_string();
+            note.fallbacks.extend(advice.fallback_reason.clone());
+            trained.set_narrative(advice.value);
+        }
+        None => note.fallbacks.push(
+            "the time budget left the language model no time for the narrative; the rules wrote it"
+                .into(),
+        ),
     }
+    Ok(())
+}
+
+/// Writes the model, `summary.json`, `leaderboard.csv` and (unless `--no-report`) the report;
+/// returns the summary, its JSON and the model's path.
+fn write_outputs(
+    args: &RunArgs,
+    trained: &mlpilot::Trained,
+    note: mlpilot::AssistantNote,
+    reader_notes: Vec<String>,
+    started: Instant,
+) -> Result<(Summary, String, PathBuf)> {
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Error::from(e).with_context("file", args.out.display()))?;
     let model_path = args.out.join("model.mlpilot");
     trained.save(&model_path)?;
-    let mut summary = Summary::of(&trained);
+    let mut summary = Summary::of(trained);
     summary.assistant = Some(note);
     // The engine's notes and warnings about the target (the reader's were printed on load).
     for n in &summary.notes {
@@ -479,13 +579,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
             (total - started.elapsed().as_secs_f64() - 0.02 * total)
                 .max(0.5 * report_reserve(total))
         });
-        let html = mlpilot::explain::report_within(&trained, &args.data, seconds)?;
+        let html = mlpilot::explain::report_within(trained, &args.data, seconds)?;
         write_file(&args.out.join("report.html"), html.as_bytes())?;
     }
-    if args.json {
-        println!("{json}");
-        return Ok(());
-    }
+    Ok((summary, json, model_path))
+}
+
+/// What the run found, for people.
+fn print_result(
+    args: &RunArgs,
+    trained: &mlpilot::Trained,
+    summary: &Summary,
+    model_path: &std::path::Path,
+) {
     let r = &trained.result;
     println!("{}", trained.narrative());
     println!();
@@ -533,7 +639,6 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         if args.no_report { "" } else { ", report.html" },
         args.out.display()
     );
-    Ok(())
 }
 
 /// Steps shown before the rest are left to `summary.json`.
