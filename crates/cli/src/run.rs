@@ -348,11 +348,8 @@ fn adopt_goal(
         rt,
         started,
     } = assistant;
-    let profile = mlpilot::data::profile_frame(
-        frame,
-        &args.data,
-        &mlpilot::data::ProfileOptions::default(),
-    )?;
+    let profile =
+        mlpilot::data::profile_frame(frame, &args.data, &mlpilot::data::ProfileOptions::default())?;
     // With a language model, the goal may take at most a third of the budget; past that,
     // the rules decide (they take no time) and the summary says why.
     let advice = match args.time_budget {

@@ -307,287 +307,339 @@ pub fn run_conformance(
     });
 
     for task in [Task::Binary, Task::Multiclass, Task::Regression] {
-        if !caps.supports(task) {
-            let (train, _) = dataset_for(task, 60, opts.seed);
-            r.record(
-                "unsupported_task_is_refused",
-                Some(task),
-                || match r_fit_plain(estimator, &train) {
-                    Err(e) if e.kind() == ErrorKind::Unsupported => Outcome::Passed,
-                    Err(e) => {
-                        Outcome::Failed(format!("expected Unsupported, got {:?}: {e}", e.kind()))
-                    }
-                    Ok(_) => Outcome::Failed(
-                        "fit succeeded on a task the estimator does not declare".into(),
-                    ),
-                },
-            );
-            continue;
+        if caps.supports(task) {
+            task_checks(&mut r, caps, task);
+        } else {
+            refuse_unsupported(&mut r, task);
         }
-        let (train, test) = dataset_for(task, opts.n_rows, opts.seed);
-        let k = train.n_classes();
+    }
+    ConformanceReport {
+        estimator: info.id,
+        checks: r.checks,
+    }
+}
 
-        r.record("default_params_are_valid", Some(task), || {
-            let shape = train.shape();
-            let space = estimator.search_space(task, shape);
-            match space.validate(&space.defaults()) {
-                Ok(_) => Outcome::Passed,
-                Err(e) => Outcome::Failed(e.to_string()),
+/// A task the estimator does not declare must be refused as unsupported.
+fn refuse_unsupported(r: &mut Runner<'_>, task: Task) {
+    let (estimator, opts) = (r.est, r.opts);
+    let (train, _) = dataset_for(task, 60, opts.seed);
+    r.record(
+        "unsupported_task_is_refused",
+        Some(task),
+        || match r_fit_plain(estimator, &train) {
+            Err(e) if e.kind() == ErrorKind::Unsupported => Outcome::Passed,
+            Err(e) => Outcome::Failed(format!("expected Unsupported, got {:?}: {e}", e.kind())),
+            Ok(_) => {
+                Outcome::Failed("fit succeeded on a task the estimator does not declare".into())
             }
-        });
+        },
+    );
+}
 
-        let mut fitted: Option<Box<dyn DynModel>> = None;
-        let fit_ok = r.record("fits", Some(task), || {
+/// Every check on a declared task: fitting, predictions, export form, determinism, the round
+/// trip, refusals, then the claimed capabilities.
+fn task_checks(r: &mut Runner<'_>, caps: mlpilot_core::Capabilities, task: Task) {
+    let (estimator, opts) = (r.est, r.opts);
+    let (train, test) = dataset_for(task, opts.n_rows, opts.seed);
+    r.record("default_params_are_valid", Some(task), || {
+        let shape = train.shape();
+        let space = estimator.search_space(task, shape);
+        match space.validate(&space.defaults()) {
+            Ok(_) => Outcome::Passed,
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    });
+
+    let mut fitted: Option<Box<dyn DynModel>> = None;
+    let fit_ok = r.record("fits", Some(task), || {
+        match r_fit(estimator, opts, &train, task) {
+            Ok(m) => {
+                fitted = Some(m);
+                Outcome::Passed
+            }
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    });
+    let Some(model) = fitted.filter(|_| fit_ok) else {
+        return;
+    };
+    let predictions = prediction_checks(r, caps, task, model.as_ref(), &train, &test);
+    export_check(r, caps, task, model.as_ref(), &test);
+    r.record("better_than_dummy", Some(task), || {
+        if predictions.is_empty() {
+            return Outcome::Skipped("no predictions".into());
+        }
+        beats_dummy(task, &train, &test, &predictions)
+    });
+
+    if caps.deterministic {
+        r.record("same_seed_same_predictions", Some(task), || {
             match r_fit(estimator, opts, &train, task) {
-                Ok(m) => {
-                    fitted = Some(m);
-                    Outcome::Passed
-                }
+                Ok(m2) => match m2.predict(test.x()) {
+                    Ok(p2) if p2 == predictions => Outcome::Passed,
+                    Ok(_) => Outcome::Failed(
+                        "a second fit with the same seed predicts differently".into(),
+                    ),
+                    Err(e) => Outcome::Failed(e.to_string()),
+                },
                 Err(e) => Outcome::Failed(e.to_string()),
             }
         });
-        let Some(model) = fitted.filter(|_| fit_ok) else {
-            continue;
-        };
-        let x_test = test.x().clone();
+    }
 
-        let mut predictions = Vec::new();
-        r.record("predict_shape", Some(task), || {
-            match model.predict(&x_test) {
-                Ok(p) if p.len() == test.n_rows() => {
-                    if task.is_classification()
-                        && p.iter()
-                            .any(|v| v.fract() != 0.0 || *v < 0.0 || *v >= k as f64)
-                    {
-                        return Outcome::Failed(
-                            "class predictions must be indices in 0..n_classes".into(),
-                        );
+    round_trip_check(r, caps, task, model.as_ref(), &test);
+    refusal_checks(r, caps, task, model.as_ref(), &train, &test);
+    let params = r.params_for(task, &train);
+    let fitted = capabilities::Fitted {
+        task,
+        train: &train,
+        test: &test,
+        params,
+        model: model.as_ref(),
+    };
+    capabilities::run(r, caps, &fitted);
+}
+
+/// Predictions have one value per row (class indices for classification, finite values), and
+/// probabilities, when declared, are rows that sum to one; returns the predictions (empty when
+/// they failed).
+fn prediction_checks(
+    r: &mut Runner<'_>,
+    caps: mlpilot_core::Capabilities,
+    task: Task,
+    model: &dyn DynModel,
+    train: &Dataset,
+    test: &Dataset,
+) -> Vec<f64> {
+    let k = train.n_classes();
+    let x_test = test.x();
+    let mut predictions = Vec::new();
+    r.record("predict_shape", Some(task), || {
+        match model.predict(x_test) {
+            Ok(p) if p.len() == test.n_rows() => {
+                if task.is_classification()
+                    && p.iter()
+                        .any(|v| v.fract() != 0.0 || *v < 0.0 || *v >= k as f64)
+                {
+                    return Outcome::Failed(
+                        "class predictions must be indices in 0..n_classes".into(),
+                    );
+                }
+                if p.iter().any(|v| !v.is_finite()) {
+                    return Outcome::Failed("predictions must be finite".into());
+                }
+                predictions = p;
+                Outcome::Passed
+            }
+            Ok(p) => Outcome::Failed(format!(
+                "{} predictions for {} rows",
+                p.len(),
+                test.n_rows()
+            )),
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    });
+
+    if task.is_classification() && caps.probabilities {
+        r.record("proba_rows_sum_to_one", Some(task), || {
+            match model.predict_proba(x_test) {
+                Ok(p) if p.n_rows() == test.n_rows() && p.n_cols() == k => {
+                    for (i, row) in p.rows().enumerate() {
+                        let s: f64 = row.iter().sum();
+                        if (s - 1.0).abs() > 1e-6 || row.iter().any(|v| !(0.0..=1.0).contains(v)) {
+                            return Outcome::Failed(format!(
+                                "row {i}: probabilities {row:?} sum to {s}"
+                            ));
+                        }
                     }
-                    if p.iter().any(|v| !v.is_finite()) {
-                        return Outcome::Failed("predictions must be finite".into());
-                    }
-                    predictions = p;
                     Outcome::Passed
                 }
                 Ok(p) => Outcome::Failed(format!(
-                    "{} predictions for {} rows",
-                    p.len(),
+                    "shape {} × {}, expected {} × {k}",
+                    p.n_rows(),
+                    p.n_cols(),
                     test.n_rows()
                 )),
                 Err(e) => Outcome::Failed(e.to_string()),
             }
         });
+    } else {
+        r.record("proba_rows_sum_to_one", Some(task), || {
+            Outcome::Skipped("estimator does not declare probabilities".into())
+        });
+    }
 
-        if task.is_classification() && caps.probabilities {
-            r.record("proba_rows_sum_to_one", Some(task), || {
-                match model.predict_proba(&x_test) {
-                    Ok(p) if p.n_rows() == test.n_rows() && p.n_cols() == k => {
-                        for (i, row) in p.rows().enumerate() {
-                            let s: f64 = row.iter().sum();
-                            if (s - 1.0).abs() > 1e-6
-                                || row.iter().any(|v| !(0.0..=1.0).contains(v))
-                            {
-                                return Outcome::Failed(format!(
-                                    "row {i}: probabilities {row:?} sum to {s}"
-                                ));
-                            }
-                        }
-                        Outcome::Passed
-                    }
-                    Ok(p) => Outcome::Failed(format!(
-                        "shape {} × {}, expected {} × {k}",
-                        p.n_rows(),
-                        p.n_cols(),
-                        test.n_rows()
-                    )),
-                    Err(e) => Outcome::Failed(e.to_string()),
+    predictions
+}
+
+/// The model's export form, when it has one, predicts what the model does.
+fn export_check(
+    r: &mut Runner<'_>,
+    caps: mlpilot_core::Capabilities,
+    task: Task,
+    model: &dyn DynModel,
+    test: &Dataset,
+) {
+    let x_test = test.x();
+    r.record("export_form_matches_predictions", Some(task), || {
+        let Some(form) = model.export_form() else {
+            if caps.exportable {
+                return Outcome::Failed(
+                    "the estimator declares `exportable` but its model gives no export form".into(),
+                );
+            }
+            return Outcome::Skipped("the model gives no export form".into());
+        };
+        let got = match form.predict_proba(x_test) {
+            Ok(g) => g,
+            Err(e) => {
+                return Outcome::Failed(format!("the export form does not evaluate: {e}"));
+            }
+        };
+        let want = if task.is_classification() {
+            match model.predict_proba(x_test) {
+                Ok(p) => p,
+                Err(e) if e.kind() == ErrorKind::Unsupported => {
+                    return Outcome::Skipped("no probabilities to compare with".into());
                 }
-            });
+                Err(e) => return Outcome::Failed(e.to_string()),
+            }
         } else {
-            r.record("proba_rows_sum_to_one", Some(task), || {
-                Outcome::Skipped("estimator does not declare probabilities".into())
-            });
+            match model.predict(x_test) {
+                Ok(p) => match mlpilot_core::Matrix::new(p.len(), 1, p) {
+                    Ok(m) => m,
+                    Err(e) => return Outcome::Failed(e.to_string()),
+                },
+                Err(e) => return Outcome::Failed(e.to_string()),
+            }
+        };
+        if (got.n_rows(), got.n_cols()) != (want.n_rows(), want.n_cols()) {
+            return Outcome::Failed(format!(
+                "the export form gives {}×{}, the model {}×{}",
+                got.n_rows(),
+                got.n_cols(),
+                want.n_rows(),
+                want.n_cols()
+            ));
         }
-
-        r.record("export_form_matches_predictions", Some(task), || {
-            let Some(form) = model.export_form() else {
-                if caps.exportable {
-                    return Outcome::Failed(
-                        "the estimator declares `exportable` but its model gives no export form"
-                            .into(),
-                    );
-                }
-                return Outcome::Skipped("the model gives no export form".into());
-            };
-            let got = match form.predict_proba(&x_test) {
-                Ok(g) => g,
-                Err(e) => {
-                    return Outcome::Failed(format!("the export form does not evaluate: {e}"));
-                }
-            };
-            let want = if task.is_classification() {
-                match model.predict_proba(&x_test) {
-                    Ok(p) => p,
-                    Err(e) if e.kind() == ErrorKind::Unsupported => {
-                        return Outcome::Skipped("no probabilities to compare with".into());
-                    }
-                    Err(e) => return Outcome::Failed(e.to_string()),
-                }
-            } else {
-                match model.predict(&x_test) {
-                    Ok(p) => match mlpilot_core::Matrix::new(p.len(), 1, p) {
-                        Ok(m) => m,
-                        Err(e) => return Outcome::Failed(e.to_string()),
-                    },
-                    Err(e) => return Outcome::Failed(e.to_string()),
-                }
-            };
-            if (got.n_rows(), got.n_cols()) != (want.n_rows(), want.n_cols()) {
+        for (i, (g, w)) in got.rows().zip(want.rows()).enumerate() {
+            if g.iter()
+                .zip(w)
+                .any(|(a, b)| (a - b).abs() > 1e-6 * (1.0 + b.abs()))
+            {
                 return Outcome::Failed(format!(
-                    "the export form gives {}×{}, the model {}×{}",
-                    got.n_rows(),
-                    got.n_cols(),
-                    want.n_rows(),
-                    want.n_cols()
+                    "row {i}: the export form gives {g:?}, the model {w:?}"
                 ));
             }
-            for (i, (g, w)) in got.rows().zip(want.rows()).enumerate() {
-                if g.iter()
-                    .zip(w)
-                    .any(|(a, b)| (a - b).abs() > 1e-6 * (1.0 + b.abs()))
-                {
-                    return Outcome::Failed(format!(
-                        "row {i}: the export form gives {g:?}, the model {w:?}"
-                    ));
-                }
-            }
-            Outcome::Passed
-        });
-
-        r.record("better_than_dummy", Some(task), || {
-            if predictions.is_empty() {
-                return Outcome::Skipped("no predictions".into());
-            }
-            beats_dummy(task, &train, &test, &predictions)
-        });
-
-        if caps.deterministic {
-            r.record("same_seed_same_predictions", Some(task), || {
-                match r_fit(estimator, opts, &train, task) {
-                    Ok(m2) => match m2.predict(&x_test) {
-                        Ok(p2) if p2 == predictions => Outcome::Passed,
-                        Ok(_) => Outcome::Failed(
-                            "a second fit with the same seed predicts differently".into(),
-                        ),
-                        Err(e) => Outcome::Failed(e.to_string()),
-                    },
-                    Err(e) => Outcome::Failed(e.to_string()),
-                }
-            });
         }
+        Outcome::Passed
+    });
+}
 
-        r.record("serde_round_trip", Some(task), || {
-            let bytes = match model.to_bytes() {
-                Ok(b) => b,
-                Err(e) => return Outcome::Failed(e.to_string()),
+/// A model written to bytes and read back predicts the same; truncated bytes are an error.
+fn round_trip_check(
+    r: &mut Runner<'_>,
+    caps: mlpilot_core::Capabilities,
+    task: Task,
+    model: &dyn DynModel,
+    test: &Dataset,
+) {
+    let estimator = r.est;
+    let x_test = test.x();
+    r.record("serde_round_trip", Some(task), || {
+        let bytes = match model.to_bytes() {
+            Ok(b) => b,
+            Err(e) => return Outcome::Failed(e.to_string()),
+        };
+        let back = match estimator.load_model(&bytes) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Failed(e.to_string()),
+        };
+        let (Ok(a), Ok(b)) = (model.predict(x_test), back.predict(x_test)) else {
+            return Outcome::Failed("prediction failed after the round trip".into());
+        };
+        if a != b {
+            return Outcome::Failed("predictions differ after the round trip".into());
+        }
+        if task.is_classification() && caps.probabilities {
+            let (Ok(pa), Ok(pb)) = (model.predict_proba(x_test), back.predict_proba(x_test)) else {
+                return Outcome::Failed("probabilities failed after the round trip".into());
             };
-            let back = match estimator.load_model(&bytes) {
-                Ok(m) => m,
-                Err(e) => return Outcome::Failed(e.to_string()),
-            };
-            let (Ok(a), Ok(b)) = (model.predict(&x_test), back.predict(&x_test)) else {
-                return Outcome::Failed("prediction failed after the round trip".into());
-            };
-            if a != b {
-                return Outcome::Failed("predictions differ after the round trip".into());
+            if pa != pb {
+                return Outcome::Failed("probabilities differ after the round trip".into());
             }
-            if task.is_classification() && caps.probabilities {
-                let (Ok(pa), Ok(pb)) = (model.predict_proba(&x_test), back.predict_proba(&x_test))
-                else {
-                    return Outcome::Failed("probabilities failed after the round trip".into());
-                };
-                if pa != pb {
-                    return Outcome::Failed("probabilities differ after the round trip".into());
+        }
+        let half = bytes.get(..bytes.len() / 2).unwrap_or(&[]);
+        if bytes.len() > 8 && estimator.load_model(half).is_ok() {
+            return Outcome::Failed("a truncated model was read without an error".into());
+        }
+        Outcome::Passed
+    });
+}
+
+/// Unusable input is refused: a wrong column count, zero rows, infinities, NaN (unless
+/// declared) and a single class.
+fn refusal_checks(
+    r: &mut Runner<'_>,
+    caps: mlpilot_core::Capabilities,
+    task: Task,
+    model: &dyn DynModel,
+    train: &Dataset,
+    test: &Dataset,
+) {
+    let (estimator, opts) = (r.est, r.opts);
+    r.record("wrong_feature_count_is_an_error", Some(task), || {
+        let wide = Features::Dense(Matrix::zeros(3, test.n_features() + 1));
+        match model.predict(&wide) {
+            Err(_) => Outcome::Passed,
+            Ok(_) => Outcome::Failed("predict accepted a matrix with an extra column".into()),
+        }
+    });
+
+    r.record("zero_rows_is_an_error", Some(task), || {
+        let Ok(empty) = train.subset(&[]) else {
+            return Outcome::Failed("subset failed".into());
+        };
+        expect_input_error("zero rows", r_fit(estimator, opts, &empty, task))
+    });
+
+    r.record("infinite_input_is_an_error", Some(task), || {
+        let bad = with_value(train, 3, 1, f64::INFINITY);
+        expect_input_error("an infinite feature", r_fit(estimator, opts, &bad, task))
+    });
+
+    r.record("missing_values", Some(task), || {
+        let nan = with_value(train, 2, 0, f64::NAN);
+        if caps.missing_values {
+            match r_fit(estimator, opts, &nan, task) {
+                Ok(m) => {
+                    let probe = with_value(test, 0, 0, f64::NAN);
+                    match m.predict(probe.x()) {
+                        Ok(p) if p.iter().all(|v| v.is_finite()) => Outcome::Passed,
+                        Ok(_) => Outcome::Failed("non-finite prediction for a row with NaN".into()),
+                        Err(e) => Outcome::Failed(format!("predict with NaN: {e}")),
+                    }
                 }
+                Err(e) => Outcome::Failed(format!("declares missing_values but refused NaN: {e}")),
             }
-            let half = bytes.get(..bytes.len() / 2).unwrap_or(&[]);
-            if bytes.len() > 8 && estimator.load_model(half).is_ok() {
-                return Outcome::Failed("a truncated model was read without an error".into());
-            }
-            Outcome::Passed
-        });
+        } else {
+            expect_input_error("a NaN feature", r_fit(estimator, opts, &nan, task))
+        }
+    });
 
-        r.record("wrong_feature_count_is_an_error", Some(task), || {
-            let wide = Features::Dense(Matrix::zeros(3, test.n_features() + 1));
-            match model.predict(&wide) {
-                Err(_) => Outcome::Passed,
-                Ok(_) => Outcome::Failed("predict accepted a matrix with an extra column".into()),
-            }
-        });
-
-        r.record("zero_rows_is_an_error", Some(task), || {
-            let Ok(empty) = train.subset(&[]) else {
+    if task.is_classification() {
+        r.record("single_class_is_an_error", Some(task), || {
+            let rows: Vec<usize> = (0..train.n_rows())
+                .filter(|&i| train.y().get(i) == Some(&0.0))
+                .collect();
+            let Ok(one) = train.subset(&rows) else {
                 return Outcome::Failed("subset failed".into());
             };
-            expect_input_error("zero rows", r_fit(estimator, opts, &empty, task))
+            expect_input_error(
+                "single-class training data",
+                r_fit(estimator, opts, &one, task),
+            )
         });
-
-        r.record("infinite_input_is_an_error", Some(task), || {
-            let bad = with_value(&train, 3, 1, f64::INFINITY);
-            expect_input_error("an infinite feature", r_fit(estimator, opts, &bad, task))
-        });
-
-        r.record("missing_values", Some(task), || {
-            let nan = with_value(&train, 2, 0, f64::NAN);
-            if caps.missing_values {
-                match r_fit(estimator, opts, &nan, task) {
-                    Ok(m) => {
-                        let probe = with_value(&test, 0, 0, f64::NAN);
-                        match m.predict(probe.x()) {
-                            Ok(p) if p.iter().all(|v| v.is_finite()) => Outcome::Passed,
-                            Ok(_) => {
-                                Outcome::Failed("non-finite prediction for a row with NaN".into())
-                            }
-                            Err(e) => Outcome::Failed(format!("predict with NaN: {e}")),
-                        }
-                    }
-                    Err(e) => {
-                        Outcome::Failed(format!("declares missing_values but refused NaN: {e}"))
-                    }
-                }
-            } else {
-                expect_input_error("a NaN feature", r_fit(estimator, opts, &nan, task))
-            }
-        });
-
-        if task.is_classification() {
-            r.record("single_class_is_an_error", Some(task), || {
-                let rows: Vec<usize> = (0..train.n_rows())
-                    .filter(|&i| train.y().get(i) == Some(&0.0))
-                    .collect();
-                let Ok(one) = train.subset(&rows) else {
-                    return Outcome::Failed("subset failed".into());
-                };
-                expect_input_error(
-                    "single-class training data",
-                    r_fit(estimator, opts, &one, task),
-                )
-            });
-        }
-
-        let params = r.params_for(task, &train);
-        let fitted = capabilities::Fitted {
-            task,
-            train: &train,
-            test: &test,
-            params,
-            model: model.as_ref(),
-        };
-        capabilities::run(&mut r, caps, &fitted);
-    }
-    ConformanceReport {
-        estimator: info.id,
-        checks: r.checks,
     }
 }
 
