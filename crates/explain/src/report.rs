@@ -536,116 +536,126 @@ fn metrics_section(body: &mut String, d: &ReportData) {
 /// Diagnostics: confusion matrix and curves (classification) or predicted against actual and residuals (regression).
 fn diagnostics_section(body: &mut String, d: &ReportData) -> Result<()> {
     if d.task.is_classification() {
-        let k = d.classes.len().max(1);
-        let cm = ConfusionMatrix::new(&d.y_true, &d.y_pred, k);
-        let max = cm
-            .counts
-            .iter()
-            .flatten()
-            .copied()
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        let mut t = String::from("<table><tr><th>true \\ predicted</th>");
-        for c in &d.classes {
-            t.push_str(&format!("<th>{}</th>", esc(c)));
+        classification_diagnostics(body, d)
+    } else {
+        regression_diagnostics(body, d)
+    }
+}
+
+/// The confusion matrix, the ROC and the precision–recall curves, out of fold.
+fn classification_diagnostics(body: &mut String, d: &ReportData) -> Result<()> {
+    let k = d.classes.len().max(1);
+    let cm = ConfusionMatrix::new(&d.y_true, &d.y_pred, k);
+    let max = cm
+        .counts
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut t = String::from("<table><tr><th>true \\ predicted</th>");
+    for c in &d.classes {
+        t.push_str(&format!("<th>{}</th>", esc(c)));
+    }
+    t.push_str("</tr>");
+    for (i, row) in cm.counts.iter().enumerate() {
+        t.push_str(&format!(
+            "<tr><th>{}</th>",
+            esc(d.classes.get(i).map_or("?", String::as_str))
+        ));
+        for v in row {
+            let shade = 255 - (150 * v / max) as u8;
+            t.push_str(&format!(
+                "<td class=\"num\" style=\"background:rgb({shade},{shade},255)\">{v}</td>"
+            ));
         }
         t.push_str("</tr>");
-        for (i, row) in cm.counts.iter().enumerate() {
-            t.push_str(&format!(
-                "<tr><th>{}</th>",
-                esc(d.classes.get(i).map_or("?", String::as_str))
-            ));
-            for v in row {
-                let shade = 255 - (150 * v / max) as u8;
-                t.push_str(&format!(
-                    "<td class=\"num\" style=\"background:rgb({shade},{shade},255)\">{v}</td>"
-                ));
-            }
-            t.push_str("</tr>");
-        }
-        t.push_str("</table>");
-        section(body, "confusion", "Confusion matrix (out of fold)", &t);
-        let curves: Vec<(String, Vec<bool>, Vec<f64>)> = match &d.positive_scores {
-            Some(s) => vec![(
-                d.classes
-                    .get(1)
-                    .cloned()
-                    .unwrap_or_else(|| "positive".into()),
-                d.y_true.iter().map(|y| *y == 1.0).collect(),
-                s.clone(),
-            )],
-            None => Vec::new(),
-        };
-        let roc: Vec<(String, Vec<(f64, f64)>)> = curves
-            .iter()
-            .map(|(n, pos, s)| (n.clone(), thin(roc_curve(pos, s), 400)))
-            .collect();
-        let pr: Vec<(String, Vec<(f64, f64)>)> = curves
-            .iter()
-            .map(|(n, pos, s)| (n.clone(), thin(pr_curve(pos, s), 400)))
-            .collect();
-        let note = if curves.is_empty() {
-            "<p class=\"note\">Curves are drawn for binary tasks with probabilities.</p>"
-                .to_string()
-        } else {
-            String::new()
-        };
-        section(
-            body,
-            "roc",
-            "ROC curve",
-            &format!(
-                "{note}{}",
-                figure(
-                    &line_chart(
-                        "ROC",
-                        &roc,
-                        "false positive rate",
-                        "true positive rate",
-                        true
-                    )?,
-                    "Out-of-fold ROC curve; the diagonal is a coin flip."
-                )
-            ),
-        );
-        section(
-            body,
-            "pr",
-            "Precision–recall curve",
-            &figure(
-                &line_chart("Precision–recall", &pr, "recall", "precision", true)?,
-                "Out-of-fold precision against recall.",
-            ),
-        );
-    } else {
-        let pts: Vec<(f64, f64)> = d
-            .y_true
-            .iter()
-            .zip(&d.y_pred)
-            .map(|(y, p)| (*y, *p))
-            .take(3000)
-            .collect();
-        section(
-            body,
-            "predicted-vs-actual",
-            "Predicted against actual",
-            &figure(
-                &scatter("Predicted vs actual", &pts, "actual", "predicted", true)?,
-                "Out-of-fold predictions; points on the grey line are exact.",
-            ),
-        );
-        let res: Vec<(f64, f64)> = pts.iter().map(|(y, p)| (*p, y - p)).collect();
-        section(
-            body,
-            "residuals",
-            "Residuals",
-            &figure(
-                &scatter("Residuals", &res, "predicted", "actual − predicted", false)?,
-                "Residuals should scatter evenly around zero.",
-            ),
-        );
     }
+    t.push_str("</table>");
+    section(body, "confusion", "Confusion matrix (out of fold)", &t);
+    let curves: Vec<(String, Vec<bool>, Vec<f64>)> = match &d.positive_scores {
+        Some(s) => vec![(
+            d.classes
+                .get(1)
+                .cloned()
+                .unwrap_or_else(|| "positive".into()),
+            d.y_true.iter().map(|y| *y == 1.0).collect(),
+            s.clone(),
+        )],
+        None => Vec::new(),
+    };
+    let roc: Vec<(String, Vec<(f64, f64)>)> = curves
+        .iter()
+        .map(|(n, pos, s)| (n.clone(), thin(roc_curve(pos, s), 400)))
+        .collect();
+    let pr: Vec<(String, Vec<(f64, f64)>)> = curves
+        .iter()
+        .map(|(n, pos, s)| (n.clone(), thin(pr_curve(pos, s), 400)))
+        .collect();
+    let note = if curves.is_empty() {
+        "<p class=\"note\">Curves are drawn for binary tasks with probabilities.</p>".to_string()
+    } else {
+        String::new()
+    };
+    section(
+        body,
+        "roc",
+        "ROC curve",
+        &format!(
+            "{note}{}",
+            figure(
+                &line_chart(
+                    "ROC",
+                    &roc,
+                    "false positive rate",
+                    "true positive rate",
+                    true
+                )?,
+                "Out-of-fold ROC curve; the diagonal is a coin flip."
+            )
+        ),
+    );
+    section(
+        body,
+        "pr",
+        "Precision–recall curve",
+        &figure(
+            &line_chart("Precision–recall", &pr, "recall", "precision", true)?,
+            "Out-of-fold precision against recall.",
+        ),
+    );
+    Ok(())
+}
+
+/// Predicted against actual and the residuals, out of fold.
+fn regression_diagnostics(body: &mut String, d: &ReportData) -> Result<()> {
+    let pts: Vec<(f64, f64)> = d
+        .y_true
+        .iter()
+        .zip(&d.y_pred)
+        .map(|(y, p)| (*y, *p))
+        .take(3000)
+        .collect();
+    section(
+        body,
+        "predicted-vs-actual",
+        "Predicted against actual",
+        &figure(
+            &scatter("Predicted vs actual", &pts, "actual", "predicted", true)?,
+            "Out-of-fold predictions; points on the grey line are exact.",
+        ),
+    );
+    let res: Vec<(f64, f64)> = pts.iter().map(|(y, p)| (*p, y - p)).collect();
+    section(
+        body,
+        "residuals",
+        "Residuals",
+        &figure(
+            &scatter("Residuals", &res, "predicted", "actual − predicted", false)?,
+            "Residuals should scatter evenly around zero.",
+        ),
+    );
     Ok(())
 }
 

@@ -473,140 +473,162 @@ impl PreprocessPlan {
 fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
     let mut steps = Vec::new();
     let mut push = |step: Step, fact: PlanFact| steps.push(PlannedStep { step, fact });
-    let missing = c.missing;
-    let indicator = c.missing_fraction >= o.indicator_min_missing;
-    let indicator_share = indicator.then_some(c.missing_fraction);
     match c.kind {
-        ColumnKind::Integer | ColumnKind::Float => {
-            let stats = c.numeric.unwrap_or_default();
-            if missing > 0 {
-                push(
-                    Step::Impute {
-                        strategy: ImputeStrategy::Median,
-                        indicator,
-                    },
-                    PlanFact::FillMedian {
-                        missing,
-                        median: stats.quantiles.p50,
-                        skew: stats.skew,
-                        indicator_share,
-                    },
-                );
-            }
-            if stats.skew > o.log_skew && stats.min >= 0.0 {
-                push(Step::Log1p, PlanFact::Log1p { skew: stats.skew });
-            }
-            if o.winsorize {
-                push(
-                    Step::Winsorize {
-                        lower: 0.01,
-                        upper: 0.99,
-                    },
-                    PlanFact::Clip {
-                        p01: stats.quantiles.p01,
-                        p99: stats.quantiles.p99,
-                        outliers: stats.outliers.iqr_count,
-                    },
-                );
-            }
-            push(
-                Step::Scale(ScaleMethod::Standard),
-                PlanFact::Standardise {
-                    mean: stats.mean,
-                    std: stats.std,
-                },
-            );
-        }
-        ColumnKind::Boolean => {
-            if missing > 0 {
-                push(
-                    Step::Impute {
-                        strategy: ImputeStrategy::MostFrequent,
-                        indicator,
-                    },
-                    PlanFact::FillMostFrequent {
-                        missing,
-                        value: c
-                            .top_values
-                            .first()
-                            .map_or_else(String::new, |v| v.value.clone()),
-                        indicator_share,
-                    },
-                );
-            }
-            push(
-                Step::Boolean,
-                PlanFact::MapBoolean {
-                    values: c.top_values.iter().map(|v| v.value.clone()).collect(),
-                },
-            );
-        }
-        ColumnKind::Categorical => {
-            if missing > 0 {
-                push(
-                    Step::Impute {
-                        strategy: ImputeStrategy::MostFrequent,
-                        indicator: false,
-                    },
-                    PlanFact::MissingLevel { missing },
-                );
-            }
-            if c.distinct <= o.max_onehot_levels {
-                push(
-                    Step::OneHot {
-                        max_levels: o.max_onehot_levels,
-                        min_count: o.min_level_count,
-                    },
-                    PlanFact::OneHot {
-                        levels: c.distinct,
-                        min_count: o.min_level_count,
-                    },
-                );
-            } else {
-                push(
-                    Step::TargetEncode { smoothing: 10.0 },
-                    PlanFact::TargetEncode { levels: c.distinct },
-                );
-            }
-        }
-        ColumnKind::Datetime => {
-            push(
-                Step::DateParts { format: None },
-                PlanFact::DateParts {
-                    range: c.datetime.as_ref().map(|d| (d.min.clone(), d.max.clone())),
-                },
-            );
-            if missing > 0 {
-                push(
-                    Step::Impute {
-                        strategy: ImputeStrategy::Median,
-                        indicator,
-                    },
-                    PlanFact::FillDateParts {
-                        missing,
-                        indicator_share,
-                    },
-                );
-            }
-            push(
-                Step::Scale(ScaleMethod::Standard),
-                PlanFact::StandardiseDateParts,
-            );
-        }
-        ColumnKind::Text => {
-            let t = o.tfidf.clone();
-            let fact = PlanFact::Tfidf {
-                vocabulary: c.text.map(|t| t.vocabulary).unwrap_or(0),
-                char_ngrams: t.char_ngrams.is_some(),
-                max_features: t.max_features,
-                min_df: t.min_df,
-                max_dense_features: t.max_dense_features,
-            };
-            push(Step::Tfidf(t), fact);
-        }
+        ColumnKind::Integer | ColumnKind::Float => numeric_steps(c, o, &mut push),
+        ColumnKind::Boolean => boolean_steps(c, o, &mut push),
+        ColumnKind::Categorical => categorical_steps(c, o, &mut push),
+        ColumnKind::Datetime => date_steps(c, o, &mut push),
+        ColumnKind::Text => text_steps(c, o, &mut push),
         ColumnKind::Identifier | ColumnKind::Constant => {}
     }
     steps
+}
+
+/// A number: the median for missing values, log1p for a long right tail, clipping when asked, standardisation.
+fn numeric_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+    let missing = c.missing;
+    let indicator = c.missing_fraction >= o.indicator_min_missing;
+    let indicator_share = indicator.then_some(c.missing_fraction);
+    let stats = c.numeric.unwrap_or_default();
+    if missing > 0 {
+        push(
+            Step::Impute {
+                strategy: ImputeStrategy::Median,
+                indicator,
+            },
+            PlanFact::FillMedian {
+                missing,
+                median: stats.quantiles.p50,
+                skew: stats.skew,
+                indicator_share,
+            },
+        );
+    }
+    if stats.skew > o.log_skew && stats.min >= 0.0 {
+        push(Step::Log1p, PlanFact::Log1p { skew: stats.skew });
+    }
+    if o.winsorize {
+        push(
+            Step::Winsorize {
+                lower: 0.01,
+                upper: 0.99,
+            },
+            PlanFact::Clip {
+                p01: stats.quantiles.p01,
+                p99: stats.quantiles.p99,
+                outliers: stats.outliers.iqr_count,
+            },
+        );
+    }
+    push(
+        Step::Scale(ScaleMethod::Standard),
+        PlanFact::Standardise {
+            mean: stats.mean,
+            std: stats.std,
+        },
+    );
+}
+
+/// Two values: the most frequent for missing ones, then 0 and 1.
+fn boolean_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+    let missing = c.missing;
+    let indicator = c.missing_fraction >= o.indicator_min_missing;
+    let indicator_share = indicator.then_some(c.missing_fraction);
+    if missing > 0 {
+        push(
+            Step::Impute {
+                strategy: ImputeStrategy::MostFrequent,
+                indicator,
+            },
+            PlanFact::FillMostFrequent {
+                missing,
+                value: c
+                    .top_values
+                    .first()
+                    .map_or_else(String::new, |v| v.value.clone()),
+                indicator_share,
+            },
+        );
+    }
+    push(
+        Step::Boolean,
+        PlanFact::MapBoolean {
+            values: c.top_values.iter().map(|v| v.value.clone()).collect(),
+        },
+    );
+}
+
+/// Categories: missing as a level of their own, then one-hot or (many levels) target encoding.
+fn categorical_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+    let missing = c.missing;
+    if missing > 0 {
+        push(
+            Step::Impute {
+                strategy: ImputeStrategy::MostFrequent,
+                indicator: false,
+            },
+            PlanFact::MissingLevel { missing },
+        );
+    }
+    if c.distinct <= o.max_onehot_levels {
+        push(
+            Step::OneHot {
+                max_levels: o.max_onehot_levels,
+                min_count: o.min_level_count,
+            },
+            PlanFact::OneHot {
+                levels: c.distinct,
+                min_count: o.min_level_count,
+            },
+        );
+    } else {
+        push(
+            Step::TargetEncode { smoothing: 10.0 },
+            PlanFact::TargetEncode { levels: c.distinct },
+        );
+    }
+}
+
+/// A date: its parts, medians for missing ones, standardised.
+fn date_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+    let missing = c.missing;
+    let indicator = c.missing_fraction >= o.indicator_min_missing;
+    let indicator_share = indicator.then_some(c.missing_fraction);
+    push(
+        Step::DateParts { format: None },
+        PlanFact::DateParts {
+            range: c.datetime.as_ref().map(|d| (d.min.clone(), d.max.clone())),
+        },
+    );
+    if missing > 0 {
+        push(
+            Step::Impute {
+                strategy: ImputeStrategy::Median,
+                indicator,
+            },
+            PlanFact::FillDateParts {
+                missing,
+                indicator_share,
+            },
+        );
+    }
+    push(
+        Step::Scale(ScaleMethod::Standard),
+        PlanFact::StandardiseDateParts,
+    );
+}
+
+/// Free text: TF-IDF weights.
+fn text_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+    let t = o.tfidf.clone();
+    let fact = PlanFact::Tfidf {
+        vocabulary: c.text.map(|t| t.vocabulary).unwrap_or(0),
+        char_ngrams: t.char_ngrams.is_some(),
+        max_features: t.max_features,
+        min_df: t.min_df,
+        max_dense_features: t.max_dense_features,
+    };
+    push(Step::Tfidf(t), fact);
 }
 
 /// The plan as the profile's preprocessing suggestions (`mlpilot profile`): one per step and
