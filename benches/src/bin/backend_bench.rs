@@ -29,6 +29,10 @@ fn main() -> ExitCode {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a benchmark runner: every backend on every dataset, timed, in one readable sequence"
+)]
 fn run() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let dir = arg(&args, "--dir").map_or_else(mlpilot_benches::datasets_dir, Into::into);

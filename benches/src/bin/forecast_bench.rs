@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 use mlpilot::forecasting::ForecastSettings;
 use mlpilot_benches::suite::Suite;
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a benchmark runner: arguments, every series, the anchors and the table in one readable sequence"
+)]
 fn main() -> ExitCode {
     let dirs: Vec<PathBuf> = std::env::args()
         .skip(1)

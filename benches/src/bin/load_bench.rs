@@ -63,6 +63,10 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(f64::NAN)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "a benchmark runner: every format and size, timed, in one readable sequence"
+)]
 fn run() -> mlpilot::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let seconds: f64 = arg(&args, "--seconds")

@@ -169,6 +169,10 @@ fn split_validation(data: &Dataset, fraction: f64, rng: &mut Rng) -> (Vec<usize>
 }
 
 /// Trains the network; see [`MlpClassifier`] and [`MlpRegressor`].
+#[expect(
+    clippy::too_many_lines,
+    reason = "the training loop: the network, the optimiser, batches, early stopping and the deadline share the epoch's state"
+)]
 fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<MlpModel> {
     p.validate().map_err(|e| e.prefixed(id))?;
     data.check_trainable(false)?;

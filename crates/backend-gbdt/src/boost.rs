@@ -245,6 +245,10 @@ pub fn categorical_flags(data: &Dataset) -> Vec<bool> {
 /// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
 /// missing values are allowed) or no rows remain after the validation split; a cancelled error
 /// when `ctx` is cancelled; a timeout error when the deadline passes before the first round.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the boosting loop: binning, sampling, per-class trees, early stopping and the deadline share the round's state"
+)]
 pub fn train(
     data: &Dataset,
     p: &BoostConfig,

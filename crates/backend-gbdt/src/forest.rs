@@ -71,6 +71,10 @@ impl Forest {
 /// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
 /// missing values are allowed); a cancelled error when `ctx` is cancelled; a timeout error when no
 /// tree was grown before the deadline (also when `p.n_estimators` is 0).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the forest loop: bootstrap, binning, trees in parallel and the deadline"
+)]
 pub fn train(
     data: &Dataset,
     p: &ForestConfig,

@@ -47,6 +47,10 @@ enum Proto {
 /// Grows a tree on `x` (rows × local columns) with class indices `y` and optional positive
 /// weights. `features[j]` is the index in the full feature list of local column `j`;
 /// `n_features` is the length of that list.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one linfa tree fitted and read into the library-independent form"
+)]
 pub(crate) fn grow(
     x: &Matrix,
     y: &[usize],

@@ -61,6 +61,10 @@ fn say(source: &mlpilot::core::AdviceSource, fallback: &Option<String>, text: &s
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the chat loop: one match over what the person typed"
+)]
 pub(crate) fn run(args: &ChatArgs) -> Result<()> {
     let (frame, _) = mlpilot::data::load_frame(&args.data)?;
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;

@@ -34,6 +34,10 @@ pub(crate) struct ExplainArgs {
     pub(crate) llm: String,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the explain command in order: load, pick rows, explain, print or write"
+)]
 pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
     let frame = crate::input::load(

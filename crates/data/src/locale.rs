@@ -21,6 +21,10 @@ use polars::prelude::*;
 ///
 /// # Errors
 /// Only when polars cannot replace a column (an internal fault).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the decimal-mark rules in order, with their evidence"
+)]
 pub fn convert_locale_numbers(
     df: &mut DataFrame,
     keep_text: &[String],

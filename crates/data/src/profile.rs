@@ -172,6 +172,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     quantile_sorted(&v, 0.5)
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass per column computes every statistic the profile reports, sharing the sorted values"
+)]
 fn analyze(
     col: &Column,
     n_rows: usize,
@@ -573,6 +577,10 @@ fn target_codes(t: &Analyzed, task: Task) -> Option<(Vec<u32>, usize)> {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the target's profile: task guess, classes, balance and leakage suspects"
+)]
 fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfile>> {
     let Some(t) = analyzed.get(ti) else {
         return Ok(None);

@@ -60,6 +60,10 @@ fn pad(s: &str, w: usize) -> String {
 
 /// Renders the profile as an aligned table followed by the reasons, relations, target and
 /// suggestions.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the profile as text, section by section"
+)]
 pub fn render_profile(p: &DatasetProfile) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -150,6 +150,10 @@ fn cell(frame: &Frame, column: &str, row: usize) -> String {
 /// An invalid-input error when a row index is out of range, or when permutation SHAP is needed
 /// and `background` is empty; a not-found error when `frame` or `background` lacks an input
 /// column; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
+#[expect(
+    clippy::too_many_lines,
+    reason = "per row: the method (TreeSHAP, exact or permutation Shapley), the values and the sentence"
+)]
 pub fn explain_rows(
     model: &dyn TableModel,
     frame: &Frame,
@@ -575,6 +579,10 @@ impl Default for PdpOptions {
 /// # Errors
 /// A not-found error when `column` is not in `frame`; an invalid-input error when it has no
 /// values to vary; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
+#[expect(
+    clippy::too_many_lines,
+    reason = "grids for numeric and categorical columns, averages and individual rows"
+)]
 pub fn partial_dependence(
     model: &dyn TableModel,
     frame: &Frame,

@@ -177,6 +177,10 @@ impl Panel {
     /// numbers and dates, a series whose spacing differs from the others' (naming it), a series
     /// with fewer than 8 points or no numbers, repeated times with [`DuplicateTimes::Refuse`], a
     /// covariate that is not numeric.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "reading a panel: times, series ids, duplicates, gaps and covariates in order"
+    )]
     pub fn from_frame(
         frame: &Frame,
         cols: &Columns<'_>,

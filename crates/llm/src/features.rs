@@ -31,6 +31,10 @@ fn proposal(column: &str, transform: Transform, reason: String) -> Proposal {
 }
 
 /// The rules' proposals for a table, at most `max`, strongest idea first.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the feature-proposal rules in order, each with its reason"
+)]
 pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<Proposal> {
     let inputs: Vec<&ColumnProfile> = profile
         .columns

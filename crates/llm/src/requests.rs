@@ -760,6 +760,10 @@ pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> ser
 ///
 /// # Errors
 /// Why the reading was refused, in words.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match arm per request kind the model may answer"
+)]
 pub fn request_from_json(
     v: &serde_json::Value,
     text: &str,

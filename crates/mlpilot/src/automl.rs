@@ -188,6 +188,10 @@ impl AutoMl {
     /// when a derived column cannot be computed or the target cannot be one (see
     /// [`mlpilot_data::profile_frame`]); and as [`mlpilot_search::run`] (a request that cannot run,
     /// or a budget no model finished in).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the run in order: profile, goal, plan, search, ensemble, timings"
+    )]
     pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
         let start = Instant::now();
         let c = &self.config;

@@ -97,6 +97,10 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
 /// # Errors
 ///
 /// Whatever explaining or rendering returns.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the report's parts in order, each within what the budget left"
+)]
 pub fn report_within(
     trained: &crate::Trained,
     title: &str,
@@ -295,6 +299,10 @@ impl ExplainSizing {
     /// The full report's sizes when there is no limit; otherwise sizes that fit `seconds`
     /// (half for importances, three tenths for row explanations, a fifth for partial
     /// dependence).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "each explanation measured within the time left, with its fallback"
+    )]
     fn measure(
         model: &PredictorModel<'_>,
         reference: &Frame,

@@ -398,6 +398,10 @@ impl Session {
     /// # Errors
     /// An unknown column, a task the column cannot be (a regression on labels), or a metric
     /// for another task.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the task set, checked against the table and the goal, with each refusal's words"
+    )]
     pub async fn set_task(
         &mut self,
         target: &str,
@@ -611,6 +615,10 @@ impl Session {
         self.try_all(a, "Proposed", max).await
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one refinement tried: apply, rerun, compare within the spread, keep or undo"
+    )]
     async fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
         let Some(current) = self.trained.as_ref() else {
             return Err(Error::invalid_input("run a search first"));

@@ -131,6 +131,10 @@ impl Summary {
 /// the axis' in words): per series, its trend and seasons, the method chosen and its
 /// backtest error against the seasonal naive baseline, the interval's backtest coverage; then
 /// what the fit left out.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the forecast's narrative, sentence by sentence"
+)]
 pub fn forecast_narrative(
     forecaster: &mlpilot_forecast::Forecaster,
     facts: &[mlpilot_forecast::SeriesFacts],

@@ -72,6 +72,10 @@ fn unsupported_member(estimator: &str, e: &Error) -> Error {
 /// `Unsupported`, naming the part, for a step or model ONNX cannot express (see the crate
 /// documentation); `Format` if the predictor is inconsistent (a member's output width differs
 /// from the number of classes).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one ONNX graph: inputs, every member's pipeline and model, the ensemble and the outputs in order"
+)]
 pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel> {
     let mut g = Graph::default();
     let mut inputs = pipeline::Inputs::default();

@@ -125,6 +125,10 @@ pub(crate) fn emit(
     })
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match arm per fitted preprocessing step"
+)]
 fn emit_step(g: &mut Graph, inputs: &mut Inputs, step: &FittedStep) -> Result<String> {
     match step {
         FittedStep::Numeric { column, fit, .. } => {

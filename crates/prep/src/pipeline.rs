@@ -293,6 +293,10 @@ impl PreprocessPlan {
     /// An internal error when `target` does not have one value per row; an invalid-input error when
     /// `frame` has no rows, lacks a planned column (naming it), or a numeric column mostly holds
     /// text.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "fits each planned step in column order; the steps share the encoding's bookkeeping"
+    )]
     pub fn fit(
         &self,
         frame: &Frame,
@@ -590,6 +594,10 @@ impl FittedPipeline {
 
     /// The encoding steps on a frame that holds the derived columns already (`transform` and
     /// `fit` add them once).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one match arm per fitted step, writing into one output matrix"
+    )]
     fn transform_inner(
         &self,
         frame: &Frame,

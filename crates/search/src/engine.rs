@@ -195,6 +195,10 @@ fn score_of(metric: Metric, loss: f64) -> f64 {
 /// `InvalidInput` for a request that cannot run (no budget, a metric that does not fit the
 /// task, too few rows, no estimator); `Budget` when no model finished validation in the time
 /// given (the message names a budget that would do).
+#[expect(
+    clippy::too_many_lines,
+    reason = "the search in order: prepare, candidates, trials, finish"
+)]
 pub fn run(
     frame: &Frame,
     profile: &DatasetProfile,
@@ -585,6 +589,10 @@ impl<'a> Search<'a> {
     }
 
     /// Asks learner `li` for a configuration and checks its estimated cost against its cap.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "the proposal order (defaults, starting points, low-cost point, sampler) with its time-cap checks"
+    )]
     fn propose_for(
         &mut self,
         li: usize,
@@ -844,6 +852,10 @@ impl<'a> Search<'a> {
 
     /// Records one trial's outcome: leaderboard row, learner statistics, sampler feedback,
     /// kept predictions, and whether the learner leaves.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one trial's bookkeeping (leaderboard, learner statistics, sampler feedback, kept predictions, leaving) shares the trial's state"
+    )]
     fn record_trial(
         &mut self,
         tn: usize,

@@ -4,7 +4,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    // A test tells one scenario from start to end.
+    clippy::too_many_lines
 )]
 
 use std::path::{Path, PathBuf};

@@ -557,6 +557,10 @@ impl Store {
     /// Makes a project from an uploaded file: the name is sanitised, the extension must be one
     /// the loader reads, a zip of texts is unpacked (refusing paths that leave its folder), and
     /// a SQLite database is read from its first table (the others are named in a note).
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a project created from an upload: read, profile, store, answer"
+    )]
     pub(crate) fn create(
         &self,
         name: &str,

@@ -5,7 +5,9 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    clippy::indexing_slicing
+    clippy::indexing_slicing,
+    // A test tells one scenario from start to end.
+    clippy::too_many_lines
 )]
 
 use std::io::Write;

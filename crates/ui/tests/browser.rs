@@ -13,7 +13,9 @@
     clippy::panic,
     clippy::indexing_slicing,
     clippy::print_stdout,
-    clippy::print_stderr
+    clippy::print_stderr,
+    // A test tells one scenario from start to end.
+    clippy::too_many_lines
 )]
 
 use std::net::SocketAddr;
