@@ -65,16 +65,46 @@ impl Forest {
     }
 }
 
+/// How each tree of a forest grows: as deep as its leaf budget allows (none above 512 leaves),
+/// no penalties, a share of the features at each node.
+fn tree_params(p: &ForestConfig) -> TreeParams {
+    TreeParams {
+        max_leaves: if p.max_leaves == 0 || p.max_leaves > 512 {
+            usize::MAX
+        } else {
+            p.max_leaves.max(2)
+        },
+        max_depth: p.max_depth,
+        min_samples_leaf: p.min_samples_leaf.max(1) as f64,
+        min_hessian_leaf: 0.0,
+        lambda_l2: 0.0,
+        lambda_l1: 0.0,
+        min_gain: 1e-12,
+        feature_fraction_node: p.max_features.clamp(1e-6, 1.0),
+        extra_trees: p.extra_trees,
+        shrinkage: 1.0,
+    }
+}
+
+/// Base gradients: g = -target (one-hot for classes), h = 1, scaled by weights per tree.
+fn base_gradients(y: &[f64], dims: usize) -> Vec<f64> {
+    let mut base_g = vec![0.0; y.len() * dims];
+    for (i, &y) in y.iter().enumerate() {
+        if dims > 1 {
+            base_g[i * dims + y as usize] = -1.0;
+        } else {
+            base_g[i] = -y;
+        }
+    }
+    base_g
+}
+
 /// Trains a forest. At the deadline it keeps the trees grown so far (at least one).
 ///
 /// # Errors
 /// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
 /// missing values are allowed); a cancelled error when `ctx` is cancelled; a timeout error when no
 /// tree was grown before the deadline (also when `p.n_estimators` is 0).
-#[expect(
-    clippy::too_many_lines,
-    reason = "the forest loop: bootstrap, binning, trees in parallel and the deadline"
-)]
 pub fn train(
     data: &Dataset,
     p: &ForestConfig,
@@ -94,33 +124,9 @@ pub fn train(
     let binned = bin_matrix(&x, &bins);
     drop(x);
     let w: Vec<f64> = data.weights().map_or_else(|| vec![1.0; n], <[f64]>::to_vec);
-    // Base gradients: g = -target (one-hot for classes), h = 1, scaled by weights per tree.
-    let mut base_g = vec![0.0; n * dims];
-    for i in 0..n {
-        let y = data.y()[i];
-        if dims > 1 {
-            base_g[i * dims + y as usize] = -1.0;
-        } else {
-            base_g[i] = -y;
-        }
-    }
+    let base_g = base_gradients(data.y(), dims);
     let features: Vec<usize> = (0..data.n_features()).collect();
-    let tree_params = TreeParams {
-        max_leaves: if p.max_leaves == 0 || p.max_leaves > 512 {
-            usize::MAX
-        } else {
-            p.max_leaves.max(2)
-        },
-        max_depth: p.max_depth,
-        min_samples_leaf: p.min_samples_leaf.max(1) as f64,
-        min_hessian_leaf: 0.0,
-        lambda_l2: 0.0,
-        lambda_l1: 0.0,
-        min_gain: 1e-12,
-        feature_fraction_node: p.max_features.clamp(1e-6, 1.0),
-        extra_trees: p.extra_trees,
-        shrinkage: 1.0,
-    };
+    let tree_params = tree_params(p);
     let grow_one = |t: usize| -> Option<Tree> {
         if ctx.should_stop() {
             return None;

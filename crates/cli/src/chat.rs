@@ -61,10 +61,6 @@ fn say(source: &mlpilot::core::AdviceSource, fallback: &Option<String>, text: &s
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the chat loop: one match over what the person typed"
-)]
 pub(crate) fn run(args: &ChatArgs) -> Result<()> {
     let (frame, _) = mlpilot::data::load_frame(&args.data)?;
     let spec = mlpilot::llm::LlmSpec::parse(&args.llm)?;
@@ -95,16 +91,48 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
     let a = rt.block_on(session.describe())?;
     say(&a.source, &a.fallback_reason, &a.value);
     println!("assistant: What would you like to predict? (a goal in plain words)");
+    if !agree_on_goal(&rt, &mut session, &mut input)? {
+        return finish(&mut session, args);
+    }
+    let a = rt.block_on(session.explain_plan())?;
+    say(&a.source, &a.fallback_reason, &a.value);
+    println!("engine: training for {:.0} s…", args.time_budget);
+    let a = rt.block_on(session.run())?;
+    say(&a.source, &a.fallback_reason, &a.value);
+    println!(
+        "assistant: Ask me anything about the model, `improve` to try refinements, `save`, or `quit`."
+    );
+    while let Some(line) = input.next("you> ") {
+        if answer(&rt, &mut session, args, line.trim())? == Flow::Stop {
+            break;
+        }
+    }
+    finish(&mut session, args)
+}
+
+/// Whether the conversation goes on after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Next,
+    Stop,
+}
+
+/// Asks for a goal until the session has a task; `false` when the person leaves first.
+fn agree_on_goal(
+    rt: &tokio::runtime::Runtime,
+    session: &mut Session,
+    input: &mut Input,
+) -> Result<bool> {
     while session.spec.is_none() {
         let Some(line) = input.next("you> ") else {
-            return finish(&mut session, args);
+            return Ok(false);
         };
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
         if matches!(line, "quit" | "exit") {
-            return finish(&mut session, args);
+            return Ok(false);
         }
         match rt.block_on(session.set_goal(line)) {
             Ok(a) => {
@@ -124,109 +152,120 @@ pub(crate) fn run(args: &ChatArgs) -> Result<()> {
                         "assistant: Or did you mean `{}` ({})? The evidence for the two is close. Answer 1 for `{}`, 2 for `{}`.",
                         r.target, r.task, s.target, r.target
                     );
-                    loop {
-                        let Some(answer) = input.next("you> ") else {
-                            return finish(&mut session, args);
-                        };
-                        if matches!(answer.trim(), "quit" | "exit") {
-                            return finish(&mut session, args);
-                        }
-                        match rt.block_on(session.choose_target(&answer)) {
-                            Ok(spec) => {
-                                println!(
-                                    "engine: predicting `{}` ({}), optimising {}.",
-                                    spec.target,
-                                    spec.task,
-                                    spec.metric.display_name()
-                                );
-                                break;
-                            }
-                            Err(e) => println!("engine: {e}"),
-                        }
+                    if !choose_target(rt, session, input)? {
+                        return Ok(false);
                     }
                 }
             }
             Err(e) => println!("engine: {e}"),
         }
     }
-    let a = rt.block_on(session.explain_plan())?;
-    say(&a.source, &a.fallback_reason, &a.value);
-    println!("engine: training for {:.0} s…", args.time_budget);
-    let a = rt.block_on(session.run())?;
-    say(&a.source, &a.fallback_reason, &a.value);
-    println!(
-        "assistant: Ask me anything about the model, `improve` to try refinements, `save`, or `quit`."
-    );
-    while let Some(line) = input.next("you> ") {
-        let line = line.trim();
-        let lower = line.to_ascii_lowercase();
-        if line.is_empty() {
-            continue;
+    Ok(true)
+}
+
+/// Reads answers until one picks a target; `false` when the person leaves first.
+fn choose_target(
+    rt: &tokio::runtime::Runtime,
+    session: &mut Session,
+    input: &mut Input,
+) -> Result<bool> {
+    loop {
+        let Some(answer) = input.next("you> ") else {
+            return Ok(false);
+        };
+        if matches!(answer.trim(), "quit" | "exit") {
+            return Ok(false);
         }
-        if matches!(lower.as_str(), "quit" | "exit" | "bye") {
-            break;
-        }
-        if lower == "save" {
-            session.save(&args.out)?;
-            println!(
-                "engine: saved model.mlpilot, summary.json and session.json in {}",
-                args.out.display()
-            );
-            continue;
-        }
-        if lower == "plan" {
-            let a = rt.block_on(session.explain_plan())?;
-            say(&a.source, &a.fallback_reason, &a.value);
-            continue;
-        }
-        if lower == "run" {
-            let a = rt.block_on(session.run())?;
-            say(&a.source, &a.fallback_reason, &a.value);
-            continue;
-        }
-        if lower.starts_with("improve") || lower.contains("how can") && lower.contains("improve") {
-            println!("engine: trying the assistant's proposals (each re-runs the search)…");
-            match rt.block_on(session.improve(line, 2)) {
-                Ok(trials) => {
-                    for t in trials {
-                        println!("engine: {}", mlpilot::describe_trial(&t));
-                    }
-                }
-                Err(e) => println!("engine: {e}"),
+        match rt.block_on(session.choose_target(&answer)) {
+            Ok(spec) => {
+                println!(
+                    "engine: predicting `{}` ({}), optimising {}.",
+                    spec.target,
+                    spec.task,
+                    spec.metric.display_name()
+                );
+                return Ok(true);
             }
-            continue;
+            Err(e) => println!("engine: {e}"),
         }
-        // A request in the person's words becomes a typed change; anything else is a question.
-        match rt.block_on(session.request(line)) {
-            Ok(Some(mlpilot::Outcome::Trial { trial })) => {
-                println!("engine: {}", mlpilot::describe_trial(&trial));
-                continue;
-            }
-            Ok(Some(mlpilot::Outcome::Features { trials })) => {
-                if trials.is_empty() {
-                    println!("engine: no new feature to try for this table");
-                }
+    }
+}
+
+/// Answers one line after training: a command (`save`, `plan`, `run`, `improve`, `quit`), a
+/// request the engine carries out, or a question.
+fn answer(
+    rt: &tokio::runtime::Runtime,
+    session: &mut Session,
+    args: &ChatArgs,
+    line: &str,
+) -> Result<Flow> {
+    let lower = line.to_ascii_lowercase();
+    if line.is_empty() {
+        return Ok(Flow::Next);
+    }
+    if matches!(lower.as_str(), "quit" | "exit" | "bye") {
+        return Ok(Flow::Stop);
+    }
+    if lower == "save" {
+        session.save(&args.out)?;
+        println!(
+            "engine: saved model.mlpilot, summary.json and session.json in {}",
+            args.out.display()
+        );
+        return Ok(Flow::Next);
+    }
+    if lower == "plan" {
+        let a = rt.block_on(session.explain_plan())?;
+        say(&a.source, &a.fallback_reason, &a.value);
+        return Ok(Flow::Next);
+    }
+    if lower == "run" {
+        let a = rt.block_on(session.run())?;
+        say(&a.source, &a.fallback_reason, &a.value);
+        return Ok(Flow::Next);
+    }
+    if lower.starts_with("improve") || lower.contains("how can") && lower.contains("improve") {
+        println!("engine: trying the assistant's proposals (each re-runs the search)…");
+        match rt.block_on(session.improve(line, 2)) {
+            Ok(trials) => {
                 for t in trials {
                     println!("engine: {}", mlpilot::describe_trial(&t));
                 }
-                continue;
             }
-            Ok(Some(mlpilot::Outcome::Said { text })) => {
-                println!("engine: {text}");
-                continue;
-            }
-            Ok(None) => {}
-            Err(e) => {
-                println!("engine: {e}");
-                continue;
-            }
-        }
-        match rt.block_on(session.ask(line)) {
-            Ok(a) => say(&a.source, &a.fallback_reason, &a.value),
             Err(e) => println!("engine: {e}"),
         }
+        return Ok(Flow::Next);
     }
-    finish(&mut session, args)
+    // A request in the person's words becomes a typed change; anything else is a question.
+    match rt.block_on(session.request(line)) {
+        Ok(Some(mlpilot::Outcome::Trial { trial })) => {
+            println!("engine: {}", mlpilot::describe_trial(&trial));
+            return Ok(Flow::Next);
+        }
+        Ok(Some(mlpilot::Outcome::Features { trials })) => {
+            if trials.is_empty() {
+                println!("engine: no new feature to try for this table");
+            }
+            for t in trials {
+                println!("engine: {}", mlpilot::describe_trial(&t));
+            }
+            return Ok(Flow::Next);
+        }
+        Ok(Some(mlpilot::Outcome::Said { text })) => {
+            println!("engine: {text}");
+            return Ok(Flow::Next);
+        }
+        Ok(None) => {}
+        Err(e) => {
+            println!("engine: {e}");
+            return Ok(Flow::Next);
+        }
+    }
+    match rt.block_on(session.ask(line)) {
+        Ok(a) => say(&a.source, &a.fallback_reason, &a.value),
+        Err(e) => println!("engine: {e}"),
+    }
+    Ok(Flow::Next)
 }
 
 fn finish(session: &mut Session, args: &ChatArgs) -> Result<()> {

@@ -34,10 +34,6 @@ pub(crate) struct ExplainArgs {
     pub(crate) llm: String,
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the explain command in order: load, pick rows, explain, print or write"
-)]
 pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
     let artifact = mlpilot::artifact::read(&args.model, &mlpilot::default_registry())?;
     let frame = crate::input::load(
@@ -46,25 +42,7 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         artifact.body.config.decimal_comma,
     )?;
     let started = std::time::Instant::now();
-    let asked: Vec<usize> = if args.row.is_empty() {
-        (0..frame.n_rows()).collect()
-    } else {
-        args.row.clone()
-    };
-    let limit = match (args.limit, args.json, args.row.is_empty()) {
-        (Some(n), _, _) => n,
-        (None, false, true) => 5,
-        (None, _, _) => usize::MAX,
-    };
-    let rows: Vec<usize> = asked.iter().copied().take(limit).collect();
-    if rows.len() < asked.len() {
-        eprintln!(
-            "note: explaining {} of the {} rows asked for; pass --limit {} (or --json) for all",
-            rows.len(),
-            asked.len(),
-            asked.len()
-        );
-    }
+    let rows = rows_to_explain(args, frame.n_rows());
     let body = &artifact.body;
     let schema: Vec<String> = body.schema.columns.iter().map(|c| c.name.clone()).collect();
     let model = PredictorModel::new(&artifact.predictor, &schema);
@@ -97,10 +75,55 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         words.push((r.row, advice));
     }
     if args.json {
-        let mut v = serde_json::to_value(&e)
+        print_json(&e, &advisor.name(), &terms, &words)?;
+        eprintln!(
+            "explained {} rows in {:.2} s",
+            rows.len(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    print_words(body.metrics.metric, &e, &terms, &words);
+    Ok(())
+}
+
+/// The rows asked for (all by default), at most `--limit` of them (5 by default on a terminal
+/// without `--row`), with a note when some are left out.
+fn rows_to_explain(args: &ExplainArgs, n_rows: usize) -> Vec<usize> {
+    let asked: Vec<usize> = if args.row.is_empty() {
+        (0..n_rows).collect()
+    } else {
+        args.row.clone()
+    };
+    let limit = match (args.limit, args.json, args.row.is_empty()) {
+        (Some(n), _, _) => n,
+        (None, false, true) => 5,
+        (None, _, _) => usize::MAX,
+    };
+    let rows: Vec<usize> = asked.iter().copied().take(limit).collect();
+    if rows.len() < asked.len() {
+        eprintln!(
+            "note: explaining {} of the {} rows asked for; pass --limit {} (or --json) for all",
+            rows.len(),
+            asked.len(),
+            asked.len()
+        );
+    }
+    rows
+}
+
+/// The explanation as JSON on stdout, with the advisor, the text terms and each row's words.
+fn print_json(
+    e: &mlpilot::explain::Explanation,
+    advisor: &str,
+    terms: &[mlpilot::explain::ClassTerms],
+    words: &[(usize, mlpilot::core::Advice<String>)],
+) -> Result<()> {
+    {
+        let mut v = serde_json::to_value(e)
             .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
         if let Some(o) = v.as_object_mut() {
-            o.insert("advisor".into(), serde_json::json!(advisor.name()));
+            o.insert("advisor".into(), serde_json::json!(advisor));
             o.insert("terms".into(), serde_json::json!(terms));
             o.insert(
                 "sentences".into(),
@@ -119,22 +142,27 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         let json = serde_json::to_string_pretty(&v)
             .map_err(|err| mlpilot::Error::internal(format!("explanation JSON: {err}")))?;
         println!("{json}");
-        eprintln!(
-            "explained {} rows in {:.2} s",
-            rows.len(),
-            started.elapsed().as_secs_f64()
-        );
-        return Ok(());
     }
+    Ok(())
+}
+
+/// The explanation for people: what the model relies on, the words that push each class, and
+/// each row in words.
+fn print_words(
+    metric: mlpilot::core::Metric,
+    e: &mlpilot::explain::Explanation,
+    terms: &[mlpilot::explain::ClassTerms],
+    words: &[(usize, mlpilot::core::Advice<String>)],
+) {
     println!(
         "What the model relies on (loss of {} when a column is shuffled, on {}):",
-        body.metrics.metric.display_name(),
+        metric.display_name(),
         e.global_source
     );
     for g in e.global.iter().take(10) {
         println!("  {:<24} {:>9.4} ± {:.4}", g.feature, g.importance, g.std);
     }
-    for t in &terms {
+    for t in terms {
         let list: Vec<String> = t
             .terms
             .iter()
@@ -148,11 +176,10 @@ pub(crate) fn run(args: &ExplainArgs) -> Result<()> {
         );
     }
     println!();
-    for (row, a) in &words {
+    for (row, a) in words {
         println!("row {row}: {}", a.value);
         if let Some(why) = &a.fallback_reason {
             println!("  (template used: {why})");
         }
     }
-    Ok(())
 }

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use mlpilot_core::numbers::{detect_number_style, parse_styled};
+use mlpilot_core::numbers::{DetectedStyle, detect_number_style, parse_styled};
 use mlpilot_core::{Error, Result};
 use polars::prelude::*;
 
@@ -21,10 +21,6 @@ use polars::prelude::*;
 ///
 /// # Errors
 /// Only when polars cannot replace a column (an internal fault).
-#[expect(
-    clippy::too_many_lines,
-    reason = "the decimal-mark rules in order, with their evidence"
-)]
 pub fn convert_locale_numbers(
     df: &mut DataFrame,
     keep_text: &[String],
@@ -48,21 +44,7 @@ pub fn convert_locale_numbers(
         // Distinct values in file order, so that the example quoted is the first one. The style
         // is decided on the first values; values further down that do not read in it are
         // counted in the note below, never dropped silently.
-        let mut index: HashMap<&str, usize> = HashMap::new();
-        let mut counts: Vec<(&str, usize)> = Vec::new();
-        for v in ca.iter().flatten().take(DETECT_VALUES) {
-            match index.get(v) {
-                Some(&i) => {
-                    if let Some(c) = counts.get_mut(i) {
-                        c.1 += 1;
-                    }
-                }
-                None => {
-                    index.insert(v, counts.len());
-                    counts.push((v, 1));
-                }
-            }
-        }
+        let counts = first_value_counts(ca);
         let hint = decimal_comma.or(delimiter_hint.then_some(true));
         let kept = keep_text.iter().any(|k| k == name.as_str());
         let Some(found) = detect_number_style(
@@ -86,40 +68,7 @@ pub fn convert_locale_numbers(
             })
             .collect();
         let n_bad = ca.len() - ca.null_count() - values.len() + values.null_count();
-        let mut line = format!(
-            "column `{name}`: numbers written with {} (like `{}`) → read as numbers (float)",
-            found.style.describe(),
-            found.example
-        );
-        if n_bad > 0 {
-            line.push_str(&format!(
-                "; {n_bad} value{} that {} not numbers ({}) left missing",
-                if n_bad == 1 { "" } else { "s" },
-                if n_bad == 1 { "is" } else { "are" },
-                bad.iter()
-                    .map(|b| format!("`{b}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if found.ambiguous {
-            let other = if found.style.decimal == ',' {
-                "--decimal point"
-            } else {
-                "--decimal comma"
-            };
-            line.push_str(&format!(
-                "; its separators could be read either way (`{}` is {}), so this is a guess{}: \
-                 pass {other} to read them the other way",
-                found.example,
-                parse_styled(&found.example, found.style).map_or(String::new(), |x| x.to_string()),
-                if delimiter_hint && decimal_comma.is_none() {
-                    " from the `;` separator"
-                } else {
-                    ""
-                }
-            ));
-        }
+        let line = conversion_note(&name, &found, n_bad, &bad, decimal_comma, delimiter_hint);
         notes.push(line);
         reasons.push((
             name.to_string(),
@@ -162,4 +111,71 @@ fn worth_checking(ca: &StringChunked) -> bool {
         }
     }
     seen > 0 && numeric_looking * 10 >= seen * 9
+}
+
+/// The distinct values among the first ones, in file order, with their counts.
+fn first_value_counts(ca: &StringChunked) -> Vec<(&str, usize)> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for v in ca.iter().flatten().take(DETECT_VALUES) {
+        match index.get(v) {
+            Some(&i) => {
+                if let Some(c) = counts.get_mut(i) {
+                    c.1 += 1;
+                }
+            }
+            None => {
+                index.insert(v, counts.len());
+                counts.push((v, 1));
+            }
+        }
+    }
+    counts
+}
+
+/// The note for a column read as numbers: the style and an example, the values that were not
+/// numbers, and how to read it the other way when the guess could go either way.
+fn conversion_note(
+    name: &str,
+    found: &DetectedStyle,
+    n_bad: usize,
+    bad: &[&str],
+    decimal_comma: Option<bool>,
+    delimiter_hint: bool,
+) -> String {
+    let mut line = format!(
+        "column `{name}`: numbers written with {} (like `{}`) → read as numbers (float)",
+        found.style.describe(),
+        found.example
+    );
+    if n_bad > 0 {
+        line.push_str(&format!(
+            "; {n_bad} value{} that {} not numbers ({}) left missing",
+            if n_bad == 1 { "" } else { "s" },
+            if n_bad == 1 { "is" } else { "are" },
+            bad.iter()
+                .map(|b| format!("`{b}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if found.ambiguous {
+        let other = if found.style.decimal == ',' {
+            "--decimal point"
+        } else {
+            "--decimal comma"
+        };
+        line.push_str(&format!(
+            "; its separators could be read either way (`{}` is {}), so this is a guess{}: \
+             pass {other} to read them the other way",
+            found.example,
+            parse_styled(&found.example, found.style).map_or(String::new(), |x| x.to_string()),
+            if delimiter_hint && decimal_comma.is_none() {
+                " from the `;` separator"
+            } else {
+                ""
+            }
+        ));
+    }
+    line
 }

@@ -577,10 +577,6 @@ fn target_codes(t: &Analyzed, task: Task) -> Option<(Vec<u32>, usize)> {
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the target's profile: task guess, classes, balance and leakage suspects"
-)]
 fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfile>> {
     let Some(t) = analyzed.get(ti) else {
         return Ok(None);
@@ -622,39 +618,10 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
         if i == ti {
             continue;
         }
-        let (measure, value, fcodes, fk) = match &a.prepared {
-            Prepared::Numeric(v) => {
-                let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-                s.sort_by(f64::total_cmp);
-                let (codes, k) = quantile_bins(v, &s, 16);
-                match &tnum {
-                    Some(y) => (RelationMeasure::Pearson, pearson(v, y).abs(), codes, k),
-                    None => (
-                        RelationMeasure::CorrelationRatio,
-                        correlation_ratio(&tcodes, tk, v),
-                        codes,
-                        k,
-                    ),
-                }
-            }
-            Prepared::Codes(c, k) => {
-                let c = c.clone();
-                match &tnum {
-                    Some(y) => (
-                        RelationMeasure::CorrelationRatio,
-                        correlation_ratio(&c, *k, y),
-                        c,
-                        *k,
-                    ),
-                    None => (
-                        RelationMeasure::CramersV,
-                        cramers_v(&c, *k, &tcodes, tk),
-                        c,
-                        *k,
-                    ),
-                }
-            }
-            Prepared::None => continue,
+        let Some((measure, value, fcodes, fk)) =
+            relation_to_target(&a.prepared, tnum.as_deref(), &tcodes, tk)
+        else {
+            continue;
         };
         let mi = mutual_information(&fcodes, fk, &tcodes, tk);
         let value = if value.is_finite() { value } else { 0.0 };
@@ -696,6 +663,52 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
         leakage_suspects: leakage,
         warnings,
     }))
+}
+
+/// How a feature relates to the target: the measure (Pearson or the correlation ratio for a
+/// numeric target, the correlation ratio or Cramér's V for classes), its value, and the
+/// feature's codes for mutual information; `None` for a feature with nothing to measure.
+fn relation_to_target(
+    prepared: &Prepared,
+    tnum: Option<&[f64]>,
+    tcodes: &[u32],
+    tk: usize,
+) -> Option<(RelationMeasure, f64, Vec<u32>, usize)> {
+    let related = match prepared {
+        Prepared::Numeric(v) => {
+            let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+            s.sort_by(f64::total_cmp);
+            let (codes, k) = quantile_bins(v, &s, 16);
+            match tnum {
+                Some(y) => (RelationMeasure::Pearson, pearson(v, y).abs(), codes, k),
+                None => (
+                    RelationMeasure::CorrelationRatio,
+                    correlation_ratio(tcodes, tk, v),
+                    codes,
+                    k,
+                ),
+            }
+        }
+        Prepared::Codes(c, k) => {
+            let c = c.clone();
+            match tnum {
+                Some(y) => (
+                    RelationMeasure::CorrelationRatio,
+                    correlation_ratio(&c, *k, y),
+                    c,
+                    *k,
+                ),
+                None => (
+                    RelationMeasure::CramersV,
+                    cramers_v(&c, *k, tcodes, tk),
+                    c,
+                    *k,
+                ),
+            }
+        }
+        Prepared::None => return None,
+    };
+    Some(related)
 }
 
 /// Labels that differ only in case or spaces, and classes too rare to learn or to validate.

@@ -60,10 +60,6 @@ fn pad(s: &str, w: usize) -> String {
 
 /// Renders the profile as an aligned table followed by the reasons, relations, target and
 /// suggestions.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the profile as text, section by section"
-)]
 pub fn render_profile(p: &DatasetProfile) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -78,6 +74,47 @@ pub fn render_profile(p: &DatasetProfile) -> String {
         let _ = writeln!(out, "note: {n}");
     }
     let _ = writeln!(out);
+    column_table(&mut out, p);
+    let _ = writeln!(out, "\nWhy these kinds:");
+    for c in &p.columns {
+        let _ = writeln!(out, "  {}: {}", c.name, c.reason);
+    }
+    if !p.relations.is_empty() {
+        let _ = writeln!(out, "\nStrongest relations between features:");
+        for r in p.relations.iter().take(8) {
+            let _ = writeln!(
+                out,
+                "  {} ~ {}: {} {:.3}",
+                r.a,
+                r.b,
+                r.measure.display_name(),
+                r.value
+            );
+        }
+    }
+    match &p.target {
+        Some(t) => target_section(&mut out, t),
+        None => {
+            if let Some(s) = &p.suggestions.target {
+                let _ = writeln!(
+                    out,
+                    "\nLikely target: `{}` ({}) — {}",
+                    s.column, s.task, s.reason
+                );
+            }
+        }
+    }
+    if !p.suggestions.preprocessing.is_empty() {
+        let _ = writeln!(out, "\nSuggested preprocessing:");
+        for s in &p.suggestions.preprocessing {
+            let _ = writeln!(out, "  {} `{}`: {}", s.action.as_str(), s.column, s.reason);
+        }
+    }
+    out
+}
+
+/// One aligned row per column: name, kind, missing, distinct, summary.
+fn column_table(out: &mut String, p: &DatasetProfile) {
     let rows: Vec<[String; 5]> = p
         .columns
         .iter()
@@ -122,87 +159,55 @@ pub fn render_profile(p: &DatasetProfile) -> String {
     for r in &rows {
         let _ = writeln!(out, "{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
     }
-    let _ = writeln!(out, "\nWhy these kinds:");
-    for c in &p.columns {
-        let _ = writeln!(out, "  {}: {}", c.name, c.reason);
-    }
-    if !p.relations.is_empty() {
-        let _ = writeln!(out, "\nStrongest relations between features:");
-        for r in p.relations.iter().take(8) {
-            let _ = writeln!(
-                out,
-                "  {} ~ {}: {} {:.3}",
-                r.a,
-                r.b,
-                r.measure.display_name(),
-                r.value
-            );
+}
+
+/// The target: its task, classes and balance, warnings, missing rows, the most informative
+/// features and leakage suspects.
+fn target_section(out: &mut String, t: &mlpilot_core::profile::TargetProfile) {
+    let _ = writeln!(out, "\nTarget `{}`: {}", t.name, t.task);
+    if !t.classes.is_empty() {
+        let classes = t
+            .classes
+            .iter()
+            .map(|c| format!("{} {}", c.value, fmt_count(c.count)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "  classes: {classes}");
+        if let Some(r) = t.imbalance_ratio {
+            let _ = writeln!(out, "  largest/smallest class: {r:.1}");
         }
     }
-    match &p.target {
-        Some(t) => {
-            let _ = writeln!(out, "\nTarget `{}`: {}", t.name, t.task);
-            if !t.classes.is_empty() {
-                let classes = t
-                    .classes
-                    .iter()
-                    .map(|c| format!("{} {}", c.value, fmt_count(c.count)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let _ = writeln!(out, "  classes: {classes}");
-                if let Some(r) = t.imbalance_ratio {
-                    let _ = writeln!(out, "  largest/smallest class: {r:.1}");
-                }
-            }
-            for w in &t.warnings {
-                let _ = writeln!(out, "  warning: {w}");
-            }
-            if t.missing > 0 {
-                let _ = writeln!(
-                    out,
-                    "  {} rows have no target value and will be left out of training",
-                    fmt_count(t.missing)
-                );
-            }
-            if !t.feature_relations.is_empty() {
-                let rel = t
-                    .feature_relations
-                    .iter()
-                    .take(6)
-                    .map(|f| {
-                        format!(
-                            "{} ({} {:.2}, MI {:.3})",
-                            f.feature,
-                            f.measure.display_name(),
-                            f.value,
-                            f.mutual_information
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let _ = writeln!(out, "  most informative: {rel}");
-            }
-            for l in &t.leakage_suspects {
-                let _ = writeln!(out, "  leakage suspect: {}", l.reason);
-            }
-        }
-        None => {
-            if let Some(s) = &p.suggestions.target {
-                let _ = writeln!(
-                    out,
-                    "\nLikely target: `{}` ({}) — {}",
-                    s.column, s.task, s.reason
-                );
-            }
-        }
+    for w in &t.warnings {
+        let _ = writeln!(out, "  warning: {w}");
     }
-    if !p.suggestions.preprocessing.is_empty() {
-        let _ = writeln!(out, "\nSuggested preprocessing:");
-        for s in &p.suggestions.preprocessing {
-            let _ = writeln!(out, "  {} `{}`: {}", s.action.as_str(), s.column, s.reason);
-        }
+    if t.missing > 0 {
+        let _ = writeln!(
+            out,
+            "  {} rows have no target value and will be left out of training",
+            fmt_count(t.missing)
+        );
     }
-    out
+    if !t.feature_relations.is_empty() {
+        let rel = t
+            .feature_relations
+            .iter()
+            .take(6)
+            .map(|f| {
+                format!(
+                    "{} ({} {:.2}, MI {:.3})",
+                    f.feature,
+                    f.measure.display_name(),
+                    f.value,
+                    f.mutual_information
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(out, "  most informative: {rel}");
+    }
+    for l in &t.leakage_suspects {
+        let _ = writeln!(out, "  leakage suspect: {}", l.reason);
+    }
 }
 
 #[cfg(test)]

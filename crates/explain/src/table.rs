@@ -150,10 +150,6 @@ fn cell(frame: &Frame, column: &str, row: usize) -> String {
 /// An invalid-input error when a row index is out of range, or when permutation SHAP is needed
 /// and `background` is empty; a not-found error when `frame` or `background` lacks an input
 /// column; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
-#[expect(
-    clippy::too_many_lines,
-    reason = "per row: the method (TreeSHAP, exact or permutation Shapley), the values and the sentence"
-)]
 pub fn explain_rows(
     model: &dyn TableModel,
     frame: &Frame,
@@ -184,40 +180,9 @@ pub fn explain_rows(
         && let Some(ensemble) = tree_model.tree_ensemble()
     {
         let prepared = PreparedEnsemble::new(ensemble, tree_model.n_features())?;
-        let picked = frame.take(rows)?;
-        let x = pipeline
-            .transform(&picked)?
-            .features
-            .to_dense()
-            .into_owned();
-        let features = pipeline.features();
-        let attrs = prepared.attributions(&x, output)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for (&r, a) in rows.iter().zip(attrs) {
-            let mut per_column = vec![0.0; columns.len()];
-            for (f, v) in features.iter().zip(&a.contributions) {
-                if let Some(source) = pipeline.raw_source(f)
-                    && let Some(j) = columns.iter().position(|c| c == source)
-                    && let Some(slot) = per_column.get_mut(j)
-                {
-                    *slot += v;
-                }
-            }
-            out.push(finish(
-                r,
-                frame,
-                &columns,
-                per_column,
-                a.output,
-                a.base_value,
-                a.class,
-                &classes,
-                task,
-                "tree_shap",
-                prepared_prediction(task, &classes, a.class, a.output),
-            ));
-        }
-        return Ok(out);
+        return tree_shap_rows(
+            &prepared, pipeline, frame, rows, &columns, output, &classes, task,
+        );
     }
     if background.n_rows() == 0 {
         return Err(Error::new(
@@ -579,10 +544,6 @@ impl Default for PdpOptions {
 /// # Errors
 /// A not-found error when `column` is not in `frame`; an invalid-input error when it has no
 /// values to vary; otherwise when the model's outputs fail (see [`TableModel::outputs`]).
-#[expect(
-    clippy::too_many_lines,
-    reason = "grids for numeric and categorical columns, averages and individual rows"
-)]
 pub fn partial_dependence(
     model: &dyn TableModel,
     frame: &Frame,
@@ -600,42 +561,7 @@ pub fn partial_dependence(
     };
     // Grid: a row index per grid value, so the column keeps its type.
     let numeric = col.data().is_numeric();
-    let mut grid_rows: Vec<usize> = Vec::new();
-    let mut numeric_grid = Vec::new();
-    if numeric {
-        let mut vals: Vec<(f64, usize)> = (0..col.len())
-            .filter_map(|i| col.f64_at(i).filter(|v| v.is_finite()).map(|v| (v, i)))
-            .collect();
-        vals.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let g = options.grid.max(2);
-        for q in 0..g {
-            let pos = if vals.is_empty() {
-                break;
-            } else {
-                (q * (vals.len() - 1)) / (g - 1)
-            };
-            if let Some(&(v, i)) = vals.get(pos)
-                && numeric_grid.last() != Some(&v)
-            {
-                numeric_grid.push(v);
-                grid_rows.push(i);
-            }
-        }
-    } else {
-        let mut counts: std::collections::HashMap<String, (usize, usize)> = Default::default();
-        for i in 0..col.len() {
-            if let Some(s) = col.str_at(i) {
-                counts.entry(s).or_insert((0, i)).0 += 1;
-            }
-        }
-        let mut v: Vec<(String, (usize, usize))> = counts.into_iter().collect();
-        v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
-        grid_rows = v
-            .into_iter()
-            .take(options.grid.max(2))
-            .map(|(_, (_, i))| i)
-            .collect();
-    }
+    let (grid_rows, numeric_grid) = grid(col, numeric, options.grid.max(2));
     if grid_rows.is_empty() {
         return Err(Error::new(
             ErrorKind::InvalidInput,
@@ -697,4 +623,92 @@ pub fn partial_dependence(
             "value".to_string()
         },
     })
+}
+
+/// Exact TreeSHAP for a single tree model: each feature's share summed into the raw column it
+/// comes from.
+#[allow(clippy::too_many_arguments)]
+fn tree_shap_rows(
+    prepared: &PreparedEnsemble,
+    pipeline: &FittedPipeline,
+    frame: &Frame,
+    rows: &[usize],
+    columns: &[String],
+    output: ExplainOutput,
+    classes: &[String],
+    task: Task,
+) -> Result<Vec<RowExplanation>> {
+    let picked = frame.take(rows)?;
+    let x = pipeline
+        .transform(&picked)?
+        .features
+        .to_dense()
+        .into_owned();
+    let features = pipeline.features();
+    let attrs = prepared.attributions(&x, output)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (&r, a) in rows.iter().zip(attrs) {
+        let mut per_column = vec![0.0; columns.len()];
+        for (f, v) in features.iter().zip(&a.contributions) {
+            if let Some(source) = pipeline.raw_source(f)
+                && let Some(j) = columns.iter().position(|c| c == source)
+                && let Some(slot) = per_column.get_mut(j)
+            {
+                *slot += v;
+            }
+        }
+        out.push(finish(
+            r,
+            frame,
+            columns,
+            per_column,
+            a.output,
+            a.base_value,
+            a.class,
+            classes,
+            task,
+            "tree_shap",
+            prepared_prediction(task, classes, a.class, a.output),
+        ));
+    }
+    Ok(out)
+}
+
+/// The grid of a partial dependence: for a numeric column, rows at `size` evenly spaced
+/// quantiles (distinct values, with them); otherwise the rows of the `size` most frequent
+/// values.
+fn grid(col: &mlpilot_core::Column, numeric: bool, size: usize) -> (Vec<usize>, Vec<f64>) {
+    let mut grid_rows: Vec<usize> = Vec::new();
+    let mut numeric_grid = Vec::new();
+    if numeric {
+        let mut vals: Vec<(f64, usize)> = (0..col.len())
+            .filter_map(|i| col.f64_at(i).filter(|v| v.is_finite()).map(|v| (v, i)))
+            .collect();
+        vals.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let g = size;
+        for q in 0..g {
+            let pos = if vals.is_empty() {
+                break;
+            } else {
+                (q * (vals.len() - 1)) / (g - 1)
+            };
+            if let Some(&(v, i)) = vals.get(pos)
+                && numeric_grid.last() != Some(&v)
+            {
+                numeric_grid.push(v);
+                grid_rows.push(i);
+            }
+        }
+    } else {
+        let mut counts: std::collections::HashMap<String, (usize, usize)> = Default::default();
+        for i in 0..col.len() {
+            if let Some(s) = col.str_at(i) {
+                counts.entry(s).or_insert((0, i)).0 += 1;
+            }
+        }
+        let mut v: Vec<(String, (usize, usize))> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.0.cmp(&a.1.0).then_with(|| a.0.cmp(&b.0)));
+        grid_rows = v.into_iter().take(size).map(|(_, (_, i))| i).collect();
+    }
+    (grid_rows, numeric_grid)
 }

@@ -177,10 +177,6 @@ impl Panel {
     /// numbers and dates, a series whose spacing differs from the others' (naming it), a series
     /// with fewer than 8 points or no numbers, repeated times with [`DuplicateTimes::Refuse`], a
     /// covariate that is not numeric.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "reading a panel: times, series ids, duplicates, gaps and covariates in order"
-    )]
     pub fn from_frame(
         frame: &Frame,
         cols: &Columns<'_>,
@@ -194,19 +190,7 @@ impl Panel {
             .iter()
             .map(|c| frame.require(&c.name))
             .collect::<Result<_>>()?;
-        for c in &covs {
-            let numbers = (0..c.len()).filter(|&i| c.f64_at(i).is_some()).count();
-            let present = (0..c.len()).filter(|&i| c.str_at(i).is_some()).count();
-            if numbers < present {
-                return Err(Error::invalid_input(format!(
-                    "covariate '{}' is not numeric ({} of {present} values are numbers); \
-                     encode it as numbers or leave it out",
-                    c.name(),
-                    numbers
-                ))
-                .with_context("column", c.name()));
-            }
-        }
+        check_covariates(&covs)?;
         let texts: Vec<Option<String>> = (0..time.len()).map(|i| time.str_at(i)).collect();
         let date_format = detect_format(texts.iter().flatten().map(String::as_str));
         let mut stamps: Vec<(usize, Stamp)> = Vec::with_capacity(texts.len());
@@ -259,41 +243,7 @@ impl Panel {
             merged_rows.push((name, rows, merged));
         }
         // The spacing: the median gap of each series, which must agree.
-        let mut step: Option<(f64, String)> = None;
-        for (name, rows, _) in &merged_rows {
-            let label = series_label(name.as_deref());
-            if rows.len() < 8 {
-                return Err(Error::invalid_input(format!(
-                    "a forecast needs at least 8 time points per series; {label} has {}",
-                    rows.len()
-                )));
-            }
-            let mut gaps: Vec<f64> = rows
-                .windows(2)
-                .filter_map(|w| match w {
-                    [a, b] => Some(b.key - a.key),
-                    _ => None,
-                })
-                .filter(|g| *g > 0.0)
-                .collect();
-            gaps.sort_by(f64::total_cmp);
-            let g = gaps.get(gaps.len() / 2).copied().unwrap_or(1.0).max(1e-9);
-            match &step {
-                None => step = Some((g, label)),
-                Some((s, other)) if (g - s).abs() > 1e-6 * s.abs().max(1.0) => {
-                    return Err(Error::invalid_input(format!(
-                        "{label} has points {} apart but {other} has them {} apart; every series \
-                         of one table needs the same spacing (resample them, or forecast them \
-                         separately)",
-                        spacing_text(kind, g),
-                        spacing_text(kind, *s)
-                    ))
-                    .with_context("column", time.name()));
-                }
-                Some(_) => {}
-            }
-        }
-        let step = step.map_or(1.0, |s| s.0);
+        let step = common_step(&merged_rows, kind, time.name())?;
         let axis = match kind {
             0 => TimeAxis::Numeric { step },
             1 => TimeAxis::Months {
@@ -628,4 +578,66 @@ pub(crate) fn interpolate(grid: &[Option<f64>]) -> Option<Vec<f64>> {
         }
     }
     Some(out)
+}
+
+/// Refuses a covariate that is not numeric.
+fn check_covariates(covs: &[&Column]) -> Result<()> {
+    for c in covs {
+        let numbers = (0..c.len()).filter(|&i| c.f64_at(i).is_some()).count();
+        let present = (0..c.len()).filter(|&i| c.str_at(i).is_some()).count();
+        if numbers < present {
+            return Err(Error::invalid_input(format!(
+                "covariate '{}' is not numeric ({} of {present} values are numbers); \
+                 encode it as numbers or leave it out",
+                c.name(),
+                numbers
+            ))
+            .with_context("column", c.name()));
+        }
+    }
+    Ok(())
+}
+
+/// The spacing of the series: the median gap of each, which must agree (each series needs at
+/// least 8 points).
+fn common_step<T>(
+    merged_rows: &[(Option<String>, Vec<Row>, T)],
+    kind: u8,
+    time_name: &str,
+) -> Result<f64> {
+    let mut step: Option<(f64, String)> = None;
+    for (name, rows, _) in merged_rows {
+        let label = series_label(name.as_deref());
+        if rows.len() < 8 {
+            return Err(Error::invalid_input(format!(
+                "a forecast needs at least 8 time points per series; {label} has {}",
+                rows.len()
+            )));
+        }
+        let mut gaps: Vec<f64> = rows
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some(b.key - a.key),
+                _ => None,
+            })
+            .filter(|g| *g > 0.0)
+            .collect();
+        gaps.sort_by(f64::total_cmp);
+        let g = gaps.get(gaps.len() / 2).copied().unwrap_or(1.0).max(1e-9);
+        match &step {
+            None => step = Some((g, label)),
+            Some((s, other)) if (g - s).abs() > 1e-6 * s.abs().max(1.0) => {
+                return Err(Error::invalid_input(format!(
+                    "{label} has points {} apart but {other} has them {} apart; every series \
+                     of one table needs the same spacing (resample them, or forecast them \
+                     separately)",
+                    spacing_text(kind, g),
+                    spacing_text(kind, *s)
+                ))
+                .with_context("column", time_name));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(step.map_or(1.0, |s| s.0))
 }

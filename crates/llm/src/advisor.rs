@@ -690,10 +690,6 @@ impl Advisor for LlmAdvisor {
         }
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "ask, validate and combine the model's answer with the rules' evidence, with each fallback"
-    )]
     async fn define_task(&self, goal: &str, profile: &DatasetProfile) -> Result<Advice<TaskSpec>> {
         let ranked = crate::goal::ranked(goal, profile);
         if ranked.len() < 2 {
@@ -733,25 +729,7 @@ impl Advisor for LlmAdvisor {
                 }
             }
         }
-        let listed = join_and(
-            &shortlist
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>(),
-        );
-        let mut notes = Vec::new();
-        if picks.first() == picks.get(1) {
-            notes.push(format!(
-                "the assistant picked `{}` from {listed}",
-                picks.first().map_or("", String::as_str)
-            ));
-        } else {
-            notes.push(format!(
-                "the assistant picked `{}` from {listed}, then `{}` with the list reversed",
-                picks.first().map_or("", String::as_str),
-                picks.get(1).map_or("", String::as_str)
-            ));
-        }
+        let mut notes = vec![shortlist_note(&picks, &shortlist)];
         // The rules' two best, head to head, in both orders.
         let duel: Vec<String> = ranked.iter().take(2).map(|c| c.column.clone()).collect();
         for reversed in [false, true] {
@@ -793,33 +771,7 @@ impl Advisor for LlmAdvisor {
         // decides is whether to ask: agreement with the rules' first settles the target even
         // in a close call; a disagreement is the person's to settle.
         let mut spec = crate::goal::spec_from_ranking(goal, profile, &ranked, notes)?;
-        match &opinion {
-            Some(o) if *o == spec.target => {
-                spec.undecided = false;
-                spec.notes.push(format!("the assistant agrees on `{o}`"));
-            }
-            Some(o) => {
-                spec.undecided = true;
-                spec.notes.push(format!(
-                    "the assistant prefers `{o}`, the other evidence `{}`: the person should choose",
-                    spec.target
-                ));
-                // The runner-up shown to the person is the column the assistant prefers.
-                if let Some(c) = ranked.iter().find(|c| c.column == *o)
-                    && spec.runner_up.as_ref().is_none_or(|r| r.target != *o)
-                {
-                    spec.runner_up = Some(mlpilot_core::TargetAlternative {
-                        target: c.column.clone(),
-                        task: c.task,
-                        reason: format!(
-                            "the assistant prefers it, but {}",
-                            "the goal's words and the data point to the other"
-                        ),
-                    });
-                }
-            }
-            None => {}
-        }
+        weigh_opinion(&mut spec, opinion.as_deref(), &ranked);
         Ok(Advice {
             value: spec,
             source: self.source(),
@@ -1129,4 +1081,59 @@ pub fn is_llm_error(e: &Error) -> bool {
         e.kind(),
         ErrorKind::Llm | ErrorKind::Network | ErrorKind::Timeout
     )
+}
+
+/// What the assistant picked from the shortlist, in both orders.
+fn shortlist_note(picks: &[String], shortlist: &[String]) -> String {
+    let listed = join_and(
+        &shortlist
+            .iter()
+            .map(|c| format!("`{c}`"))
+            .collect::<Vec<_>>(),
+    );
+    if picks.first() == picks.get(1) {
+        format!(
+            "the assistant picked `{}` from {listed}",
+            picks.first().map_or("", String::as_str)
+        )
+    } else {
+        format!(
+            "the assistant picked `{}` from {listed}, then `{}` with the list reversed",
+            picks.first().map_or("", String::as_str),
+            picks.get(1).map_or("", String::as_str)
+        )
+    }
+}
+
+/// The assistant's opinion moves no score: agreeing with the rules' first settles the target
+/// even in a close call; disagreeing leaves the choice to the person, with the column it
+/// prefers as the runner-up shown.
+fn weigh_opinion(spec: &mut TaskSpec, opinion: Option<&str>, ranked: &[crate::goal::Candidate]) {
+    match opinion {
+        Some(o) if o == spec.target => {
+            spec.undecided = false;
+            spec.notes.push(format!("the assistant agrees on `{o}`"));
+        }
+        Some(o) => {
+            spec.undecided = true;
+            spec.notes.push(format!(
+                "the assistant prefers `{o}`, the other evidence `{}`: the person should choose",
+                spec.target
+            ));
+            // The runner-up shown to the person is the column the assistant prefers.
+            if let Some(c) = ranked.iter().find(|c| c.column == o)
+                && spec.runner_up.as_ref().is_none_or(|r| r.target != o)
+            {
+                spec.runner_up = Some(mlpilot_core::TargetAlternative {
+                    target: c.column.clone(),
+                    task: c.task,
+                    reason: format!(
+                        "the assistant prefers it, but {}",
+                        "the goal's words and the data point to the other"
+                    ),
+                });
+            }
+        }
+        None => {}
+    }
 }

@@ -31,10 +31,6 @@ fn proposal(column: &str, transform: Transform, reason: String) -> Proposal {
 }
 
 /// The rules' proposals for a table, at most `max`, strongest idea first.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the feature-proposal rules in order, each with its reason"
-)]
 pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<Proposal> {
     let inputs: Vec<&ColumnProfile> = profile
         .columns
@@ -43,7 +39,18 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
         .collect();
     let nums: Vec<&ColumnProfile> = inputs.iter().copied().filter(|c| numeric(c)).collect();
     let mut out = Vec::new();
-    // Two amounts named alike: their ratio (rooms per household, debt per income).
+    ratio_proposals(&nums, &mut out);
+    difference_proposals(profile, target, &mut out);
+    group_mean_proposal(&inputs, &nums, &mut out);
+    code_proposals(&nums, &mut out);
+    band_proposals(&nums, &mut out);
+    text_proposals(&inputs, &mut out);
+    out.truncate(max);
+    out
+}
+
+/// Two amounts named alike: their ratio (rooms per household, debt per income).
+fn ratio_proposals(nums: &[&ColumnProfile], out: &mut Vec<Proposal>) {
     for (i, a) in nums.iter().enumerate() {
         for b in nums.iter().skip(i + 1) {
             let wa = stems(&a.name);
@@ -67,7 +74,10 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             }
         }
     }
-    // Strongly related numbers: what one adds beyond the other.
+}
+
+/// Strongly related numbers: what one adds beyond the other.
+fn difference_proposals(profile: &DatasetProfile, target: &str, out: &mut Vec<Proposal>) {
     let mut related: Vec<_> = profile
         .relations
         .iter()
@@ -85,7 +95,14 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             ),
         ));
     }
-    // A number within its group: the group's mean of it.
+}
+
+/// A number within its group: the group's mean of it.
+fn group_mean_proposal(
+    inputs: &[&ColumnProfile],
+    nums: &[&ColumnProfile],
+    out: &mut Vec<Proposal>,
+) {
     if let Some(g) = inputs
         .iter()
         .find(|c| c.kind == ColumnKind::Categorical && (3..=50).contains(&c.distinct))
@@ -109,8 +126,11 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             ),
         ));
     }
-    // A code written as a number that names a class.
-    for c in &nums {
+}
+
+/// A code written as a number that names a class.
+fn code_proposals(nums: &[&ColumnProfile], out: &mut Vec<Proposal>) {
+    for c in nums {
         let code_name = stems(&c.name).iter().any(|w| {
             matches!(
                 w.as_str(),
@@ -136,8 +156,11 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             ));
         }
     }
-    // Ages and years: bands.
-    for c in &nums {
+}
+
+/// Ages and years: bands.
+fn band_proposals(nums: &[&ColumnProfile], out: &mut Vec<Proposal>) {
+    for c in nums {
         if stems(&c.name)
             .iter()
             .any(|w| matches!(w.as_str(), "age" | "year"))
@@ -153,7 +176,10 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             ));
         }
     }
-    // Free text: its length and word count.
+}
+
+/// Free text: its length and word count.
+fn text_proposals(inputs: &[&ColumnProfile], out: &mut Vec<Proposal>) {
     for c in inputs.iter().filter(|c| c.kind == ColumnKind::Text) {
         out.push(proposal(
             &c.name,
@@ -164,8 +190,6 @@ pub fn rule_features(profile: &DatasetProfile, target: &str, max: usize) -> Vec<
             ),
         ));
     }
-    out.truncate(max);
-    out
 }
 
 /// The JSON schema a language model proposes features with: derived from the answer's type

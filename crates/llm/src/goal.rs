@@ -559,10 +559,6 @@ pub struct Candidate {
 }
 
 /// Every column that can be a target, scored for a goal, best first.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the target-candidate rules in order, each with its evidence"
-)]
 pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
     let (core, context) = split_goal(goal);
     let kinds = asks_kind(goal);
@@ -579,89 +575,9 @@ pub fn candidates(goal: &str, profile: &DatasetProfile) -> Vec<Candidate> {
         };
         let mut score = 0.0;
         let mut evidence = Vec::new();
-        // Words of the goal's own question count in full, words of its context a third.
-        let named =
-            f64::from(name_match(&core, &c.name)) + f64::from(name_match(&context, &c.name)) / 3.0;
-        if named > 0.0 {
-            score += named;
-            // Every word of the name in the goal: the goal names the column itself.
-            // Naming the column itself outweighs the wording's class-or-quantity evidence.
-            if stems(&c.name)
-                .iter()
-                .all(|w| core.contains(w) || context.contains(w))
-            {
-                score += 2.0;
-            }
-            evidence.push(format!("the goal uses the words of `{}`", c.name));
-        }
-        let idea = f64::from(concept_match(&core, &c.name))
-            .max(f64::from(concept_match(&context, &c.name)) / 3.0);
-        if idea > 0.0 {
-            score += idea;
-            evidence.push(format!("the goal names what `{}` records", c.name));
-        }
-        if outcome_values(c) {
-            score += 1.5;
-            evidence.push(format!(
-                "its values ({}) are outcomes",
-                c.top_values
-                    .iter()
-                    .take(2)
-                    .map(|v| v.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        // `num_births`, `NumVisits`, `count`: a count; `weekday_number` is an index.
-        if counts
-            && stems(&c.name)
-                .first()
-                .is_some_and(|w| COUNT_WORDS.contains(&w.as_str()))
-        {
-            score += 1.5;
-            evidence.push("its name says it counts, as the goal asks".into());
-        }
-        let lname = c.name.to_ascii_lowercase();
-        if stems(&c.name)
-            .iter()
-            .any(|w| OUTCOME_WORDS.contains(&w.as_str()))
-            || OUTCOME_WORDS.contains(&lname.as_str())
-        {
-            score += 1.5;
-            evidence.push("its name is an outcome's".into());
-        }
+        name_evidence(&core, &context, c, counts, &mut score, &mut evidence);
         let task = task_with_wording(c, kind_task, wants);
-        let fits = match wants {
-            Asks::Class => task.is_classification(),
-            Asks::Quantity => task == Task::Regression,
-            Asks::Unclear => true,
-        };
-        if wants != Asks::Unclear {
-            if fits {
-                score += 2.0;
-                evidence.push(format!("it holds {} as the goal asks", wants.words()));
-            } else {
-                score -= 2.0;
-                evidence.push(format!(
-                    "the goal asks for {} and it holds {}",
-                    wants.words(),
-                    if task.is_classification() {
-                        "classes"
-                    } else {
-                        "numbers"
-                    }
-                ));
-            }
-        }
-        if kinds {
-            if task == Task::Multiclass {
-                score += 1.0;
-                evidence.push("it has several kinds, as the goal asks".into());
-            }
-        } else if task == Task::Binary && wants != Asks::Quantity {
-            score += 1.0;
-            evidence.push("it has two outcomes".into());
-        }
+        wording_evidence(task, wants, kinds, &mut score, &mut evidence);
         if i + 1 == n_cols {
             score += 0.5;
             evidence.push("it is the last column".into());
@@ -864,6 +780,112 @@ const SUGGESTED_WEIGHT: f64 = 1.0;
 /// When no column can be a target.
 pub fn define_task(goal: &str, profile: &DatasetProfile) -> Result<TaskSpec> {
     spec_from_ranking(goal, profile, &ranked(goal, profile), Vec::new())
+}
+
+/// Evidence from the column's name and values: the goal uses its words or names what it
+/// records, its values are outcomes, its name says it counts (when the goal asks a count) or
+/// is an outcome's.
+fn name_evidence(
+    core: &[String],
+    context: &[String],
+    c: &ColumnProfile,
+    counts: bool,
+    score: &mut f64,
+    evidence: &mut Vec<String>,
+) {
+    // Words of the goal's own question count in full, words of its context a third.
+    let named =
+        f64::from(name_match(core, &c.name)) + f64::from(name_match(context, &c.name)) / 3.0;
+    if named > 0.0 {
+        *score += named;
+        // Every word of the name in the goal: the goal names the column itself.
+        // Naming the column itself outweighs the wording's class-or-quantity evidence.
+        if stems(&c.name)
+            .iter()
+            .all(|w| core.contains(w) || context.contains(w))
+        {
+            *score += 2.0;
+        }
+        evidence.push(format!("the goal uses the words of `{}`", c.name));
+    }
+    let idea = f64::from(concept_match(core, &c.name))
+        .max(f64::from(concept_match(context, &c.name)) / 3.0);
+    if idea > 0.0 {
+        *score += idea;
+        evidence.push(format!("the goal names what `{}` records", c.name));
+    }
+    if outcome_values(c) {
+        *score += 1.5;
+        evidence.push(format!(
+            "its values ({}) are outcomes",
+            c.top_values
+                .iter()
+                .take(2)
+                .map(|v| v.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    // `num_births`, `NumVisits`, `count`: a count; `weekday_number` is an index.
+    if counts
+        && stems(&c.name)
+            .first()
+            .is_some_and(|w| COUNT_WORDS.contains(&w.as_str()))
+    {
+        *score += 1.5;
+        evidence.push("its name says it counts, as the goal asks".into());
+    }
+    let lname = c.name.to_ascii_lowercase();
+    if stems(&c.name)
+        .iter()
+        .any(|w| OUTCOME_WORDS.contains(&w.as_str()))
+        || OUTCOME_WORDS.contains(&lname.as_str())
+    {
+        *score += 1.5;
+        evidence.push("its name is an outcome's".into());
+    }
+}
+
+/// Evidence from the goal's wording: it asks for classes or a quantity (and the column holds
+/// them or not), for several kinds, or for a yes/no outcome.
+fn wording_evidence(
+    task: Task,
+    wants: Asks,
+    kinds: bool,
+    score: &mut f64,
+    evidence: &mut Vec<String>,
+) {
+    let fits = match wants {
+        Asks::Class => task.is_classification(),
+        Asks::Quantity => task == Task::Regression,
+        Asks::Unclear => true,
+    };
+    if wants != Asks::Unclear {
+        if fits {
+            *score += 2.0;
+            evidence.push(format!("it holds {} as the goal asks", wants.words()));
+        } else {
+            *score -= 2.0;
+            evidence.push(format!(
+                "the goal asks for {} and it holds {}",
+                wants.words(),
+                if task.is_classification() {
+                    "classes"
+                } else {
+                    "numbers"
+                }
+            ));
+        }
+    }
+    if kinds {
+        if task == Task::Multiclass {
+            *score += 1.0;
+            evidence.push("it has several kinds, as the goal asks".into());
+        }
+    } else if task == Task::Binary && wants != Asks::Quantity {
+        *score += 1.0;
+        evidence.push("it has two outcomes".into());
+    }
 }
 
 #[cfg(test)]

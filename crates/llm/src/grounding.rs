@@ -403,10 +403,6 @@ fn has_any(s: &str, words: &[&str]) -> bool {
 /// model against the baseline or the runner-up, or two numbers "A is lower than B"), a name in
 /// backticks that exists nowhere in the run, a column said to push a prediction the way it
 /// does not. Each problem in words; none when all claims hold.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check per kind of claim a narrative can make"
-)]
 pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
     let mut out = Vec::new();
     for sentence in sentences(text) {
@@ -424,111 +420,24 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
         if !(up || down || better || worse) {
             continue;
         }
-        // Two numbers around one comparative: "0.80 is lower than 0.73".
-        let nums = numbers_in(sentence);
-        if let [a, b] = nums.as_slice()
-            && (up != down)
-            && !(better || worse)
-        {
-            let holds = if up {
-                a.value > b.value
-            } else {
-                a.value < b.value
-            };
-            let pos_a = sentence.find(&a.text).unwrap_or(0);
-            let pos_b = sentence.rfind(&b.text).unwrap_or(0);
-            let between = sentence.get(pos_a..pos_b).unwrap_or("").to_lowercase();
-            if (has_any(&between, &UP) || has_any(&between, &DOWN)) && !holds {
-                out.push(format!(
-                    "\"{}\" says {} is {} {}, which is false",
-                    sentence.trim(),
-                    a.text,
-                    if up { "above" } else { "below" },
-                    b.text
-                ));
-                continue;
-            }
+        let words = Comparatives {
+            up,
+            down,
+            better,
+            worse,
+        };
+        if let Some(wrong) = two_numbers_claim(sentence, words) {
+            out.push(wrong);
+            continue;
         }
         // The model against the baseline or the runner-up.
         let (Some(score), Some(hib)) = (claims.score, claims.higher_is_better) else {
             continue;
         };
-        let mut against: Vec<(String, f64)> = Vec::new();
-        if let Some(b) = claims.baseline
-            && (lower.contains("baseline")
-                || lower.contains("constant")
-                || lower.contains("always predicting")
-                || lower.contains("always guessing"))
-        {
-            against.push(("the baseline".into(), b));
-        }
-        if let Some((name, v)) = &claims.runner_up
-            && (lower.contains("runner-up") || lower.contains(&name.to_lowercase()))
-        {
-            against.push((format!("the runner-up ({name})"), *v));
-        }
-        // Which side is the subject: "the baseline beats the model" claims the other way.
-        let first_comparative = UP
-            .iter()
-            .chain(DOWN.iter())
-            .chain(BETTER.iter())
-            .chain(WORSE.iter())
-            .filter_map(|w| lower.find(w))
-            .min()
-            .unwrap_or(0);
-        let first_of = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
-        for (what, other) in against {
-            let other_words: Vec<String> = if what.starts_with("the baseline") {
-                [
-                    "baseline",
-                    "constant",
-                    "always predicting",
-                    "always guessing",
-                ]
-                .iter()
-                .map(|w| (*w).to_string())
-                .collect()
-            } else {
-                let mut v = vec!["runner-up".to_string()];
-                if let Some((name, _)) = &claims.runner_up {
-                    v.push(name.to_lowercase());
-                }
-                v
-            };
-            let other_refs: Vec<&str> = other_words.iter().map(String::as_str).collect();
-            let other_at = first_of(&other_refs).unwrap_or(usize::MAX);
-            let model_at = first_of(&["model", "it ", "its ", "our "]).unwrap_or(usize::MAX);
-            let flipped = other_at < first_comparative && other_at < model_at;
-            let model_better = (if hib { score > other } else { score < other }) != flipped;
-            let model_greater = (score > other) != flipped;
-            let wrong = (better && !worse && !model_better)
-                || (worse && !better && model_better)
-                || (up && !down && !model_greater && mentions_model(&lower))
-                || (down && !up && model_greater && mentions_model(&lower));
-            if wrong {
-                out.push(format!(
-                    "\"{}\" compares the model with {what} the wrong way round (the model scores {}, {what} {})",
-                    sentence.trim(),
-                    round4(score),
-                    round4(other)
-                ));
-            }
-        }
-        // Contributions: "`age` pushes the prediction up".
-        for (col, c) in &claims.contributions {
-            if !has_any(&lower, &[col.to_lowercase().as_str()]) || *c == 0.0 {
-                continue;
-            }
-            if (up && !down && *c < 0.0) || (down && !up && *c > 0.0) {
-                out.push(format!(
-                    "\"{}\" says `{col}` {} the prediction; it {} it ({:+.3})",
-                    sentence.trim(),
-                    if up { "raises" } else { "lowers" },
-                    if *c > 0.0 { "raises" } else { "lowers" },
-                    c
-                ));
-            }
-        }
+        out.extend(comparison_claims(
+            sentence, &lower, claims, score, hib, words,
+        ));
+        out.extend(contribution_claims(sentence, &lower, claims, words));
     }
     if !claims.names.is_empty() {
         for name in backticked(text) {
@@ -584,6 +493,155 @@ pub fn backticked(text: &str) -> Vec<String> {
         .map(str::to_string)
         .filter(|n| !n.is_empty())
         .collect()
+}
+
+/// Which comparative words a sentence uses.
+#[derive(Debug, Clone, Copy)]
+struct Comparatives {
+    up: bool,
+    down: bool,
+    better: bool,
+    worse: bool,
+}
+
+/// Two numbers around one comparative ("0.80 is lower than 0.73"): what is false about them.
+fn two_numbers_claim(sentence: &str, words: Comparatives) -> Option<String> {
+    let Comparatives {
+        up,
+        down,
+        better,
+        worse,
+    } = words;
+    let nums = numbers_in(sentence);
+    if let [a, b] = nums.as_slice()
+        && (up != down)
+        && !(better || worse)
+    {
+        let holds = if up {
+            a.value > b.value
+        } else {
+            a.value < b.value
+        };
+        let pos_a = sentence.find(&a.text).unwrap_or(0);
+        let pos_b = sentence.rfind(&b.text).unwrap_or(0);
+        let between = sentence.get(pos_a..pos_b).unwrap_or("").to_lowercase();
+        if (has_any(&between, &UP) || has_any(&between, &DOWN)) && !holds {
+            return Some(format!(
+                "\"{}\" says {} is {} {}, which is false",
+                sentence.trim(),
+                a.text,
+                if up { "above" } else { "below" },
+                b.text
+            ));
+        }
+    }
+    None
+}
+
+/// The model compared with the baseline or the runner-up the wrong way round.
+fn comparison_claims(
+    sentence: &str,
+    lower: &str,
+    claims: &Claims,
+    score: f64,
+    hib: bool,
+    words: Comparatives,
+) -> Vec<String> {
+    let Comparatives {
+        up,
+        down,
+        better,
+        worse,
+    } = words;
+    let mut out = Vec::new();
+    let mut against: Vec<(String, f64)> = Vec::new();
+    if let Some(b) = claims.baseline
+        && (lower.contains("baseline")
+            || lower.contains("constant")
+            || lower.contains("always predicting")
+            || lower.contains("always guessing"))
+    {
+        against.push(("the baseline".into(), b));
+    }
+    if let Some((name, v)) = &claims.runner_up
+        && (lower.contains("runner-up") || lower.contains(&name.to_lowercase()))
+    {
+        against.push((format!("the runner-up ({name})"), *v));
+    }
+    // Which side is the subject: "the baseline beats the model" claims the other way.
+    let first_comparative = UP
+        .iter()
+        .chain(DOWN.iter())
+        .chain(BETTER.iter())
+        .chain(WORSE.iter())
+        .filter_map(|w| lower.find(w))
+        .min()
+        .unwrap_or(0);
+    let first_of = |words: &[&str]| words.iter().filter_map(|w| lower.find(w)).min();
+    for (what, other) in against {
+        let other_words: Vec<String> = if what.starts_with("the baseline") {
+            [
+                "baseline",
+                "constant",
+                "always predicting",
+                "always guessing",
+            ]
+            .iter()
+            .map(|w| (*w).to_string())
+            .collect()
+        } else {
+            let mut v = vec!["runner-up".to_string()];
+            if let Some((name, _)) = &claims.runner_up {
+                v.push(name.to_lowercase());
+            }
+            v
+        };
+        let other_refs: Vec<&str> = other_words.iter().map(String::as_str).collect();
+        let other_at = first_of(&other_refs).unwrap_or(usize::MAX);
+        let model_at = first_of(&["model", "it ", "its ", "our "]).unwrap_or(usize::MAX);
+        let flipped = other_at < first_comparative && other_at < model_at;
+        let model_better = (if hib { score > other } else { score < other }) != flipped;
+        let model_greater = (score > other) != flipped;
+        let wrong = (better && !worse && !model_better)
+            || (worse && !better && model_better)
+            || (up && !down && !model_greater && mentions_model(lower))
+            || (down && !up && model_greater && mentions_model(lower));
+        if wrong {
+            out.push(format!(
+                "\"{}\" compares the model with {what} the wrong way round (the model scores {}, {what} {})",
+                sentence.trim(),
+                round4(score),
+                round4(other)
+            ));
+        }
+    }
+    out
+}
+
+/// A column said to push the prediction the other way from its contribution.
+fn contribution_claims(
+    sentence: &str,
+    lower: &str,
+    claims: &Claims,
+    words: Comparatives,
+) -> Vec<String> {
+    let Comparatives { up, down, .. } = words;
+    let mut out = Vec::new();
+    for (col, c) in &claims.contributions {
+        if !has_any(lower, &[col.to_lowercase().as_str()]) || *c == 0.0 {
+            continue;
+        }
+        if (up && !down && *c < 0.0) || (down && !up && *c > 0.0) {
+            out.push(format!(
+                "\"{}\" says `{col}` {} the prediction; it {} it ({:+.3})",
+                sentence.trim(),
+                if up { "raises" } else { "lowers" },
+                if *c > 0.0 { "raises" } else { "lowers" },
+                c
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -760,10 +760,6 @@ pub fn request_schema(profile: &DatasetProfile, target: &str, task: Task) -> ser
 ///
 /// # Errors
 /// Why the reading was refused, in words.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one match arm per request kind the model may answer"
-)]
 pub fn request_from_json(
     v: &serde_json::Value,
     text: &str,
@@ -806,29 +802,9 @@ pub fn request_from_json(
         RequestAction::BringBack => adjust(Adjustment::IncludeColumns {
             columns: checked_columns(answer.columns)?,
         }),
-        RequestAction::ChangeMetric => {
-            let m: Metric = answer
-                .metric
-                .as_deref()
-                .ok_or("change_metric needs a metric")?
-                .parse()
-                .map_err(|e: mlpilot_core::Error| e.to_string())?;
-            if !m.applies_to(task) {
-                return Err(format!(
-                    "{} does not apply to a {task} task",
-                    m.display_name()
-                ));
-            }
-            if !text.to_lowercase().contains(&m.as_str().replace('_', " "))
-                && metric_in_goal(&text.to_lowercase(), task) != Some(m)
-                && !text
-                    .to_lowercase()
-                    .contains(&m.display_name().to_lowercase())
-            {
-                return Err(format!("the request does not name {}", m.display_name()));
-            }
-            adjust(Adjustment::ChangeMetric { metric: m })
-        }
+        RequestAction::ChangeMetric => adjust(Adjustment::ChangeMetric {
+            metric: named_metric(answer.metric.as_deref(), text, task)?,
+        }),
         RequestAction::OnlyFamilies => {
             let f = answer.families;
             let named = families_in(&text.to_lowercase());
@@ -858,19 +834,9 @@ pub fn request_from_json(
             adjust(Adjustment::RebalanceClasses)
         }
         RequestAction::Rebalance => Err("rebalancing applies to classification only".into()),
-        RequestAction::SetThreshold => {
-            let t = answer.threshold.ok_or("set_threshold needs a threshold")?;
-            if !numbers(&lower)
-                .iter()
-                .any(|n| (n - t).abs() < 1e-9 || (n / 100.0 - t).abs() < 1e-9)
-            {
-                return Err(format!("the request does not say {t}"));
-            }
-            if task != Task::Binary || !(t > 0.0 && t < 1.0) {
-                return Err(format!("{t} is not a threshold for this task"));
-            }
-            Ok(Some(Request::Threshold { threshold: t }))
-        }
+        RequestAction::SetThreshold => Ok(Some(Request::Threshold {
+            threshold: said_threshold(answer.threshold, &lower, task)?,
+        })),
         RequestAction::WhatIf => {
             let column = answer.column.ok_or("what_if needs a column")?;
             let value = answer.value.ok_or("what_if needs a value")?;
@@ -881,6 +847,45 @@ pub fn request_from_json(
             Ok(Some(Request::WhatIf { column, value }))
         }
     }
+}
+
+/// The metric a model's answer names, when it applies to the task and the request names it
+/// too (its name, its words, or the goal's rules reading it).
+fn named_metric(metric: Option<&str>, text: &str, task: Task) -> Result<Metric, String> {
+    let m: Metric = metric
+        .ok_or("change_metric needs a metric")?
+        .parse()
+        .map_err(|e: mlpilot_core::Error| e.to_string())?;
+    if !m.applies_to(task) {
+        return Err(format!(
+            "{} does not apply to a {task} task",
+            m.display_name()
+        ));
+    }
+    let lower = text.to_lowercase();
+    if !lower.contains(&m.as_str().replace('_', " "))
+        && metric_in_goal(&lower, task) != Some(m)
+        && !lower.contains(&m.display_name().to_lowercase())
+    {
+        return Err(format!("the request does not name {}", m.display_name()));
+    }
+    Ok(m)
+}
+
+/// The threshold a model's answer gives, when the request says it (as a share or a
+/// percentage) and the task is binary.
+fn said_threshold(threshold: Option<f64>, lower: &str, task: Task) -> Result<f64, String> {
+    let t = threshold.ok_or("set_threshold needs a threshold")?;
+    if !numbers(lower)
+        .iter()
+        .any(|n| (n - t).abs() < 1e-9 || (n / 100.0 - t).abs() < 1e-9)
+    {
+        return Err(format!("the request does not say {t}"));
+    }
+    if task != Task::Binary || !(t > 0.0 && t < 1.0) {
+        return Err(format!("{t} is not a threshold for this task"));
+    }
+    Ok(t)
 }
 
 #[cfg(test)]

@@ -97,10 +97,6 @@ pub fn report(trained: &crate::Trained, title: &str) -> Result<String> {
 /// # Errors
 ///
 /// Whatever explaining or rendering returns.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the report's parts in order, each within what the budget left"
-)]
 pub fn report_within(
     trained: &crate::Trained,
     title: &str,
@@ -119,28 +115,7 @@ pub fn report_within(
     let reference = &trained.reference;
     let sizing = ExplainSizing::measure(&model, reference, seconds)?;
     let mut sampling = sizing.notes.clone();
-    let importances = match sizing.importance {
-        Some((rows, repeats)) => permutation_importance(
-            &model,
-            reference,
-            target,
-            r.metric,
-            &ImportanceOptions {
-                repeats,
-                max_rows: rows,
-                seed,
-            },
-        )?,
-        None => trained
-            .native_importances()
-            .into_iter()
-            .map(|(feature, importance)| Importance {
-                feature,
-                importance,
-                std: 0.0,
-            })
-            .collect(),
-    };
+    let importances = importances_sized(trained, &model, sizing.importance)?;
     let (n_explain, background, permutations) = sizing.rows;
     let explain_idx: Vec<usize> = (0..n_explain.min(reference.n_rows())).collect();
     let explanations = explain_rows(
@@ -155,37 +130,27 @@ pub fn report_within(
             prefer_tree: true,
         },
     )?;
-    let mut pdps: Vec<PartialDependence> = Vec::new();
     let (n_pdp, pdp_rows) = sizing.pdp;
-    for imp in importances.iter().take(n_pdp) {
-        pdps.push(partial_dependence(
-            &model,
-            reference,
-            &imp.feature,
-            &PdpOptions {
-                seed,
-                max_rows: pdp_rows,
-                ..Default::default()
-            },
-        )?);
-    }
+    let pdps = importances
+        .iter()
+        .take(n_pdp)
+        .map(|imp| {
+            partial_dependence(
+                &model,
+                reference,
+                &imp.feature,
+                &PdpOptions {
+                    seed,
+                    max_rows: pdp_rows,
+                    ..Default::default()
+                },
+            )
+        })
+        .collect::<Result<Vec<PartialDependence>>>()?;
     if importances.is_empty() && n_explain == 0 {
         sampling.push("no explanations: the time budget left none for them".into());
     }
-    let mut seen = BTreeSet::new();
-    let leaderboard = r
-        .leaderboard
-        .iter()
-        .filter(|l| l.score.is_some() && seen.insert(l.model.clone()))
-        .filter_map(|l| {
-            l.score.map(|s| BoardEntry {
-                model: l.model.clone(),
-                score: s,
-                std: l.std,
-                fit_secs: l.fit_secs,
-            })
-        })
-        .collect();
+    let leaderboard = best_per_model(&r.leaderboard);
     let task = trained.task();
     let classes = r.predictor.encoding.classes().to_vec();
     let k = classes.len();
@@ -299,23 +264,11 @@ impl ExplainSizing {
     /// The full report's sizes when there is no limit; otherwise sizes that fit `seconds`
     /// (half for importances, three tenths for row explanations, a fifth for partial
     /// dependence).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "each explanation measured within the time left, with its fallback"
-    )]
     fn measure(
         model: &PredictorModel<'_>,
         reference: &Frame,
         seconds: Option<f64>,
     ) -> Result<Self> {
-        const IMPORTANCE_ROWS: usize = 1000;
-        const REPEATS: usize = 3;
-        const EXPLAINED: usize = 20;
-        const BACKGROUND: usize = 24;
-        const PERMUTATIONS: usize = 8;
-        const PDP_COLUMNS: usize = 4;
-        const PDP_ROWS: usize = 300;
-        const PDP_GRID: f64 = 16.0;
         let full = ExplainSizing {
             importance: Some((IMPORTANCE_ROWS, REPEATS)),
             rows: (EXPLAINED, BACKGROUND, PERMUTATIONS),
@@ -338,78 +291,16 @@ impl ExplainSizing {
         let p = model.input_columns().len().max(1) as f64;
         let n_ref = reference.n_rows();
         let mut notes = Vec::new();
-        // Importance: (1 + repeats · columns) predictions of every sampled row.
-        let t_imp = 0.5 * seconds;
-        let fit_rows = |repeats: usize| (t_imp / ((1.0 + repeats as f64 * p) * per_row)) as usize;
-        let importance = [REPEATS, 2, 1]
-            .into_iter()
-            .map(|r| (fit_rows(r).min(IMPORTANCE_ROWS).min(n_ref), r))
-            .find(|(rows, _)| *rows >= 200.min(n_ref))
-            .or_else(|| Some((fit_rows(1).min(n_ref), 1)).filter(|(rows, _)| *rows >= 30));
-        match importance {
-            Some((rows, repeats)) if rows < IMPORTANCE_ROWS.min(n_ref) || repeats < REPEATS => {
-                notes.push(format!(
-                    "permutation importance: {rows} sampled rows, {repeats} shuffle(s) per column (sized to the time budget)"
-                ));
-            }
-            Some(_) => {}
-            None => notes.push(
-                "importance: the models' own importances (no time to shuffle each of the columns)"
-                    .into(),
-            ),
-        }
-        // Row explanations: background rows × coalitions per row.
-        let t_rows = 0.3 * seconds;
-        let single_tree = model.single_tree().is_some();
-        let coalitions = |perms: usize| {
-            if p <= 6.0 {
-                2f64.powf(p)
-            } else {
-                2.0 * perms as f64 * (p + 1.0)
-            }
-        };
-        let rows = if single_tree {
-            // Exact TreeSHAP: about one pass over the trees per row.
-            let n = ((t_rows / (50.0 * per_row)) as usize).min(EXPLAINED);
-            (n, BACKGROUND, PERMUTATIONS)
-        } else {
-            [(BACKGROUND, PERMUTATIONS), (16, 4), (8, 2)]
-                .into_iter()
-                .map(|(bg, perms)| {
-                    let one = bg as f64 * coalitions(perms) * per_row;
-                    (((t_rows / one) as usize).min(EXPLAINED), bg, perms)
-                })
-                .find(|(n, _, _)| *n >= 5)
-                .unwrap_or_else(|| {
-                    let one = 8.0 * coalitions(2) * per_row;
-                    (((t_rows / one) as usize).min(EXPLAINED), 8, 2)
-                })
-        };
-        if rows.0 < EXPLAINED.min(n_ref) || rows.1 < BACKGROUND {
-            notes.push(if rows.0 == 0 {
-                "per-row explanations: none (no time left for them)".to_string()
-            } else {
-                format!(
-                    "per-row explanations: {} rows, {} background rows, {} permutations (sized to the time budget)",
-                    rows.0, rows.1, rows.2
-                )
-            });
-        }
-        // Partial dependence: grid points × rows per column.
-        let t_pdp = 0.2 * seconds;
-        let pdp_rows = ((t_pdp / (PDP_COLUMNS as f64 * PDP_GRID * per_row)) as usize).min(PDP_ROWS);
-        let pdp = if pdp_rows >= 30 {
-            (PDP_COLUMNS, pdp_rows)
-        } else {
-            let cols = (t_pdp / (PDP_GRID * 30.0 * per_row)) as usize;
-            (cols.min(PDP_COLUMNS), 30)
-        };
-        if pdp.0 < PDP_COLUMNS || pdp.1 < PDP_ROWS.min(n_ref) {
-            notes.push(format!(
-                "partial dependence: {} column(s), {} rows averaged (sized to the time budget)",
-                pdp.0, pdp.1
-            ));
-        }
+        let importance = size_importance(seconds, per_row, p, n_ref, &mut notes);
+        let rows = size_rows(
+            seconds,
+            per_row,
+            p,
+            n_ref,
+            model.single_tree().is_some(),
+            &mut notes,
+        );
+        let pdp = size_pdp(seconds, per_row, n_ref, &mut notes);
         Ok(ExplainSizing {
             importance,
             rows,
@@ -417,4 +308,158 @@ impl ExplainSizing {
             notes,
         })
     }
+}
+
+/// Permutation importance on the rows and repeats the sizing allows, else the models' own
+/// importances.
+fn importances_sized(
+    trained: &crate::Trained,
+    model: &PredictorModel<'_>,
+    sized: Option<(usize, usize)>,
+) -> Result<Vec<Importance>> {
+    Ok(match sized {
+        Some((rows, repeats)) => permutation_importance(
+            model,
+            &trained.reference,
+            trained.target(),
+            trained.result.metric,
+            &ImportanceOptions {
+                repeats,
+                max_rows: rows,
+                seed: trained.config.seed,
+            },
+        )?,
+        None => trained
+            .native_importances()
+            .into_iter()
+            .map(|(feature, importance)| Importance {
+                feature,
+                importance,
+                std: 0.0,
+            })
+            .collect(),
+    })
+}
+
+/// Each model's best scored trial, best first (the leaderboard's order).
+fn best_per_model(rows: &[mlpilot_search::LeaderboardRow]) -> Vec<BoardEntry> {
+    let mut seen = BTreeSet::new();
+    rows.iter()
+        .filter(|l| l.score.is_some() && seen.insert(l.model.clone()))
+        .filter_map(|l| {
+            l.score.map(|s| BoardEntry {
+                model: l.model.clone(),
+                score: s,
+                std: l.std,
+                fit_secs: l.fit_secs,
+            })
+        })
+        .collect()
+}
+
+const IMPORTANCE_ROWS: usize = 1000;
+const REPEATS: usize = 3;
+const EXPLAINED: usize = 20;
+const BACKGROUND: usize = 24;
+const PERMUTATIONS: usize = 8;
+const PDP_COLUMNS: usize = 4;
+const PDP_ROWS: usize = 300;
+const PDP_GRID: f64 = 16.0;
+
+/// Permutation importance within half the time: (1 + repeats · columns) predictions of every
+/// sampled row; `None` when not even 30 rows fit (the models' own importances then).
+fn size_importance(
+    seconds: f64,
+    per_row: f64,
+    p: f64,
+    n_ref: usize,
+    notes: &mut Vec<String>,
+) -> Option<(usize, usize)> {
+    let t_imp = 0.5 * seconds;
+    let fit_rows = |repeats: usize| (t_imp / ((1.0 + repeats as f64 * p) * per_row)) as usize;
+    let importance = [REPEATS, 2, 1]
+        .into_iter()
+        .map(|r| (fit_rows(r).min(IMPORTANCE_ROWS).min(n_ref), r))
+        .find(|(rows, _)| *rows >= 200.min(n_ref))
+        .or_else(|| Some((fit_rows(1).min(n_ref), 1)).filter(|(rows, _)| *rows >= 30));
+    match importance {
+        Some((rows, repeats)) if rows < IMPORTANCE_ROWS.min(n_ref) || repeats < REPEATS => {
+            notes.push(format!(
+                "permutation importance: {rows} sampled rows, {repeats} shuffle(s) per column (sized to the time budget)"
+            ));
+        }
+        Some(_) => {}
+        None => notes.push(
+            "importance: the models' own importances (no time to shuffle each of the columns)"
+                .into(),
+        ),
+    }
+    importance
+}
+
+/// Row explanations within 30 % of the time: background rows × coalitions per row (one pass
+/// over the trees per row for exact TreeSHAP).
+fn size_rows(
+    seconds: f64,
+    per_row: f64,
+    p: f64,
+    n_ref: usize,
+    single_tree: bool,
+    notes: &mut Vec<String>,
+) -> (usize, usize, usize) {
+    let t_rows = 0.3 * seconds;
+    let coalitions = |perms: usize| {
+        if p <= 6.0 {
+            2f64.powf(p)
+        } else {
+            2.0 * perms as f64 * (p + 1.0)
+        }
+    };
+    let rows = if single_tree {
+        // Exact TreeSHAP: about one pass over the trees per row.
+        let n = ((t_rows / (50.0 * per_row)) as usize).min(EXPLAINED);
+        (n, BACKGROUND, PERMUTATIONS)
+    } else {
+        [(BACKGROUND, PERMUTATIONS), (16, 4), (8, 2)]
+            .into_iter()
+            .map(|(bg, perms)| {
+                let one = bg as f64 * coalitions(perms) * per_row;
+                (((t_rows / one) as usize).min(EXPLAINED), bg, perms)
+            })
+            .find(|(n, _, _)| *n >= 5)
+            .unwrap_or_else(|| {
+                let one = 8.0 * coalitions(2) * per_row;
+                (((t_rows / one) as usize).min(EXPLAINED), 8, 2)
+            })
+    };
+    if rows.0 < EXPLAINED.min(n_ref) || rows.1 < BACKGROUND {
+        notes.push(if rows.0 == 0 {
+            "per-row explanations: none (no time left for them)".to_string()
+        } else {
+            format!(
+                "per-row explanations: {} rows, {} background rows, {} permutations (sized to the time budget)",
+                rows.0, rows.1, rows.2
+            )
+        });
+    }
+    rows
+}
+
+/// Partial dependence within 20 % of the time: grid points × rows per column.
+fn size_pdp(seconds: f64, per_row: f64, n_ref: usize, notes: &mut Vec<String>) -> (usize, usize) {
+    let t_pdp = 0.2 * seconds;
+    let pdp_rows = ((t_pdp / (PDP_COLUMNS as f64 * PDP_GRID * per_row)) as usize).min(PDP_ROWS);
+    let pdp = if pdp_rows >= 30 {
+        (PDP_COLUMNS, pdp_rows)
+    } else {
+        let cols = (t_pdp / (PDP_GRID * 30.0 * per_row)) as usize;
+        (cols.min(PDP_COLUMNS), 30)
+    };
+    if pdp.0 < PDP_COLUMNS || pdp.1 < PDP_ROWS.min(n_ref) {
+        notes.push(format!(
+            "partial dependence: {} column(s), {} rows averaged (sized to the time budget)",
+            pdp.0, pdp.1
+        ));
+    }
+    pdp
 }

@@ -398,10 +398,6 @@ impl Session {
     /// # Errors
     /// An unknown column, a task the column cannot be (a regression on labels), or a metric
     /// for another task.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the task set, checked against the table and the goal, with each refusal's words"
-    )]
     pub async fn set_task(
         &mut self,
         target: &str,
@@ -433,48 +429,7 @@ impl Session {
                     .join(", ")
             ))
         })?;
-        let inferred = mlpilot_llm::goal::task_for(column).ok_or_else(|| {
-            Error::invalid_input(format!("`{target}` cannot be predicted: {}", column.reason))
-        })?;
-        let task = task.unwrap_or(inferred);
-        if task == mlpilot_core::Task::Regression && inferred != mlpilot_core::Task::Regression {
-            return Err(Error::invalid_input(format!(
-                "`{target}` holds labels, not numbers: it can be predicted as classes, not as a \
-                 quantity"
-            )));
-        }
-        let distinct = column.distinct;
-        if task == mlpilot_core::Task::Binary && distinct != 2 {
-            return Err(Error::invalid_input(format!(
-                "`{target}` has {distinct} different values, not two: predict it {}",
-                if inferred == mlpilot_core::Task::Regression {
-                    "as a number"
-                } else {
-                    "as one of several labels"
-                }
-            )));
-        }
-        if task == mlpilot_core::Task::Multiclass
-            && (!(3..=MAX_CLASSES).contains(&distinct) || 2 * distinct > self.profile.n_rows)
-        {
-            return Err(Error::invalid_input(format!(
-                "`{target}` has {distinct} different values: {}",
-                if distinct < 3 {
-                    "predict it as one of two outcomes".to_string()
-                } else {
-                    format!(
-                        "too many to learn as labels (most would have a row or two; at most \
-                         {MAX_CLASSES}) — predict it as a number"
-                    )
-                }
-            )));
-        }
-        if task == mlpilot_core::Task::Forecast {
-            return Err(Error::new(
-                mlpilot_core::ErrorKind::Unsupported,
-                "forecasts are fitted with `mlpilot run --task forecast` (docs/forecasting.md)",
-            ));
-        }
+        let task = task_for_column(column, task, self.profile.n_rows)?;
         let metric = metric.unwrap_or_else(|| task.default_metric());
         if !metric.applies_to(task) {
             return Err(Error::invalid_input(format!(
@@ -1171,4 +1126,57 @@ fn paired_noise(
     let mean = diffs.iter().sum::<f64>() / diffs.len() as f64;
     let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (diffs.len() - 1) as f64;
     Some(var.sqrt() * scale)
+}
+
+/// The task a column is predicted as: the one asked for (or the one its values call for),
+/// refused with the reason when its values cannot be predicted that way.
+fn task_for_column(
+    column: &mlpilot_core::profile::ColumnProfile,
+    task: Option<mlpilot_core::Task>,
+    n_rows: usize,
+) -> Result<mlpilot_core::Task> {
+    let target = column.name.as_str();
+    let inferred = mlpilot_llm::goal::task_for(column).ok_or_else(|| {
+        Error::invalid_input(format!("`{target}` cannot be predicted: {}", column.reason))
+    })?;
+    let task = task.unwrap_or(inferred);
+    if task == mlpilot_core::Task::Regression && inferred != mlpilot_core::Task::Regression {
+        return Err(Error::invalid_input(format!(
+            "`{target}` holds labels, not numbers: it can be predicted as classes, not as a \
+             quantity"
+        )));
+    }
+    let distinct = column.distinct;
+    if task == mlpilot_core::Task::Binary && distinct != 2 {
+        return Err(Error::invalid_input(format!(
+            "`{target}` has {distinct} different values, not two: predict it {}",
+            if inferred == mlpilot_core::Task::Regression {
+                "as a number"
+            } else {
+                "as one of several labels"
+            }
+        )));
+    }
+    if task == mlpilot_core::Task::Multiclass
+        && (!(3..=MAX_CLASSES).contains(&distinct) || 2 * distinct > n_rows)
+    {
+        return Err(Error::invalid_input(format!(
+            "`{target}` has {distinct} different values: {}",
+            if distinct < 3 {
+                "predict it as one of two outcomes".to_string()
+            } else {
+                format!(
+                    "too many to learn as labels (most would have a row or two; at most \
+                     {MAX_CLASSES}) — predict it as a number"
+                )
+            }
+        )));
+    }
+    if task == mlpilot_core::Task::Forecast {
+        return Err(Error::new(
+            mlpilot_core::ErrorKind::Unsupported,
+            "forecasts are fitted with `mlpilot run --task forecast` (docs/forecasting.md)",
+        ));
+    }
+    Ok(task)
 }

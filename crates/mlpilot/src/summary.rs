@@ -131,10 +131,6 @@ impl Summary {
 /// the axis' in words): per series, its trend and seasons, the method chosen and its
 /// backtest error against the seasonal naive baseline, the interval's backtest coverage; then
 /// what the fit left out.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the forecast's narrative, sentence by sentence"
-)]
 pub fn forecast_narrative(
     forecaster: &mlpilot_forecast::Forecaster,
     facts: &[mlpilot_forecast::SeriesFacts],
@@ -165,78 +161,7 @@ pub fn forecast_narrative(
         ));
     }
     for f in facts.iter().take(20) {
-        let who =
-            f.id.as_ref()
-                .map_or_else(|| format!("`{target}`"), |i| format!("Series `{i}`"));
-        let (a, b) = (f.first_half_mean, f.second_half_mean);
-        let trend = if b - a > 0.05 * a.abs() {
-            format!("rises (the second half averages {b:.3} against {a:.3} for the first)")
-        } else if a - b > 0.05 * a.abs() {
-            format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
-        } else {
-            format!("holds level (the halves average {a:.3} and {b:.3})")
-        };
-        // Whole seasons as whole numbers, others to three decimals (365.25, 52.179).
-        let steps = |p: &f64| {
-            if p.fract() == 0.0 {
-                format!("{p:.0}")
-            } else {
-                format!("{p:.3}").trim_end_matches('0').to_string()
-            }
-        };
-        let seasons = match f.seasons.as_slice() {
-            [] => "no regular season".to_string(),
-            [p] => format!("a season of {} steps", steps(p)),
-            ps => format!(
-                "seasons of {} steps",
-                ps.iter().map(steps).collect::<Vec<_>>().join(" and ")
-            ),
-        };
-        let mut s = format!(
-            "{who} ({} points, {}) {trend}, with {seasons}.",
-            f.points,
-            axis.describe()
-        );
-        if f.filled > 0 {
-            s.push_str(&format!(" {} missing points were interpolated.", f.filled));
-        }
-        s.push_str(&format!(
-            " Forecast by {}: in {} backtest{} its error (RMSE) was {:.3}",
-            f.method,
-            f.windows,
-            if f.windows == 1 { "" } else { "s" },
-            f.backtest_rmse
-        ));
-        match &f.baseline {
-            Some((name, rmse)) if *rmse > 0.0 && *name != f.method => {
-                let better = f.backtest_rmse < *rmse;
-                s.push_str(&format!(
-                    ", {} the {:.3} of {name}",
-                    if better { "below" } else { "not below" },
-                    rmse
-                ));
-            }
-            _ => {}
-        }
-        s.push('.');
-        if !f.drivers.is_empty() {
-            s.push_str(&format!(
-                " What moves it most (the model across series): {}.",
-                f.drivers
-                    .iter()
-                    .map(|(n, v)| format!("{n} ({v:.3} of the importance)"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        if let Some(c) = f.coverage {
-            s.push_str(&format!(
-                " Its {:.0} % interval held {:.3} of the backtest points.",
-                f.level * 100.0,
-                c
-            ));
-        }
-        out.push(s);
+        out.push(series_sentences(f, target, &axis.describe()));
     }
     if facts.len() > 20 {
         out.push(format!(
@@ -246,6 +171,81 @@ pub fn forecast_narrative(
     }
     out.extend(forecaster.notes.iter().map(|n| format!("Note: {n}.")));
     out.join(" ")
+}
+/// One series in words: its trend and seasons, the method chosen and its backtest error
+/// against the baseline, what moves it, and its interval's coverage.
+fn series_sentences(f: &mlpilot_forecast::SeriesFacts, target: &str, axis: &str) -> String {
+    let who =
+        f.id.as_ref()
+            .map_or_else(|| format!("`{target}`"), |i| format!("Series `{i}`"));
+    let (a, b) = (f.first_half_mean, f.second_half_mean);
+    let trend = if b - a > 0.05 * a.abs() {
+        format!("rises (the second half averages {b:.3} against {a:.3} for the first)")
+    } else if a - b > 0.05 * a.abs() {
+        format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
+    } else {
+        format!("holds level (the halves average {a:.3} and {b:.3})")
+    };
+    // Whole seasons as whole numbers, others to three decimals (365.25, 52.179).
+    let steps = |p: &f64| {
+        if p.fract() == 0.0 {
+            format!("{p:.0}")
+        } else {
+            format!("{p:.3}").trim_end_matches('0').to_string()
+        }
+    };
+    let seasons = match f.seasons.as_slice() {
+        [] => "no regular season".to_string(),
+        [p] => format!("a season of {} steps", steps(p)),
+        ps => format!(
+            "seasons of {} steps",
+            ps.iter().map(steps).collect::<Vec<_>>().join(" and ")
+        ),
+    };
+    let mut s = format!(
+        "{who} ({} points, {}) {trend}, with {seasons}.",
+        f.points, axis
+    );
+    if f.filled > 0 {
+        s.push_str(&format!(" {} missing points were interpolated.", f.filled));
+    }
+    s.push_str(&format!(
+        " Forecast by {}: in {} backtest{} its error (RMSE) was {:.3}",
+        f.method,
+        f.windows,
+        if f.windows == 1 { "" } else { "s" },
+        f.backtest_rmse
+    ));
+    match &f.baseline {
+        Some((name, rmse)) if *rmse > 0.0 && *name != f.method => {
+            let better = f.backtest_rmse < *rmse;
+            s.push_str(&format!(
+                ", {} the {:.3} of {name}",
+                if better { "below" } else { "not below" },
+                rmse
+            ));
+        }
+        _ => {}
+    }
+    s.push('.');
+    if !f.drivers.is_empty() {
+        s.push_str(&format!(
+            " What moves it most (the model across series): {}.",
+            f.drivers
+                .iter()
+                .map(|(n, v)| format!("{n} ({v:.3} of the importance)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(c) = f.coverage {
+        s.push_str(&format!(
+            " Its {:.0} % interval held {:.3} of the backtest points.",
+            f.level * 100.0,
+            c
+        ));
+    }
+    s
 }
 
 /// The decision threshold as `summary.json` writes it: the numbers and the reason in words.

@@ -394,10 +394,6 @@ pub(crate) async fn infer(
     }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the Open Inference Protocol request checked input by input, then answered"
-)]
 fn infer_blocking(
     state: &AppState,
     name: &str,
@@ -412,27 +408,7 @@ fn infer_blocking(
     let inputs = req.get("inputs").and_then(J::as_array).ok_or_else(|| {
         bad("expected \"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}, …]")
     })?;
-    let mut columns = Vec::with_capacity(inputs.len());
-    for input in inputs {
-        let col = input.get("name").and_then(J::as_str).unwrap_or_default();
-        let datatype = input
-            .get("datatype")
-            .and_then(J::as_str)
-            .unwrap_or_default();
-        let binary_size = input
-            .get("parameters")
-            .and_then(|p| p.get("binary_data_size"))
-            .and_then(J::as_u64);
-        let values = match (binary_size, input.get("data")) {
-            (Some(n), _) => {
-                let chunk = take(&mut binary, n as usize, &format!("input '{col}'"))?;
-                decode_binary(datatype, chunk, col)?
-            }
-            (None, Some(data)) => decode_json(datatype, data, col)?,
-            (None, None) => return Err(bad(format!("input '{col}' has no data"))),
-        };
-        columns.push((col.to_string(), values));
-    }
+    let columns = decode_inputs(inputs, &mut binary)?;
     let b = &loaded.artifact.body;
     let (frame, id_column) = column_rows(columns, &b.schema, &b.target, state.options.max_rows)
         .map_err(|e| match e {
@@ -452,43 +428,7 @@ fn infer_blocking(
     let (p, preds) = crate::predict_recorded(state, &loaded, &frame, id_column, &rid)?;
     let n = frame.n_rows();
     let classes = loaded.artifact.predictor.encoding.classes();
-    let mut available: Vec<(&str, Output)> = Vec::new();
-    if classes.is_empty() {
-        available.push((
-            "variable",
-            Output {
-                datatype: "FP64",
-                shape: vec![n, 1],
-                strings: Vec::new(),
-                numbers: p.predictions.values.clone(),
-            },
-        ));
-    } else {
-        let labels = preds
-            .iter()
-            .map(|v| v.as_str().unwrap_or_default().to_string())
-            .collect();
-        available.push((
-            "label",
-            Output {
-                datatype: "BYTES",
-                shape: vec![n],
-                strings: labels,
-                numbers: Vec::new(),
-            },
-        ));
-        if let Some(m) = &p.predictions.proba {
-            available.push((
-                "probabilities",
-                Output {
-                    datatype: "FP64",
-                    shape: vec![n, m.n_cols()],
-                    strings: Vec::new(),
-                    numbers: m.as_slice().to_vec(),
-                },
-            ));
-        }
-    }
+    let available = outputs(&p, &preds, !classes.is_empty(), n);
     let names: Vec<&str> = available.iter().map(|(n, _)| *n).collect();
     let wanted = requested_outputs(req, &names)?;
     let mut outs = Vec::new();
@@ -537,4 +477,79 @@ fn infer_blocking(
         r.headers_mut().insert(HEADER_LENGTH, v);
     }
     Ok(r)
+}
+
+/// Each input tensor decoded (JSON `data`, or its share of the binary tail) into a named
+/// column of values.
+fn decode_inputs(inputs: &[J], binary: &mut &[u8]) -> ApiResult<Vec<(String, Vec<Value>)>> {
+    let mut columns = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let col = input.get("name").and_then(J::as_str).unwrap_or_default();
+        let datatype = input
+            .get("datatype")
+            .and_then(J::as_str)
+            .unwrap_or_default();
+        let binary_size = input
+            .get("parameters")
+            .and_then(|p| p.get("binary_data_size"))
+            .and_then(J::as_u64);
+        let values = match (binary_size, input.get("data")) {
+            (Some(n), _) => {
+                let chunk = take(binary, n as usize, &format!("input '{col}'"))?;
+                decode_binary(datatype, chunk, col)?
+            }
+            (None, Some(data)) => decode_json(datatype, data, col)?,
+            (None, None) => return Err(bad(format!("input '{col}' has no data"))),
+        };
+        columns.push((col.to_string(), values));
+    }
+    Ok(columns)
+}
+
+/// The outputs a request may ask for: the value (regression), or the label and the class
+/// probabilities.
+fn outputs(
+    p: &mlpilot_search::TablePredictions,
+    preds: &[J],
+    classified: bool,
+    n: usize,
+) -> Vec<(&'static str, Output)> {
+    let mut available: Vec<(&'static str, Output)> = Vec::new();
+    if !classified {
+        available.push((
+            "variable",
+            Output {
+                datatype: "FP64",
+                shape: vec![n, 1],
+                strings: Vec::new(),
+                numbers: p.predictions.values.clone(),
+            },
+        ));
+    } else {
+        let labels = preds
+            .iter()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect();
+        available.push((
+            "label",
+            Output {
+                datatype: "BYTES",
+                shape: vec![n],
+                strings: labels,
+                numbers: Vec::new(),
+            },
+        ));
+        if let Some(m) = &p.predictions.proba {
+            available.push((
+                "probabilities",
+                Output {
+                    datatype: "FP64",
+                    shape: vec![n, m.n_cols()],
+                    strings: Vec::new(),
+                    numbers: m.as_slice().to_vec(),
+                },
+            ));
+        }
+    }
+    available
 }

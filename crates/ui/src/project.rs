@@ -557,10 +557,6 @@ impl Store {
     /// Makes a project from an uploaded file: the name is sanitised, the extension must be one
     /// the loader reads, a zip of texts is unpacked (refusing paths that leave its folder), and
     /// a SQLite database is read from its first table (the others are named in a note).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "a project created from an upload: read, profile, store, answer"
-    )]
     pub(crate) fn create(
         &self,
         name: &str,
@@ -600,42 +596,8 @@ impl Store {
         };
         let dir = self.root.join("projects").join(&id);
         std::fs::create_dir_all(&dir).map_err(|e| io(e, &dir))?;
-        let mut table = None;
-        let made = (|| {
-            let mut notes = Vec::new();
-            let file = match ext.as_str() {
-                "zip" => unzip_texts(bytes, &dir.join("texts"))?,
-                "sqlite" | "sqlite3" | "db" => {
-                    let path = dir.join(&name);
-                    std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
-                    let tables = mlpilot::data::sqlite::tables(&path)?;
-                    let Some(first) = tables.first() else {
-                        return Err(Error::invalid_input(format!("`{name}` holds no tables")));
-                    };
-                    if tables.len() > 1 {
-                        notes.push(format!(
-                            "read table `{first}` of {}; the others ({}) are not used",
-                            tables.len(),
-                            tables
-                                .iter()
-                                .skip(1)
-                                .map(|t| format!("`{t}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ));
-                    }
-                    table = Some(first.clone());
-                    name.clone()
-                }
-                _ => {
-                    let path = dir.join(&name);
-                    std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
-                    name.clone()
-                }
-            };
-            Ok((file, notes))
-        })();
-        let (file, notes) = match made {
+        let made = store_upload(&dir, &name, &ext, bytes);
+        let (file, table, notes) = match made {
             Ok(x) => x,
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&dir);
@@ -901,4 +863,47 @@ pub(crate) fn plan_view(session: &mut Session) -> Result<PlanView> {
         families,
         text,
     })
+}
+
+/// Writes an upload into its project folder (a zip of texts unpacked, a SQLite database's
+/// first table chosen): the file to read, the table, and notes on what was left out.
+fn store_upload(
+    dir: &Path,
+    name: &str,
+    ext: &str,
+    bytes: &[u8],
+) -> Result<(String, Option<String>, Vec<String>)> {
+    let mut table = None;
+    let mut notes = Vec::new();
+    let file = match ext {
+        "zip" => unzip_texts(bytes, &dir.join("texts"))?,
+        "sqlite" | "sqlite3" | "db" => {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
+            let tables = mlpilot::data::sqlite::tables(&path)?;
+            let Some(first) = tables.first() else {
+                return Err(Error::invalid_input(format!("`{name}` holds no tables")));
+            };
+            if tables.len() > 1 {
+                notes.push(format!(
+                    "read table `{first}` of {}; the others ({}) are not used",
+                    tables.len(),
+                    tables
+                        .iter()
+                        .skip(1)
+                        .map(|t| format!("`{t}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            table = Some(first.clone());
+            name.to_string()
+        }
+        _ => {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).map_err(|e| io(e, &path))?;
+            name.to_string()
+        }
+    };
+    Ok((file, table, notes))
 }
