@@ -81,10 +81,6 @@ fn quote_list(values: &[String], n: usize) -> String {
 
 /// Infers a column's kind from its facts, with a one-line reason ("1,309 distinct values in
 /// 1,309 rows, median length 38 → text").
-#[expect(
-    clippy::too_many_lines,
-    reason = "the column-kind rules in priority order, each with its reason"
-)]
 pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
     let present = f.n_rows.saturating_sub(f.missing);
     if present == 0 {
@@ -142,62 +138,73 @@ pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
         );
     }
     if numeric {
-        let words = if f.numeric_share < 1.0 {
-            let n_bad = ((1.0 - f.numeric_share) * present as f64).round() as usize;
-            format!(
-                "; {} non-numeric value{} ({}) treated as missing",
-                fmt_count(n_bad),
-                if n_bad == 1 { "" } else { "s" },
-                quote_list(&f.non_numeric_examples, 3)
-            )
-        } else {
-            String::new()
-        };
-        if f.distinct == 2
-            && let [a, b] = f.top.as_slice()
-        {
-            return (
-                ColumnKind::Boolean,
-                format!("two values, `{a}` and `{b}` → boolean{words}"),
-            );
-        }
-        if f.all_integer
-            && f.distinct == present
-            && present >= 20
-            && (f.monotone || id_like_name(&f.name))
-        {
-            let why = if f.monotone {
-                "monotone"
-            } else {
-                "named like an id"
-            };
-            return (
-                ColumnKind::Identifier,
-                format!(
-                    "{} distinct whole numbers in {} rows, {why} → identifier",
-                    fmt_count(f.distinct),
-                    fmt_count(present)
-                ),
-            );
-        }
-        if f.all_integer {
-            return (
-                ColumnKind::Integer,
-                format!(
-                    "whole numbers, {} distinct → integer{words}",
-                    fmt_count(f.distinct)
-                ),
-            );
-        }
+        return numeric_kind(f, present);
+    }
+    string_kind(f, present)
+}
+
+/// The kind of a column of numbers: two values read as a boolean, distinct whole numbers that
+/// run in order (or are named like an id) as an identifier, else integer or float.
+fn numeric_kind(f: &ColumnFacts, present: usize) -> (ColumnKind, String) {
+    let words = if f.numeric_share < 1.0 {
+        let n_bad = ((1.0 - f.numeric_share) * present as f64).round() as usize;
+        format!(
+            "; {} non-numeric value{} ({}) treated as missing",
+            fmt_count(n_bad),
+            if n_bad == 1 { "" } else { "s" },
+            quote_list(&f.non_numeric_examples, 3)
+        )
+    } else {
+        String::new()
+    };
+    if f.distinct == 2
+        && let [a, b] = f.top.as_slice()
+    {
         return (
-            ColumnKind::Float,
+            ColumnKind::Boolean,
+            format!("two values, `{a}` and `{b}` → boolean{words}"),
+        );
+    }
+    if f.all_integer
+        && f.distinct == present
+        && present >= 20
+        && (f.monotone || id_like_name(&f.name))
+    {
+        let why = if f.monotone {
+            "monotone"
+        } else {
+            "named like an id"
+        };
+        return (
+            ColumnKind::Identifier,
             format!(
-                "decimal numbers, {} distinct → float{words}",
+                "{} distinct whole numbers in {} rows, {why} → identifier",
+                fmt_count(f.distinct),
+                fmt_count(present)
+            ),
+        );
+    }
+    if f.all_integer {
+        return (
+            ColumnKind::Integer,
+            format!(
+                "whole numbers, {} distinct → integer{words}",
                 fmt_count(f.distinct)
             ),
         );
     }
-    // Strings.
+    (
+        ColumnKind::Float,
+        format!(
+            "decimal numbers, {} distinct → float{words}",
+            fmt_count(f.distinct)
+        ),
+    )
+}
+
+/// The kind of a column of strings: long varied values are text, short nearly unique ones an
+/// identifier, the rest categories.
+fn string_kind(f: &ColumnFacts, present: usize) -> (ColumnKind, String) {
     let ratio = f.distinct as f64 / present as f64;
     if (f.median_words >= 3.0 || f.median_len >= 30.0) && ratio > 0.3 {
         return (

@@ -188,10 +188,6 @@ impl AutoMl {
     /// when a derived column cannot be computed or the target cannot be one (see
     /// [`mlpilot_data::profile_frame`]); and as [`mlpilot_search::run`] (a request that cannot run,
     /// or a budget no model finished in).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the run in order: profile, goal, plan, search, ensemble, timings"
-    )]
     pub fn fit_frame(&self, frame: &Frame) -> Result<Trained> {
         let start = Instant::now();
         let c = &self.config;
@@ -210,27 +206,7 @@ impl AutoMl {
                 })?
             }
         };
-        if let Some(d) = c
-            .derived
-            .iter()
-            .find(|d| d.sources().contains(&target.as_str()))
-        {
-            return Err(Error::invalid_input(format!(
-                "the derived column `{}` is computed from the target `{target}`: it would give the \
-                 answer away in training and be missing when predicting; remove it",
-                d.name()
-            )));
-        }
-        if let (true, Some(d)) = (c.exportable_onnx, c.derived.first()) {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "a model kept exportable to ONNX cannot read the derived column `{}`: the \
-                     graph cannot compute it; drop the derived columns or the ONNX requirement",
-                    d.name()
-                ),
-            ));
-        }
+        check_derived(c, &target)?;
         // `raw`: the columns the model may read (a left-out column a derived column is computed
         // from stays: the fitted pipeline reads it); `frame`: what is profiled and planned.
         let excluded: Vec<&str> = c.exclude.iter().map(String::as_str).collect();
@@ -246,20 +222,7 @@ impl AutoMl {
             .iter()
             .partition(|n| c.derived.iter().any(|d| d.reads().contains(n)));
         let raw = frame.without(&dropped);
-        let mut merged_notes = Vec::new();
-        let raw = match raw.column(&target).filter(|_| c.merge_labels) {
-            Some(col) => match mlpilot_prep::merge_label_spellings(col) {
-                Some((merged, lines)) => {
-                    merged_notes = lines
-                        .into_iter()
-                        .map(|l| format!("target `{target}`: labels merged: {l}"))
-                        .collect();
-                    raw.with_column(merged)?
-                }
-                None => raw,
-            },
-            None => raw,
-        };
+        let (raw, merged_notes) = merge_target_labels(raw, &target, c.merge_labels)?;
         let frame = if c.derived.is_empty() {
             raw.clone()
         } else {
@@ -298,26 +261,7 @@ impl AutoMl {
         let budget = c
             .time_budget_secs
             .map(|s| Duration::from_secs_f64((s - start.elapsed().as_secs_f64()).max(0.1)));
-        let config = SearchConfig {
-            task,
-            metric,
-            time_budget: budget,
-            max_trials: c.max_trials,
-            seed: c.seed,
-            threads: c.threads.max(1),
-            estimators: c.estimators.clone(),
-            validation: c.validation.clone(),
-            group_column: c.group_column.clone(),
-            ensemble: c.ensemble,
-            memory_limit: c.memory_limit,
-            sampler: c.sampler,
-            rebalance: c.rebalance,
-            plan_options: mlpilot_prep::PlanOptions {
-                derived: c.derived.clone(),
-                ..Default::default()
-            },
-            exportable_only: c.exportable_onnx,
-        };
+        let config = search_config(c, task, metric, budget);
         let result = mlpilot_search::run(
             &frame,
             &profile,
@@ -617,5 +561,77 @@ impl Trained {
             .filter(|c| c.kind == ColumnKind::Identifier)
             .map(|c| c.name.clone())
             .collect()
+    }
+}
+
+/// Refuses derived columns computed from the target, and derived columns in a run kept
+/// exportable to ONNX.
+fn check_derived(c: &RunConfig, target: &str) -> Result<()> {
+    if let Some(d) = c.derived.iter().find(|d| d.sources().contains(&target)) {
+        return Err(Error::invalid_input(format!(
+            "the derived column `{}` is computed from the target `{target}`: it would give the \
+             answer away in training and be missing when predicting; remove it",
+            d.name()
+        )));
+    }
+    if let (true, Some(d)) = (c.exportable_onnx, c.derived.first()) {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "a model kept exportable to ONNX cannot read the derived column `{}`: the \
+                 graph cannot compute it; drop the derived columns or the ONNX requirement",
+                d.name()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The target's labels that differ only in spelling merged into one (when asked), with a note
+/// per merge.
+fn merge_target_labels(raw: Frame, target: &str, merge: bool) -> Result<(Frame, Vec<String>)> {
+    let mut merged_notes = Vec::new();
+    let raw = match raw.column(target).filter(|_| merge) {
+        Some(col) => match mlpilot_prep::merge_label_spellings(col) {
+            Some((merged, lines)) => {
+                merged_notes = lines
+                    .into_iter()
+                    .map(|l| format!("target `{target}`: labels merged: {l}"))
+                    .collect();
+                raw.with_column(merged)?
+            }
+            None => raw,
+        },
+        None => raw,
+    };
+    Ok((raw, merged_notes))
+}
+
+/// The search's configuration from the run's.
+fn search_config(
+    c: &RunConfig,
+    task: Task,
+    metric: Metric,
+    budget: Option<Duration>,
+) -> SearchConfig {
+    SearchConfig {
+        task,
+        metric,
+        time_budget: budget,
+        max_trials: c.max_trials,
+        seed: c.seed,
+        threads: c.threads.max(1),
+        estimators: c.estimators.clone(),
+        validation: c.validation.clone(),
+        group_column: c.group_column.clone(),
+        ensemble: c.ensemble,
+        memory_limit: c.memory_limit,
+        sampler: c.sampler,
+        rebalance: c.rebalance,
+        plan_options: mlpilot_prep::PlanOptions {
+            derived: c.derived.clone(),
+            ..Default::default()
+        },
+        exportable_only: c.exportable_onnx,
     }
 }

@@ -570,50 +570,30 @@ impl Session {
         self.try_all(a, "Proposed", max).await
     }
 
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one refinement tried: apply, rerun, compare within the spread, keep or undo"
-    )]
-    async fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
-        let Some(current) = self.trained.as_ref() else {
-            return Err(Error::invalid_input("run a search first"));
-        };
-        let metric = current.result.metric;
-        let mut config = self.config.clone();
-        let not_tried = |note: String, before: f64, proposal: Proposal| Trial {
-            proposal,
-            before,
-            after: None,
-            kept: false,
-            note: Some(note),
-            noise: None,
-            metric: None,
-        };
-        let mut compare_metric = metric;
-        match &proposal.adjustment {
+    /// Applies an adjustment to a copy of the run's configuration: the metric to compare by
+    /// when it changes, or why it cannot be tried (nothing to change, a column that is not
+    /// there).
+    fn adjust(
+        &self,
+        config: &mut RunConfig,
+        adjustment: &Adjustment,
+    ) -> std::result::Result<Option<Metric>, String> {
+        match adjustment {
             Adjustment::ChangeMetric { metric: m } => {
                 config.metric = Some(*m);
-                compare_metric = *m;
+                return Ok(Some(*m));
             }
             Adjustment::ExcludeColumns { columns } => {
                 for c in columns {
                     if self.frame.column(c).is_none() {
-                        return Ok(not_tried(
-                            format!("`{c}` is not a column"),
-                            current.result.score,
-                            proposal,
-                        ));
+                        return Err(format!("`{c}` is not a column"));
                     }
                     if !config.exclude.contains(c) {
                         config.exclude.push(c.clone());
                     }
                 }
                 if columns.iter().all(|c| self.config.exclude.contains(c)) {
-                    return Ok(not_tried(
-                        "already left out".into(),
-                        current.result.score,
-                        proposal,
-                    ));
+                    return Err("already left out".into());
                 }
                 // Derived columns computed from what is left out go with it.
                 config
@@ -622,36 +602,24 @@ impl Session {
             }
             Adjustment::IncludeColumns { columns } => {
                 if !columns.iter().any(|c| self.config.exclude.contains(c)) {
-                    return Ok(not_tried(
-                        "already an input: nothing to bring back".into(),
-                        current.result.score,
-                        proposal,
-                    ));
+                    return Err("already an input: nothing to bring back".into());
                 }
                 config.exclude.retain(|c| !columns.contains(c))
             }
             Adjustment::AddTransform { column, transform } => {
                 let d = match Derived::fit(&self.frame, column, transform) {
                     Ok(d) => d,
-                    Err(e) => return Ok(not_tried(e.to_string(), current.result.score, proposal)),
+                    Err(e) => return Err(e.to_string()),
                 };
                 if let Some(left_out) = d
                     .sources()
                     .into_iter()
                     .find(|s| config.exclude.iter().any(|c| c == s) && d.replaces() != Some(*s))
                 {
-                    return Ok(not_tried(
-                        format!("`{left_out}` is left out; bring it back first"),
-                        current.result.score,
-                        proposal,
-                    ));
+                    return Err(format!("`{left_out}` is left out; bring it back first"));
                 }
                 if config.derived.iter().any(|x| x.name() == d.name()) {
-                    return Ok(not_tried(
-                        format!("`{}` is an input already", d.name()),
-                        current.result.score,
-                        proposal,
-                    ));
+                    return Err(format!("`{}` is an input already", d.name()));
                 }
                 if let Some(source) = d.replaces()
                     && !config.exclude.iter().any(|c| c == source)
@@ -673,6 +641,28 @@ impl Session {
             Adjustment::RebalanceClasses => config.rebalance = true,
             Adjustment::MergeLabels => config.merge_labels = true,
         }
+        Ok(None)
+    }
+
+    async fn try_proposal(&mut self, proposal: Proposal) -> Result<Trial> {
+        let Some(current) = self.trained.as_ref() else {
+            return Err(Error::invalid_input("run a search first"));
+        };
+        let metric = current.result.metric;
+        let mut config = self.config.clone();
+        let not_tried = |note: String, before: f64, proposal: Proposal| Trial {
+            proposal,
+            before,
+            after: None,
+            kept: false,
+            note: Some(note),
+            noise: None,
+            metric: None,
+        };
+        let compare_metric = match self.adjust(&mut config, &proposal.adjustment) {
+            Ok(changed) => changed.unwrap_or(metric),
+            Err(note) => return Ok(not_tried(note, current.result.score, proposal)),
+        };
         // The current model's score under the comparison metric, on its own validation rows.
         let before = if compare_metric == metric {
             current.result.score

@@ -29,15 +29,16 @@ pub(super) struct Fitted<'a> {
 }
 
 /// Runs the capability and fit-context checks for one task.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one check per claimed capability, in the order the docs list them"
-)]
 pub(super) fn run(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
+    data_checks(r, caps, f);
+    context_checks(r, caps, f);
+}
+
+/// What the estimator claims to read: per-row weights, sparse input, categorical codes.
+fn data_checks(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
     let est = r.est;
     let seed = r.opts.seed;
     let task = Some(f.task);
-    let fit = |data: &Dataset, ctx: &FitContext| est.fit_dyn(data, &f.params, ctx);
     // Data of another shape gets the parameters sized for it (a space's ranges can depend on
     // the rows and columns).
     let with_params = |data: mlpilot_core::Result<Dataset>| {
@@ -122,7 +123,15 @@ pub(super) fn run(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
             est.fit_dyn(d, params, &FitContext::new(seed))
         })
     });
+}
 
+/// The fit context: a cancel or an expired deadline before the fit, a cancel during it, and
+/// predictions that do not depend on the thread count.
+fn context_checks(r: &mut Runner<'_>, caps: Capabilities, f: &Fitted<'_>) {
+    let est = r.est;
+    let seed = r.opts.seed;
+    let task = Some(f.task);
+    let fit = |data: &Dataset, ctx: &FitContext| est.fit_dyn(data, &f.params, ctx);
     r.record("cancelled_before_the_fit_is_refused", task, || {
         let cancel = CancelFlag::new();
         cancel.cancel();
