@@ -35,8 +35,8 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 ///
 /// Version 2 added the decision threshold, the reader's decimal mark and merged labels; version 3
 /// made derived columns the first step of each member's fitted pipeline (and the schema and
-/// reference hold raw columns only); version 4 stores why a column was left out as facts
-/// ([`mlpilot_core::facts::DropFact`]) instead of a sentence. Forecasting artifacts have their
+/// reference hold raw columns only); version 4 stores the plan's reasons as facts
+/// ([`mlpilot_core::facts::PlanFact`], [`mlpilot_core::facts::DropFact`]) instead of sentences. Forecasting artifacts have their
 /// own version, [`crate::forecast::FORECAST_FORMAT_VERSION`].
 pub const FORMAT_VERSION: u32 = 4;
 

@@ -74,7 +74,9 @@ impl Estimator for HistGbm {
     }
 
     fn fit(&self, data: &Dataset, params: &HistGbmParams, ctx: &FitContext) -> Result<GbdtModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params.config(data.n_rows());
         let booster = crate::boost::train(data, &p, ctx, "gbdt.hist_gbm")?;
         Ok(GbdtModel {
@@ -114,7 +116,9 @@ impl Estimator for RandomForest {
     }
 
     fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<ForestModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params.config(data.task(), data.shape(), true, false);
         let forest = crate::forest::train(data, &p, ctx, "gbdt.random_forest")?;
         Ok(ForestModel {
@@ -154,7 +158,9 @@ impl Estimator for ExtraTrees {
     }
 
     fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<ForestModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params.config(data.task(), data.shape(), false, true);
         let forest = crate::forest::train(data, &p, ctx, "gbdt.extra_trees")?;
         Ok(ForestModel {

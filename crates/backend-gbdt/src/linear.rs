@@ -325,7 +325,9 @@ impl Estimator for SparseLogistic {
         params: &SparseLogisticParams,
         ctx: &FitContext,
     ) -> Result<LogisticModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         data.check_trainable(false)?;
         let (c, max_iter) = (params.c, params.max_iter);
         let d = data.n_features();
@@ -584,7 +586,9 @@ impl Estimator for MultinomialNb {
         params: &MultinomialNbParams,
         ctx: &FitContext,
     ) -> Result<MultinomialNbModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         data.check_trainable(false)?;
         ctx.check()?;
         let alpha = params.alpha;

@@ -47,8 +47,9 @@ pub struct HistGbmParams {
     pub n_estimators: usize,
     /// Shrinkage of each tree, in (0, 1].
     pub learning_rate: f64,
-    /// Leaves per tree, at least 2.
-    pub max_leaves: usize,
+    /// Leaves per tree, at least 2; `None`: 31, or a quarter of the rows when that is fewer
+    /// (at least 8).
+    pub max_leaves: Option<usize>,
     /// Fewest rows in a leaf.
     pub min_child_samples: usize,
     /// Smallest hessian sum in a leaf, ≥ 0.
@@ -74,7 +75,7 @@ impl Default for HistGbmParams {
         HistGbmParams {
             n_estimators: 100,
             learning_rate: 0.1,
-            max_leaves: 31,
+            max_leaves: None,
             min_child_samples: 20,
             min_child_weight: 1e-3,
             lambda_l1: 1.0 / 1024.0,
@@ -92,7 +93,9 @@ impl Params for HistGbmParams {
     fn validate(&self) -> Result<()> {
         check_range("n_estimators", self.n_estimators, 1, 1 << 20)?;
         check_range("learning_rate", self.learning_rate, f64::MIN_POSITIVE, 1.0)?;
-        check_range("max_leaves", self.max_leaves, 2, 1 << 20)?;
+        if let Some(l) = self.max_leaves {
+            check_range("max_leaves", l, 2, 1 << 20)?;
+        }
         check_range("min_child_weight", self.min_child_weight, 0.0, f64::MAX)?;
         check_range("lambda_l1", self.lambda_l1, 0.0, f64::MAX)?;
         check_range("lambda_l2", self.lambda_l2, 0.0, f64::MAX)?;
@@ -118,7 +121,9 @@ impl HistGbmParams {
         BoostConfig {
             n_estimators: self.n_estimators,
             learning_rate: self.learning_rate,
-            max_leaves: self.max_leaves,
+            max_leaves: self
+                .max_leaves
+                .unwrap_or_else(|| 31.min(leaves_high(n_rows))),
             max_depth: self.max_depth,
             min_child_samples: self.min_child_samples,
             min_child_weight: self.min_child_weight,
@@ -133,11 +138,16 @@ impl HistGbmParams {
     }
 }
 
+/// The most leaves per tree worth searching: a quarter of the rows, within [8, 4096].
+fn leaves_high(n_rows: usize) -> usize {
+    (n_rows / 4).clamp(8, 4096)
+}
+
 /// The search space of histogram gradient boosting (ranges after FLAML's LightGBM space,
 /// defaults from [`HistGbmParams::default`]; the leaf range shrinks with the rows).
 pub fn boost_space(shape: DataShape) -> SearchSpace {
     let d = HistGbmParams::default();
-    let max_leaves_hi = (shape.n_rows / 4).clamp(8, 4096);
+    let max_leaves_hi = leaves_high(shape.n_rows);
     SearchSpace::new()
         .log_int("n_estimators", 4, 4096, int(d.n_estimators))
         .log_float("learning_rate", 1.0 / 1024.0, 1.0, d.learning_rate)
@@ -145,7 +155,10 @@ pub fn boost_space(shape: DataShape) -> SearchSpace {
             "max_leaves",
             4,
             int(max_leaves_hi),
-            int(d.max_leaves.min(max_leaves_hi)),
+            int(d
+                .max_leaves
+                .unwrap_or_else(|| 31.min(max_leaves_hi))
+                .min(max_leaves_hi)),
         )
         .log_int("min_child_samples", 2, 128, int(d.min_child_samples))
         .log_float("min_child_weight", 1e-3, 32.0, d.min_child_weight)
@@ -333,8 +346,15 @@ mod tests {
     #[test]
     fn the_spaces_defaults_are_the_typed_defaults() {
         let s = shape(5_000, 9);
-        let boost: HistGbmParams = boost_space(s).defaults().to_params().unwrap();
-        assert_eq!(boost, HistGbmParams::default());
+        for n in [40, 5_000] {
+            let small = shape(n, 9);
+            let boost: HistGbmParams = boost_space(small).defaults().to_params().unwrap();
+            assert_eq!(
+                boost.config(n),
+                HistGbmParams::default().config(n),
+                "{n} rows"
+            );
+        }
         let forest: ForestParams = forest_space(Task::Binary, s)
             .defaults()
             .to_params()
@@ -349,7 +369,8 @@ mod tests {
     #[test]
     fn a_small_table_narrows_the_leaves() {
         let d: HistGbmParams = boost_space(shape(40, 3)).defaults().to_params().unwrap();
-        assert_eq!(d.max_leaves, 10);
+        assert_eq!(d.max_leaves, Some(10));
+        assert_eq!(HistGbmParams::default().config(40).max_leaves, 10);
     }
 
     #[test]

@@ -148,7 +148,9 @@ impl Estimator for LogisticRegression {
         params: &LogisticParams,
         ctx: &FitContext,
     ) -> Result<LogisticModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params;
         let x = prepare(data, ctx)?;
         let dataset = DatasetBase::new(view(&x)?, class_labels(data.y()));
@@ -369,7 +371,9 @@ impl Estimator for ElasticNet {
         params: &ElasticNetParams,
         ctx: &FitContext,
     ) -> Result<LinearModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params;
         let x = prepare(data, ctx)?;
         // linfa only centres the target; centre the features too so that the intercept is
@@ -440,7 +444,9 @@ impl Estimator for DecisionTree {
         params: &DecisionTreeParams,
         ctx: &FitContext,
     ) -> Result<TreeModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params.tree();
         let x = prepare(data, ctx)?;
         let (rows, weights) = positive_rows(data)?;
@@ -506,7 +512,9 @@ impl Estimator for RandomForest {
     }
 
     fn fit(&self, data: &Dataset, params: &ForestParams, ctx: &FitContext) -> Result<TreeModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params;
         let tree = p.tree();
         let x = prepare(data, ctx)?;
@@ -639,7 +647,9 @@ impl Estimator for AdaBoost {
         params: &AdaBoostParams,
         ctx: &FitContext,
     ) -> Result<AdaBoostModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params;
         let tree = p.tree();
         let x = prepare(data, ctx)?;
@@ -806,7 +816,9 @@ impl Estimator for Svm {
     }
 
     fn fit(&self, data: &Dataset, params: &SvmParams, ctx: &FitContext) -> Result<SvmModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let x = prepare(data, ctx)?;
         let kernel = params.resolved_kernel(x.n_cols());
         if x.n_rows() > SVM_MAX_ROWS {
@@ -906,7 +918,9 @@ impl Estimator for GaussianNb {
         params: &GaussianNbParams,
         ctx: &FitContext,
     ) -> Result<NaiveBayesModel> {
-        params.validate()?;
+        params
+            .validate()
+            .map_err(|e| e.prefixed(&Estimator::info(self).id))?;
         let p = params;
         let x = prepare(data, ctx)?;
         // linfa smooths variances by a share of the largest one: with every feature constant

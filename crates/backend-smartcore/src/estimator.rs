@@ -923,7 +923,7 @@ impl Estimator for Knn {
         use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
         use smartcore::neighbors::knn_regressor::{KNNRegressor, KNNRegressorParameters};
         let x = prepare(self, data, params, ctx)?;
-        let k = params.n_neighbors.min(x.n_rows()).max(1);
+        let k = params.neighbours_for(x.n_rows());
         let weight = match params.weights {
             KnnWeights::Distance => KNNWeightFunction::Distance,
             KnnWeights::Uniform => KNNWeightFunction::Uniform,

@@ -349,8 +349,9 @@ pub enum KnnWeights {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct KnnParams {
-    /// Neighbours consulted, at least 1 (at most the training rows are used).
-    pub n_neighbors: usize,
+    /// Neighbours consulted, at least 1 (at most the training rows are used); `None`: 5, or
+    /// half the rows when that is fewer.
+    pub n_neighbors: Option<usize>,
     /// How they vote.
     pub weights: KnnWeights,
 }
@@ -358,7 +359,7 @@ pub struct KnnParams {
 impl Default for KnnParams {
     fn default() -> Self {
         KnnParams {
-            n_neighbors: 5,
+            n_neighbors: None,
             weights: KnnWeights::Uniform,
         }
     }
@@ -366,20 +367,39 @@ impl Default for KnnParams {
 
 impl Params for KnnParams {
     fn validate(&self) -> Result<()> {
-        check_range("n_neighbors", self.n_neighbors, 1, usize::MAX)
+        if let Some(k) = self.n_neighbors {
+            check_range("n_neighbors", k, 1, usize::MAX)?;
+        }
+        Ok(())
+    }
+}
+
+/// The most neighbours worth searching: half the rows, at most 50.
+fn knn_high(n_rows: usize) -> usize {
+    if n_rows >= 4 {
+        (n_rows / 2).clamp(1, 50)
+    } else {
+        50
+    }
+}
+
+impl KnnParams {
+    /// The neighbours consulted on a table of `n_rows` rows (never more than the rows).
+    pub(crate) fn neighbours_for(&self, n_rows: usize) -> usize {
+        self.n_neighbors
+            .unwrap_or_else(|| 5.min(knn_high(n_rows)))
+            .min(n_rows)
+            .max(1)
     }
 }
 
 /// `smartcore.knn`: the neighbour count (at most half the rows, at most 50) and the weighting.
 pub(crate) fn knn_space(shape: DataShape) -> SearchSpace {
     let d = KnnParams::default();
-    let high = if shape.n_rows >= 4 {
-        (shape.n_rows / 2).clamp(1, 50)
-    } else {
-        50
-    };
+    let high = knn_high(shape.n_rows);
+    let default = d.n_neighbors.unwrap_or_else(|| 5.min(high)).min(high);
     SearchSpace::new()
-        .log_int("n_neighbors", 1, int(high), int(high.min(d.n_neighbors)))
+        .log_int("n_neighbors", 1, int(high), int(default))
         .categorical(
             "weights",
             &["uniform", "distance"],
@@ -603,6 +623,9 @@ mod tests {
     fn knn_neighbours_fit_small_data() {
         let space = knn_space(shape(6, 2));
         assert_eq!(space.defaults().i64_or("n_neighbors", 0), 3);
+        // The typed default follows the same rule.
+        assert_eq!(KnnParams::default().neighbours_for(6), 3);
+        assert_eq!(KnnParams::default().neighbours_for(400), 5);
         assert!(
             space
                 .validate(&ParamSet::new().with("n_neighbors", 4i64))
@@ -622,7 +645,7 @@ mod tests {
         assert!(e.contains("l1_ratio") && e.contains("1.5"), "{e}");
         assert!(
             KnnParams {
-                n_neighbors: 0,
+                n_neighbors: Some(0),
                 ..KnnParams::default()
             }
             .validate()

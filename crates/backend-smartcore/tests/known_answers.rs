@@ -472,7 +472,7 @@ fn knn_clamps_k_and_weights_by_distance() {
         .fit(
             &d,
             &KnnParams {
-                n_neighbors: 50,
+                n_neighbors: Some(50),
                 ..Default::default()
             },
             &ctx(),
@@ -484,7 +484,7 @@ fn knn_clamps_k_and_weights_by_distance() {
         .fit(
             &d,
             &KnnParams {
-                n_neighbors: 2,
+                n_neighbors: Some(2),
                 weights: KnnWeights::Distance,
             },
             &ctx(),

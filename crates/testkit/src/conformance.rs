@@ -674,8 +674,11 @@ pub fn run_conformance_typed<E: Estimator>(
                 let mut sets = vec![space.defaults()];
                 sets.push(space.from_unit(&vec![0.0; space.len()]));
                 sets.push(space.from_unit(&vec![1.0; space.len()]));
+                // …and pass its own validation: `validate` must not refuse what the space offers.
                 for set in sets {
-                    if let Err(e) = Estimator::read_params(estimator, &train, &set) {
+                    if let Err(e) = Estimator::read_params(estimator, &train, &set)
+                        .and_then(|p| mlpilot_core::Params::validate(&p).map(|()| p))
+                    {
                         return Outcome::Failed(format!("{set}: {e}"));
                     }
                 }
@@ -688,41 +691,70 @@ pub fn run_conformance_typed<E: Estimator>(
                     "estimator does not declare determinism: two fits may differ anyway".into(),
                 );
             }
-            let ctx = FitContext::new(opts.seed);
-            let defaults = E::Params::default();
-            let typed = match Estimator::fit(estimator, &train, &defaults, &ctx) {
-                Ok(m) => m,
-                Err(e) => return Outcome::Failed(format!("typed fit with the defaults: {e}")),
-            };
-            let dynamic = match estimator.fit_dyn(&train, &ParamSet::new(), &ctx) {
-                Ok(m) => m,
-                Err(e) => return Outcome::Failed(format!("fit_dyn without parameters: {e}")),
-            };
-            let same = match (typed.predict(test.x()), dynamic.predict(test.x())) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => false,
-            };
-            let same_proba = match (
-                typed.predict_proba(test.x()),
-                dynamic.predict_proba(test.x()),
-            ) {
-                (Ok(a), Ok(b)) => a == b,
-                (Err(_), Err(_)) => true,
-                _ => false,
-            };
-            if same && same_proba {
-                Outcome::Passed
-            } else {
-                Outcome::Failed(
-                    "Estimator::fit with Params::default() predicts differently from fit_dyn \
-                     with no parameters: the typed defaults disagree with the search space's"
-                        .into(),
-                )
+            // On the suite's table and on a tiny one, where defaults that depend on the rows
+            // (neighbours, leaves, batch sizes) are narrowed by the space.
+            let tiny = dataset_for(task, 12, opts.seed);
+            for (train, test) in [(&train, &test), (&tiny.0, &tiny.1)] {
+                let outcome = same_default_models(estimator, train, test, opts.seed);
+                if outcome != Outcome::Passed {
+                    return outcome;
+                }
             }
+            Outcome::Passed
         });
     }
     report.checks.append(&mut r.checks);
     report
+}
+
+/// Whether a typed fit with `E::Params::default()` and `fit_dyn` with no parameters train the
+/// same model on `train` (both failing alike counts as the same).
+fn same_default_models<E: Estimator>(
+    estimator: &E,
+    train: &Dataset,
+    test: &Dataset,
+    seed: u64,
+) -> Outcome {
+    let ctx = FitContext::new(seed);
+    let typed = Estimator::fit(estimator, train, &E::Params::default(), &ctx);
+    let dynamic = estimator.fit_dyn(train, &ParamSet::new(), &ctx);
+    let (typed, dynamic) = match (typed, dynamic) {
+        (Ok(t), Ok(d)) => (t, d),
+        (Err(_), Err(_)) => return Outcome::Passed,
+        (Err(e), Ok(_)) => {
+            return Outcome::Failed(format!(
+                "typed fit with the defaults failed on {} rows where fit_dyn did not: {e}",
+                train.n_rows()
+            ));
+        }
+        (Ok(_), Err(e)) => {
+            return Outcome::Failed(format!(
+                "fit_dyn without parameters failed on {} rows where the typed fit did not: {e}",
+                train.n_rows()
+            ));
+        }
+    };
+    let same = match (typed.predict(test.x()), dynamic.predict(test.x())) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    let same_proba = match (
+        typed.predict_proba(test.x()),
+        dynamic.predict_proba(test.x()),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        (Err(_), Err(_)) => true,
+        _ => false,
+    };
+    if same && same_proba {
+        Outcome::Passed
+    } else {
+        Outcome::Failed(format!(
+            "on {} rows, Estimator::fit with Params::default() predicts differently from \
+             fit_dyn with no parameters: the typed defaults disagree with the search space's",
+            train.n_rows()
+        ))
+    }
 }
 
 fn r_fit(
