@@ -72,10 +72,6 @@ fn unsupported_member(estimator: &str, e: &Error) -> Error {
 /// `Unsupported`, naming the part, for a step or model ONNX cannot express (see the crate
 /// documentation); `Format` if the predictor is inconsistent (a member's output width differs
 /// from the number of classes).
-#[expect(
-    clippy::too_many_lines,
-    reason = "one ONNX graph: inputs, every member's pipeline and model, the ensemble and the outputs in order"
-)]
 pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel> {
     let mut g = Graph::default();
     let mut inputs = pipeline::Inputs::default();
@@ -131,54 +127,35 @@ pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel
     }
     let combined = combined.unwrap_or_default();
 
-    let mut outputs = Vec::new();
-    if predictor.task.is_classification() {
-        g.op("Identity", &[&combined]);
-        g.rename_last_output("probabilities");
-        let index = match predictor.threshold {
-            Some(t) if classes.len() == 2 => {
-                let p1 = g.columns("probabilities", 1, 2);
-                let t = g.scalar(t);
-                let below = g.op("Less", &[&p1, &t]);
-                let above = g.op("Not", &[&below]);
-                let idx = g.cast_int64(&above);
-                g.reshape(&idx, &[-1])
-            }
-            _ => g.op_with(
-                "ArgMax",
-                &["probabilities"],
-                vec![("axis", Attr::Int(1)), ("keepdims", Attr::Int(0))],
-            ),
-        };
-        g.node_n(
-            "CategoryMapper",
-            ML_DOMAIN,
-            &[&index],
-            1,
-            vec![
-                (
-                    "cats_int64s",
-                    Attr::Ints((0..classes.len() as i64).collect()),
-                ),
-                ("cats_strings", Attr::Strs(classes.clone())),
-                ("default_string", Attr::Str("")),
-            ],
-        );
-        g.rename_last_output("label");
-        outputs.push(value_info("label", DataType::String, &[None]));
-        outputs.push(value_info(
-            "probabilities",
-            DataType::Float,
-            &[None, Some(classes.len())],
-        ));
-    } else {
-        g.op("Identity", &[&combined]);
-        g.rename_last_output("variable");
-        outputs.push(value_info("variable", DataType::Float, &[None, Some(1)]));
-    }
+    let outputs = emit_outputs(&mut g, &combined, predictor, &classes);
 
-    let graph_inputs = inputs
-        .columns
+    let model = model_proto(
+        g,
+        &inputs.columns,
+        outputs,
+        predictor,
+        &classes,
+        producer_version,
+    );
+    Ok(OnnxModel {
+        bytes: model.encode_to_vec(),
+        inputs: inputs.columns,
+        classes,
+        task: predictor.task,
+    })
+}
+
+/// The ONNX model around the graph: its inputs (one column each), outputs, opsets and the
+/// metadata that names the target, the task and the classes.
+fn model_proto(
+    g: Graph,
+    columns: &[(String, InputType)],
+    outputs: Vec<tract_onnx::pb::ValueInfoProto>,
+    predictor: &Predictor,
+    classes: &[String],
+    producer_version: &str,
+) -> ModelProto {
+    let graph_inputs = columns
         .iter()
         .map(|(name, ty)| {
             let dt = match ty {
@@ -192,7 +169,7 @@ pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel
         key: k.to_string(),
         value: v,
     };
-    let model = ModelProto {
+    ModelProto {
         ir_version: 8,
         opset_import: vec![
             OperatorSetIdProto {
@@ -226,13 +203,63 @@ pub fn export(predictor: &Predictor, producer_version: &str) -> Result<OnnxModel
             ..Default::default()
         }),
         ..Default::default()
-    };
-    Ok(OnnxModel {
-        bytes: model.encode_to_vec(),
-        inputs: inputs.columns,
-        classes,
-        task: predictor.task,
-    })
+    }
+}
+
+/// The graph's outputs from the members' combined scores: `label` (with the decision
+/// threshold, when one is set) and `probabilities` for classification, `variable` otherwise.
+fn emit_outputs(
+    g: &mut Graph,
+    combined: &str,
+    predictor: &Predictor,
+    classes: &[String],
+) -> Vec<tract_onnx::pb::ValueInfoProto> {
+    let mut outputs = Vec::new();
+    if predictor.task.is_classification() {
+        g.op("Identity", &[combined]);
+        g.rename_last_output("probabilities");
+        let index = match predictor.threshold {
+            Some(t) if classes.len() == 2 => {
+                let p1 = g.columns("probabilities", 1, 2);
+                let t = g.scalar(t);
+                let below = g.op("Less", &[&p1, &t]);
+                let above = g.op("Not", &[&below]);
+                let idx = g.cast_int64(&above);
+                g.reshape(&idx, &[-1])
+            }
+            _ => g.op_with(
+                "ArgMax",
+                &["probabilities"],
+                vec![("axis", Attr::Int(1)), ("keepdims", Attr::Int(0))],
+            ),
+        };
+        g.node_n(
+            "CategoryMapper",
+            ML_DOMAIN,
+            &[&index],
+            1,
+            vec![
+                (
+                    "cats_int64s",
+                    Attr::Ints((0..classes.len() as i64).collect()),
+                ),
+                ("cats_strings", Attr::Strs(classes.to_vec())),
+                ("default_string", Attr::Str("")),
+            ],
+        );
+        g.rename_last_output("label");
+        outputs.push(value_info("label", DataType::String, &[None]));
+        outputs.push(value_info(
+            "probabilities",
+            DataType::Float,
+            &[None, Some(classes.len())],
+        ));
+    } else {
+        g.op("Identity", &[combined]);
+        g.rename_last_output("variable");
+        outputs.push(value_info("variable", DataType::Float, &[None, Some(1)]));
+    }
+    outputs
 }
 
 /// Checks that a member's form gives one output per class (or one value).

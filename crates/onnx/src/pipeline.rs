@@ -125,38 +125,11 @@ pub(crate) fn emit(
     })
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one match arm per fitted preprocessing step"
-)]
 fn emit_step(g: &mut Graph, inputs: &mut Inputs, step: &FittedStep) -> Result<String> {
     match step {
         FittedStep::Numeric { column, fit, .. } => {
             inputs.need(column, InputType::Float)?;
-            let missing = g.not_finite(column);
-            let fill = g.scalar(fit.fill.unwrap_or(f64::NAN));
-            let mut v = g.select(&missing, &fill, column);
-            if let Some((lo, hi)) = fit.clip {
-                let (lo, hi) = (g.scalar(lo), g.scalar(hi));
-                v = g.op("Clip", &[&v, &lo, &hi]);
-            }
-            if fit.log1p {
-                let zero = g.scalar(0.0);
-                let one = g.scalar(1.0);
-                let pos = g.op("Max", &[&v, &zero]);
-                let shifted = g.op("Add", &[&pos, &one]);
-                v = g.op("Log", &[&shifted]);
-            }
-            if fit.center != 0.0 || fit.scale != 1.0 {
-                let (c, s) = (g.scalar(fit.center), g.scalar(fit.scale));
-                let centred = g.op("Sub", &[&v, &c]);
-                v = g.op("Div", &[&centred, &s]);
-            }
-            if fit.indicator {
-                let ind = g.cast_float(&missing);
-                v = g.op_with("Concat", &[&v, &ind], vec![("axis", Attr::Int(1))]);
-            }
-            Ok(v)
+            Ok(emit_numeric(g, column, fit))
         }
         FittedStep::Bool { column, fit } => {
             inputs.need(column, InputType::String)?;
@@ -173,38 +146,7 @@ fn emit_step(g: &mut Graph, inputs: &mut Inputs, step: &FittedStep) -> Result<St
         }
         FittedStep::OneHot { column, fit } => {
             inputs.need(column, InputType::String)?;
-            let width = fit.width();
-            let one_hot = |j: Option<usize>| -> Vec<f64> {
-                (0..width)
-                    .map(|c| f64::from(u8::from(Some(c) == j)))
-                    .collect()
-            };
-            // Rows: one per level, then "other" (if any), then all zeros.
-            let mut table: Vec<Vec<f64>> =
-                (0..fit.levels.len()).map(|j| one_hot(Some(j))).collect();
-            let other_row = fit.other.then(|| {
-                table.push(one_hot(Some(fit.levels.len())));
-                table.len() - 1
-            });
-            table.push(one_hot(None));
-            let zero_row = table.len() - 1;
-            let mut mapping = BTreeMap::new();
-            for (j, l) in fit.levels.iter().enumerate() {
-                map_once(&mut mapping, l, j);
-            }
-            let missing_row = fit.levels.iter().position(|l| l == MISSING_LEVEL);
-            map_once(&mut mapping, "", missing_row.unwrap_or(zero_row));
-            if let Some(o) = other_row {
-                for r in &fit.rare {
-                    map_once(&mut mapping, r, o);
-                }
-            }
-            let lookup = Lookup {
-                mapping,
-                default_row: other_row.unwrap_or(zero_row) as i64,
-                table,
-            };
-            Ok(lookup.emit(g, column, width))
+            Ok(emit_one_hot(g, column, fit))
         }
         FittedStep::Ordinal { column, fit } => {
             inputs.need(column, InputType::String)?;
@@ -270,4 +212,69 @@ fn emit_step(g: &mut Graph, inputs: &mut Inputs, step: &FittedStep) -> Result<St
             ),
         )),
     }
+}
+
+/// A number: missing values filled (and marked, with an indicator), clipped, `log1p`,
+/// standardised, as the fitted step does.
+fn emit_numeric(g: &mut Graph, column: &str, fit: &mlpilot_prep::numeric::NumericFit) -> String {
+    let missing = g.not_finite(column);
+    let fill = g.scalar(fit.fill.unwrap_or(f64::NAN));
+    let mut v = g.select(&missing, &fill, column);
+    if let Some((lo, hi)) = fit.clip {
+        let (lo, hi) = (g.scalar(lo), g.scalar(hi));
+        v = g.op("Clip", &[&v, &lo, &hi]);
+    }
+    if fit.log1p {
+        let zero = g.scalar(0.0);
+        let one = g.scalar(1.0);
+        let pos = g.op("Max", &[&v, &zero]);
+        let shifted = g.op("Add", &[&pos, &one]);
+        v = g.op("Log", &[&shifted]);
+    }
+    if fit.center != 0.0 || fit.scale != 1.0 {
+        let (c, s) = (g.scalar(fit.center), g.scalar(fit.scale));
+        let centred = g.op("Sub", &[&v, &c]);
+        v = g.op("Div", &[&centred, &s]);
+    }
+    if fit.indicator {
+        let ind = g.cast_float(&missing);
+        v = g.op_with("Concat", &[&v, &ind], vec![("axis", Attr::Int(1))]);
+    }
+    v
+}
+
+/// One-hot columns through a lookup table: a row per level, then "other" (when rare or unseen
+/// levels pool there), then all zeros.
+fn emit_one_hot(g: &mut Graph, column: &str, fit: &mlpilot_prep::categorical::OneHotFit) -> String {
+    let width = fit.width();
+    let one_hot = |j: Option<usize>| -> Vec<f64> {
+        (0..width)
+            .map(|c| f64::from(u8::from(Some(c) == j)))
+            .collect()
+    };
+    // Rows: one per level, then "other" (if any), then all zeros.
+    let mut table: Vec<Vec<f64>> = (0..fit.levels.len()).map(|j| one_hot(Some(j))).collect();
+    let other_row = fit.other.then(|| {
+        table.push(one_hot(Some(fit.levels.len())));
+        table.len() - 1
+    });
+    table.push(one_hot(None));
+    let zero_row = table.len() - 1;
+    let mut mapping = BTreeMap::new();
+    for (j, l) in fit.levels.iter().enumerate() {
+        map_once(&mut mapping, l, j);
+    }
+    let missing_row = fit.levels.iter().position(|l| l == MISSING_LEVEL);
+    map_once(&mut mapping, "", missing_row.unwrap_or(zero_row));
+    if let Some(o) = other_row {
+        for r in &fit.rare {
+            map_once(&mut mapping, r, o);
+        }
+    }
+    let lookup = Lookup {
+        mapping,
+        default_row: other_row.unwrap_or(zero_row) as i64,
+        table,
+    };
+    lookup.emit(g, column, width)
 }
