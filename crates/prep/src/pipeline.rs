@@ -293,10 +293,6 @@ impl PreprocessPlan {
     /// An internal error when `target` does not have one value per row; an invalid-input error when
     /// `frame` has no rows, lacks a planned column (naming it), or a numeric column mostly holds
     /// text.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "fits each planned step in column order; the steps share the encoding's bookkeeping"
-    )]
     pub fn fit(
         &self,
         frame: &Frame,
@@ -354,104 +350,23 @@ impl PreprocessPlan {
                     }
                 }
                 ColumnKind::Categorical => {
-                    let (dict, codes) = read_labels(col);
-                    let encode = cp.steps.iter().find_map(|s| match &s.step {
-                        Step::OneHot {
-                            max_levels,
-                            min_count,
-                        } => Some((Some((*max_levels, *min_count)), None)),
-                        Step::TargetEncode { smoothing } => Some((None, Some(*smoothing))),
-                        Step::Ordinal { .. } => Some((None, None)),
-                        _ => None,
-                    });
-                    match encode {
-                        Some((_, Some(smoothing))) => {
-                            let et = EncodingTarget {
-                                y: target.y,
-                                n_classes: target.n_classes,
-                            };
-                            let (fit, values) =
-                                TargetEncodeFit::fit_oof(&dict, &codes, &et, smoothing, 5, seed);
-                            let k = fit.outputs;
-                            let scale = (0..k)
-                                .map(|j| {
-                                    if !scaled {
-                                        return (0.0, 1.0);
-                                    }
-                                    let col_vals: Vec<f64> =
-                                        values.iter().skip(j).step_by(k).copied().collect();
-                                    let n = col_vals.len().max(1) as f64;
-                                    let mean = col_vals.iter().sum::<f64>() / n;
-                                    let sd =
-                                        (col_vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
-                                            / n)
-                                            .sqrt();
-                                    (mean, if sd > 1e-12 { sd } else { 1.0 })
-                                })
-                                .collect();
-                            oof.push((steps.len(), values));
-                            FittedStep::TargetEncode {
-                                column: cp.column.clone(),
-                                fit,
-                                scale,
-                            }
-                        }
-                        Some((Some((max_levels, min_count)), None)) if scaled => {
-                            FittedStep::OneHot {
-                                column: cp.column.clone(),
-                                fit: OneHotFit::fit(&dict, &codes, max_levels, min_count),
-                            }
-                        }
-                        _ => FittedStep::Ordinal {
-                            column: cp.column.clone(),
-                            fit: OrdinalFit::fit(
-                                &dict,
-                                &codes,
-                                self.options.max_ordinal_levels,
-                                variant.keep_missing && !scaled,
-                            ),
-                        },
+                    let (step, oof_values) = self.fit_categorical(cp, col, target, variant, seed);
+                    if let Some(values) = oof_values {
+                        oof.push((steps.len(), values));
                     }
+                    step
                 }
                 ColumnKind::Datetime => FittedStep::Date {
                     column: cp.column.clone(),
                     fit: DateFit::fit(col, scaled, !variant.keep_missing || scaled, scaled),
                 },
-                ColumnKind::Text => {
-                    let opts = cp.steps.iter().find_map(|s| match &s.step {
-                        Step::Tfidf(o) => Some(o.clone()),
-                        _ => None,
-                    });
-                    let opts = opts.unwrap_or_else(|| self.options.tfidf.clone());
-                    let max_terms = if scaled && variant.sparse {
-                        opts.max_features
-                    } else {
-                        opts.max_dense_features
-                    };
-                    FittedStep::Text {
-                        column: cp.column.clone(),
-                        fit: TextFit::fit(col, &opts, max_terms),
-                    }
-                }
+                ColumnKind::Text => self.fit_text(cp, col, variant),
                 ColumnKind::Identifier | ColumnKind::Constant => continue,
             };
             steps.push(step);
         }
         // Text features go last so that sparse rows can be assembled in column order.
-        let mut order: Vec<usize> = (0..steps.len()).collect();
-        order.sort_by_key(|&i| steps.get(i).is_some_and(FittedStep::is_text));
-        let mut sorted_steps = Vec::with_capacity(steps.len());
-        let mut oof_sorted = Vec::new();
-        let mut slots: Vec<Option<FittedStep>> = steps.into_iter().map(Some).collect();
-        for (new_i, &old_i) in order.iter().enumerate() {
-            if let Some(s) = slots.get_mut(old_i).and_then(Option::take) {
-                sorted_steps.push(s);
-            }
-            if let Some(pos) = oof.iter().position(|(i, _)| *i == old_i) {
-                let (_, v) = oof.swap_remove(pos);
-                oof_sorted.push((new_i, v));
-            }
-        }
+        let (sorted_steps, oof_sorted) = text_last(steps, oof);
         let features: Vec<FeatureMeta> =
             sorted_steps.iter().flat_map(FittedStep::features).collect();
         let sparse_output =
@@ -479,6 +394,125 @@ impl PreprocessPlan {
         let x = pipeline.transform_inner(frame, &oof_sorted, &mut warnings)?;
         Ok((pipeline, x))
     }
+
+    /// A categorical column's step as planned: target encoding (fitted out of fold; its
+    /// out-of-fold values come back for the training rows), one-hot for scaled inputs, else
+    /// ordinal codes.
+    /// A text column's TF-IDF step (its planned options; all the terms for sparse scaled
+    /// inputs, the most common ones otherwise).
+    fn fit_text(&self, cp: &ColumnPlan, col: &Column, variant: Variant) -> FittedStep {
+        let scaled = variant.style == InputStyle::Scaled;
+        let opts = cp.steps.iter().find_map(|s| match &s.step {
+            Step::Tfidf(o) => Some(o.clone()),
+            _ => None,
+        });
+        let opts = opts.unwrap_or_else(|| self.options.tfidf.clone());
+        let max_terms = if scaled && variant.sparse {
+            opts.max_features
+        } else {
+            opts.max_dense_features
+        };
+        FittedStep::Text {
+            column: cp.column.clone(),
+            fit: TextFit::fit(col, &opts, max_terms),
+        }
+    }
+
+    fn fit_categorical(
+        &self,
+        cp: &ColumnPlan,
+        col: &Column,
+        target: FitTarget<'_>,
+        variant: Variant,
+        seed: u64,
+    ) -> (FittedStep, Option<Vec<f64>>) {
+        let scaled = variant.style == InputStyle::Scaled;
+        let (dict, codes) = read_labels(col);
+        let encode = cp.steps.iter().find_map(|s| match &s.step {
+            Step::OneHot {
+                max_levels,
+                min_count,
+            } => Some((Some((*max_levels, *min_count)), None)),
+            Step::TargetEncode { smoothing } => Some((None, Some(*smoothing))),
+            Step::Ordinal { .. } => Some((None, None)),
+            _ => None,
+        });
+        match encode {
+            Some((_, Some(smoothing))) => {
+                let et = EncodingTarget {
+                    y: target.y,
+                    n_classes: target.n_classes,
+                };
+                let (fit, values) =
+                    TargetEncodeFit::fit_oof(&dict, &codes, &et, smoothing, 5, seed);
+                let k = fit.outputs;
+                let scale = (0..k)
+                    .map(|j| {
+                        if !scaled {
+                            return (0.0, 1.0);
+                        }
+                        let col_vals: Vec<f64> =
+                            values.iter().skip(j).step_by(k).copied().collect();
+                        let n = col_vals.len().max(1) as f64;
+                        let mean = col_vals.iter().sum::<f64>() / n;
+                        let sd =
+                            (col_vals.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+                        (mean, if sd > 1e-12 { sd } else { 1.0 })
+                    })
+                    .collect();
+                (
+                    FittedStep::TargetEncode {
+                        column: cp.column.clone(),
+                        fit,
+                        scale,
+                    },
+                    Some(values),
+                )
+            }
+            Some((Some((max_levels, min_count)), None)) if scaled => (
+                FittedStep::OneHot {
+                    column: cp.column.clone(),
+                    fit: OneHotFit::fit(&dict, &codes, max_levels, min_count),
+                },
+                None,
+            ),
+            _ => (
+                FittedStep::Ordinal {
+                    column: cp.column.clone(),
+                    fit: OrdinalFit::fit(
+                        &dict,
+                        &codes,
+                        self.options.max_ordinal_levels,
+                        variant.keep_missing && !scaled,
+                    ),
+                },
+                None,
+            ),
+        }
+    }
+}
+
+/// The steps with the text ones last, so that sparse rows can be assembled in column order;
+/// the out-of-fold values follow their steps' new positions.
+fn text_last(
+    steps: Vec<FittedStep>,
+    mut oof: Vec<(usize, Vec<f64>)>,
+) -> (Vec<FittedStep>, Vec<(usize, Vec<f64>)>) {
+    let mut order: Vec<usize> = (0..steps.len()).collect();
+    order.sort_by_key(|&i| steps.get(i).is_some_and(FittedStep::is_text));
+    let mut sorted_steps = Vec::with_capacity(steps.len());
+    let mut oof_sorted = Vec::new();
+    let mut slots: Vec<Option<FittedStep>> = steps.into_iter().map(Some).collect();
+    for (new_i, &old_i) in order.iter().enumerate() {
+        if let Some(s) = slots.get_mut(old_i).and_then(Option::take) {
+            sorted_steps.push(s);
+        }
+        if let Some(pos) = oof.iter().position(|(i, _)| *i == old_i) {
+            let (_, v) = oof.swap_remove(pos);
+            oof_sorted.push((new_i, v));
+        }
+    }
+    (sorted_steps, oof_sorted)
 }
 
 fn require<'f>(frame: &'f Frame, name: &str, kind: ColumnKind) -> Result<&'f Column> {
