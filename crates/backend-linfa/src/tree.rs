@@ -44,13 +44,48 @@ enum Proto {
     },
 }
 
+/// Routes the training rows through the fitted nodes: each node's cover (summed weights) and
+/// weight per class.
+fn route(
+    x: &Matrix,
+    y: &[usize],
+    weights: Option<&[f64]>,
+    n_classes: usize,
+    protos: &[Proto],
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let mut cover = vec![0.0; protos.len()];
+    let mut counts = vec![vec![0.0; n_classes]; protos.len()];
+    for (i, (row, &label)) in x.rows().zip(y).enumerate() {
+        let w = weights.and_then(|w| w.get(i)).copied().unwrap_or(1.0);
+        let mut at = 0;
+        for _ in 0..=protos.len() {
+            if let Some(c) = cover.get_mut(at) {
+                *c += w;
+            }
+            if let Some(c) = counts.get_mut(at).and_then(|c| c.get_mut(label)) {
+                *c += w;
+            }
+            match protos.get(at) {
+                Some(Proto::Split {
+                    feature,
+                    threshold,
+                    left,
+                    right,
+                    ..
+                }) => {
+                    let v = row.get(*feature).copied().unwrap_or(0.0);
+                    at = if v <= *threshold { *left } else { *right };
+                }
+                _ => break,
+            }
+        }
+    }
+    (cover, counts)
+}
+
 /// Grows a tree on `x` (rows × local columns) with class indices `y` and optional positive
 /// weights. `features[j]` is the index in the full feature list of local column `j`;
 /// `n_features` is the length of that list.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one linfa tree fitted and read into the library-independent form"
-)]
 pub(crate) fn grow(
     x: &Matrix,
     y: &[usize],
@@ -95,33 +130,7 @@ pub(crate) fn grow(
     let protos = read_nodes(&fitted);
 
     // Route the training rows again: cover and class weights per node.
-    let mut cover = vec![0.0; protos.len()];
-    let mut counts = vec![vec![0.0; n_classes]; protos.len()];
-    for (i, (row, &label)) in x.rows().zip(y).enumerate() {
-        let w = weights.and_then(|w| w.get(i)).copied().unwrap_or(1.0);
-        let mut at = 0;
-        for _ in 0..=protos.len() {
-            if let Some(c) = cover.get_mut(at) {
-                *c += w;
-            }
-            if let Some(c) = counts.get_mut(at).and_then(|c| c.get_mut(label)) {
-                *c += w;
-            }
-            match protos.get(at) {
-                Some(Proto::Split {
-                    feature,
-                    threshold,
-                    left,
-                    right,
-                    ..
-                }) => {
-                    let v = row.get(*feature).copied().unwrap_or(0.0);
-                    at = if v <= *threshold { *left } else { *right };
-                }
-                _ => break,
-            }
-        }
-    }
+    let (cover, counts) = route(x, y, weights, n_classes, &protos);
 
     // Importances: cover-weighted impurity decrease, recomputed here in f64 (linfa's own
     // decrease is an f32 sum taken in hash-map order, which varies from run to run).

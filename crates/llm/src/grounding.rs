@@ -21,10 +21,6 @@ pub struct Stated {
 }
 
 /// The numbers a text states.
-#[expect(
-    clippy::too_many_lines,
-    reason = "a small scanner over the text's characters"
-)]
 pub fn numbers_in(text: &str) -> Vec<Stated> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
@@ -53,57 +49,14 @@ pub fn numbers_in(text: &str) -> Vec<Stated> {
                 || chars
                     .get(i - 2)
                     .is_some_and(|p| p.is_whitespace() || *p == '('));
-        let mut j = i;
-        let mut s = String::new();
-        let mut decimals = 0usize;
-        let mut seen_dot = false;
-        while let Some(&d) = chars.get(j) {
-            if d.is_ascii_digit() {
-                s.push(d);
-                if seen_dot {
-                    decimals += 1;
-                }
-                j += 1;
-            } else if d == ','
-                && !seen_dot
-                && chars
-                    .get(j + 1..j + 4)
-                    .is_some_and(|g| g.iter().all(char::is_ascii_digit))
-                && !chars.get(j + 4).is_some_and(char::is_ascii_digit)
-            {
-                j += 1; // thousands separator
-            } else if d == '.' && !seen_dot && chars.get(j + 1).is_some_and(char::is_ascii_digit) {
-                s.push('.');
-                seen_dot = true;
-                j += 1;
-            } else {
-                break;
-            }
-        }
+        let (mut s, mut decimals, mut j) = digits_at(&chars, i);
         // Scientific notation (`1.500e6`, `2.000e-4`, as `narration::number` writes the very
         // large and the very small): one number, its precision that of the mantissa.
-        if chars.get(j) == Some(&'e') {
-            let sign = chars
-                .get(j + 1)
-                .filter(|c| **c == '-' || **c == '+')
-                .is_some();
-            let first = j + 1 + usize::from(sign);
-            let mut end = first;
-            while chars.get(end).is_some_and(char::is_ascii_digit) {
-                end += 1;
-            }
-            if end > first && !chars.get(end).is_some_and(|n| n.is_alphanumeric()) {
-                let exponent: String = chars
-                    .get(j + 1..end)
-                    .map(|c| c.iter().collect())
-                    .unwrap_or_default();
-                if let Ok(e) = exponent.parse::<i32>() {
-                    s.push('e');
-                    s.push_str(&exponent);
-                    decimals = (decimals as i32 - e).max(0) as usize;
-                    j = end;
-                }
-            }
+        if let Some((exponent, e, end)) = exponent_at(&chars, j) {
+            s.push('e');
+            s.push_str(&exponent);
+            decimals = (decimals as i32 - e).max(0) as usize;
+            j = end;
         }
         // Digits glued to letters are part of a word ("1st", "3rd", "2x").
         if chars.get(j).is_some_and(|n| n.is_alphabetic() || *n == '_') {
@@ -449,6 +402,65 @@ pub fn false_claims(text: &str, claims: &Claims) -> Vec<String> {
         }
     }
     out
+}
+
+/// The digits of a number starting at `i` (a thousands comma skipped, one decimal point kept):
+/// the digits, how many follow the point, and where the number ends.
+fn digits_at(chars: &[char], i: usize) -> (String, usize, usize) {
+    let mut j = i;
+    let mut s = String::new();
+    let mut decimals = 0usize;
+    let mut seen_dot = false;
+    while let Some(&d) = chars.get(j) {
+        if d.is_ascii_digit() {
+            s.push(d);
+            if seen_dot {
+                decimals += 1;
+            }
+            j += 1;
+        } else if d == ','
+            && !seen_dot
+            && chars
+                .get(j + 1..j + 4)
+                .is_some_and(|g| g.iter().all(char::is_ascii_digit))
+            && !chars.get(j + 4).is_some_and(char::is_ascii_digit)
+        {
+            j += 1; // thousands separator
+        } else if d == '.' && !seen_dot && chars.get(j + 1).is_some_and(char::is_ascii_digit) {
+            s.push('.');
+            seen_dot = true;
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    (s, decimals, j)
+}
+
+/// An exponent (`e6`, `e-4`) at `j` that ends the number: its text, its value and where it
+/// ends.
+fn exponent_at(chars: &[char], j: usize) -> Option<(String, i32, usize)> {
+    if chars.get(j) != Some(&'e') {
+        return None;
+    }
+    let sign = chars
+        .get(j + 1)
+        .filter(|c| **c == '-' || **c == '+')
+        .is_some();
+    let first = j + 1 + usize::from(sign);
+    let mut end = first;
+    while chars.get(end).is_some_and(char::is_ascii_digit) {
+        end += 1;
+    }
+    if end == first || chars.get(end).is_some_and(|n| n.is_alphanumeric()) {
+        return None;
+    }
+    let exponent: String = chars
+        .get(j + 1..end)
+        .map(|c| c.iter().collect())
+        .unwrap_or_default();
+    let e = exponent.parse::<i32>().ok()?;
+    Some((exponent, e, end))
 }
 
 /// A text's sentences: split after `.`, `;`, `!` or `?` followed by a space or the end (not
