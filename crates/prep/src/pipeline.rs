@@ -492,6 +492,97 @@ impl PreprocessPlan {
     }
 }
 
+/// Labels written by a boolean, one-hot or ordinal step; the warning about values not seen in
+/// training (for ordinal codes only when `warn_unseen`: not on the training rows).
+fn write_labels(
+    step: &FittedStep,
+    col: &Column,
+    warn_unseen: bool,
+    put: &mut impl FnMut(usize, usize, f64),
+) -> Option<String> {
+    match step {
+        FittedStep::Bool { column, fit } => {
+            let (dict, codes) = read_labels(col);
+            let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
+            if unseen > 0 {
+                return Some(format!(
+                    "{unseen} value(s) of `{column}` are neither `{}` nor `{}`; they were read as `{}`",
+                    fit.positive, fit.negative, fit.negative
+                ));
+            }
+        }
+        FittedStep::OneHot { column, fit } => {
+            let (dict, codes) = read_labels(col);
+            let unseen = fit.transform(&dict, &codes, &mut |i, j| put(i, j, 1.0));
+            if unseen > 0 {
+                return Some(format!(
+                    "{unseen} value(s) of `{column}` were not seen in training and count as \"other\""
+                ));
+            }
+        }
+        FittedStep::Ordinal { column, fit } => {
+            let (dict, codes) = read_labels(col);
+            let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
+            if unseen > 0 && warn_unseen {
+                return Some(format!(
+                    "{unseen} value(s) of `{column}` were not seen in training and count as \"other\""
+                ));
+            }
+        }
+        _ => {}
+    }
+    None
+}
+
+/// Target-encoded values, standardised by `scale`: the out-of-fold values on the training rows
+/// (`training`), the fitted means otherwise; returns how many values were not seen in training.
+fn write_target_encoding(
+    fit: &TargetEncodeFit,
+    scale: &[(f64, f64)],
+    col: &Column,
+    training: Option<&[f64]>,
+    n: usize,
+    put: &mut impl FnMut(usize, usize, f64),
+) -> usize {
+    let k = fit.outputs;
+    let sc = |j: usize, v: f64| {
+        let (c, s) = scale.get(j).copied().unwrap_or((0.0, 1.0));
+        (v - c) / s
+    };
+    if let Some(values) = training {
+        for i in 0..n {
+            for j in 0..k {
+                put(i, j, sc(j, values.get(i * k + j).copied().unwrap_or(0.0)));
+            }
+        }
+        return 0;
+    }
+    let (dict, codes) = read_labels(col);
+    fit.transform(&dict, &codes, &mut |i, j, v| put(i, j, sc(j, v)))
+}
+
+/// Sparse rows: each row's dense values (`dense_width` per row) followed by its text entries.
+fn sparse_rows(
+    n_features: usize,
+    dense: &[f64],
+    dense_width: usize,
+    text_rows: Vec<Vec<(u32, f64)>>,
+) -> mlpilot_core::CsrMatrix {
+    let mut b = CsrBuilder::new(n_features);
+    for (i, text) in text_rows.into_iter().enumerate() {
+        let row = dense
+            .get(i * dense_width..(i + 1) * dense_width)
+            .unwrap_or(&[]);
+        b.push_row(
+            row.iter()
+                .enumerate()
+                .map(|(j, v)| (j as u32, *v))
+                .chain(text),
+        );
+    }
+    b.finish()
+}
+
 /// The steps with the text ones last, so that sparse rows can be assembled in column order;
 /// the out-of-fold values follow their steps' new positions.
 fn text_last(
@@ -628,10 +719,6 @@ impl FittedPipeline {
 
     /// The encoding steps on a frame that holds the derived columns already (`transform` and
     /// `fit` add them once).
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one match arm per fitted step, writing into one output matrix"
-    )]
     fn transform_inner(
         &self,
         frame: &Frame,
@@ -679,49 +766,19 @@ impl FittedPipeline {
                         }
                     }
                 }
-                FittedStep::Bool { column, fit } => {
-                    let (dict, codes) = read_labels(col);
-                    let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
-                    if unseen > 0 {
-                        warnings.push(format!(
-                            "{unseen} value(s) of `{column}` are neither `{}` nor `{}`; they were read as `{}`",
-                            fit.positive, fit.negative, fit.negative
-                        ));
-                    }
-                }
-                FittedStep::OneHot { column, fit } => {
-                    let (dict, codes) = read_labels(col);
-                    let unseen = fit.transform(&dict, &codes, &mut |i, j| put(i, j, 1.0));
-                    if unseen > 0 {
-                        warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and count as \"other\""));
-                    }
-                }
-                FittedStep::Ordinal { column, fit } => {
-                    let (dict, codes) = read_labels(col);
-                    let unseen = fit.transform(&dict, &codes, &mut |i, v| put(i, 0, v));
-                    if unseen > 0 && oof.is_empty() {
-                        warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and count as \"other\""));
-                    }
+                FittedStep::Bool { .. }
+                | FittedStep::OneHot { .. }
+                | FittedStep::Ordinal { .. } => {
+                    warnings.extend(write_labels(step, col, oof.is_empty(), &mut put));
                 }
                 FittedStep::TargetEncode { column, fit, scale } => {
-                    let k = fit.outputs;
-                    let sc = |j: usize, v: f64| {
-                        let (c, s) = scale.get(j).copied().unwrap_or((0.0, 1.0));
-                        (v - c) / s
-                    };
-                    if let Some((_, values)) = oof.iter().find(|(i, _)| *i == si) {
-                        for i in 0..n {
-                            for j in 0..k {
-                                put(i, j, sc(j, values.get(i * k + j).copied().unwrap_or(0.0)));
-                            }
-                        }
-                    } else {
-                        let (dict, codes) = read_labels(col);
-                        let unseen =
-                            fit.transform(&dict, &codes, &mut |i, j, v| put(i, j, sc(j, v)));
-                        if unseen > 0 {
-                            warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and get the overall mean"));
-                        }
+                    let training = oof
+                        .iter()
+                        .find(|(i, _)| *i == si)
+                        .map(|(_, v)| v.as_slice());
+                    let unseen = write_target_encoding(fit, scale, col, training, n, &mut put);
+                    if unseen > 0 {
+                        warnings.push(format!("{unseen} value(s) of `{column}` were not seen in training and get the overall mean"));
                     }
                 }
                 FittedStep::Date { column, fit } => {
@@ -755,19 +812,12 @@ impl FittedPipeline {
         if !self.sparse_output {
             return Ok(Features::Dense(Matrix::new(n, dense_width, dense)?));
         }
-        let mut b = CsrBuilder::new(self.features.len());
-        for (i, text) in text_rows.into_iter().enumerate() {
-            let row = dense
-                .get(i * dense_width..(i + 1) * dense_width)
-                .unwrap_or(&[]);
-            b.push_row(
-                row.iter()
-                    .enumerate()
-                    .map(|(j, v)| (j as u32, *v))
-                    .chain(text),
-            );
-        }
-        Ok(Features::Sparse(b.finish()))
+        Ok(Features::Sparse(sparse_rows(
+            self.features.len(),
+            &dense,
+            dense_width,
+            text_rows,
+        )))
     }
 
     fn step_width(&self, s: &FittedStep) -> usize {
