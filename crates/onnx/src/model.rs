@@ -92,12 +92,14 @@ fn threshold_down(t: f64) -> f32 {
     if f64::from(f) > t { f.next_down() } else { f }
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one TreeEnsemble operator: its attribute arrays are built together"
-)]
-fn emit_trees(g: &mut Graph, t: &TreeEnsemble, x: &str, n_features: usize) -> Result<String> {
-    // One extra 0/1 column per distinct (feature, category set): 0 when the code is in the set.
+/// The trees' input: `x`, then one 0/1 column per distinct (feature, category set) that a
+/// categorical split tests (0 when the code is in the set, NaN when it is missing); the sets in
+/// column order.
+fn category_set_columns(
+    g: &mut Graph,
+    t: &TreeEnsemble,
+    x: &str,
+) -> (Vec<(usize, Vec<u32>)>, String) {
     let mut sets: Vec<(usize, Vec<u32>)> = Vec::new();
     for tree in &t.trees {
         for node in &tree.nodes {
@@ -136,18 +138,17 @@ fn emit_trees(g: &mut Graph, t: &TreeEnsemble, x: &str, n_features: usize) -> Re
         let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
         g.op_with("Concat", &refs, vec![("axis", Attr::Int(1))])
     };
+    (sets, input)
+}
 
-    let k = t.n_outputs;
-    if k == 0 {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            "a tree ensemble without outputs",
-        ));
-    }
-    let per_tree = match t.aggregation {
-        Aggregation::Sum => 1.0,
-        Aggregation::Mean => 1.0 / t.trees.len().max(1) as f64,
-    };
+/// The TreeEnsemble operator's node and leaf arrays: splits on a category set test its 0/1
+/// column (after the `n_features` inputs); leaf values are scaled by `per_tree`.
+fn tree_attrs(
+    t: &TreeEnsemble,
+    sets: &[(usize, Vec<u32>)],
+    n_features: usize,
+    per_tree: f64,
+) -> TreeAttrs {
     let mut a = TreeAttrs::default();
     for (ti, tree) in t.trees.iter().enumerate() {
         for (ni, node) in tree.nodes.iter().enumerate() {
@@ -208,6 +209,25 @@ fn emit_trees(g: &mut Graph, t: &TreeEnsemble, x: &str, n_features: usize) -> Re
             a.missing_true.push(i64::from(missing_left));
         }
     }
+    a
+}
+
+fn emit_trees(g: &mut Graph, t: &TreeEnsemble, x: &str, n_features: usize) -> Result<String> {
+    // One extra 0/1 column per distinct (feature, category set): 0 when the code is in the set.
+    let (sets, input) = category_set_columns(g, t, x);
+
+    let k = t.n_outputs;
+    if k == 0 {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "a tree ensemble without outputs",
+        ));
+    }
+    let per_tree = match t.aggregation {
+        Aggregation::Sum => 1.0,
+        Aggregation::Mean => 1.0 / t.trees.len().max(1) as f64,
+    };
+    let a = tree_attrs(t, &sets, n_features, per_tree);
     // At least three class slots, so that no runtime uses its two-class layout.
     let slots = k.max(3);
     let mut base: Vec<f32> = t.base.iter().map(|b| f32_of(*b)).collect();
