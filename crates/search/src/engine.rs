@@ -187,28 +187,9 @@ fn score_of(metric: Metric, loss: f64) -> f64 {
         mlpilot_core::Direction::Minimize => loss,
     }
 }
-
-/// Runs the search on `frame` to predict `target`.
-///
-/// # Errors
-///
-/// `InvalidInput` for a request that cannot run (no budget, a metric that does not fit the
-/// task, too few rows, no estimator); `Budget` when no model finished validation in the time
-/// given (the message names a budget that would do).
-#[expect(
-    clippy::too_many_lines,
-    reason = "the search in order: prepare, candidates, trials, finish"
-)]
-pub fn run(
-    frame: &Frame,
-    profile: &DatasetProfile,
-    target: &str,
-    registry: &Registry,
-    config: &SearchConfig,
-    progress: Option<Arc<dyn ProgressSink>>,
-    cancel: CancelFlag,
-) -> Result<SearchResult> {
-    let start = Instant::now();
+/// Refuses a run with neither a time nor a trial budget, or a metric that does not measure
+/// the task.
+fn check_config(config: &SearchConfig) -> Result<()> {
     if config.time_budget.is_none() && config.max_trials.is_none() {
         return Err(Error::invalid_input(
             "give a time budget or a trial budget (or both)",
@@ -220,6 +201,44 @@ pub fn run(
             config.metric, config.task
         )));
     }
+    Ok(())
+}
+
+/// A binary task's decision threshold, chosen on the out-of-fold probabilities and applied to
+/// the out-of-fold labels; `None` when 0.5 serves.
+fn decide_threshold(
+    config: &SearchConfig,
+    predictions: &mut Predictions,
+    targets: &[f64],
+) -> Option<crate::threshold::DecisionThreshold> {
+    let threshold = match (&predictions.proba, config.task) {
+        (Some(p), Task::Binary) => crate::threshold::choose_threshold(config.metric, targets, p),
+        _ => None,
+    };
+    if let Some(t) = &threshold {
+        crate::threshold::apply_threshold(predictions, t.threshold);
+    }
+    threshold
+}
+
+/// Runs the search on `frame` to predict `target`.
+///
+/// # Errors
+///
+/// `InvalidInput` for a request that cannot run (no budget, a metric that does not fit the
+/// task, too few rows, no estimator); `Budget` when no model finished validation in the time
+/// given (the message names a budget that would do).
+pub fn run(
+    frame: &Frame,
+    profile: &DatasetProfile,
+    target: &str,
+    registry: &Registry,
+    config: &SearchConfig,
+    progress: Option<Arc<dyn ProgressSink>>,
+    cancel: CancelFlag,
+) -> Result<SearchResult> {
+    let start = Instant::now();
+    check_config(config)?;
     let prep = prepare(frame, profile, target, config)?;
     let (learners, left_out) = candidates::build(registry, config, &prep)?;
     tracing::info!(
@@ -263,15 +282,7 @@ pub fn run(
     )?;
     let (mut validation_predictions, validation_targets) =
         finish::oof_of_choice(&record, &choice, &prep)?;
-    let threshold = match (&validation_predictions.proba, config.task) {
-        (Some(p), Task::Binary) => {
-            crate::threshold::choose_threshold(config.metric, &validation_targets, p)
-        }
-        _ => None,
-    };
-    if let Some(t) = &threshold {
-        crate::threshold::apply_threshold(&mut validation_predictions, t.threshold);
-    }
+    let threshold = decide_threshold(config, &mut validation_predictions, &validation_targets);
     let baseline_score = finish::baseline(&validation_targets, prep.n_classes, config.metric);
     if choice.ensemble && refitted.members.len() > 1 {
         let row = finish::ensemble_row(&record, &choice, &prep);
