@@ -241,12 +241,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<()> {
         rt: &rt,
         started,
     };
-    if let Some(goal) = &args.goal
-        && let Some(again) = adopt_goal(
-            args, goal, &frame, &assistant, &mut auto, &mut note, decimal,
-        )?
-    {
-        frame = again;
+    if let Some(goal) = &args.goal {
+        let mut cfg = auto.run_config().clone();
+        let again = adopt_goal(args, goal, &frame, &assistant, &mut cfg, &mut note, decimal)?;
+        auto = auto.config(cfg);
+        if let Some(again) = again {
+            frame = again;
+        }
     }
     // No target and no goal: the profile guesses one (AutoMl would make the same guess).
     if args.target.is_none() && args.goal.is_none() {
@@ -338,7 +339,7 @@ fn adopt_goal(
     goal: &str,
     frame: &mlpilot::core::Frame,
     assistant: &Assistant<'_>,
-    auto: &mut AutoMl,
+    cfg: &mut mlpilot::RunConfig,
     note: &mut mlpilot::AssistantNote,
     decimal: Option<bool>,
 ) -> Result<Option<mlpilot::core::Frame>> {
@@ -377,7 +378,6 @@ fn adopt_goal(
         }
         _ => rt.block_on(advisor.define_task(goal, &profile))?,
     };
-    let mut cfg = auto.run_config().clone();
     let fixed = mlpilot::FixedByHand {
         target: args.target.is_some(),
         task: args.task != "auto",
@@ -432,7 +432,6 @@ fn adopt_goal(
             );
         }
     }
-    *auto = std::mem::take(auto).config(cfg);
     if args.target.is_none() {
         return crate::input::reread_target(
             &args.data,

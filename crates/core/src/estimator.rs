@@ -658,11 +658,10 @@ pub trait Estimator: Send + Sync + 'static {
     /// An invalid-input error, prefixed with the estimator's id, when `set` is not in the space
     /// or does not convert.
     fn read_params(&self, data: &Dataset, set: &ParamSet) -> Result<Self::Params> {
-        let id = self.info().id;
         self.search_space(data.task(), data.shape())
             .validate(set)
             .and_then(|valid| valid.to_params())
-            .map_err(|e| e.prefixed(&id))
+            .map_err(|e| e.prefixed(&self.info().id))
     }
 
     /// Configurations known to be strong on many tables of this shape, best first, tried by
