@@ -12,7 +12,7 @@ pub const FORECAST_MAGIC: &[u8; 8] = b"MLPILOTS";
 
 /// The format version of forecasting artifacts this build writes and reads (version 2 added
 /// the series' date format and merged times; unchanged since).
-pub const FORECAST_FORMAT_VERSION: u32 = 2;
+pub const FORECAST_FORMAT_VERSION: u32 = 3;
 
 /// What a forecasting artifact holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -74,7 +74,7 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame, started: std::time::Instant) ->
         })).collect::<Vec<_>>(),
         "global_models": f.global.iter().map(|g| &g.name).collect::<Vec<_>>(),
         "facts": artifact.facts,
-        "notes": f.notes,
+        "notes": f.note_lines().collect::<Vec<_>>(),
         "forecast": points,
         "narrative": artifact.narrative,
         "fit_secs": t0.elapsed().as_secs_f64(),

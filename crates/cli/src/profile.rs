@@ -40,11 +40,43 @@ pub(crate) fn run(args: &ProfileArgs) -> Result<()> {
             .push(format!("no preprocessing plan could be made: {e}")),
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&profile)
+        let text = serde_json::to_string_pretty(&profile_json(&profile)?)
             .map_err(|e| mlpilot::Error::internal(format!("could not write JSON: {e}")))?;
         println!("{text}");
     } else {
         print!("{}", mlpilot::data::render_profile(&profile));
     }
     Ok(())
+}
+
+/// The profile as JSON: its facts as they are, and next to each the sentence people read (a
+/// column's `reason`, a leakage suspect's `reason`, the suggested target's `reason`, the
+/// target's `warning_lines`).
+fn profile_json(profile: &mlpilot::DatasetProfile) -> mlpilot::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(profile)
+        .map_err(|e| mlpilot::Error::internal(format!("could not write JSON: {e}")))?;
+    // Adds `key` to the object at `pointer`, when there is one.
+    let mut set = |pointer: String, key: &str, value: serde_json::Value| {
+        if let Some(o) = v.pointer_mut(&pointer).and_then(|o| o.as_object_mut()) {
+            o.insert(key.to_string(), value);
+        }
+    };
+    for (i, c) in profile.columns.iter().enumerate() {
+        set(format!("/columns/{i}"), "reason", c.reason().into());
+    }
+    if let Some(t) = &profile.target {
+        for (i, l) in t.leakage_suspects.iter().enumerate() {
+            set(
+                format!("/target/leakage_suspects/{i}"),
+                "reason",
+                l.reason().into(),
+            );
+        }
+        let lines: Vec<String> = t.warning_lines().collect();
+        set("/target".into(), "warning_lines", lines.into());
+    }
+    if let Some(s) = &profile.suggestions.target {
+        set("/suggestions/target".into(), "reason", s.reason().into());
+    }
+    Ok(v)
 }

@@ -38,6 +38,29 @@ fn profiles_titanic_as_a_table_and_as_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["n_rows"], 150);
     assert_eq!(v["suggestions"]["target"]["column"], "target");
+    // The facts and their words side by side: the rule that decided a column's kind with its
+    // numbers, and the sentence written from them.
+    let sepal = &v["columns"][0];
+    assert_eq!(sepal["kind"], "float");
+    assert!(
+        sepal["why"]["DecimalNumbers"]["distinct"].is_u64(),
+        "{sepal}"
+    );
+    let reason = sepal["reason"].as_str().unwrap();
+    let distinct = sepal["distinct"].as_u64().unwrap();
+    assert_eq!(
+        reason,
+        format!("decimal numbers, {distinct} distinct → float")
+    );
+    let target = &v["suggestions"]["target"];
+    assert_eq!(target["why"]["name"], "Usual");
+    assert!(
+        target["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("it is named `target` and it is the last column"),
+        "{target}"
+    );
 }
 
 #[test]

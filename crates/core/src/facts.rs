@@ -1,10 +1,17 @@
-//! What the lower crates decided and did, as data: preprocessing steps planned and fitted,
-//! columns left out, columns derived. [`crate::narration`] turns each into the sentence people
+//! What the lower crates decided and did, as data: why a column has its kind and which task a
+//! target implies, preprocessing steps planned and fitted, columns left out, columns derived,
+//! what a forecaster's fit left out. [`crate::narration`] turns each into the sentence people
 //! read, so the words live in one place and programs can read the numbers.
 
 use serde::{Deserialize, Serialize};
 
 use crate::task::Metric;
+
+mod profile;
+pub use profile::{
+    KindFact, LeakageFact, NotNumbers, NumberReading, TargetChoiceFact, TargetName, TargetWarning,
+    TaskFact,
+};
 
 /// Why a preprocessing step is planned for a column, with the profile's numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,12 +121,12 @@ pub enum DropFact {
     /// It identifies rows.
     Identifier {
         /// What the profile saw (its reason for the kind).
-        evidence: String,
+        evidence: KindFact,
     },
     /// It never varies.
     Constant {
         /// What the profile saw.
-        evidence: String,
+        evidence: KindFact,
     },
     /// Almost every value is missing.
     MostlyMissing {
@@ -338,4 +345,54 @@ pub enum ThresholdFact {
     },
     /// The person set it.
     SetByPerson,
+}
+
+/// What a forecaster's fit left out or changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ForecastNote {
+    /// Rows of a series without a target value were left out of its history.
+    Untargeted {
+        /// The series id (`None` for a table with one series).
+        series: Option<String>,
+        /// Rows left out.
+        rows: usize,
+        /// The target column.
+        target: String,
+        /// Up to three of their times, as written.
+        times: Vec<String>,
+    },
+    /// Series with room for one backtest window only.
+    SingleWindow {
+        /// The series ids (`None` for a table with one series).
+        series: Vec<Option<String>>,
+    },
+    /// The covariates, which only the regression methods use.
+    Covariates {
+        /// The covariate columns.
+        columns: Vec<String>,
+    },
+    /// Columns that are not numeric and were not used as covariates.
+    NotNumericCovariates {
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// The time budget ran out during the per-series candidates.
+    BudgetSeries {
+        /// Series fitted with the baselines and the candidates tried before it ran out.
+        short: usize,
+        /// Series in the table.
+        total: usize,
+    },
+    /// The time budget ran out before a model across series.
+    BudgetGlobal {
+        /// The model's name.
+        model: String,
+    },
+    /// A model across series could not be fitted.
+    GlobalFailed {
+        /// The model's name.
+        model: String,
+        /// The error, as the model gave it.
+        error: String,
+    },
 }

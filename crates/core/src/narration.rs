@@ -10,6 +10,14 @@ use crate::task::Metric;
 
 pub use crate::task::thousands;
 
+mod forecast;
+mod profile;
+pub use forecast::{forecast_note, series_label};
+pub use profile::{
+    column_kind, leakage, number_reading, sampled_relations, target_choice, target_warning,
+    task_reason,
+};
+
 /// A number for prose and tables: integers whole and numbers from 1,000 up rounded to whole
 /// units (with thousands separators from 10,000: `2019`, `12,345`); below 1,000 up to four significant digits (three
 /// decimals from 1 to 100, one from 100 to 1,000) without trailing zeros; scientific notation
@@ -212,10 +220,14 @@ pub fn dropped(column: &str, fact: &DropFact) -> String {
             "`{column}` looks like a copy of `{target}` (leakage): a model would learn the answer, not the pattern"
         ),
         DropFact::Identifier { evidence } => format!(
-            "`{column}` identifies rows ({evidence}); it carries no signal that generalises"
+            "`{column}` identifies rows ({}); it carries no signal that generalises",
+            column_kind(evidence, None)
         ),
         DropFact::Constant { evidence } => {
-            format!("`{column}` never varies ({evidence}); it cannot inform a model")
+            format!(
+                "`{column}` never varies ({}); it cannot inform a model",
+                column_kind(evidence, None)
+            )
         }
         DropFact::MostlyMissing { share } => {
             format!("`{column}` is {:.0}% missing", 100.0 * share)

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::facts::{KindFact, LeakageFact, NumberReading, TargetChoiceFact, TargetWarning};
 use crate::schema::{ColumnKind, ColumnSchema, Schema};
 use crate::task::Task;
 
@@ -74,8 +75,13 @@ pub struct ColumnProfile {
     pub name: String,
     /// The inferred kind.
     pub kind: ColumnKind,
-    /// One line saying why that kind was inferred.
-    pub reason: String,
+    /// Why that kind was inferred: the rule and the numbers it saw ([`ColumnProfile::reason`]
+    /// says it in words).
+    pub why: KindFact,
+    /// How the reader turned text into numbers, when it did (`12,5` in a `;`-separated file).
+    /// (Always written: the artifact's binary encoding cannot skip a field.)
+    #[serde(default)]
+    pub read_as: Option<NumberReading>,
     /// The physical type it was read as.
     pub dtype: String,
     /// Missing values.
@@ -92,6 +98,13 @@ pub struct ColumnProfile {
     pub text: Option<TextStats>,
     /// Range of dates.
     pub datetime: Option<DatetimeStats>,
+}
+
+impl ColumnProfile {
+    /// Why the column has its kind, in one line ("whole numbers, 88 distinct → integer").
+    pub fn reason(&self) -> String {
+        crate::narration::column_kind(&self.why, self.read_as.as_ref())
+    }
 }
 
 /// Quantiles of a numeric column.
@@ -237,7 +250,14 @@ pub struct TargetProfile {
     /// What to check about the target before trusting a model of it: labels that differ only
     /// in case or spaces, extremely rare classes (with the counts).
     #[serde(default)]
-    pub warnings: Vec<String>,
+    pub warnings: Vec<TargetWarning>,
+}
+
+impl TargetProfile {
+    /// The warnings in words, one sentence each.
+    pub fn warning_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.warnings.iter().map(crate::narration::target_warning)
+    }
 }
 
 /// The spelling of a label that case and spaces do not change: trimmed, inner runs of
@@ -287,13 +307,14 @@ pub struct FeatureRelation {
     pub mutual_information: f64,
 }
 
-/// A feature that is almost identical to the target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LeakageSuspect {
-    /// The feature.
-    pub feature: String,
-    /// Why it is suspected.
-    pub reason: String,
+/// A feature that is almost identical to the target: what was measured.
+pub type LeakageSuspect = LeakageFact;
+
+impl LeakageFact {
+    /// Why it is suspected, in one sentence.
+    pub fn reason(&self) -> String {
+        crate::narration::leakage(self)
+    }
 }
 
 /// Suggestions drawn from the profile.
@@ -313,8 +334,15 @@ pub struct TargetSuggestion {
     pub column: String,
     /// The task it implies.
     pub task: Task,
-    /// Why this column.
-    pub reason: String,
+    /// Why this column, as data.
+    pub why: TargetChoiceFact,
+}
+
+impl TargetSuggestion {
+    /// Why this column, in one sentence.
+    pub fn reason(&self) -> String {
+        crate::narration::target_choice(&self.why)
+    }
 }
 
 /// A preprocessing action suggested for a column.

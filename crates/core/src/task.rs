@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::facts::TaskFact;
 use crate::matrix::Matrix;
 use crate::schema::ColumnKind;
 
@@ -473,8 +474,9 @@ pub fn softmax(v: &[f64]) -> Vec<f64> {
     out
 }
 
-/// The task a target column implies, with the reason; `None` for kinds that cannot be a target
-/// (identifiers, text, dates, constants).
+/// The task a target column implies, with the reason as data
+/// ([`crate::narration::task_reason`] says it in words); `None` for kinds that cannot be a
+/// target (identifiers, text, dates, constants).
 ///
 /// Whole numbers with at most 10 distinct non-negative values are classes (a rating, a grade);
 /// other numbers are a regression target.
@@ -482,37 +484,17 @@ pub fn task_for_target(
     kind: ColumnKind,
     distinct: usize,
     all_nonneg_small: bool,
-) -> Option<(Task, String)> {
+) -> Option<(Task, TaskFact)> {
     match kind {
-        ColumnKind::Boolean => Some((
-            Task::Binary,
-            "the target has two values → binary classification".into(),
-        )),
-        ColumnKind::Categorical if distinct == 2 => Some((
-            Task::Binary,
-            "the target has two labels → binary classification".into(),
-        )),
-        ColumnKind::Categorical => Some((
-            Task::Multiclass,
-            format!(
-                "the target has {} labels → multiclass classification",
-                thousands(distinct)
-            ),
-        )),
-        ColumnKind::Integer if distinct == 2 => Some((
-            Task::Binary,
-            "the target has two values → binary classification".into(),
-        )),
+        ColumnKind::Boolean => Some((Task::Binary, TaskFact::TwoValues)),
+        ColumnKind::Categorical if distinct == 2 => Some((Task::Binary, TaskFact::TwoLabels)),
+        ColumnKind::Categorical => Some((Task::Multiclass, TaskFact::Labels { count: distinct })),
+        ColumnKind::Integer if distinct == 2 => Some((Task::Binary, TaskFact::TwoValues)),
         ColumnKind::Integer if distinct <= 10 && all_nonneg_small => Some((
             Task::Multiclass,
-            format!(
-                "the target is one of {distinct} small whole numbers → multiclass classification"
-            ),
+            TaskFact::SmallWholeNumbers { count: distinct },
         )),
-        ColumnKind::Integer | ColumnKind::Float => Some((
-            Task::Regression,
-            "the target is a number with many values → regression".into(),
-        )),
+        ColumnKind::Integer | ColumnKind::Float => Some((Task::Regression, TaskFact::ManyNumbers)),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
-//! Column kind inference: what a column means, with a one-line reason.
+//! Column kind inference: what a column means, with the rule that decided it.
 
-use mlpilot_core::ColumnKind;
 use mlpilot_core::datetime::DateFormat;
+use mlpilot_core::facts::{KindFact, NotNumbers};
 
 /// What profiling measured about a column, as the inference rules need it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -70,57 +70,36 @@ fn id_like_name(name: &str) -> bool {
 /// Formats a count with thousands separators (`1,309`).
 pub use mlpilot_core::task::thousands as fmt_count;
 
-fn quote_list(values: &[String], n: usize) -> String {
-    values
-        .iter()
-        .take(n)
-        .map(|v| format!("`{v}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Infers a column's kind from its facts, with a one-line reason ("1,309 distinct values in
-/// 1,309 rows, median length 38 → text").
-pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
+/// Infers a column's kind from its facts: the rule that decided, with the numbers it saw
+/// ([`KindFact::kind`] is the kind; [`mlpilot_core::narration::column_kind`] says it in
+/// words: "1,309 distinct values in 1,309 rows, median length 38 → text").
+pub fn infer_kind(f: &ColumnFacts) -> KindFact {
     let present = f.n_rows.saturating_sub(f.missing);
     if present == 0 {
-        return (
-            ColumnKind::Constant,
-            format!("all {} values are missing → constant", fmt_count(f.n_rows)),
-        );
+        return KindFact::AllMissing { rows: f.n_rows };
     }
     if f.distinct == 1 {
-        let v = f.top.first().cloned().unwrap_or_default();
-        let miss = if f.missing > 0 {
-            format!(" (and {} missing)", fmt_count(f.missing))
-        } else {
-            String::new()
+        return KindFact::OneValue {
+            value: f.top.first().cloned().unwrap_or_default(),
+            present,
+            missing: f.missing,
         };
-        return (
-            ColumnKind::Constant,
-            format!(
-                "one value, `{v}`, in all {} present rows{miss} → constant",
-                fmt_count(present)
-            ),
-        );
     }
     if f.dtype == "bool" {
-        return (ColumnKind::Boolean, "stored as true/false → boolean".into());
+        return KindFact::StoredBoolean;
     }
     if f.distinct == 2
         && let [a, b] = f.top.as_slice()
         && is_boolean_pair(a, b)
     {
-        return (
-            ColumnKind::Boolean,
-            format!("two values, `{a}` and `{b}` → boolean"),
-        );
+        return KindFact::TwoValues {
+            a: a.clone(),
+            b: b.clone(),
+            not_numbers: None,
+        };
     }
     if f.dtype == "datetime" {
-        return (
-            ColumnKind::Datetime,
-            "stored as timestamps → datetime".into(),
-        );
+        return KindFact::StoredTimestamps;
     }
     let numeric = f.numeric_share >= 0.95;
     if f.dtype == "str"
@@ -128,14 +107,10 @@ pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
         && let Some((fmt, share)) = f.date_format
         && share >= 0.95
     {
-        return (
-            ColumnKind::Datetime,
-            format!(
-                "{:.0}% of values are dates like `{}` → datetime",
-                share * 100.0,
-                fmt.example()
-            ),
-        );
+        return KindFact::Dates {
+            share,
+            example: fmt.example().to_string(),
+        };
     }
     if numeric {
         return numeric_kind(f, present);
@@ -145,97 +120,65 @@ pub fn infer_kind(f: &ColumnFacts) -> (ColumnKind, String) {
 
 /// The kind of a column of numbers: two values read as a boolean, distinct whole numbers that
 /// run in order (or are named like an id) as an identifier, else integer or float.
-fn numeric_kind(f: &ColumnFacts, present: usize) -> (ColumnKind, String) {
-    let words = if f.numeric_share < 1.0 {
-        let n_bad = ((1.0 - f.numeric_share) * present as f64).round() as usize;
-        format!(
-            "; {} non-numeric value{} ({}) treated as missing",
-            fmt_count(n_bad),
-            if n_bad == 1 { "" } else { "s" },
-            quote_list(&f.non_numeric_examples, 3)
-        )
-    } else {
-        String::new()
-    };
+fn numeric_kind(f: &ColumnFacts, present: usize) -> KindFact {
+    let not_numbers = (f.numeric_share < 1.0).then(|| NotNumbers {
+        count: ((1.0 - f.numeric_share) * present as f64).round() as usize,
+        examples: f.non_numeric_examples.iter().take(3).cloned().collect(),
+    });
     if f.distinct == 2
         && let [a, b] = f.top.as_slice()
     {
-        return (
-            ColumnKind::Boolean,
-            format!("two values, `{a}` and `{b}` → boolean{words}"),
-        );
+        return KindFact::TwoValues {
+            a: a.clone(),
+            b: b.clone(),
+            not_numbers,
+        };
     }
     if f.all_integer
         && f.distinct == present
         && present >= 20
         && (f.monotone || id_like_name(&f.name))
     {
-        let why = if f.monotone {
-            "monotone"
-        } else {
-            "named like an id"
+        return KindFact::NumberedRows {
+            distinct: f.distinct,
+            present,
+            monotone: f.monotone,
         };
-        return (
-            ColumnKind::Identifier,
-            format!(
-                "{} distinct whole numbers in {} rows, {why} → identifier",
-                fmt_count(f.distinct),
-                fmt_count(present)
-            ),
-        );
     }
     if f.all_integer {
-        return (
-            ColumnKind::Integer,
-            format!(
-                "whole numbers, {} distinct → integer{words}",
-                fmt_count(f.distinct)
-            ),
-        );
+        return KindFact::WholeNumbers {
+            distinct: f.distinct,
+            not_numbers,
+        };
     }
-    (
-        ColumnKind::Float,
-        format!(
-            "decimal numbers, {} distinct → float{words}",
-            fmt_count(f.distinct)
-        ),
-    )
+    KindFact::DecimalNumbers {
+        distinct: f.distinct,
+        not_numbers,
+    }
 }
 
 /// The kind of a column of strings: long varied values are text, short nearly unique ones an
 /// identifier, the rest categories.
-fn string_kind(f: &ColumnFacts, present: usize) -> (ColumnKind, String) {
+fn string_kind(f: &ColumnFacts, present: usize) -> KindFact {
     let ratio = f.distinct as f64 / present as f64;
     if (f.median_words >= 3.0 || f.median_len >= 30.0) && ratio > 0.3 {
-        return (
-            ColumnKind::Text,
-            format!(
-                "{} distinct values in {} rows, median length {:.0} → text",
-                fmt_count(f.distinct),
-                fmt_count(present),
-                f.median_len
-            ),
-        );
+        return KindFact::LongText {
+            distinct: f.distinct,
+            present,
+            median_length: f.median_len,
+        };
     }
     if ratio >= 0.9 && present >= 20 && f.distinct > 50 {
-        return (
-            ColumnKind::Identifier,
-            format!(
-                "{} distinct values in {} rows, short (median length {:.0}) → identifier",
-                fmt_count(f.distinct),
-                fmt_count(present),
-                f.median_len
-            ),
-        );
+        return KindFact::UniqueLabels {
+            distinct: f.distinct,
+            present,
+            median_length: f.median_len,
+        };
     }
-    (
-        ColumnKind::Categorical,
-        format!(
-            "{} distinct labels such as {} → categorical",
-            fmt_count(f.distinct),
-            quote_list(&f.top, 3)
-        ),
-    )
+    KindFact::Labels {
+        distinct: f.distinct,
+        examples: f.top.iter().take(3).cloned().collect(),
+    }
 }
 
 pub use mlpilot_core::task::task_for_target;
@@ -243,6 +186,16 @@ pub use mlpilot_core::task::task_for_target;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mlpilot_core::ColumnKind;
+
+    /// The kind and its reason in words.
+    fn infer(f: &ColumnFacts) -> (ColumnKind, String) {
+        let fact = infer_kind(f);
+        (
+            fact.kind(),
+            mlpilot_core::narration::column_kind(&fact, None),
+        )
+    }
 
     fn facts(name: &str, dtype: &str, n: usize, distinct: usize) -> ColumnFacts {
         ColumnFacts {
@@ -262,7 +215,7 @@ mod tests {
             missing: 10,
             ..facts("x", "float", 10, 0)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Constant);
         assert!(r.contains("all 10 values are missing"), "{r}");
     }
@@ -273,7 +226,7 @@ mod tests {
             top: vec!["eu".into()],
             ..facts("region", "str", 100, 1)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Constant);
         assert!(r.contains("`eu`"), "{r}");
     }
@@ -284,23 +237,20 @@ mod tests {
             top: vec!["Yes".into(), "no".into()],
             ..facts("smsa", "str", 100, 2)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Boolean);
+        assert_eq!(infer(&f).0, ColumnKind::Boolean);
         let f = ColumnFacts {
             top: vec!["0".into(), "1".into()],
             all_integer: true,
             ..facts("flag", "int", 100, 2)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Boolean);
-        assert_eq!(
-            infer_kind(&facts("b", "bool", 10, 2)).0,
-            ColumnKind::Boolean
-        );
+        assert_eq!(infer(&f).0, ColumnKind::Boolean);
+        assert_eq!(infer(&facts("b", "bool", 10, 2)).0, ColumnKind::Boolean);
         // Two arbitrary labels are a two-level category.
         let f = ColumnFacts {
             top: vec!["male".into(), "female".into()],
             ..facts("sex", "str", 100, 2)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+        assert_eq!(infer(&f).0, ColumnKind::Categorical);
     }
 
     #[test]
@@ -310,26 +260,26 @@ mod tests {
             monotone: true,
             ..facts("n", "int", 500, 500)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Identifier);
         assert!(r.contains("monotone"), "{r}");
         let f = ColumnFacts {
             all_integer: true,
             ..facts("customer_id", "int", 500, 500)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Identifier);
+        assert_eq!(infer(&f).0, ColumnKind::Identifier);
         // Unique, unordered, ordinary name: a number.
         let f = ColumnFacts {
             all_integer: true,
             ..facts("income", "int", 500, 500)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Integer);
+        assert_eq!(infer(&f).0, ColumnKind::Integer);
         let f = ColumnFacts {
             median_len: 12.0,
             median_words: 2.0,
             ..facts("name", "str", 3000, 3000)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Identifier);
+        assert_eq!(infer(&f).0, ColumnKind::Identifier);
     }
 
     #[test]
@@ -338,11 +288,8 @@ mod tests {
             all_integer: true,
             ..facts("age", "int", 100, 40)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Integer);
-        assert_eq!(
-            infer_kind(&facts("w", "float", 100, 90)).0,
-            ColumnKind::Float
-        );
+        assert_eq!(infer(&f).0, ColumnKind::Integer);
+        assert_eq!(infer(&facts("w", "float", 100, 90)).0, ColumnKind::Float);
     }
 
     #[test]
@@ -352,7 +299,7 @@ mod tests {
             non_numeric_examples: vec!["n/a".into()],
             ..facts("price", "str", 100, 80)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Float);
         assert!(
             r.contains("`n/a`") && r.contains("treated as missing"),
@@ -363,7 +310,7 @@ mod tests {
             numeric_share: 0.5,
             ..facts("mixed", "str", 100, 8)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+        assert_eq!(infer(&f).0, ColumnKind::Categorical);
     }
 
     #[test]
@@ -372,11 +319,11 @@ mod tests {
             date_format: Some((DateFormat::Iso, 1.0)),
             ..facts("signup", "str", 100, 90)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Datetime);
         assert!(r.contains("2024-03-15"), "{r}");
         assert_eq!(
-            infer_kind(&facts("ts", "datetime", 10, 10)).0,
+            infer(&facts("ts", "datetime", 10, 10)).0,
             ColumnKind::Datetime
         );
     }
@@ -388,7 +335,7 @@ mod tests {
             median_words: 7.0,
             ..facts("review", "str", 1309, 1309)
         };
-        let (k, r) = infer_kind(&f);
+        let (k, r) = infer(&f);
         assert_eq!(k, ColumnKind::Text);
         assert_eq!(
             r,
@@ -399,7 +346,7 @@ mod tests {
             median_words: 1.0,
             ..facts("city", "str", 1000, 12)
         };
-        assert_eq!(infer_kind(&f).0, ColumnKind::Categorical);
+        assert_eq!(infer(&f).0, ColumnKind::Categorical);
     }
 
     #[test]

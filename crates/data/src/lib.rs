@@ -72,12 +72,15 @@ pub fn profile_source(
     Ok(profile)
 }
 
-/// Puts the reader's reason for converting a column ("decimal commas (`12,5`) in a
-/// `;`-separated file") before the profile's own reason for its kind.
-fn explain_conversions(profile: &mut DatasetProfile, conversions: Vec<(String, String)>) {
-    for (column, why) in conversions {
+/// Records on each converted column how the reader turned its text into numbers ("decimal
+/// commas (`12,5`) in a `;`-separated file"), which its reason says before its kind's.
+fn explain_conversions(
+    profile: &mut DatasetProfile,
+    conversions: Vec<(String, mlpilot_core::facts::NumberReading)>,
+) {
+    for (column, read_as) in conversions {
         if let Some(c) = profile.columns.iter_mut().find(|c| c.name == column) {
-            c.reason = format!("{why}; {}", c.reason);
+            c.read_as = Some(read_as);
         }
     }
 }

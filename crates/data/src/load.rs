@@ -24,7 +24,7 @@ pub struct Table {
     pub notes: Vec<String>,
     /// Columns the reader converted, with the reason (numbers written with decimal commas, …),
     /// which profiling puts before its own.
-    pub conversions: Vec<(String, String)>,
+    pub conversions: Vec<(String, mlpilot_core::facts::NumberReading)>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,14 +6,15 @@
 
 use std::collections::HashMap;
 
+use mlpilot_core::facts::NumberReading;
 use mlpilot_core::numbers::{DetectedStyle, detect_number_style, parse_styled};
 use mlpilot_core::{Error, Result};
 use polars::prelude::*;
 
 /// Converts the text columns of `df` that hold locale-formatted numbers (at least 95 % of their
 /// present values) into floats; `notes` gets one line per converted column, and the result
-/// pairs each converted column with the reason for its profile ("decimal commas (`12,5`) in a
-/// `;`-separated file"). A `keep_text` column (the target) is converted only when every present
+/// pairs each converted column with how it was read (for its profile: "decimal commas (`12,5`)
+/// in a `;`-separated file"). A `keep_text` column (the target) is converted only when every present
 /// value reads as a number, so that labels keep their spelling.
 ///
 /// `decimal_comma`: `Some` when the user said which decimal mark the file uses; otherwise
@@ -27,7 +28,7 @@ pub fn convert_locale_numbers(
     decimal_comma: Option<bool>,
     delimiter_hint: bool,
     notes: &mut Vec<String>,
-) -> Result<Vec<(String, String)>> {
+) -> Result<Vec<(String, NumberReading)>> {
     let mut reasons = Vec::new();
     let names: Vec<PlSmallStr> = df
         .columns()
@@ -72,16 +73,11 @@ pub fn convert_locale_numbers(
         notes.push(line);
         reasons.push((
             name.to_string(),
-            format!(
-                "{} (`{}`){}",
-                found.style.describe(),
-                found.example,
-                if delimiter_hint {
-                    " in a `;`-separated file"
-                } else {
-                    ""
-                }
-            ),
+            NumberReading {
+                style: found.style,
+                example: found.example.clone(),
+                semicolon_file: delimiter_hint,
+            },
         ));
         let series = values.with_name(name.clone()).into_series().into_column();
         df.replace(&name, series).map_err(|e| {

@@ -4,17 +4,17 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use mlpilot_core::datetime::{DateFormat, detect_date_format, parse_datetime};
+use mlpilot_core::facts::{KindFact, LeakageFact, TargetChoiceFact, TargetName, TargetWarning};
 use mlpilot_core::frame::format_category_f64;
 use mlpilot_core::profile::{
-    ColumnProfile, DatetimeStats, FeatureRelation, LeakageSuspect, NumericStats, Outliers,
-    Quantiles, Relation, RelationMeasure, Suggestions, TargetProfile, TargetSuggestion, TextStats,
-    ValueCount,
+    ColumnProfile, DatetimeStats, FeatureRelation, NumericStats, Outliers, Quantiles, Relation,
+    RelationMeasure, Suggestions, TargetProfile, TargetSuggestion, TextStats, ValueCount,
 };
 use mlpilot_core::{
     Column, ColumnData, ColumnKind, DatasetProfile, Error, ErrorKind, Frame, Result, Task,
 };
 
-use crate::infer::{ColumnFacts, fmt_count, infer_kind, task_for_target};
+use crate::infer::{ColumnFacts, infer_kind, task_for_target};
 use crate::stats::{
     MISSING, correlation_ratio, cramers_v, entropy, moments, mutual_information, pearson,
     quantile_bins, quantile_sorted, ranks_with_missing,
@@ -272,13 +272,11 @@ fn analyze(
             && (present.windows(2).all(|w| matches!(w, [a, b] if b > a))
                 || present.windows(2).all(|w| matches!(w, [a, b] if b < a)));
     }
-    let (mut kind, mut reason) = infer_kind(&facts);
-    if kind.is_numeric() && opts.categorical.contains(&facts.name) {
-        kind = ColumnKind::Categorical;
-        reason = format!(
-            "{} distinct codes, read as categories as asked → categorical",
-            fmt_count(facts.distinct)
-        );
+    let mut why = infer_kind(&facts);
+    if why.kind().is_numeric() && opts.categorical.contains(&facts.name) {
+        why = KindFact::CodesAsAsked {
+            distinct: facts.distinct,
+        };
     }
 
     // Top values with counts.
@@ -303,8 +301,9 @@ fn analyze(
 
     let mut profile = ColumnProfile {
         name,
-        kind,
-        reason,
+        kind: why.kind(),
+        why,
+        read_as: None,
         dtype,
         missing,
         missing_fraction: if n_rows > 0 {
@@ -319,6 +318,7 @@ fn analyze(
         datetime: None,
     };
 
+    let kind = profile.kind;
     let mut prepared = Prepared::None;
     let mut all_nonneg_small = false;
     match kind {
@@ -590,7 +590,8 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
         };
         return Err(Error::invalid_input(format!(
             "column `{}` cannot be a target: {}{extra}",
-            t.profile.name, t.profile.reason
+            t.profile.name,
+            t.profile.reason()
         ))
         .with_context("column", &t.profile.name));
     };
@@ -628,16 +629,12 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
         let few_levels = a.profile.distinct * 2 < fcodes.len();
         let near_copy = value >= 0.98 || (h_target > 0.0 && mi / h_target >= 0.95 && few_levels);
         if near_copy && a.profile.kind != ColumnKind::Identifier {
-            leakage.push(LeakageSuspect {
+            leakage.push(LeakageFact {
                 feature: a.profile.name.clone(),
-                reason: format!(
-                    "`{}` determines `{}` almost exactly ({} {:.3}, {:.0}% of the target's information) — check it is known before the outcome",
-                    a.profile.name,
-                    t.profile.name,
-                    measure.display_name(),
-                    value,
-                    if h_target > 0.0 { 100.0 * mi / h_target } else { 0.0 }
-                ),
+                target: t.profile.name.clone(),
+                measure,
+                value,
+                information_share: if h_target > 0.0 { mi / h_target } else { 0.0 },
             });
         }
         feature_relations.push(FeatureRelation {
@@ -712,47 +709,27 @@ fn relation_to_target(
 }
 
 /// Labels that differ only in case or spaces, and classes too rare to learn or to validate.
-fn target_warnings(name: &str, classes: &[ValueCount], distinct: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let quote = |g: &[ValueCount]| {
-        g.iter()
-            .map(|c| format!("`{}` ({})", c.value, fmt_count(c.count)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    for g in mlpilot_core::profile::label_spelling_groups(classes) {
-        out.push(format!(
-            "target `{name}`: labels that differ only in case or spaces: {} — if they mean the \
-             same, pass --merge-labels to train one class (spelled `{}`)",
-            quote(&g),
-            g.first().map_or("", |c| c.value.as_str())
-        ));
-    }
+fn target_warnings(name: &str, classes: &[ValueCount], distinct: usize) -> Vec<TargetWarning> {
+    let mut out: Vec<TargetWarning> = mlpilot_core::profile::label_spelling_groups(classes)
+        .into_iter()
+        .map(|spellings| TargetWarning::LabelSpellings {
+            target: name.to_string(),
+            spellings,
+        })
+        .collect();
     let total: usize = classes.iter().map(|c| c.count).sum();
     if classes.len() >= 2 && classes.len() == distinct && total > 0 {
-        let rare: Vec<&ValueCount> = classes
+        let rare: Vec<ValueCount> = classes
             .iter()
             .filter(|c| c.count < 20 || (c.count as f64) < 0.01 * total as f64)
+            .cloned()
             .collect();
         if !rare.is_empty() {
-            let list = rare
-                .iter()
-                .map(|c| {
-                    format!(
-                        "`{}` has {} of {} rows ({:.2}%)",
-                        c.value,
-                        fmt_count(c.count),
-                        fmt_count(total),
-                        100.0 * c.count as f64 / total as f64
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            out.push(format!(
-                "target `{name}`: extreme imbalance — {list}; a model can rank these rows well \
-                 and still never predict the class at the usual 0.5 cut-off, and validation \
-                 scores on so few rows are uncertain"
-            ));
+            out.push(TargetWarning::RareClasses {
+                target: name.to_string(),
+                rare,
+                total,
+            });
         }
     }
     out
@@ -765,10 +742,10 @@ const TARGET_NAMES: [&str; 12] = [
 
 fn suggest_target(analyzed: &[Analyzed]) -> Option<TargetSuggestion> {
     let n = analyzed.len();
-    let mut best: Option<(f64, usize, Task, String)> = None;
+    let mut best: Option<(f64, Task, TargetChoiceFact)> = None;
     for (i, a) in analyzed.iter().enumerate() {
         let p = &a.profile;
-        let Some((task, task_reason)) = task_for_target(p.kind, p.distinct, a.all_nonneg_small)
+        let Some((task, task_fact)) = task_for_target(p.kind, p.distinct, a.all_nonneg_small)
         else {
             continue;
         };
@@ -777,42 +754,39 @@ fn suggest_target(analyzed: &[Analyzed]) -> Option<TargetSuggestion> {
         }
         let lname = p.name.to_ascii_lowercase();
         let mut score = 0.0;
-        let mut why = Vec::new();
-        if TARGET_NAMES.iter().take(6).any(|t| lname == *t) {
+        let name = if TARGET_NAMES.iter().take(6).any(|t| lname == *t) {
             score += 10.0;
-            why.push(format!("it is named `{}`", p.name));
+            TargetName::Usual
         } else if TARGET_NAMES.iter().any(|t| {
             lname == *t || lname.ends_with(&format!("_{t}")) || lname.starts_with(&format!("{t}_"))
         }) {
             score += 6.0;
-            why.push(format!("its name `{}` is a common target name", p.name));
-        }
-        if i + 1 == n {
+            TargetName::Common
+        } else {
+            TargetName::Plain
+        };
+        let last_column = i + 1 == n;
+        if last_column {
             score += 3.0;
-            why.push("it is the last column".to_string());
         }
         if task.is_classification() {
             score += 1.0;
         }
         score -= 5.0 * p.missing_fraction;
         if best.as_ref().is_none_or(|(s, ..)| score > *s) {
-            let reason = if why.is_empty() {
-                format!(
-                    "no column has a target-like name or position; `{}` is a plausible outcome; {task_reason}",
-                    p.name
-                )
-            } else {
-                format!("{}; {task_reason}", why.join(" and "))
+            let why = TargetChoiceFact {
+                column: p.name.clone(),
+                name,
+                last_column,
+                task: task_fact,
             };
-            best = Some((score, i, task, reason));
+            best = Some((score, task, why));
         }
     }
-    best.and_then(|(_, i, task, reason)| {
-        analyzed.get(i).map(|a| TargetSuggestion {
-            column: a.profile.name.clone(),
-            task,
-            reason,
-        })
+    best.map(|(_, task, why)| TargetSuggestion {
+        column: why.column.clone(),
+        task,
+        why,
     })
 }
 
@@ -912,11 +886,7 @@ fn profile_columns<'a>(
 
     let mut notes = Vec::new();
     if let Some(r) = &rows {
-        notes.push(format!(
-            "relations were measured on {} evenly spaced rows of {}",
-            fmt_count(r.len()),
-            fmt_count(n)
-        ));
+        notes.push(mlpilot_core::narration::sampled_relations(r.len(), n));
     }
     let relations = relations(&analyzed, target_index, opts.max_relation_columns);
     let target = match target_index {

@@ -77,7 +77,7 @@ pub fn render_profile(p: &DatasetProfile) -> String {
     column_table(&mut out, p);
     let _ = writeln!(out, "\nWhy these kinds:");
     for c in &p.columns {
-        let _ = writeln!(out, "  {}: {}", c.name, c.reason);
+        let _ = writeln!(out, "  {}: {}", c.name, c.reason());
     }
     if !p.relations.is_empty() {
         let _ = writeln!(out, "\nStrongest relations between features:");
@@ -99,7 +99,9 @@ pub fn render_profile(p: &DatasetProfile) -> String {
                 let _ = writeln!(
                     out,
                     "\nLikely target: `{}` ({}) — {}",
-                    s.column, s.task, s.reason
+                    s.column,
+                    s.task,
+                    s.reason()
                 );
             }
         }
@@ -177,7 +179,7 @@ fn target_section(out: &mut String, t: &mlpilot_core::profile::TargetProfile) {
             let _ = writeln!(out, "  largest/smallest class: {r:.1}");
         }
     }
-    for w in &t.warnings {
+    for w in t.warning_lines() {
         let _ = writeln!(out, "  warning: {w}");
     }
     if t.missing > 0 {
@@ -206,7 +208,7 @@ fn target_section(out: &mut String, t: &mlpilot_core::profile::TargetProfile) {
         let _ = writeln!(out, "  most informative: {rel}");
     }
     for l in &t.leakage_suspects {
-        let _ = writeln!(out, "  leakage suspect: {}", l.reason);
+        let _ = writeln!(out, "  leakage suspect: {}", l.reason());
     }
 }
 

@@ -317,8 +317,8 @@ fn mixed_missing_and_wide_columns() {
     let prof = profile_frame(&frame, "mixed.csv", &ProfileOptions::with_target(Some("y"))).unwrap();
     assert_eq!(prof.column("code").unwrap().kind, ColumnKind::Identifier);
     let mixed = prof.column("mixed").unwrap();
-    assert_eq!(mixed.kind, ColumnKind::Integer, "{}", mixed.reason);
-    assert!(mixed.reason.contains("`unknown`"), "{}", mixed.reason);
+    assert_eq!(mixed.kind, ColumnKind::Integer, "{}", mixed.reason());
+    assert!(mixed.reason().contains("`unknown`"), "{}", mixed.reason());
     assert_eq!(prof.column("empty").unwrap().kind, ColumnKind::Constant);
     let t = prof.target.clone().unwrap();
     assert_eq!(t.missing, 300);
@@ -386,8 +386,8 @@ fn words_late_in_a_numeric_column() {
     );
     let prof = profile_frame(&frame, "late.csv", &ProfileOptions::default()).unwrap();
     let n = prof.column("n").unwrap();
-    assert_eq!(n.kind, ColumnKind::Integer, "{}", n.reason);
-    assert!(n.reason.contains("`n/a`"), "{}", n.reason);
+    assert_eq!(n.kind, ColumnKind::Integer, "{}", n.reason());
+    assert!(n.reason().contains("`n/a`"), "{}", n.reason());
 }
 
 #[test]
@@ -422,4 +422,79 @@ fn large_files_are_profiled_from_a_sample_with_exact_counts() {
         prof.notes
     );
     assert_eq!(prof.target.unwrap().task, Task::Binary);
+}
+
+/// Every column's kind is the one its fact decides, on every bundled table and on invented
+/// ones that take the other rules (dates, ids, codes, text, a constant, numbers in a locale's
+/// style, stray words among numbers); a column the reader converted says how before its kind.
+#[test]
+fn each_kind_is_the_one_its_fact_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rows = String::from("id;when;code;note;same;price;score;y\n");
+    for i in 0..60 {
+        let score = if i == 7 {
+            "n/a".to_string()
+        } else {
+            (i % 9).to_string()
+        };
+        rows.push_str(&format!(
+            "{};2024-01-{:02};{};a longer note with several words number {i};k;{},{};{score};{}\n",
+            1000 + i,
+            1 + i % 28,
+            i % 4,
+            10 + i,
+            i % 10,
+            if i % 3 == 0 { "yes" } else { "no" }
+        ));
+    }
+    let invented = write(dir.path(), "invented.csv", rows.as_bytes());
+    let mut seen = std::collections::HashSet::new();
+    for path in [
+        repo_dataset("titanic.csv"),
+        repo_dataset("iris.csv"),
+        repo_dataset("diabetes.csv"),
+        repo_dataset("sunspots.csv"),
+        s(&invented),
+    ] {
+        let (_, p) = load_and_profile(&path, None).unwrap();
+        for c in &p.columns {
+            assert_eq!(c.why.kind(), c.kind, "{path} `{}`: {:?}", c.name, c.why);
+            seen.insert(c.kind);
+        }
+    }
+    for kind in [
+        ColumnKind::Identifier,
+        ColumnKind::Datetime,
+        ColumnKind::Text,
+        ColumnKind::Constant,
+        ColumnKind::Boolean,
+        ColumnKind::Float,
+        ColumnKind::Integer,
+    ] {
+        assert!(seen.contains(&kind), "no {kind:?} column among {seen:?}");
+    }
+    let (_, p) = load_and_profile(&s(&invented), None).unwrap();
+    let price = p.column("price").unwrap();
+    assert!(price.read_as.is_some(), "{price:?}");
+    assert!(
+        price
+            .reason()
+            .starts_with("decimal commas (`10,0`) in a `;`-separated file; decimal numbers"),
+        "{}",
+        price.reason()
+    );
+    let score = p.column("score").unwrap();
+    assert_eq!(
+        score.reason(),
+        // The count of distinct values is taken before `n/a` is read as missing.
+        "whole numbers, 10 distinct → integer; 1 non-numeric value (`n/a`) treated as missing"
+    );
+    let y = p.column("y").unwrap();
+    assert_eq!(y.kind, ColumnKind::Boolean, "{}", y.reason());
+    let target = p.suggestions.target.as_ref().unwrap();
+    assert_eq!(target.column, "y");
+    assert_eq!(
+        target.reason(),
+        "it is named `y` and it is the last column; the target has two values → binary classification"
+    );
 }

@@ -449,7 +449,7 @@ fn profile_section(body: &mut String, d: &ReportData) {
             100.0 * c.missing_fraction,
             c.distinct,
             esc(&summary),
-            esc(&c.reason)
+            esc(&c.reason())
         ));
     }
     t.push_str("</table>");

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use mlpilot_core::facts::ForecastNote;
 use mlpilot_core::{
     DataShape, Dataset, DynEstimator, DynModel, Error, Features, FitContext, Matrix, Registry,
     Result, Task, metrics,
@@ -124,9 +125,9 @@ pub struct Forecaster {
     pub models: Vec<SeriesModel>,
     /// Models trained across series.
     pub global: Vec<GlobalModel>,
-    /// What the fit left out or changed, in words (covariates a method cannot use, candidates
-    /// skipped for time).
-    pub notes: Vec<String>,
+    /// What the fit left out or changed (covariates a method cannot use, candidates skipped
+    /// for time), as facts; [`Forecaster::note_lines`] says them in words.
+    pub notes: Vec<ForecastNote>,
 }
 
 /// One forecast point.
@@ -339,17 +340,16 @@ fn check_lengths(panel: &Panel, h: usize) -> Result<()> {
 }
 
 /// A note for each series with rows outside the target's values.
-fn untargeted_notes(panel: &Panel, names: &Names) -> Vec<String> {
+fn untargeted_notes(panel: &Panel, names: &Names) -> Vec<ForecastNote> {
     let mut notes = Vec::new();
     for s in &panel.series {
         if let Some((count, times)) = &s.untargeted {
-            notes.push(format!(
-                "{count} row(s) of {} lie outside the values of `{}` (e.g. {}) and were left \
-                 out of the history; to forecast those times, give them to predict",
-                series_label(s.id.as_deref()),
-                names.target,
-                times.join(", ")
-            ));
+            notes.push(ForecastNote::Untargeted {
+                series: s.id.clone(),
+                rows: *count,
+                target: names.target.clone(),
+                times: times.clone(),
+            });
         }
     }
     notes
@@ -399,40 +399,22 @@ fn backtest_origins(
 }
 
 /// A note when some series have room for one backtest window only.
-fn single_window_note(panel: &Panel, ends: &[Vec<usize>]) -> Option<String> {
-    let single: Vec<String> = panel
+fn single_window_note(panel: &Panel, ends: &[Vec<usize>]) -> Option<ForecastNote> {
+    let series: Vec<Option<String>> = panel
         .series
         .iter()
         .zip(ends)
         .filter(|(_, e)| e.len() < 2)
-        .map(|(s, _)| series_label(s.id.as_deref()))
+        .map(|(s, _)| s.id.clone())
         .collect();
-    (!single.is_empty()).then(|| {
-        format!(
-            "only one backtest window fits the horizon in {}: the choice of method rests on \
-             it alone and the interval's coverage cannot be measured; a shorter --horizon \
-             leaves room for more",
-            single.join(", ")
-        )
-    })
+    (!series.is_empty()).then_some(ForecastNote::SingleWindow { series })
 }
 
 /// A note on which methods use the covariates, when there are any.
-fn covariates_note(panel: &Panel) -> Option<String> {
-    if panel.covariates.is_empty() {
-        return None;
-    }
-    let list = panel
-        .covariates
-        .iter()
-        .map(|c| format!("`{}`", c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(format!(
-        "covariates {list} are used by the regression methods (linear and the backend \
-         models); seasonal naive, ETS, AutoETS, MSTL and the seasonal-difference \
-         autoregression cannot use covariates and forecast from the series alone"
-    ))
+fn covariates_note(panel: &Panel) -> Option<ForecastNote> {
+    (!panel.covariates.is_empty()).then(|| ForecastNote::Covariates {
+        columns: panel.covariates.iter().map(|c| c.name.clone()).collect(),
+    })
 }
 
 /// Local candidates, backtested per series (with a note when the time budget ran out).
@@ -443,7 +425,7 @@ fn local_trials(
     h: usize,
     cfg: &ForecastConfig,
     calendar_axis: bool,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<ForecastNote>,
 ) -> Vec<Vec<Trial>> {
     let mut trials: Vec<Vec<Trial>> = Vec::with_capacity(panel.series.len());
     let mut short_of_time = 0usize;
@@ -472,11 +454,10 @@ fn local_trials(
         trials.push(out);
     }
     if short_of_time > 0 {
-        notes.push(format!(
-            "the time budget ran out: {short_of_time} of {} series were fitted with the \
-             baselines and the candidates tried before it",
-            panel.series.len()
-        ));
+        notes.push(ForecastNote::BudgetSeries {
+            short: short_of_time,
+            total: panel.series.len(),
+        });
     }
     trials
 }
@@ -492,7 +473,7 @@ fn global_trials(
     cfg: &ForecastConfig,
     registry: &Registry,
     trials: &mut [Vec<Trial>],
-    notes: &mut Vec<String>,
+    notes: &mut Vec<ForecastNote>,
 ) -> Vec<GlobalModel> {
     let calendar_axis = !panel.axis.calendar_periods().is_empty();
     let all_positive = panel.series.iter().zip(ends).all(|(s, e)| {
@@ -509,10 +490,9 @@ fn global_trials(
     let estimators = lead_estimators(registry);
     for est in estimators {
         if cfg.deadline.is_some_and(|d| Instant::now() > d) {
-            notes.push(format!(
-                "the time budget ran out before the {} model across series",
-                est.info().name
-            ));
+            notes.push(ForecastNote::BudgetGlobal {
+                model: est.info().name.to_string(),
+            });
             break;
         }
         match backtest_global(panel, ends, &spec, &est, cfg, h) {
@@ -551,10 +531,10 @@ fn global_trials(
                     }
                 }
             }
-            Err(e) => notes.push(format!(
-                "the {} model across series could not be fitted: {e}",
-                est.info().name
-            )),
+            Err(e) => notes.push(ForecastNote::GlobalFailed {
+                model: est.info().name.to_string(),
+                error: e.to_string(),
+            }),
         }
     }
 

@@ -79,6 +79,13 @@ pub struct SeriesFacts {
 }
 
 impl Forecaster {
+    /// What the fit left out or changed, one sentence each (without a final full stop).
+    pub fn note_lines(&self) -> impl Iterator<Item = String> + '_ {
+        self.notes
+            .iter()
+            .map(mlpilot_core::narration::forecast_note)
+    }
+
     /// The facts of each series.
     pub fn facts(&self) -> Vec<SeriesFacts> {
         self.panel

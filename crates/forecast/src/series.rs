@@ -307,9 +307,7 @@ impl Panel {
 }
 
 /// "series `A`" or "the series".
-pub(crate) fn series_label(id: Option<&str>) -> String {
-    id.map_or_else(|| "the series".to_string(), |i| format!("series `{i}`"))
-}
+pub(crate) use mlpilot_core::narration::series_label;
 
 fn spacing_text(kind: u8, step: f64) -> String {
     match kind {

@@ -302,7 +302,7 @@ fn several_series_share_a_model_across_series_and_use_a_known_covariate() {
     let f = fit_frame(&train, &columns, DuplicateTimes::Mean, &cfg, &registry).unwrap();
     assert_eq!(f.panel.series.len(), 2);
     assert_eq!(f.global.len(), 1, "one lead estimator in the gbdt backend");
-    assert!(f.notes.iter().any(|n| n.contains("cannot use covariates")));
+    assert!(f.note_lines().any(|n| n.contains("cannot use covariates")));
     // The promotion days in the future (days 143) are forecast as promotion days.
     let pts = f.forecast_frame(&future, &registry).unwrap();
     assert_eq!(pts.len(), 20);
@@ -398,7 +398,7 @@ fn a_spent_budget_still_gives_every_series_a_forecast_and_says_so() {
         );
     }
     assert!(
-        f.notes.iter().any(|n| n.contains("2 of 2 series")),
+        f.note_lines().any(|n| n.contains("2 of 2 series")),
         "{:?}",
         f.notes
     );
@@ -430,8 +430,7 @@ fn future_rows_without_a_target_are_not_history() {
     assert_eq!(s.filled, 0);
     assert_eq!(s.untargeted.as_ref().unwrap().0, 7);
     assert!(
-        f.notes
-            .iter()
+        f.note_lines()
             .any(|n| n.contains("7 row(s)") && n.contains("2023-03-02")),
         "{:?}",
         f.notes
@@ -551,8 +550,7 @@ fn counts_are_never_forecast_below_zero_and_a_lone_window_is_named() {
     );
     assert_eq!(f.models[0].origins.len(), 1);
     assert!(
-        f.notes
-            .iter()
+        f.note_lines()
             .any(|n| n.contains("only one backtest window")),
         "{:?}",
         f.notes

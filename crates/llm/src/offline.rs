@@ -264,13 +264,15 @@ pub fn describe_dataset(p: &DatasetProfile) -> String {
             );
         }
         for l in &t.leakage_suspects {
-            let _ = write!(s, " Warning: {}.", l.reason);
+            let _ = write!(s, " Warning: {}.", l.reason());
         }
     } else if let Some(t) = &p.suggestions.target {
         let _ = write!(
             s,
             " `{}` looks like the target ({}): {}.",
-            t.column, t.task, t.reason
+            t.column,
+            t.task,
+            t.reason()
         );
     }
     s

@@ -897,7 +897,8 @@ mod tests {
     fn profile() -> DatasetProfile {
         let col = |name: &str, kind: ColumnKind, values: &[&str]| {
             let mut c: ColumnProfile = serde_json::from_value(serde_json::json!({
-                "name": name, "kind": kind.as_str(), "reason": "", "dtype": "str", "missing": 0,
+                "name": name, "kind": kind.as_str(), "dtype": "str", "missing": 0,
+                "why": {"Labels": {"distinct": values.len(), "examples": []}},
                 "missing_fraction": 0.0, "distinct": values.len(), "top_values": [],
                 "numeric": null, "text": null, "datetime": null
             }))

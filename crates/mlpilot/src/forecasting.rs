@@ -90,7 +90,7 @@ impl crate::AutoMl {
                     known,
                 });
             } else if settings.past_covariates {
-                not_numeric.push(format!("`{name}`"));
+                not_numeric.push(name.to_string());
             }
         }
         let cfg = ForecastConfig {
@@ -119,11 +119,11 @@ impl crate::AutoMl {
             &self.registry,
         )?;
         if !not_numeric.is_empty() {
-            forecaster.notes.push(format!(
-                "columns {} are not numeric and were not used as covariates (encode them as \
-                 numbers, e.g. 0/1, to use them)",
-                not_numeric.join(", ")
-            ));
+            forecaster
+                .notes
+                .push(mlpilot_core::facts::ForecastNote::NotNumericCovariates {
+                    columns: not_numeric,
+                });
         }
         let facts = forecaster.facts();
         let narrative = crate::summary::forecast_narrative(&forecaster, &facts);

@@ -1127,7 +1127,10 @@ fn task_for_column(
 ) -> Result<mlpilot_core::Task> {
     let target = column.name.as_str();
     let inferred = mlpilot_llm::goal::task_for(column).ok_or_else(|| {
-        Error::invalid_input(format!("`{target}` cannot be predicted: {}", column.reason))
+        Error::invalid_input(format!(
+            "`{target}` cannot be predicted: {}",
+            column.reason()
+        ))
     })?;
     let task = task.unwrap_or(inferred);
     if task == mlpilot_core::Task::Regression && inferred != mlpilot_core::Task::Regression {

@@ -119,8 +119,8 @@ impl Summary {
                 .profile
                 .notes
                 .iter()
-                .chain(t.profile.target.iter().flat_map(|p| &p.warnings))
                 .cloned()
+                .chain(t.profile.target.iter().flat_map(|p| p.warning_lines()))
                 .collect(),
         }
     }
@@ -169,7 +169,7 @@ pub fn forecast_narrative(
             facts.len() - 20
         ));
     }
-    out.extend(forecaster.notes.iter().map(|n| format!("Note: {n}.")));
+    out.extend(forecaster.note_lines().map(|n| format!("Note: {n}.")));
     out.join(" ")
 }
 /// One series in words: its trend and seasons, the method chosen and its backtest error

@@ -339,13 +339,13 @@ impl PreprocessPlan {
             match c.kind {
                 ColumnKind::Identifier => {
                     dropped.push(drop(DropFact::Identifier {
-                        evidence: c.reason.clone(),
+                        evidence: c.why.clone(),
                     }));
                     continue;
                 }
                 ColumnKind::Constant => {
                     dropped.push(drop(DropFact::Constant {
-                        evidence: c.reason.clone(),
+                        evidence: c.why.clone(),
                     }));
                     continue;
                 }

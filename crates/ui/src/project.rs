@@ -781,7 +781,7 @@ pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<Dat
         .map(|c| ColumnView {
             name: c.name.clone(),
             kind: c.kind.as_str().to_string(),
-            reason: c.reason.clone(),
+            reason: c.reason(),
             missing: c.missing,
             distinct: c.distinct,
             chart: chart(c, frame.column(&c.name)),

@@ -103,7 +103,8 @@ pub fn data_warnings(p: &DatasetProfile) -> Vec<String> {
             )),
             ColumnKind::Identifier => out.push(format!(
                 "`{}` looks like a row identifier ({}); it is left out of the inputs",
-                c.name, c.reason
+                c.name,
+                c.reason()
             )),
             _ => {}
         }
@@ -123,10 +124,11 @@ pub fn data_warnings(p: &DatasetProfile) -> Vec<String> {
             out.push(format!(
                 "`{}` may give the answer away ({}); leave it out if it is only known after the \
                  outcome",
-                s.feature, s.reason
+                s.feature,
+                s.reason()
             ));
         }
-        out.extend(t.warnings.iter().cloned());
+        out.extend(t.warning_lines());
     }
     out
 }
