@@ -172,10 +172,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     quantile_sorted(&v, 0.5)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "one pass per column computes every statistic the profile reports, sharing the sorted values"
-)]
 fn analyze(
     col: &Column,
     n_rows: usize,
@@ -194,12 +190,86 @@ fn analyze(
         ..Default::default()
     };
 
-    // Distinct values and top values, in text form for strings and by value for the rest.
+    let Counted {
+        str_counts,
+        num_counts,
+        numeric,
+    } = count_values(col, top_k, &mut facts);
+    let mut why = infer_kind(&facts);
+    if why.kind().is_numeric() && opts.categorical.contains(&facts.name) {
+        why = KindFact::CodesAsAsked {
+            distinct: facts.distinct,
+        };
+    }
+
+    // Top values with counts.
+    let top_values: Vec<ValueCount> = if matches!(col.data(), ColumnData::Str(_)) {
+        top_counts(&str_counts, top_k)
+            .into_iter()
+            .map(|(k, c)| ValueCount {
+                value: k.to_string(),
+                count: c,
+            })
+            .collect()
+    } else {
+        top_counts(&num_counts, top_k)
+            .into_iter()
+            .zip(&facts.top)
+            .map(|((_, c), v)| ValueCount {
+                value: v.clone(),
+                count: c,
+            })
+            .collect()
+    };
+
+    let mut profile = ColumnProfile {
+        name,
+        kind: why.kind(),
+        why,
+        read_as: None,
+        dtype,
+        missing,
+        missing_fraction: if n_rows > 0 {
+            missing as f64 / n_rows as f64
+        } else {
+            0.0
+        },
+        distinct: facts.distinct,
+        top_values,
+        numeric: None,
+        text: None,
+        datetime: None,
+    };
+
+    let (prepared, all_nonneg_small) = kind_statistics(col, &facts, &numeric, &mut profile);
+    // Relations use only the evenly spaced rows; keep just those.
+    let prepared = match prepared {
+        Prepared::Numeric(v) => Prepared::Numeric(subset(&v, rows)),
+        Prepared::Codes(c, k) => Prepared::Codes(subset(&c, rows), k),
+        Prepared::None => Prepared::None,
+    };
+    Analyzed {
+        profile,
+        prepared,
+        all_nonneg_small,
+    }
+}
+
+/// A column's values counted: by text for strings, by value for the rest, with the numbers
+/// read from it.
+struct Counted<'a> {
+    str_counts: HashMap<&'a str, usize>,
+    num_counts: HashMap<u64, usize>,
+    numeric: Vec<f64>,
+}
+
+/// Counts a column's distinct and top values and fills the facts the kind rules read from
+/// them: the share of numbers, date format and text lengths (strings), whole numbers and order.
+fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> Counted<'a> {
     let mut str_counts: HashMap<&str, usize> = HashMap::new();
     let mut num_counts: HashMap<u64, usize> = HashMap::new();
     let mut numeric: Vec<f64> = Vec::new();
     let mut non_numeric = Vec::new();
-    let is_str = matches!(col.data(), ColumnData::Str(_));
     if let ColumnData::Str(v) = col.data() {
         for (value, count) in v.dict().iter().zip(v.counts()) {
             if count > 0 {
@@ -216,7 +286,7 @@ fn analyze(
                 n_num += c;
             }
         }
-        let present = n_rows - missing;
+        let present = facts.n_rows - facts.missing;
         facts.numeric_share = if present > 0 {
             n_num as f64 / present as f64
         } else {
@@ -272,52 +342,21 @@ fn analyze(
             && (present.windows(2).all(|w| matches!(w, [a, b] if b > a))
                 || present.windows(2).all(|w| matches!(w, [a, b] if b < a)));
     }
-    let mut why = infer_kind(&facts);
-    if why.kind().is_numeric() && opts.categorical.contains(&facts.name) {
-        why = KindFact::CodesAsAsked {
-            distinct: facts.distinct,
-        };
+    Counted {
+        str_counts,
+        num_counts,
+        numeric,
     }
+}
 
-    // Top values with counts.
-    let top_values: Vec<ValueCount> = if is_str {
-        top_counts(&str_counts, top_k)
-            .into_iter()
-            .map(|(k, c)| ValueCount {
-                value: k.to_string(),
-                count: c,
-            })
-            .collect()
-    } else {
-        top_counts(&num_counts, top_k)
-            .into_iter()
-            .zip(&facts.top)
-            .map(|((_, c), v)| ValueCount {
-                value: v.clone(),
-                count: c,
-            })
-            .collect()
-    };
-
-    let mut profile = ColumnProfile {
-        name,
-        kind: why.kind(),
-        why,
-        read_as: None,
-        dtype,
-        missing,
-        missing_fraction: if n_rows > 0 {
-            missing as f64 / n_rows as f64
-        } else {
-            0.0
-        },
-        distinct: facts.distinct,
-        top_values,
-        numeric: None,
-        text: None,
-        datetime: None,
-    };
-
+/// The statistics of the column's kind (numeric, date, text), the values prepared for the
+/// relations, and whether its numbers are small and non-negative (a class-like target).
+fn kind_statistics(
+    col: &Column,
+    facts: &ColumnFacts,
+    numeric: &[f64],
+    profile: &mut ColumnProfile,
+) -> (Prepared, bool) {
     let kind = profile.kind;
     let mut prepared = Prepared::None;
     let mut all_nonneg_small = false;
@@ -332,12 +371,12 @@ fn analyze(
             let mut finite: Vec<f64> = numeric.iter().copied().filter(|v| v.is_finite()).collect();
             finite.sort_by(f64::total_cmp);
             if !finite.is_empty() {
-                profile.numeric = Some(numeric_stats(&finite, &numeric));
+                profile.numeric = Some(numeric_stats(&finite, numeric));
             }
             all_nonneg_small = finite.first().is_some_and(|v| *v >= 0.0)
                 && finite.last().is_some_and(|v| *v <= 100.0);
             if kind == ColumnKind::Boolean {
-                prepared = codes_from_numeric(&numeric);
+                prepared = codes_from_numeric(numeric);
             } else if kind.is_numeric() {
                 prepared = Prepared::Numeric(
                     numeric
@@ -358,7 +397,7 @@ fn analyze(
                         })
                         .collect()
                 }
-                _ => numeric.clone(),
+                _ => numeric.to_vec(),
             };
             profile.datetime = Some(datetime_stats(&ms));
         }
@@ -374,17 +413,7 @@ fn analyze(
         }
         _ => {}
     }
-    // Relations use only the evenly spaced rows; keep just those.
-    let prepared = match prepared {
-        Prepared::Numeric(v) => Prepared::Numeric(subset(&v, rows)),
-        Prepared::Codes(c, k) => Prepared::Codes(subset(&c, rows), k),
-        Prepared::None => Prepared::None,
-    };
-    Analyzed {
-        profile,
-        prepared,
-        all_nonneg_small,
-    }
+    (prepared, all_nonneg_small)
 }
 
 fn codes_from_numeric(values: &[f64]) -> Prepared {
