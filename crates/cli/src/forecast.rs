@@ -152,8 +152,11 @@ fn print_forecast(
             f.panel
                 .series
                 .first()
-                .and_then(|s| s.id.clone())
-                .map_or("the series".to_string(), |i| format!("series `{i}`")),
+                .and_then(|s| s.id.as_deref())
+                .map_or_else(
+                    || mlpilot::core::narration::series_label(None),
+                    |i| mlpilot::core::narration::series_label(Some(i))
+                ),
             m.origins.len()
         );
         for b in m.backtests.iter().take(8) {
