@@ -22,7 +22,7 @@ use mlpilot_core::{
     CancelFlag, DataShape, DatasetProfile, Error, ErrorKind, FitContext, Frame, Metric, ParamSet,
     Predictions, ProgressEvent, ProgressSink, Registry, Result, Rng, Task, TrialOutcome,
 };
-use mlpilot_prep::{PlanOptions, PreprocessPlan};
+use mlpilot_prep::{PlanOptions, PreprocessPlan, Variant};
 use serde::{Deserialize, Serialize};
 
 use crate::candidates::{self, Learner};
@@ -600,10 +600,6 @@ impl<'a> Search<'a> {
     }
 
     /// Asks learner `li` for a configuration and checks its estimated cost against its cap.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "the proposal order (defaults, starting points, low-cost point, sampler) with its time-cap checks"
-    )]
     fn propose_for(
         &mut self,
         li: usize,
@@ -629,45 +625,7 @@ impl<'a> Search<'a> {
             .get(li)
             .and_then(|l| self.cache.width(l.variant));
         let l = self.learners.get_mut(li)?;
-        // On a large holdout, a non-lead estimator's first look is its low-cost configuration
-        // on a sample.
-        if self.halving
-            && l.stats.trials == 0
-            && !l.info.defaults.lead
-            && let Some(low) = l.low_cost.take()
-        {
-            l.queued.push_front(low);
-        }
-        let params = match l.queued.pop_front() {
-            Some(p) => p,
-            None => match l.sampler.ask() {
-                Ok(Some(p)) => p,
-                Ok(None) => {
-                    l.leave("its search space is exhausted".into());
-                    return None;
-                }
-                Err(e) => {
-                    l.leave(format!("its sampler failed: {e}"));
-                    return None;
-                }
-            },
-        };
-        // A configuration evaluated before is answered from memory, not re-run.
-        if let Some((_, loss)) = l.seen.iter().find(|(q, _)| *q == params) {
-            let loss = *loss;
-            l.sampler.tell(
-                &params,
-                TrialOutcome {
-                    loss,
-                    cost_secs: 0.0,
-                },
-            );
-            l.repeats += 1;
-            if l.repeats >= REPEATS {
-                l.leave("its search found no new configurations".into());
-            }
-            return None;
-        }
+        let params = next_params(l, self.halving)?;
         if batch.iter().any(|b| b.learner == li && b.params == params) {
             return None;
         }
@@ -705,65 +663,7 @@ impl<'a> Search<'a> {
             let e = l.estimate_secs(&p, shape, valid_rows, folds, run_cal);
             (p, e)
         });
-        // A lead's first trial must finish; later, an anytime fit may run capped.
-        let lead_first = l.info.defaults.lead && l.stats.trials == 0;
-        let anytime = l.info.cost.anytime && !lead_first;
-        let verdict = match cost_verdict(
-            estimate,
-            judge,
-            low.is_some(),
-            low.as_ref().map_or(f64::INFINITY, |x| x.1),
-            anytime,
-        ) {
-            // The lead's first trial is what guarantees a model, and estimates made before any
-            // measurement can be far off: it never leaves untried, it runs its cheapest
-            // configuration under its (generous) cap instead.
-            CostVerdict::Skip if lead_first => {
-                if low.is_some() {
-                    CostVerdict::LowCost
-                } else {
-                    CostVerdict::Run
-                }
-            }
-            v => v,
-        };
-        let (params, estimate) = match verdict {
-            CostVerdict::Run => (params, estimate),
-            CostVerdict::LowCost => {
-                l.sampler.tell(
-                    &params,
-                    TrialOutcome {
-                        loss: None,
-                        cost_secs: estimate,
-                    },
-                );
-                low?
-            }
-            CostVerdict::Skip => {
-                l.sampler.tell(
-                    &params,
-                    TrialOutcome {
-                        loss: None,
-                        cost_secs: estimate,
-                    },
-                );
-                if judge < 0.04 * budget {
-                    // The budget is nearly spent: not a reason to leave.
-                } else if !l.stats.best_loss.is_finite() && l.stats.trials == 0 {
-                    l.leave(format!(
-                        "left out: a trial would take about {estimate:.1} s, more than its {judge:.1} s time cap"
-                    ));
-                } else {
-                    l.repeats += 1;
-                    if l.repeats >= REPEATS {
-                        l.leave(format!(
-                            "left the run: its next configurations would take more than the {judge:.1} s time cap"
-                        ));
-                    }
-                }
-                return None;
-            }
-        };
+        let (params, estimate) = settle_cost(l, params, estimate, judge, budget, low)?;
         if l.low_cost.as_ref() == Some(&params) {
             l.low_cost = None;
         }
@@ -863,10 +763,6 @@ impl<'a> Search<'a> {
 
     /// Records one trial's outcome: leaderboard row, learner statistics, sampler feedback,
     /// kept predictions, and whether the learner leaves.
-    #[expect(
-        clippy::too_many_lines,
-        reason = "one trial's bookkeeping (leaderboard, learner statistics, sampler feedback, kept predictions, leaving) shares the trial's state"
-    )]
     fn record_trial(
         &mut self,
         tn: usize,
@@ -876,44 +772,13 @@ impl<'a> Search<'a> {
     ) {
         let metric = self.config.metric;
         let timed = self.timed();
-        let n = self.prep.n_rows();
-        let outputs_per_row = self.prep.outputs_per_row();
         let n_folds = self.prep.folds.len();
         let full_rows = self.prep.train_rows_per_fold();
-        let Some(l) = self.learners.get_mut(p.learner) else {
+        let Some(out) = out else {
+            self.record_abandoned(tn, p, record);
             return;
         };
-        let Some(out) = out else {
-            // Abandoned at its cap.
-            let cap = p.cap.unwrap_or(0.0);
-            tracing::debug!(
-                trial = tn,
-                estimator = l.id(),
-                params = %p.params,
-                estimated_secs = p.estimate,
-                cap_secs = cap,
-                "trial abandoned at its cap"
-            );
-            record.push_row(LeaderboardRow::unscored(
-                tn,
-                l.id(),
-                p.params.clone(),
-                full_rows,
-                TrialStatus::Timeout,
-                format!("still running at its {cap:.1} s time cap"),
-            ));
-            l.sampler.tell(
-                &p.params,
-                TrialOutcome {
-                    loss: None,
-                    cost_secs: cap,
-                },
-            );
-            l.seen.push((p.params, None));
-            l.stats.record(if timed { cap } else { 1.0 }, None);
-            l.calibration = Some(l.calibration.unwrap_or(1.0).max(cap / p.estimate.max(1e-6)));
-            Self::after_cap_hit(l);
-            self.report_trial(None, record);
+        let Some(l) = self.learners.get_mut(p.learner) else {
             return;
         };
         let measured = out.final_secs.0 + out.final_secs.1;
@@ -999,8 +864,61 @@ impl<'a> Search<'a> {
             },
         );
         l.stats.record(cost, complete.then_some(loss).flatten());
-        if let Some(e) = &out.error {
-            if status == TrialStatus::Timeout {
+        Self::after_outcome(l, out.error.as_ref(), &status);
+        let variant = l.variant;
+        let score = complete.then_some(mean);
+        if complete && let Some(loss) = loss {
+            self.keep_trial(tn, p, out, variant, loss, record);
+        }
+        self.report_trial(score, record);
+    }
+
+    /// Records a trial abandoned at its time cap: a timeout row, the cap as its cost, and the
+    /// learner's next step after a cap hit.
+    fn record_abandoned(&mut self, tn: usize, p: Proposal, record: &mut Record) {
+        let timed = self.timed();
+        let full_rows = self.prep.train_rows_per_fold();
+        let Some(l) = self.learners.get_mut(p.learner) else {
+            return;
+        };
+        // Abandoned at its cap.
+        let cap = p.cap.unwrap_or(0.0);
+        tracing::debug!(
+            trial = tn,
+            estimator = l.id(),
+            params = %p.params,
+            estimated_secs = p.estimate,
+            cap_secs = cap,
+            "trial abandoned at its cap"
+        );
+        record.push_row(LeaderboardRow::unscored(
+            tn,
+            l.id(),
+            p.params.clone(),
+            full_rows,
+            TrialStatus::Timeout,
+            format!("still running at its {cap:.1} s time cap"),
+        ));
+        l.sampler.tell(
+            &p.params,
+            TrialOutcome {
+                loss: None,
+                cost_secs: cap,
+            },
+        );
+        l.seen.push((p.params, None));
+        l.stats.record(if timed { cap } else { 1.0 }, None);
+        l.calibration = Some(l.calibration.unwrap_or(1.0).max(cap / p.estimate.max(1e-6)));
+        Self::after_cap_hit(l);
+        self.report_trial(None, record);
+    }
+
+    /// After a trial: a timeout counts as a cap hit; a failure counts towards leaving (at
+    /// once when the first trial is refused as invalid, unsupported or over budget); a success
+    /// clears the failures.
+    fn after_outcome(l: &mut Learner, error: Option<&Error>, status: &TrialStatus) {
+        if let Some(e) = error {
+            if *status == TrialStatus::Timeout {
                 Self::after_cap_hit(l);
             } else {
                 l.failures += 1;
@@ -1016,50 +934,65 @@ impl<'a> Search<'a> {
         } else {
             l.failures = 0;
         }
-        if complete && let Some(loss) = loss {
-            let fold_models = match self.cache.folds(l.variant, out.rows) {
-                Ok(folds) if folds.len() == out.fold_models.len() => folds
-                    .iter()
-                    .map(|f| f.pipeline.clone())
-                    .zip(out.fold_models)
-                    .collect(),
-                _ => Vec::new(),
-            };
-            let oof = oof_by_row(&out.oof, &self.prep.folds, n, outputs_per_row);
-            if self.score_secs == 0.0 {
-                let fold_rows: Vec<Vec<usize>> =
-                    self.prep.folds.iter().map(|f| f.valid.clone()).collect();
-                let t0 = Instant::now();
-                let _ = crate::ensemble::score_folds(
-                    &oof.values,
-                    outputs_per_row,
-                    &self.prep.y,
-                    &fold_rows,
-                    metric,
-                    self.prep.n_classes,
-                );
-                self.score_secs = t0.elapsed().as_secs_f64().max(1e-6);
-            }
-            record.keep(
-                Kept {
-                    trial: tn,
-                    oof,
-                    fold_models,
-                    learner: p.learner,
-                    params: p.params,
-                    fit_secs_per_fold: out.final_secs.0 / n_folds.max(1) as f64,
-                    rows: out.rows,
-                    score: mean,
-                    std,
-                },
-                loss,
+    }
+
+    /// Keeps a complete trial's out-of-fold predictions and fold models for the ensemble, and
+    /// decides whether a new best model's refit still fits in the time left.
+    fn keep_trial(
+        &mut self,
+        tn: usize,
+        p: Proposal,
+        out: TrialOutput,
+        variant: Variant,
+        loss: f64,
+        record: &mut Record,
+    ) {
+        let metric = self.config.metric;
+        let n = self.prep.n_rows();
+        let outputs_per_row = self.prep.outputs_per_row();
+        let n_folds = self.prep.folds.len();
+        let (mean, std) = out.mean_std();
+        let fold_models = match self.cache.folds(variant, out.rows) {
+            Ok(folds) if folds.len() == out.fold_models.len() => folds
+                .iter()
+                .map(|f| f.pipeline.clone())
+                .zip(out.fold_models)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let oof = oof_by_row(&out.oof, &self.prep.folds, n, outputs_per_row);
+        if self.score_secs == 0.0 {
+            let fold_rows: Vec<Vec<usize>> =
+                self.prep.folds.iter().map(|f| f.valid.clone()).collect();
+            let t0 = Instant::now();
+            let _ = crate::ensemble::score_folds(
+                &oof.values,
+                outputs_per_row,
+                &self.prep.y,
+                &fold_rows,
                 metric,
+                self.prep.n_classes,
             );
-            if record.best.map(|b| b.1) == Some(tn) {
-                self.refit_planned = self.refit_fits(record);
-            }
+            self.score_secs = t0.elapsed().as_secs_f64().max(1e-6);
         }
-        self.report_trial(complete.then_some(mean), record);
+        record.keep(
+            Kept {
+                trial: tn,
+                oof,
+                fold_models,
+                learner: p.learner,
+                params: p.params,
+                fit_secs_per_fold: out.final_secs.0 / n_folds.max(1) as f64,
+                rows: out.rows,
+                score: mean,
+                std,
+            },
+            loss,
+            metric,
+        );
+        if record.best.map(|b| b.1) == Some(tn) {
+            self.refit_planned = self.refit_fits(record);
+        }
     }
 
     /// Whether the best model's refit, ensemble selection and the margin fit in the time left:
@@ -1099,4 +1032,124 @@ impl<'a> Search<'a> {
                 .map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64()),
         });
     }
+}
+
+/// The learner's next configuration: its low-cost one first on a large holdout (a non-lead
+/// estimator's first look, on a sample), then its queue, then its sampler; `None` when the
+/// sampler is exhausted or fails (the learner leaves) or the configuration was evaluated before
+/// (answered from memory; repeated too often, the learner leaves).
+fn next_params(l: &mut Learner, halving: bool) -> Option<ParamSet> {
+    // On a large holdout, a non-lead estimator's first look is its low-cost configuration
+    // on a sample.
+    if halving
+        && l.stats.trials == 0
+        && !l.info.defaults.lead
+        && let Some(low) = l.low_cost.take()
+    {
+        l.queued.push_front(low);
+    }
+    let params = match l.queued.pop_front() {
+        Some(p) => p,
+        None => match l.sampler.ask() {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                l.leave("its search space is exhausted".into());
+                return None;
+            }
+            Err(e) => {
+                l.leave(format!("its sampler failed: {e}"));
+                return None;
+            }
+        },
+    };
+    // A configuration evaluated before is answered from memory, not re-run.
+    if let Some((_, loss)) = l.seen.iter().find(|(q, _)| *q == params) {
+        let loss = *loss;
+        l.sampler.tell(
+            &params,
+            TrialOutcome {
+                loss,
+                cost_secs: 0.0,
+            },
+        );
+        l.repeats += 1;
+        if l.repeats >= REPEATS {
+            l.leave("its search found no new configurations".into());
+        }
+        return None;
+    }
+    Some(params)
+}
+
+/// Judges a configuration's estimated cost against its cap: it runs, gives way to the
+/// learner's low-cost configuration, or is skipped (the learner may leave; `None`). A lead's
+/// first trial is never skipped. Returns the configuration to run with its estimate.
+fn settle_cost(
+    l: &mut Learner,
+    params: ParamSet,
+    estimate: f64,
+    judge: f64,
+    budget: f64,
+    low: Option<(ParamSet, f64)>,
+) -> Option<(ParamSet, f64)> {
+    // A lead's first trial must finish; later, an anytime fit may run capped.
+    let lead_first = l.info.defaults.lead && l.stats.trials == 0;
+    let anytime = l.info.cost.anytime && !lead_first;
+    let verdict = match cost_verdict(
+        estimate,
+        judge,
+        low.is_some(),
+        low.as_ref().map_or(f64::INFINITY, |x| x.1),
+        anytime,
+    ) {
+        // The lead's first trial is what guarantees a model, and estimates made before any
+        // measurement can be far off: it never leaves untried, it runs its cheapest
+        // configuration under its (generous) cap instead.
+        CostVerdict::Skip if lead_first => {
+            if low.is_some() {
+                CostVerdict::LowCost
+            } else {
+                CostVerdict::Run
+            }
+        }
+        v => v,
+    };
+    let (params, estimate) = match verdict {
+        CostVerdict::Run => (params, estimate),
+        CostVerdict::LowCost => {
+            l.sampler.tell(
+                &params,
+                TrialOutcome {
+                    loss: None,
+                    cost_secs: estimate,
+                },
+            );
+            low?
+        }
+        CostVerdict::Skip => {
+            l.sampler.tell(
+                &params,
+                TrialOutcome {
+                    loss: None,
+                    cost_secs: estimate,
+                },
+            );
+            if judge < 0.04 * budget {
+                // The budget is nearly spent: not a reason to leave.
+            } else if !l.stats.best_loss.is_finite() && l.stats.trials == 0 {
+                l.leave(format!(
+                    "left out: a trial would take about {estimate:.1} s, more than its {judge:.1} s time cap"
+                ));
+            } else {
+                l.repeats += 1;
+                if l.repeats >= REPEATS {
+                    l.leave(format!(
+                        "left the run: its next configurations would take more than the {judge:.1} s time cap"
+                    ));
+                }
+            }
+            return None;
+        }
+    };
+    Some((params, estimate))
 }
