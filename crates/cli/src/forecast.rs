@@ -149,14 +149,9 @@ fn print_forecast(
     if let Some(m) = f.models.first() {
         println!(
             "backtests of {} ({horizon} steps ahead from {} rolling origins):",
-            f.panel
-                .series
-                .first()
-                .and_then(|s| s.id.as_deref())
-                .map_or_else(
-                    || mlpilot::core::narration::series_label(None),
-                    |i| mlpilot::core::narration::series_label(Some(i))
-                ),
+            mlpilot::core::narration::series_label(
+                f.panel.series.first().and_then(|s| s.id.as_deref())
+            ),
             m.origins.len()
         );
         for b in m.backtests.iter().take(8) {
