@@ -38,7 +38,7 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 /// reference hold raw columns only); version 4 stores the plan's reasons as facts
 /// ([`mlpilot_core::facts::PlanFact`], [`mlpilot_core::facts::DropFact`]) instead of sentences. Forecasting artifacts have their
 /// own version, [`crate::forecast::FORECAST_FORMAT_VERSION`].
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The version this build writes and reads for files that start with `magic`.
 fn version_for(magic: &[u8; 8]) -> u32 {

@@ -45,7 +45,8 @@ pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f
 pub struct Evaluation {
     /// Rows that carry the target (and were scored).
     pub rows: usize,
-    /// Rows left out because their target is missing.
+    /// Rows left out because their target is missing (or a stray word in a target of numbers,
+    /// which a warning names).
     pub missing_target: usize,
     /// Every metric of the task, in its standard order (written as a map from the metric's name).
     #[serde(serialize_with = "metrics_map")]
@@ -97,11 +98,15 @@ pub fn evaluate(artifact: &Artifact, frame: &Frame) -> Result<Evaluation> {
         &p.predictions,
         artifact.predictor.encoding.n_classes(),
     );
+    let mut warnings = p.warnings;
+    if let Some(n) = &encoded.not_numbers {
+        warnings.push(mlpilot_core::narration::target_not_numbers(target, n));
+    }
     Ok(Evaluation {
         rows: encoded.rows.len(),
         missing_target: encoded.n_missing,
         metrics,
-        warnings: p.warnings,
+        warnings,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Inputs that broke other AutoML tools (issue 14), each kind with variants: labels keep their
 //! spelling, locale numbers are read as numbers, dates are read day- or month-first, nothing is
-//! dropped without a word, near-duplicate labels are flagged, rare positives get a threshold,
+//! dropped without a word, stray words among numbers are missing values, near-duplicate
+//! labels are flagged, rare positives get a threshold,
 //! quoted headers mean the same in every reader, and `explain --json` explains every row.
 #![allow(
     clippy::unwrap_used,
@@ -181,6 +182,83 @@ fn labels_come_back_as_the_file_spells_them() {
     let summary: serde_json::Value = serde_json::from_str(&ok(&o)).unwrap();
     assert_eq!(summary["target"], "y");
     assert_eq!(summary["classes"], serde_json::json!(["False", "True"]));
+}
+
+/// Stray words among numbers (`n/a`, `?`, `-`, `none`) are missing values: a 0/1 target stays
+/// binary with classes `0` and `1`, the rows without a number are left out with a line that
+/// names the words, a regression target trains on the rest, and `evaluate` reads new words the
+/// same way.
+#[test]
+fn stray_words_among_numbers_are_missing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let words = ["n/a", "?", "-", "none"];
+    for (v, word) in words.iter().enumerate() {
+        let mut rng = Rng(11 + v as u64);
+        let mut csv = String::from("x,z,y,amount\n");
+        for i in 0..240 {
+            let x = rng.next();
+            let z = if i % 40 == 3 {
+                (*word).to_string()
+            } else {
+                format!("{:.3}", rng.next())
+            };
+            let y = if i % 60 == 9 {
+                (*word).to_string()
+            } else {
+                u8::from(x + 0.3 * rng.next() > 0.65).to_string()
+            };
+            let amount = if i % 80 == 5 {
+                (*word).to_string()
+            } else {
+                format!("{:.2}", 10.0 * x + 5.0 * rng.next())
+            };
+            csv.push_str(&format!("{x:.3},{z},{y},{amount}\n"));
+        }
+        let data = write(dir.path(), &format!("stray{v}.csv"), &csv);
+        let out = dir.path().join(format!("stray{v}"));
+        let (o, summary) = train(&data, "y", &out, &[]);
+        assert_eq!(summary["task"], "binary", "`{word}`");
+        assert_eq!(
+            summary["classes"],
+            serde_json::json!(["0", "1"]),
+            "`{word}`"
+        );
+        assert_eq!(summary["dropped_rows"], 4, "`{word}`");
+        let said = format!(
+            "target `y`: 4 values that are not numbers (`{word}`) were read as missing; their \
+             rows are left out"
+        );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(stderr.contains(&said), "`{word}`: {stderr}");
+        // New rows with another word in the target are scored on the rest.
+        let other = words[(v + 1) % words.len()];
+        let fresh = csv.replace(&format!(",{word},"), &format!(",{other},"));
+        let fresh = write(dir.path(), &format!("fresh{v}.csv"), &fresh);
+        let eval = ok(&mlpilot()
+            .arg("evaluate")
+            .arg(out.join("model.mlpilot"))
+            .arg(&fresh)
+            .arg("--json")
+            .output()
+            .unwrap());
+        let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
+        assert_eq!(
+            (eval["rows"].clone(), eval["missing_target"].clone()),
+            (236.into(), 4.into())
+        );
+        let warned = eval["warnings"].as_array().unwrap();
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.as_str().unwrap().contains(&format!("(`{other}`)"))),
+            "{warned:?}"
+        );
+        // A regression target with stray words trains on the rows that hold a number.
+        let (o, summary) = train(&data, "amount", &dir.path().join(format!("reg{v}")), &[]);
+        assert_eq!(summary["task"], "regression", "`{word}`");
+        assert_eq!(summary["dropped_rows"], 3, "`{word}`");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("target `amount`: 3 values"));
+    }
 }
 
 #[test]

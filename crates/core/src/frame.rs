@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::facts::NotNumbers;
 
 /// One cell's value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +61,45 @@ pub fn parse_number(s: &str) -> Option<f64> {
         Ok(v) => Some(v),
         Err(_) => None,
     }
+}
+
+/// The share of a text column's present values that must read as numbers for the column to be
+/// a column of numbers. Its other values are stray words (`n/a`, `?`, `-`, `none`) and are read
+/// as missing everywhere: in the profile's counts, as a feature and as a target.
+pub const NUMBER_SHARE: f64 = 0.95;
+
+/// The stray words of a text column of numbers: its values that do not read as numbers
+/// ([`parse_number`]), when at least [`NUMBER_SHARE`] of its present values do. `None` for a
+/// column of another type, a column with no stray word, or one with too many to be numbers.
+pub fn stray_words(col: &Column) -> Option<NotNumbers> {
+    let ColumnData::Str(s) = col.data() else {
+        return None;
+    };
+    stray_words_in(s.dict().iter().map(String::as_str).zip(s.counts()))
+}
+
+/// As [`stray_words`], from a column's distinct values and their counts (in order of first
+/// appearance, which the examples keep).
+pub fn stray_words_in<'a>(
+    values: impl IntoIterator<Item = (&'a str, usize)>,
+) -> Option<NotNumbers> {
+    let mut numbers = 0usize;
+    let mut words = NotNumbers {
+        count: 0,
+        examples: Vec::new(),
+    };
+    for (value, count) in values.into_iter().filter(|(_, c)| *c > 0) {
+        if parse_number(value).is_some() {
+            numbers += count;
+        } else {
+            words.count += count;
+            if words.examples.len() < 3 {
+                words.examples.push(value.to_string());
+            }
+        }
+    }
+    let present = numbers + words.count;
+    (words.count > 0 && numbers as f64 >= NUMBER_SHARE * present as f64).then_some(words)
 }
 
 impl fmt::Display for Value {
@@ -839,6 +879,39 @@ fn infer_column_data(cells: &[&Value]) -> ColumnData {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stray_words_are_the_few_values_of_a_number_column_that_are_not_numbers() {
+        // Every spelling of "no value" people write among numbers, and a column of decimals.
+        for word in ["n/a", "?", "-", "NA", "none", "missing", "."] {
+            let mut values: Vec<&str> = ["0", "1", "1", "0", "2.5"].repeat(8);
+            values.push(word);
+            values.push(word);
+            let col = Column::from_strs("x", values);
+            let found = stray_words(&col).unwrap_or_else(|| panic!("`{word}` not found"));
+            assert_eq!(found.count, 2, "`{word}`");
+            assert_eq!(found.examples, vec![word.to_string()]);
+        }
+        // Examples in order of first appearance, three at most; the count is every one.
+        let mut values = vec!["7"; 200];
+        values.extend(["?", "-", "n/a", "none", "?"]);
+        let found = stray_words(&Column::from_strs("x", values)).unwrap();
+        assert_eq!(found.count, 5);
+        assert_eq!(found.examples, vec!["?", "-", "n/a"]);
+        // Too many words for a column of numbers (6 in 40 is 15 %), none at all, not text.
+        let mut values = vec!["1"; 34];
+        values.extend(["a"; 6]);
+        assert!(stray_words(&Column::from_strs("x", values)).is_none());
+        assert!(stray_words(&Column::from_strs("x", ["1", "2", "3"])).is_none());
+        assert!(stray_words(&Column::from_f64("x", [1.0, f64::NAN])).is_none());
+        // Exactly at the share: 19 numbers and one word are a column of numbers.
+        let mut values = vec!["3"; 19];
+        values.push("unknown");
+        assert_eq!(
+            stray_words(&Column::from_strs("x", values)).map(|n| n.count),
+            Some(1)
+        );
+    }
 
     #[test]
     fn concat_stacks_rows_and_fills_absent_columns() {

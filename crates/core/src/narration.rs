@@ -14,8 +14,8 @@ mod forecast;
 mod profile;
 pub use forecast::{forecast_note, series_label};
 pub use profile::{
-    column_kind, leakage, number_reading, sampled_relations, target_choice, target_warning,
-    task_reason,
+    column_kind, leakage, number_reading, sampled_relations, target_choice, target_not_numbers,
+    target_warning, task_reason,
 };
 
 /// A number for prose and tables: integers whole and numbers from 1,000 up rounded to whole

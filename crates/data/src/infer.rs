@@ -20,7 +20,10 @@ pub struct ColumnFacts {
     pub top: Vec<String>,
     /// Share of present values that are numbers (1 for numeric types).
     pub numeric_share: f64,
-    /// Present values that are not numbers (strings that did not parse).
+    /// Stray words in a column of numbers: values that did not parse, read as missing (they
+    /// are counted in `missing`, not in `distinct` or `top`).
+    pub non_numeric: usize,
+    /// Up to three of those stray words, in order of first appearance.
     pub non_numeric_examples: Vec<String>,
     /// Whether every numeric value is a whole number.
     pub all_integer: bool,
@@ -95,13 +98,13 @@ pub fn infer_kind(f: &ColumnFacts) -> KindFact {
         return KindFact::TwoValues {
             a: a.clone(),
             b: b.clone(),
-            not_numbers: None,
+            not_numbers: not_numbers(f),
         };
     }
     if f.dtype == "datetime" {
         return KindFact::StoredTimestamps;
     }
-    let numeric = f.numeric_share >= 0.95;
+    let numeric = f.numeric_share >= mlpilot_core::frame::NUMBER_SHARE;
     if f.dtype == "str"
         && !numeric
         && let Some((fmt, share)) = f.date_format
@@ -118,13 +121,18 @@ pub fn infer_kind(f: &ColumnFacts) -> KindFact {
     string_kind(f, present)
 }
 
+/// The stray words of a column of numbers, read as missing.
+fn not_numbers(f: &ColumnFacts) -> Option<NotNumbers> {
+    (f.non_numeric > 0).then(|| NotNumbers {
+        count: f.non_numeric,
+        examples: f.non_numeric_examples.iter().take(3).cloned().collect(),
+    })
+}
+
 /// The kind of a column of numbers: two values read as a boolean, distinct whole numbers that
 /// run in order (or are named like an id) as an identifier, else integer or float.
 fn numeric_kind(f: &ColumnFacts, present: usize) -> KindFact {
-    let not_numbers = (f.numeric_share < 1.0).then(|| NotNumbers {
-        count: ((1.0 - f.numeric_share) * present as f64).round() as usize,
-        examples: f.non_numeric_examples.iter().take(3).cloned().collect(),
-    });
+    let not_numbers = not_numbers(f);
     if f.distinct == 2
         && let [a, b] = f.top.as_slice()
     {
@@ -296,6 +304,7 @@ mod tests {
     fn mostly_numeric_strings_are_numbers() {
         let f = ColumnFacts {
             numeric_share: 0.97,
+            non_numeric: 2,
             non_numeric_examples: vec!["n/a".into()],
             ..facts("price", "str", 100, 80)
         };

@@ -50,7 +50,11 @@ pub fn convert_locale_numbers(
         let kept = keep_text.iter().any(|k| k == name.as_str());
         let Some(found) = detect_number_style(
             counts.iter().copied(),
-            if kept { 1.0 } else { 0.95 },
+            if kept {
+                1.0
+            } else {
+                mlpilot_core::frame::NUMBER_SHARE
+            },
             hint,
             decimal_comma.is_some(),
         ) else {

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
 use mlpilot_core::datetime::{DateFormat, detect_date_format, parse_datetime};
-use mlpilot_core::facts::{KindFact, LeakageFact, TargetChoiceFact, TargetName, TargetWarning};
+use mlpilot_core::facts::{
+    KindFact, LeakageFact, NotNumbers, TargetChoiceFact, TargetName, TargetWarning,
+};
 use mlpilot_core::frame::format_category_f64;
 use mlpilot_core::profile::{
     ColumnProfile, DatetimeStats, FeatureRelation, NumericStats, Outliers, Quantiles, Relation,
@@ -75,6 +77,8 @@ struct Analyzed {
     profile: ColumnProfile,
     prepared: Prepared,
     all_nonneg_small: bool,
+    /// Stray words in a column of numbers, counted as missing.
+    not_numbers: Option<NotNumbers>,
 }
 
 fn hash_f64(v: f64) -> u64 {
@@ -222,6 +226,8 @@ fn analyze(
             .collect()
     };
 
+    // Stray words in a column of numbers are counted as missing by now.
+    let missing = facts.missing;
     let mut profile = ColumnProfile {
         name,
         kind: why.kind(),
@@ -252,6 +258,10 @@ fn analyze(
         profile,
         prepared,
         all_nonneg_small,
+        not_numbers: (facts.non_numeric > 0).then(|| NotNumbers {
+            count: facts.non_numeric,
+            examples: facts.non_numeric_examples.clone(),
+        }),
     }
 }
 
@@ -276,9 +286,6 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
                 str_counts.insert(value.as_str(), count);
             }
         }
-        facts.distinct = str_counts.len();
-        let top = top_counts(&str_counts, top_k);
-        facts.top = top.iter().map(|(k, _)| (*k).to_string()).collect();
         // Numbers in strings: decided on the distinct values (cheap for categories).
         let mut n_num = 0usize;
         for (k, c) in &str_counts {
@@ -292,7 +299,17 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
         } else {
             0.0
         };
-        if facts.numeric_share >= 0.95 {
+        if let Some(stray) = mlpilot_core::frame::stray_words(col) {
+            // A column of numbers with stray words (`n/a`, `?`): those are missing values, not
+            // values of their own, so they leave the counts of values for the count of missing.
+            str_counts.retain(|k, _| mlpilot_core::frame::parse_number(k).is_some());
+            facts.missing += stray.count;
+            facts.non_numeric = stray.count;
+        }
+        facts.distinct = str_counts.len();
+        let top = top_counts(&str_counts, top_k);
+        facts.top = top.iter().map(|(k, _)| (*k).to_string()).collect();
+        if facts.numeric_share >= mlpilot_core::frame::NUMBER_SHARE {
             let (vals, bad) = numeric_values(col);
             numeric = vals;
             non_numeric = bad;
@@ -678,7 +695,18 @@ fn target_profile(analyzed: &[Analyzed], ti: usize) -> Result<Option<TargetProfi
             .total_cmp(&x.mutual_information)
             .then_with(|| x.feature.cmp(&y.feature))
     });
-    let warnings = target_warnings(&t.profile.name, &classes, t.profile.distinct);
+    let mut warnings = Vec::new();
+    if let Some(n) = &t.not_numbers {
+        warnings.push(TargetWarning::NotNumbers {
+            target: t.profile.name.clone(),
+            not_numbers: n.clone(),
+        });
+    }
+    warnings.extend(target_warnings(
+        &t.profile.name,
+        &classes,
+        t.profile.distinct,
+    ));
     Ok(Some(TargetProfile {
         name: t.profile.name.clone(),
         task,

@@ -390,6 +390,71 @@ fn words_late_in_a_numeric_column() {
     assert!(n.reason().contains("`n/a`"), "{}", n.reason());
 }
 
+/// Stray words among numbers (`n/a`, `?`, `-` …) are missing values wherever they are: the
+/// profile counts them as missing (not as distinct or top values), a feature says so in its
+/// reason, and a 0/1 target stays binary with a warning that names them.
+#[test]
+fn stray_words_among_numbers_are_missing_values() {
+    let dir = tempfile::tempdir().unwrap();
+    for word in ["n/a", "?", "-", "NA", "none", "N.A.", "missing", "."] {
+        let mut csv = String::from("f,label\n");
+        for i in 0..200 {
+            let f = if i % 40 == 3 {
+                word.to_string()
+            } else {
+                (i % 7).to_string()
+            };
+            let label = if i % 50 == 9 {
+                word
+            } else if i % 3 == 0 {
+                "1"
+            } else {
+                "0"
+            };
+            csv.push_str(&format!("{f},{label}\n"));
+        }
+        let p = write(dir.path(), "stray.csv", csv.as_bytes());
+        let (_, prof) = load_and_profile(&s(&p), Some("label")).unwrap();
+        let f = prof.column("f").unwrap();
+        assert_eq!(f.kind, ColumnKind::Integer, "`{word}`: {}", f.reason());
+        assert_eq!((f.missing, f.distinct), (5, 7), "`{word}`: {f:?}");
+        assert!(
+            f.top_values.iter().all(|v| v.value != word),
+            "`{word}`: {:?}",
+            f.top_values
+        );
+        let label = prof.column("label").unwrap();
+        assert_eq!(
+            label.kind,
+            ColumnKind::Boolean,
+            "`{word}`: {}",
+            label.reason()
+        );
+        assert_eq!((label.missing, label.distinct), (4, 2), "`{word}`");
+        let t = prof.target.as_ref().unwrap();
+        assert_eq!(t.task, mlpilot_core::Task::Binary, "`{word}`");
+        assert_eq!(t.missing, 4);
+        let classes: Vec<&str> = t.classes.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(classes, ["0", "1"], "`{word}`");
+        // `NA` the CSV reader already reads as missing; the rest are stray words.
+        let lines: Vec<String> = t.warning_lines().collect();
+        let warned = lines.contains(&format!(
+            "target `label`: 4 values that are not numbers (`{word}`) were read as missing; \
+             their rows are left out"
+        ));
+        assert_eq!(warned, word != "NA", "`{word}`: {lines:?}");
+    }
+    // Too many words to be a column of numbers: the words are values (labels) like the rest.
+    let mut csv = String::from("mixed\n");
+    for i in 0..100 {
+        csv.push_str(if i % 5 == 0 { "n/a\n" } else { "1\n" });
+    }
+    let p = write(dir.path(), "mixed.csv", csv.as_bytes());
+    let (_, prof) = load_and_profile(&s(&p), None).unwrap();
+    let m = prof.column("mixed").unwrap();
+    assert_eq!((m.missing, m.distinct), (0, 2), "{m:?}");
+}
+
 #[test]
 fn large_files_are_profiled_from_a_sample_with_exact_counts() {
     let dir = tempfile::tempdir().unwrap();
@@ -486,9 +551,10 @@ fn each_kind_is_the_one_its_fact_decides() {
     let score = p.column("score").unwrap();
     assert_eq!(
         score.reason(),
-        // The count of distinct values is taken before `n/a` is read as missing.
-        "whole numbers, 10 distinct → integer; 1 non-numeric value (`n/a`) treated as missing"
+        // `n/a` is a missing value, not a tenth distinct one.
+        "whole numbers, 9 distinct → integer; 1 non-numeric value (`n/a`) treated as missing"
     );
+    assert_eq!(score.missing, 1);
     let y = p.column("y").unwrap();
     assert_eq!(y.kind, ColumnKind::Boolean, "{}", y.reason());
     let target = p.suggestions.target.as_ref().unwrap();

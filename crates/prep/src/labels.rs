@@ -1,6 +1,7 @@
 //! The target column: class labels ↔ indices, or numeric values.
 
-use mlpilot_core::frame::parse_number;
+use mlpilot_core::facts::NotNumbers;
+use mlpilot_core::frame::{parse_number, stray_words};
 use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
 use serde::{Deserialize, Serialize};
 
@@ -28,15 +29,20 @@ pub struct EncodedTarget {
     pub y: Vec<f64>,
     /// Rows with a (known) target, in order.
     pub rows: Vec<usize>,
-    /// Rows left out because their target is missing.
+    /// Rows left out because their target is missing (stray words included).
     pub n_missing: usize,
+    /// Stray words in a target of numbers (`n/a`, `?`): read as missing, their rows left out
+    /// and counted in `n_missing`.
+    pub not_numbers: Option<NotNumbers>,
 }
 
 impl TargetEncoding {
     /// Learns the encoding from the training target column.
     ///
     /// Classes are sorted; with two classes, a true-like label (`yes`, `true`, `1`, …) is the
-    /// positive class (index 1), otherwise the second in sorted order. Fails when a
+    /// positive class (index 1), otherwise the second in sorted order. In a text column of
+    /// numbers, stray words (`n/a`, `?`: see [`stray_words`]) are missing values, not classes.
+    /// Fails when a
     /// classification target has fewer than two classes, or a regression target is not numeric
     /// or is constant.
     ///
@@ -60,6 +66,9 @@ impl TargetEncoding {
                 .filter(|(_, u)| *u)
                 .map(|(d, _)| d)
                 .collect();
+            if stray_words(col).is_some() {
+                classes.retain(|c| parse_number(c).is_some());
+            }
             classes.sort();
             if classes.len() < 2 {
                 return Err(Error::invalid_input(format!(
@@ -136,19 +145,32 @@ impl TargetEncoding {
         }
     }
 
-    /// Encodes a target column; rows with a missing target are left out. A label not seen in
-    /// training, or a value that is not a number, is an error naming the row.
+    /// Encodes a target column; rows with a missing target are left out. In a target of
+    /// numbers (a regression target, or classes that are all numbers) a value that is not a
+    /// number is a stray word: it is read as missing and reported in
+    /// [`EncodedTarget::not_numbers`]. A label not seen in training is an error naming the row.
     ///
     /// # Errors
-    /// An invalid-input error naming the row and column when a label is not one of the training
-    /// classes, or a value of a regression target is not a number.
+    /// An invalid-input error naming the row, column and value when a label is not one of the
+    /// training classes.
     pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
         let name = col.name();
         let mut y = Vec::with_capacity(col.len());
         let mut rows = Vec::with_capacity(col.len());
         let mut n_missing = 0;
+        let mut stray = NotNumbers {
+            count: 0,
+            examples: Vec::new(),
+        };
+        let mut stray_word = |word: &str| {
+            stray.count += 1;
+            if stray.examples.len() < 3 && !stray.examples.iter().any(|e| e == word) {
+                stray.examples.push(word.to_string());
+            }
+        };
         match self {
             TargetEncoding::Classes { classes } => {
+                let numbers = classes.iter().all(|c| parse_number(c).is_some());
                 let (dict, codes) = read_labels(col);
                 let map: Vec<Option<usize>> = dict.iter().map(|d| class_of(classes, d)).collect();
                 for (i, &c) in codes.iter().enumerate() {
@@ -160,6 +182,11 @@ impl TargetEncoding {
                         }
                         Some(None) => {
                             let label = dict.get(c as usize).cloned().unwrap_or_default();
+                            if numbers && parse_number(&label).is_none() {
+                                stray_word(&label);
+                                n_missing += 1;
+                                continue;
+                            }
                             return Err(Error::new(
                                 ErrorKind::InvalidInput,
                                 format!(
@@ -188,11 +215,7 @@ impl TargetEncoding {
                         None => {
                             let v = col.str_at(i).unwrap_or_default();
                             if parse_number(&v).is_none() {
-                                return Err(Error::invalid_input(format!(
-                                    "row {i}: target `{name}` = `{v}` is not a number"
-                                ))
-                                .with_context("row", i)
-                                .with_context("column", name));
+                                stray_word(&v);
                             }
                             n_missing += 1;
                         }
@@ -200,7 +223,12 @@ impl TargetEncoding {
                 }
             }
         }
-        Ok(EncodedTarget { y, rows, n_missing })
+        Ok(EncodedTarget {
+            y,
+            rows,
+            n_missing,
+            not_numbers: (stray.count > 0).then_some(stray),
+        })
     }
 }
 
@@ -394,5 +422,50 @@ mod tests {
         );
         let words = Column::from_strs("y", ["a", "b", "c"]);
         assert!(TargetEncoding::fit(&words, Task::Regression).is_err());
+    }
+
+    /// Rows of a 0/1 target (or a regression target) with `word` every tenth row.
+    fn with_word(word: &str, regression: bool) -> Column {
+        let values: Vec<String> = (0..60)
+            .map(|i| match (i % 30 == 7, regression) {
+                (true, _) => word.to_string(),
+                (false, false) => (i % 2).to_string(),
+                (false, true) => format!("{}.5", i % 11),
+            })
+            .collect();
+        Column::from_strs("y", values)
+    }
+
+    #[test]
+    fn stray_words_in_a_target_of_numbers_are_missing_not_classes() {
+        for word in ["n/a", "?", "-", "none", "missing"] {
+            let col = with_word(word, false);
+            let e = TargetEncoding::fit(&col, Task::Binary).unwrap();
+            assert_eq!(e.classes(), ["0", "1"], "`{word}`");
+            let enc = e.encode(&col).unwrap();
+            assert_eq!((enc.rows.len(), enc.n_missing), (58, 2), "`{word}`");
+            assert!(!enc.rows.contains(&7) && !enc.rows.contains(&37));
+            let stray = enc.not_numbers.unwrap();
+            assert_eq!((stray.count, stray.examples), (2, vec![word.to_string()]));
+            // Other rows' words, as in new data to score: missing too, not an unknown class.
+            let other = e.encode(&with_word("unknown", false)).unwrap();
+            assert_eq!(other.n_missing, 2);
+            // Regression: the same.
+            let col = with_word(word, true);
+            let e = TargetEncoding::fit(&col, Task::Regression).unwrap();
+            let enc = e.encode(&col).unwrap();
+            assert_eq!((enc.y.len(), enc.n_missing), (58, 2), "`{word}`");
+            assert_eq!(enc.not_numbers.map(|n| n.count), Some(2));
+        }
+        // A number the model never saw is still an unknown class, and words in a target of
+        // words are classes, named when unseen.
+        let e = TargetEncoding::fit(&with_word("n/a", false), Task::Binary).unwrap();
+        let err = e.encode(&Column::from_strs("y", ["0", "2"])).unwrap_err();
+        assert!(err.to_string().contains("`2` is not one of"), "{err}");
+        let words = Column::from_strs("y", ["yes", "no", "yes", "?"]);
+        let e = TargetEncoding::fit(&words, Task::Multiclass).unwrap();
+        assert_eq!(e.classes(), ["?", "no", "yes"]);
+        let err = e.encode(&Column::from_strs("y", ["n/a"])).unwrap_err();
+        assert!(err.to_string().contains("`n/a` is not one of"), "{err}");
     }
 }

@@ -216,4 +216,11 @@ pub enum TargetWarning {
         /// Rows with a target.
         total: usize,
     },
+    /// Stray words in a target of numbers (`n/a`, `?`): read as missing, their rows left out.
+    NotNumbers {
+        /// The target.
+        target: String,
+        /// How many, with examples.
+        not_numbers: NotNumbers,
+    },
 }

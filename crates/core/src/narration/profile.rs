@@ -30,6 +30,27 @@ fn not_numbers(n: Option<&NotNumbers>) -> String {
     })
 }
 
+/// Stray words in a target of numbers, read as missing: "target `y`: 6 values that are not
+/// numbers (`n/a`, `?`) were read as missing; their rows are left out".
+pub fn target_not_numbers(target: &str, n: &NotNumbers) -> String {
+    format!(
+        "target `{target}`: {} {} ({}) {} read as missing; {} left out",
+        thousands(n.count),
+        if n.count == 1 {
+            "value that is not a number"
+        } else {
+            "values that are not numbers"
+        },
+        quote_list(&n.examples, 3),
+        if n.count == 1 { "was" } else { "were" },
+        if n.count == 1 {
+            "its row is"
+        } else {
+            "their rows are"
+        }
+    )
+}
+
 /// Why a column was read as its kind, in one line ("1,309 distinct values in 1,309 rows,
 /// median length 38 → text"), after the reader's conversion when there was one ("decimal
 /// commas (`12,5`) in a `;`-separated file; decimal numbers, 40 distinct → float").
@@ -224,6 +245,10 @@ pub fn target_warning(w: &TargetWarning) -> String {
             counted(spellings),
             spellings.first().map_or("", |c| c.value.as_str())
         ),
+        TargetWarning::NotNumbers {
+            target,
+            not_numbers,
+        } => target_not_numbers(target, not_numbers),
         TargetWarning::RareClasses {
             target,
             rare,
@@ -265,6 +290,27 @@ mod tests {
     use super::*;
     use crate::numbers::NumberStyle;
     use crate::profile::RelationMeasure;
+
+    #[test]
+    fn stray_words_in_a_target_say_what_was_left_out() {
+        let one = NotNumbers {
+            count: 1,
+            examples: vec!["?".into()],
+        };
+        assert_eq!(
+            target_not_numbers("y", &one),
+            "target `y`: 1 value that is not a number (`?`) was read as missing; its row is left out"
+        );
+        let many = NotNumbers {
+            count: 1200,
+            examples: vec!["n/a".into(), "-".into(), "none".into()],
+        };
+        assert_eq!(
+            target_not_numbers("price", &many),
+            "target `price`: 1,200 values that are not numbers (`n/a`, `-`, `none`) were read \
+             as missing; their rows are left out"
+        );
+    }
 
     #[test]
     fn kind_reasons_carry_their_numbers() {
