@@ -84,7 +84,10 @@ pub(crate) fn run(args: &RunArgs, frame: &Frame, started: std::time::Instant) ->
     write_file(&args.out.join("summary.json"), json.as_bytes())?;
     for s in &f.panel.series {
         if let Some(m) = &s.merged {
-            eprintln!("note: time column `{time}`: {}", m.describe());
+            eprintln!(
+                "note: time column `{time}`: {}",
+                mlpilot::core::narration::merged_times(m)
+            );
         }
     }
     if args.json {

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::task::Metric;
 
+mod forecast;
 mod profile;
+pub use forecast::{DuplicateTimes, MergedTimes, SeriesFacts, Spacing};
 pub use profile::{
     KindFact, LeakageFact, NotNumbers, NumberReading, TargetChoiceFact, TargetName, TargetWarning,
     TaskFact,

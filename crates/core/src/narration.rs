@@ -12,7 +12,9 @@ pub use crate::task::thousands;
 
 mod forecast;
 mod profile;
-pub use forecast::{forecast_note, series_label};
+pub use forecast::{
+    ForecastSubject, forecast_narrative, forecast_note, merged_times, series_label, spacing,
+};
 pub use profile::{
     column_kind, leakage, number_reading, sampled_relations, target_choice, target_not_numbers,
     target_warning, task_reason,

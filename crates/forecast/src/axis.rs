@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Datelike, Timelike};
 use mlpilot_core::datetime::{DateFormat, detect_date_format, parse_datetime};
+use mlpilot_core::facts::Spacing;
 use serde::{Deserialize, Serialize};
 
 const DAY_MS: i64 = 86_400_000;
@@ -200,25 +201,13 @@ impl TimeAxis {
         }
     }
 
-    /// The spacing in words ("monthly", "every 7 days", "hourly").
-    pub fn describe(&self) -> String {
+    /// How far apart its points are ([`mlpilot_core::narration::spacing`] says it in words:
+    /// "monthly", "every 7 days", "hourly").
+    pub fn spacing(&self) -> Spacing {
         match *self {
-            TimeAxis::Numeric { step: 1.0 } => "one step per unit".into(),
-            TimeAxis::Numeric { step } => format!("every {step} units"),
-            TimeAxis::Months { step: 1, .. } => "monthly".into(),
-            TimeAxis::Months { step: 3, .. } => "quarterly".into(),
-            TimeAxis::Months { step: 12, .. } => "yearly".into(),
-            TimeAxis::Months { step, .. } => format!("every {step} months"),
-            TimeAxis::Fixed { step_ms } if step_ms == DAY_MS => "daily".into(),
-            TimeAxis::Fixed { step_ms } if step_ms == 7 * DAY_MS => "weekly".into(),
-            TimeAxis::Fixed { step_ms } if step_ms == HOUR_MS => "hourly".into(),
-            TimeAxis::Fixed { step_ms } if step_ms % DAY_MS == 0 => {
-                format!("every {} days", step_ms / DAY_MS)
-            }
-            TimeAxis::Fixed { step_ms } if step_ms % 60_000 == 0 => {
-                format!("every {} minutes", step_ms / 60_000)
-            }
-            TimeAxis::Fixed { step_ms } => format!("every {} seconds", step_ms as f64 / 1000.0),
+            TimeAxis::Numeric { step } => Spacing::Numeric { step },
+            TimeAxis::Months { step, .. } => Spacing::Months { step },
+            TimeAxis::Fixed { step_ms } => Spacing::Fixed { step_ms },
         }
     }
 }

@@ -11,7 +11,6 @@ pub mod series;
 use std::collections::BTreeMap;
 
 use mlpilot_core::{Column, DynModel, Error, Frame, Registry, Result};
-use serde::{Deserialize, Serialize};
 
 pub use axis::TimeAxis;
 pub use forecaster::{
@@ -19,7 +18,8 @@ pub use forecaster::{
     candidate_forecasts, fit,
 };
 pub use method::Method;
-pub use series::{Columns, Covariate, DuplicateTimes, MISSING_ID, MergedTimes, Panel, Series};
+pub use mlpilot_core::facts::{DuplicateTimes, MergedTimes, SeriesFacts, Spacing};
+pub use series::{Columns, Covariate, MISSING_ID, Panel, Series};
 
 use crate::method::Local;
 use crate::series::series_label;
@@ -42,40 +42,6 @@ pub fn fit_frame(
         id: columns.id.map(str::to_string),
     };
     fit(panel, names, cfg, registry)
-}
-
-/// The facts of one series' forecaster, for narratives (every number in the text comes from
-/// here).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SeriesFacts {
-    /// The series id.
-    pub id: Option<String>,
-    /// Points on the grid.
-    pub points: usize,
-    /// Points that were interpolated.
-    pub filled: usize,
-    /// Mean of the first half.
-    pub first_half_mean: f64,
-    /// Mean of the second half.
-    pub second_half_mean: f64,
-    /// Seasons found, in steps.
-    pub seasons: Vec<f64>,
-    /// The chosen method.
-    pub method: String,
-    /// Its backtest RMSE.
-    pub backtest_rmse: f64,
-    /// The seasonal naive (or naive) backtest RMSE, the baseline.
-    pub baseline: Option<(String, f64)>,
-    /// The backtest coverage of the interval.
-    pub coverage: Option<f64>,
-    /// Backtest windows.
-    pub windows: usize,
-    /// The nominal coverage of the intervals (0.8).
-    pub level: f64,
-    /// What moves the forecast most, when the chosen method includes a model across series
-    /// with feature importances: its three largest (feature, share of the importance).
-    #[serde(default)]
-    pub drivers: Vec<(String, f64)>,
 }
 
 impl Forecaster {
@@ -202,7 +168,7 @@ impl Forecaster {
                     format!(
                         "is not a time on the grid of {} ({} after {})",
                         series_label(s.id.as_deref()),
-                        self.panel.axis.describe(),
+                        mlpilot_core::narration::spacing(&self.panel.axis.spacing()),
                         self.panel.time_text(s, n - 1)
                     )
                 } else {

@@ -4,101 +4,12 @@
 use std::collections::BTreeMap;
 
 use mlpilot_core::datetime::DATE_FORMATS;
+pub use mlpilot_core::facts::{DuplicateTimes, MergedTimes};
 use mlpilot_core::{Column, Error, Frame, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::axis::{Stamp, TimeAxis, detect_format, month_of, parse_stamp};
 pub use mlpilot_core::datetime::DateFormat;
-
-/// What to do with rows that share a time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DuplicateTimes {
-    /// Average the values of a time.
-    #[default]
-    Mean,
-    /// Add them up (counts, sales per transaction).
-    Sum,
-    /// Keep the first row of each time, in file order.
-    First,
-    /// Keep the last row of each time, in file order.
-    Last,
-    /// Refuse the table, naming the times.
-    Refuse,
-}
-
-impl DuplicateTimes {
-    /// The word used in messages and on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DuplicateTimes::Mean => "mean",
-            DuplicateTimes::Sum => "sum",
-            DuplicateTimes::First => "first",
-            DuplicateTimes::Last => "last",
-            DuplicateTimes::Refuse => "refuse",
-        }
-    }
-}
-
-impl std::str::FromStr for DuplicateTimes {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Ok(match s.trim().to_ascii_lowercase().as_str() {
-            "mean" | "average" => DuplicateTimes::Mean,
-            "sum" => DuplicateTimes::Sum,
-            "first" => DuplicateTimes::First,
-            "last" => DuplicateTimes::Last,
-            "refuse" | "error" => DuplicateTimes::Refuse,
-            other => {
-                return Err(Error::invalid_input(format!(
-                    "`{other}` is not a way to combine rows that share a time; use mean, sum, \
-                     first, last or refuse"
-                )));
-            }
-        })
-    }
-}
-
-/// Rows that shared a time and how they were combined.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MergedTimes {
-    /// How.
-    pub how: DuplicateTimes,
-    /// Times that had more than one row.
-    pub times: usize,
-    /// Rows folded into another row of the same time.
-    pub rows: usize,
-    /// Up to three such times, as written.
-    pub examples: Vec<String>,
-}
-
-impl MergedTimes {
-    /// The merge in words: "2 times had more than one row (`2023-01-06`, `2023-01-10`); their
-    /// 4 rows were averaged into 2 points (--duplicate-times mean)".
-    pub fn describe(&self) -> String {
-        let verb = match self.how {
-            DuplicateTimes::Mean => "averaged into one point per time",
-            DuplicateTimes::Sum => "added up into one point per time",
-            DuplicateTimes::First => "reduced to the first row of each time",
-            DuplicateTimes::Last => "reduced to the last row of each time",
-            DuplicateTimes::Refuse => "refused",
-        };
-        format!(
-            "{} time{} had more than one row ({}); {} extra row{} {} {verb} \
-             (--duplicate-times mean, sum, first, last or refuse)",
-            self.times,
-            if self.times == 1 { "" } else { "s" },
-            self.examples
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            if self.rows == 1 { "was" } else { "were" },
-        )
-    }
-}
 
 /// A covariate: another column of the table, aligned to the series' grid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -440,7 +351,7 @@ fn merge_times(
         return Err(Error::invalid_input(format!(
             "time column '{column}'{}: {}",
             id.map(|i| format!(" (series `{i}`)")).unwrap_or_default(),
-            merged.describe()
+            mlpilot_core::narration::merged_times(&merged)
         ))
         .with_context("column", column));
     }

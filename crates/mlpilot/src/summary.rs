@@ -126,126 +126,20 @@ impl Summary {
     }
 }
 
-/// A forecaster in words, written from `facts` (every figure of the fit — means, seasons,
-/// errors, coverage, importances — is one of theirs, rounded to three decimals; the spacing is
-/// the axis' in words): per series, its trend and seasons, the method chosen and its
-/// backtest error against the seasonal naive baseline, the interval's backtest coverage; then
-/// what the fit left out.
+/// A forecaster in words ([`mlpilot_core::narration::forecast_narrative`] on its facts): per
+/// series, its trend and seasons, the method chosen and its backtest error against the
+/// seasonal naive baseline, the interval's backtest coverage; then what the fit left out.
 pub fn forecast_narrative(
     forecaster: &mlpilot_forecast::Forecaster,
     facts: &[mlpilot_forecast::SeriesFacts],
 ) -> String {
-    let axis = &forecaster.panel.axis;
-    let target = &forecaster.names.target;
-    let mut out = Vec::new();
-    if facts.len() > 1 {
-        out.push(format!(
-            "{} series of `{target}` ({}), one forecast per series.",
-            facts.len(),
-            axis.describe()
-        ));
-    }
-    if let Some(f) = forecaster.panel.date_format
-        && f != mlpilot_core::datetime::DateFormat::Iso
-    {
-        out.push(format!(
-            "Dates in `{}` were read as {}.",
-            forecaster.names.time,
-            match f {
-                mlpilot_core::datetime::DateFormat::Iso => "year-month-day",
-                mlpilot_core::datetime::DateFormat::YearSlash => "year/month/day",
-                mlpilot_core::datetime::DateFormat::YearMonth => "year-month",
-                mlpilot_core::datetime::DateFormat::DayMonthYear => "day/month/year",
-                mlpilot_core::datetime::DateFormat::MonthDayYear => "month/day/year",
-            }
-        ));
-    }
-    for f in facts.iter().take(20) {
-        out.push(series_sentences(f, target, &axis.describe()));
-    }
-    if facts.len() > 20 {
-        out.push(format!(
-            "({} more series in summary.json.)",
-            facts.len() - 20
-        ));
-    }
-    out.extend(forecaster.note_lines().map(|n| format!("Note: {n}.")));
-    out.join(" ")
-}
-/// One series in words: its trend and seasons, the method chosen and its backtest error
-/// against the baseline, what moves it, and its interval's coverage.
-fn series_sentences(f: &mlpilot_forecast::SeriesFacts, target: &str, axis: &str) -> String {
-    let who =
-        f.id.as_ref()
-            .map_or_else(|| format!("`{target}`"), |i| format!("Series `{i}`"));
-    let (a, b) = (f.first_half_mean, f.second_half_mean);
-    let trend = if b - a > 0.05 * a.abs() {
-        format!("rises (the second half averages {b:.3} against {a:.3} for the first)")
-    } else if a - b > 0.05 * a.abs() {
-        format!("falls (the second half averages {b:.3} against {a:.3} for the first)")
-    } else {
-        format!("holds level (the halves average {a:.3} and {b:.3})")
+    let subject = mlpilot_core::narration::ForecastSubject {
+        target: &forecaster.names.target,
+        time: &forecaster.names.time,
+        spacing: forecaster.panel.axis.spacing(),
+        date_format: forecaster.panel.date_format,
     };
-    // Whole seasons as whole numbers, others to three decimals (365.25, 52.179).
-    let steps = |p: &f64| {
-        if p.fract() == 0.0 {
-            format!("{p:.0}")
-        } else {
-            format!("{p:.3}").trim_end_matches('0').to_string()
-        }
-    };
-    let seasons = match f.seasons.as_slice() {
-        [] => "no regular season".to_string(),
-        [p] => format!("a season of {} steps", steps(p)),
-        ps => format!(
-            "seasons of {} steps",
-            ps.iter().map(steps).collect::<Vec<_>>().join(" and ")
-        ),
-    };
-    let mut s = format!(
-        "{who} ({} points, {}) {trend}, with {seasons}.",
-        f.points, axis
-    );
-    if f.filled > 0 {
-        s.push_str(&format!(" {} missing points were interpolated.", f.filled));
-    }
-    s.push_str(&format!(
-        " Forecast by {}: in {} backtest{} its error (RMSE) was {:.3}",
-        f.method,
-        f.windows,
-        if f.windows == 1 { "" } else { "s" },
-        f.backtest_rmse
-    ));
-    match &f.baseline {
-        Some((name, rmse)) if *rmse > 0.0 && *name != f.method => {
-            let better = f.backtest_rmse < *rmse;
-            s.push_str(&format!(
-                ", {} the {:.3} of {name}",
-                if better { "below" } else { "not below" },
-                rmse
-            ));
-        }
-        _ => {}
-    }
-    s.push('.');
-    if !f.drivers.is_empty() {
-        s.push_str(&format!(
-            " What moves it most (the model across series): {}.",
-            f.drivers
-                .iter()
-                .map(|(n, v)| format!("{n} ({v:.3} of the importance)"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if let Some(c) = f.coverage {
-        s.push_str(&format!(
-            " Its {:.0} % interval held {:.3} of the backtest points.",
-            f.level * 100.0,
-            c
-        ));
-    }
-    s
+    mlpilot_core::narration::forecast_narrative(&subject, facts, &forecaster.notes)
 }
 
 /// The decision threshold as `summary.json` writes it: the numbers and the reason in words.
