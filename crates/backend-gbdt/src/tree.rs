@@ -580,10 +580,8 @@ fn score(g: &[f64], h: f64, p: &TreeParams) -> f64 {
         / denom
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the split scan: numeric thresholds, categorical sets and the missing-value direction share the histogram"
-)]
+/// The best split of a leaf over its candidate features, from its histograms; `None` when the
+/// leaf may not split (depth, size) or no split gains more than `min_gain`.
 fn find_split(
     data: &GrowData<'_>,
     layout: &Layout,
@@ -600,114 +598,173 @@ fn find_split(
     let d = data.dims;
     let stride = layout.stride;
     let parent = score(&leaf.totals.g, leaf.totals.h, p);
-    let candidates: Vec<usize> = if p.feature_fraction_node < 1.0 {
-        let k = ((data.features.len() as f64 * p.feature_fraction_node).ceil() as usize)
-            .clamp(1, data.features.len());
-        let mut v: Vec<usize> = rng
-            .sample_indices(data.features.len(), k)
-            .into_iter()
-            .map(|i| data.features[i])
-            .collect();
-        v.sort_unstable();
-        v
-    } else {
-        data.features.to_vec()
-    };
     let mut best: Option<Split> = None;
-    let mut lg = vec![0.0; d];
-    let mut tmp_l = vec![0.0; d];
-    let mut tmp_r = vec![0.0; d];
-    for f in candidates {
-        let hist = &leaf.hist[layout.range(f)];
+    let mut scratch = Scratch {
+        lg: vec![0.0; d],
+        left: vec![0.0; d],
+        right: vec![0.0; d],
+    };
+    for f in split_candidates(data.features, p, rng) {
         let fb = &data.bins[f];
-        let nv = fb.n_value_bins();
+        let hist = &leaf.hist[layout.range(f)];
         let mb = fb.missing_bin() as usize;
-        let miss = &hist[mb * stride..(mb + 1) * stride];
-        let (mh, mc) = (miss[d], miss[d + 1]);
-        if fb.is_categorical() && d == 1 {
-            if let Some(s) = categorical_split(f, hist, stride, nv, miss, &leaf.totals, p, rng)
-                && best.as_ref().is_none_or(|b| s.gain > b.gain)
-            {
-                best = Some(s);
-            }
+        let feature = FeatureHist {
+            f,
+            hist,
+            stride,
+            dims: d,
+            nv: fb.n_value_bins(),
+            miss: &hist[mb * stride..(mb + 1) * stride],
+        };
+        let found = if fb.is_categorical() && d == 1 {
+            categorical_split(&feature, &leaf.totals, p, rng)
+        } else {
+            // Extremely randomised trees: one random threshold between the smallest and
+            // largest occupied bins (a feature with one occupied bin cannot split).
+            let only = if p.extra_trees {
+                match random_threshold(&feature, rng) {
+                    Some(b) => Some(b),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            let floor = best.as_ref().map_or(p.min_gain, |b| b.gain.max(p.min_gain));
+            numeric_split(&feature, &leaf.totals, parent, only, p, floor, &mut scratch)
+        };
+        if let Some(s) = found
+            && best.as_ref().is_none_or(|b| s.gain > b.gain)
+        {
+            best = Some(s);
+        }
+    }
+    best
+}
+
+/// The features a split may use: all, or a seeded sample of `feature_fraction_node` of them,
+/// in increasing order.
+fn split_candidates(features: &[usize], p: &TreeParams, rng: &mut Rng) -> Vec<usize> {
+    if p.feature_fraction_node >= 1.0 {
+        return features.to_vec();
+    }
+    let k = ((features.len() as f64 * p.feature_fraction_node).ceil() as usize)
+        .clamp(1, features.len());
+    let mut v: Vec<usize> = rng
+        .sample_indices(features.len(), k)
+        .into_iter()
+        .map(|i| features[i])
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// One feature's histogram in a leaf: per bin the gradient sums (`dims` of them), the hessian
+/// sum and the count, `stride` values per bin; `nv` value bins, then the missing bin (`miss`).
+struct FeatureHist<'a> {
+    f: usize,
+    hist: &'a [f64],
+    stride: usize,
+    dims: usize,
+    nv: usize,
+    miss: &'a [f64],
+}
+
+/// Buffers the numeric scan reuses across features: the running left gradient sums and the two
+/// sides' sums at a candidate threshold.
+struct Scratch {
+    lg: Vec<f64>,
+    left: Vec<f64>,
+    right: Vec<f64>,
+}
+
+/// A random threshold bin between the smallest and largest occupied value bins, or `None` when
+/// fewer than two bins are occupied.
+fn random_threshold(h: &FeatureHist<'_>, rng: &mut Rng) -> Option<usize> {
+    let occupied = |b: usize| h.hist[b * h.stride + h.dims + 1] > 0.0;
+    let lo = (0..h.nv).find(|&b| occupied(b))?;
+    let hi = (0..h.nv).rev().find(|&b| occupied(b))?;
+    (hi > lo).then(|| lo + rng.below(hi - lo))
+}
+
+/// The best threshold of a numeric feature (at bin `only` when given), with missing values sent
+/// to whichever side gains more: the first split that gains more than `floor`, and then more
+/// than each one before it, in scan order.
+fn numeric_split(
+    h: &FeatureHist<'_>,
+    totals: &Stats,
+    parent: f64,
+    only: Option<usize>,
+    p: &TreeParams,
+    mut floor: f64,
+    scratch: &mut Scratch,
+) -> Option<Split> {
+    let (d, stride, miss) = (h.dims, h.stride, h.miss);
+    let (mh, mc) = (miss[d], miss[d + 1]);
+    let Scratch { lg, left, right } = scratch;
+    lg.iter_mut().for_each(|v| *v = 0.0);
+    let mut best: Option<Split> = None;
+    let (mut lh, mut lc) = (0.0, 0.0);
+    for b in 0..h.nv.saturating_sub(1) {
+        let e = &h.hist[b * stride..(b + 1) * stride];
+        for j in 0..d {
+            lg[j] += e[j];
+        }
+        lh += e[d];
+        lc += e[d + 1];
+        if only.is_some_and(|o| o != b) {
             continue;
         }
-        // Extremely randomised trees: one random threshold between the smallest and largest
-        // occupied bins.
-        let only: Option<usize> = if p.extra_trees {
-            let occupied = |b: usize| hist[b * stride + d + 1] > 0.0;
-            let lo = (0..nv).find(|&b| occupied(b));
-            let hi = (0..nv).rev().find(|&b| occupied(b));
-            match (lo, hi) {
-                (Some(lo), Some(hi)) if hi > lo => Some(lo + rng.below(hi - lo)),
-                _ => continue,
+        if lc == 0.0 {
+            continue;
+        }
+        let rc_nomiss = totals.c - lc - mc;
+        if rc_nomiss <= 0.0 && mc == 0.0 {
+            break;
+        }
+        for missing_left in [false, true] {
+            if missing_left && mc == 0.0 {
+                continue;
             }
-        } else {
-            None
-        };
-        lg.iter_mut().for_each(|v| *v = 0.0);
-        let (mut lh, mut lc) = (0.0, 0.0);
-        for b in 0..nv.saturating_sub(1) {
-            let e = &hist[b * stride..(b + 1) * stride];
+            let (l_h, l_c) = if missing_left {
+                (lh + mh, lc + mc)
+            } else {
+                (lh, lc)
+            };
+            let (r_h, r_c) = (totals.h - l_h, totals.c - l_c);
+            if l_c < p.min_samples_leaf || r_c < p.min_samples_leaf || l_c < 1.0 || r_c < 1.0 {
+                continue;
+            }
+            if l_h < p.min_hessian_leaf || r_h < p.min_hessian_leaf {
+                continue;
+            }
             for j in 0..d {
-                lg[j] += e[j];
+                left[j] = lg[j] + if missing_left { miss[j] } else { 0.0 };
+                right[j] = totals.g[j] - left[j];
             }
-            lh += e[d];
-            lc += e[d + 1];
-            if only.is_some_and(|o| o != b) {
-                continue;
+            let gain = score(left, l_h, p) + score(right, r_h, p) - parent;
+            if gain > floor {
+                floor = gain;
+                best = Some(Split {
+                    feature: h.f,
+                    bin: b as u8,
+                    left_bins: None,
+                    missing_left,
+                    gain,
+                    left: Stats {
+                        g: left.clone(),
+                        h: l_h,
+                        c: l_c,
+                    },
+                    right: Stats {
+                        g: right.clone(),
+                        h: r_h,
+                        c: r_c,
+                    },
+                });
             }
-            if lc == 0.0 {
-                continue;
-            }
-            let rc_nomiss = leaf.totals.c - lc - mc;
-            if rc_nomiss <= 0.0 && mc == 0.0 {
-                break;
-            }
-            for missing_left in [false, true] {
-                if missing_left && mc == 0.0 {
-                    continue;
-                }
-                let (l_h, l_c) = if missing_left {
-                    (lh + mh, lc + mc)
-                } else {
-                    (lh, lc)
-                };
-                let (r_h, r_c) = (leaf.totals.h - l_h, leaf.totals.c - l_c);
-                if l_c < p.min_samples_leaf || r_c < p.min_samples_leaf || l_c < 1.0 || r_c < 1.0 {
-                    continue;
-                }
-                if l_h < p.min_hessian_leaf || r_h < p.min_hessian_leaf {
-                    continue;
-                }
-                for j in 0..d {
-                    tmp_l[j] = lg[j] + if missing_left { miss[j] } else { 0.0 };
-                    tmp_r[j] = leaf.totals.g[j] - tmp_l[j];
-                }
-                let gain = score(&tmp_l, l_h, p) + score(&tmp_r, r_h, p) - parent;
-                if gain > p.min_gain && best.as_ref().is_none_or(|s| gain > s.gain) {
-                    best = Some(Split {
-                        feature: f,
-                        bin: b as u8,
-                        left_bins: None,
-                        missing_left,
-                        gain,
-                        left: Stats {
-                            g: tmp_l.clone(),
-                            h: l_h,
-                            c: l_c,
-                        },
-                        right: Stats {
-                            g: tmp_r.clone(),
-                            h: r_h,
-                            c: r_c,
-                        },
-                    });
-                }
-            }
-            if only.is_some() {
-                break;
-            }
+        }
+        if only.is_some() {
+            break;
         }
     }
     best
@@ -725,17 +782,13 @@ const MAX_CAT_TO_ONEHOT: usize = 4;
 /// The best split of a categorical feature (one gradient dimension): for few categories, one
 /// against the rest; otherwise categories sorted by their smoothed gradient/hessian ratio and
 /// split into a prefix and the rest (the optimal partition for convex losses, as in LightGBM).
-#[allow(clippy::too_many_arguments)]
 fn categorical_split(
-    f: usize,
-    hist: &[f64],
-    stride: usize,
-    nv: usize,
-    miss: &[f64],
+    h: &FeatureHist<'_>,
     totals: &Stats,
     p: &TreeParams,
     rng: &mut Rng,
 ) -> Option<Split> {
+    let (f, hist, stride, nv, miss) = (h.f, h.hist, h.stride, h.nv, h.miss);
     let (mg, mh, mc) = (miss[0], miss[1], miss[2]);
     let mut cats: Vec<(usize, f64, f64, f64)> = (0..nv)
         .filter_map(|b| {
