@@ -260,10 +260,9 @@ pub type LeafRanges = Vec<(usize, usize, usize)>;
 
 /// Grows one tree on `rows` (ascending row ids). Returns the tree, the row buffer reordered so
 /// that each leaf's rows are contiguous, and each leaf's range in it.
-#[expect(
-    clippy::too_many_lines,
-    reason = "leaf-wise growth: histograms, subtraction and the split queue share one tree's state"
-)]
+///
+/// Leaf-wise (best-first, the leaf whose split gains most) when `max_leaves` is set, else
+/// depth-first; the larger child's histogram is the parent's minus the smaller child's.
 pub fn grow(
     data: &GrowData<'_>,
     mut rows: Vec<u32>,
@@ -278,12 +277,21 @@ pub fn grow(
         cat_sets: Vec::new(),
     };
     let mut leaves: LeafRanges = Vec::new();
-    let mut scratch: Vec<u32> = Vec::with_capacity(rows.len());
-    let mut og: Vec<f64> = Vec::new();
-    let mut oh: Vec<f64> = Vec::new();
+    let mut buffers = GrowBuffers {
+        scratch: Vec::with_capacity(rows.len()),
+        og: Vec::new(),
+        oh: Vec::new(),
+    };
 
     let mut root_hist = vec![0.0; layout.total];
-    build_hist(data, &layout, &rows, &mut root_hist, &mut og, &mut oh);
+    build_hist(
+        data,
+        &layout,
+        &rows,
+        &mut root_hist,
+        &mut buffers.og,
+        &mut buffers.oh,
+    );
     let totals = totals_from_hist(&root_hist, &layout, data);
     tree.nodes.push(blank_node(totals.c));
     let mut root = Pending {
@@ -297,113 +305,27 @@ pub fn grow(
     };
     root.split = find_split(data, &layout, &root, p, rng);
 
-    let best_first = p.max_leaves != usize::MAX;
     let mut open: Vec<Pending> = vec![root];
     let mut n_leaves = 1usize;
-    loop {
-        // Choose the next leaf to split.
-        let pick = if best_first {
-            if n_leaves >= p.max_leaves {
-                None
-            } else {
-                open.iter()
-                    .enumerate()
-                    .filter(|(_, l)| l.split.is_some())
-                    .max_by(|a, b| {
-                        let ga = a.1.split.as_ref().map_or(0.0, |s| s.gain);
-                        let gb = b.1.split.as_ref().map_or(0.0, |s| s.gain);
-                        ga.total_cmp(&gb).then(b.0.cmp(&a.0))
-                    })
-                    .map(|(i, _)| i)
-            }
-        } else {
-            // Depth-first: finalise unsplittable leaves as they come.
-            loop {
-                match open.last() {
-                    None => break None,
-                    Some(l) if l.split.is_none() => {
-                        if let Some(l) = open.pop() {
-                            finalize(&mut tree, &mut leaves, &l, p);
-                        }
-                    }
-                    Some(_) => break Some(open.len() - 1),
-                }
-            }
-        };
-        let Some(i) = pick else { break };
+    while let Some(i) = next_leaf(&mut open, n_leaves, &mut tree, &mut leaves, p) {
         let leaf = open.swap_remove(i);
         let Some(split) = leaf.split.clone() else {
             continue;
         };
-        // Partition the leaf's rows, stably.
-        let col = data.binned.column(split.feature);
-        let miss = data.bins[split.feature].missing_bin();
-        let range = leaf.start..leaf.start + leaf.len;
-        scratch.clear();
-        let mut w = leaf.start;
-        for k in range.clone() {
-            let r = rows[k];
-            let b = col[r as usize];
-            let left = if b == miss {
-                split.missing_left
-            } else if let Some(set) = &split.left_bins {
-                set_contains(set, b as usize)
-            } else {
-                b <= split.bin
-            };
-            if left {
-                rows[w] = r;
-                w += 1;
-            } else {
-                scratch.push(r);
-            }
-        }
-        let n_left = w - leaf.start;
-        rows[w..leaf.start + leaf.len].copy_from_slice(&scratch);
-        // Children.
+        let n_left = partition(data, &mut rows, &mut buffers.scratch, &leaf, &split);
         let left_node = tree.nodes.len();
-        tree.nodes.push(blank_node(split.left.c));
-        tree.nodes.push(blank_node(split.right.c));
-        let cat_index = split.left_bins.as_ref().map(|bin_set| {
-            let mut codes: CodeSet = [0; 4];
-            for (b, c) in data.bins[split.feature].codes.iter().enumerate() {
-                if set_contains(bin_set, b) {
-                    set_insert(&mut codes, *c as usize);
-                }
-            }
-            tree.cat_sets.push(codes);
-            (tree.cat_sets.len() - 1) as u32
-        });
-        {
-            let n = &mut tree.nodes[leaf.node];
-            n.feature = split.feature as u32;
-            n.bin = split.bin;
-            n.threshold = data.bins[split.feature].threshold(split.bin);
-            n.missing_left = split.missing_left;
-            n.cat = cat_index.unwrap_or(NO_SET);
-            n.left = left_node as u32;
-            n.right = left_node as u32 + 1;
-            n.gain = split.gain;
-        }
+        record_split(&mut tree, data, leaf.node, &split, left_node);
         let (ls, ll) = (leaf.start, n_left);
         let (rs, rl) = (leaf.start + n_left, leaf.len - n_left);
-        let mut parent_hist = leaf.hist;
-        let mut small_hist = vec![0.0; layout.total];
-        let left_smaller = ll <= rl;
-        let small_rows = if left_smaller {
-            &rows[ls..ls + ll]
-        } else {
-            &rows[rs..rs + rl]
-        };
-        build_hist(data, &layout, small_rows, &mut small_hist, &mut og, &mut oh);
-        for (pv, sv) in parent_hist.iter_mut().zip(&small_hist) {
-            *pv -= sv;
-        }
-        let (lh, rh) = if left_smaller {
-            (small_hist, parent_hist)
-        } else {
-            (parent_hist, small_hist)
-        };
+        let (lh, rh) = child_histograms(
+            data,
+            &layout,
+            &rows,
+            leaf.hist,
+            (ls, ll),
+            (rs, rl),
+            &mut buffers,
+        );
         let depth = leaf.depth + 1;
         let mut children = [
             Pending {
@@ -437,6 +359,149 @@ pub fn grow(
         finalize(&mut tree, &mut leaves, &l, p);
     }
     (tree, rows, leaves)
+}
+
+/// Buffers one tree's growth reuses: the rows going right while a leaf is partitioned, and the
+/// gradients and hessians gathered for a histogram.
+struct GrowBuffers {
+    scratch: Vec<u32>,
+    og: Vec<f64>,
+    oh: Vec<f64>,
+}
+
+/// The open leaf to split next: best-first, the one whose split gains most (the earliest on a
+/// tie) while fewer than `max_leaves` leaves exist; depth-first otherwise, finalising the
+/// unsplittable leaves it meets. `None` when growth is over.
+fn next_leaf(
+    open: &mut Vec<Pending>,
+    n_leaves: usize,
+    tree: &mut Tree,
+    leaves: &mut LeafRanges,
+    p: &TreeParams,
+) -> Option<usize> {
+    if p.max_leaves != usize::MAX {
+        if n_leaves >= p.max_leaves {
+            return None;
+        }
+        return open
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.split.is_some())
+            .max_by(|a, b| {
+                let ga = a.1.split.as_ref().map_or(0.0, |s| s.gain);
+                let gb = b.1.split.as_ref().map_or(0.0, |s| s.gain);
+                ga.total_cmp(&gb).then(b.0.cmp(&a.0))
+            })
+            .map(|(i, _)| i);
+    }
+    loop {
+        match open.last() {
+            None => return None,
+            Some(l) if l.split.is_none() => {
+                if let Some(l) = open.pop() {
+                    finalize(tree, leaves, &l, p);
+                }
+            }
+            Some(_) => return Some(open.len() - 1),
+        }
+    }
+}
+
+/// Partitions a leaf's rows stably by its split, left rows first; returns how many go left.
+fn partition(
+    data: &GrowData<'_>,
+    rows: &mut [u32],
+    scratch: &mut Vec<u32>,
+    leaf: &Pending,
+    split: &Split,
+) -> usize {
+    let col = data.binned.column(split.feature);
+    let miss = data.bins[split.feature].missing_bin();
+    scratch.clear();
+    let mut w = leaf.start;
+    for k in leaf.start..leaf.start + leaf.len {
+        let r = rows[k];
+        let b = col[r as usize];
+        let left = if b == miss {
+            split.missing_left
+        } else if let Some(set) = &split.left_bins {
+            set_contains(set, b as usize)
+        } else {
+            b <= split.bin
+        };
+        if left {
+            rows[w] = r;
+            w += 1;
+        } else {
+            scratch.push(r);
+        }
+    }
+    rows[w..leaf.start + leaf.len].copy_from_slice(scratch);
+    w - leaf.start
+}
+
+/// Turns `node` into a split node with children `left_node` and `left_node + 1` (pushed here),
+/// storing a categorical split's set of category codes.
+fn record_split(
+    tree: &mut Tree,
+    data: &GrowData<'_>,
+    node: usize,
+    split: &Split,
+    left_node: usize,
+) {
+    tree.nodes.push(blank_node(split.left.c));
+    tree.nodes.push(blank_node(split.right.c));
+    let cat_index = split.left_bins.as_ref().map(|bin_set| {
+        let mut codes: CodeSet = [0; 4];
+        for (b, c) in data.bins[split.feature].codes.iter().enumerate() {
+            if set_contains(bin_set, b) {
+                set_insert(&mut codes, *c as usize);
+            }
+        }
+        tree.cat_sets.push(codes);
+        (tree.cat_sets.len() - 1) as u32
+    });
+    let n = &mut tree.nodes[node];
+    n.feature = split.feature as u32;
+    n.bin = split.bin;
+    n.threshold = data.bins[split.feature].threshold(split.bin);
+    n.missing_left = split.missing_left;
+    n.cat = cat_index.unwrap_or(NO_SET);
+    n.left = left_node as u32;
+    n.right = left_node as u32 + 1;
+    n.gain = split.gain;
+}
+
+/// The two children's histograms: the smaller child's built from its rows, the larger's the
+/// parent's minus it. `left` and `right` are (start, len) in `rows`.
+fn child_histograms(
+    data: &GrowData<'_>,
+    layout: &Layout,
+    rows: &[u32],
+    mut parent_hist: Vec<f64>,
+    left: (usize, usize),
+    right: (usize, usize),
+    buffers: &mut GrowBuffers,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut small_hist = vec![0.0; layout.total];
+    let left_smaller = left.1 <= right.1;
+    let (start, len) = if left_smaller { left } else { right };
+    build_hist(
+        data,
+        layout,
+        &rows[start..start + len],
+        &mut small_hist,
+        &mut buffers.og,
+        &mut buffers.oh,
+    );
+    for (pv, sv) in parent_hist.iter_mut().zip(&small_hist) {
+        *pv -= sv;
+    }
+    if left_smaller {
+        (small_hist, parent_hist)
+    } else {
+        (parent_hist, small_hist)
+    }
 }
 
 fn blank_node(count: f64) -> Node {
