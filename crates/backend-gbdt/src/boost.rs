@@ -6,8 +6,8 @@ use mlpilot_core::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::bins::{Binned, bin_matrix, fit_bins};
-use crate::tree::{GrowData, Tree, TreeParams, grow};
+use crate::bins::{Binned, FeatureBins, bin_matrix, fit_bins};
+use crate::tree::{GrowData, LeafRanges, Tree, TreeParams, grow};
 
 /// The loss being minimised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,10 +245,6 @@ pub fn categorical_flags(data: &Dataset) -> Vec<bool> {
 /// An invalid-input error when the data are not trainable (see [`Dataset::check_trainable`];
 /// missing values are allowed) or no rows remain after the validation split; a cancelled error
 /// when `ctx` is cancelled; a timeout error when the deadline passes before the first round.
-#[expect(
-    clippy::too_many_lines,
-    reason = "the boosting loop: binning, sampling, per-class trees, early stopping and the deadline share the round's state"
-)]
 pub fn train(
     data: &Dataset,
     p: &BoostConfig,
@@ -256,50 +252,13 @@ pub fn train(
     estimator_id: &str,
 ) -> Result<Booster> {
     data.check_trainable(true)?;
-    let x = data.x().to_dense();
     let objective = Objective::for_data(data);
     let k = objective.outputs();
-    let use_es = p.early_stopping_rounds > 0 && p.validation_fraction > 0.0 && data.n_rows() >= 200;
-    let (train_rows, valid_rows) = if use_es {
-        split_validation(data, p.validation_fraction, ctx.seed)
-    } else {
-        ((0..data.n_rows()).collect(), Vec::new())
-    };
-    if train_rows.is_empty() {
-        return Err(Error::invalid_input(
-            "no rows left to train on after the validation split",
-        ));
-    }
-    let xt = x.select_rows(&train_rows)?;
-    let yt: Vec<f64> = train_rows.iter().map(|&i| data.y()[i]).collect();
-    let wt: Vec<f64> = match data.weights() {
-        Some(w) => train_rows.iter().map(|&i| w[i]).collect(),
-        None => vec![1.0; train_rows.len()],
-    };
-    let categorical = categorical_flags(data);
-    let bins = fit_bins(&xt, p.max_bins, 200_000, ctx.seed, &categorical);
-    let binned = bin_matrix(&xt, &bins);
-    drop(xt);
-    let (vbinned, yv): (Option<Binned>, Vec<f64>) = if valid_rows.is_empty() {
-        (None, Vec::new())
-    } else {
-        let xv = x.select_rows(&valid_rows)?;
-        (
-            Some(bin_matrix(&xv, &bins)),
-            valid_rows.iter().map(|&i| data.y()[i]).collect(),
-        )
-    };
-    let n = yt.len();
-    let base = objective.init(&yt, &wt);
-    let mut raw = vec![0.0; n * k];
-    for (i, r) in raw.iter_mut().enumerate() {
-        *r = base[i % k];
-    }
-    let nv = yv.len();
-    let mut vraw = vec![0.0; nv * k];
-    for (i, r) in vraw.iter_mut().enumerate() {
-        *r = base[i % k];
-    }
+    let rows = TrainingRows::new(data, p, ctx.seed)?;
+    let n = rows.yt.len();
+    let base = objective.init(&rows.yt, &rows.wt);
+    let mut raw: Vec<f64> = (0..n * k).map(|i| base[i % k]).collect();
+    let mut vraw: Vec<f64> = (0..rows.yv.len() * k).map(|i| base[i % k]).collect();
     let mut grad = vec![0.0; n * k];
     let mut hess = vec![0.0; n * k];
     let tree_params = TreeParams {
@@ -317,12 +276,12 @@ pub fn train(
     let pool = ctx.thread_pool();
     let mut rng = Rng::new(ctx.seed);
     let mut trees: Vec<Tree> = Vec::new();
-    let mut best_loss = f64::INFINITY;
-    let mut best_round = 0usize;
+    let mut early = EarlyStopping {
+        best_loss: f64::INFINITY,
+        best_round: 0,
+    };
     let mut stopped = format!("reached {} rounds", p.n_estimators);
-    let all_features: Vec<usize> = (0..data.n_features()).collect();
     let mut class_grad = vec![0.0; if k > 1 { n } else { 0 }];
-    let mut tree_raw_scratch = vec![0.0; n];
     for round in 0..p.n_estimators {
         if ctx.cancel.is_cancelled() {
             return Err(Error::new(ErrorKind::Cancelled, "the fit was cancelled"));
@@ -337,27 +296,8 @@ pub fn train(
             stopped = format!("stopped at the deadline after {round} rounds");
             break;
         }
-        objective.gradients(&raw, &yt, &wt, &mut grad, &mut hess);
-        let bag: Vec<u32> = if p.subsample < 1.0 {
-            let m = ((n as f64) * p.subsample).ceil() as usize;
-            let mut b: Vec<u32> = rng
-                .sample_indices(n, m.max(1))
-                .into_iter()
-                .map(|i| i as u32)
-                .collect();
-            b.sort_unstable();
-            b
-        } else {
-            (0..n as u32).collect()
-        };
-        let features: Vec<usize> = if p.colsample_bytree < 1.0 {
-            let m = ((all_features.len() as f64) * p.colsample_bytree).ceil() as usize;
-            let mut f = rng.sample_indices(all_features.len(), m.max(1));
-            f.sort_unstable();
-            f
-        } else {
-            all_features.clone()
-        };
+        objective.gradients(&raw, &rows.yt, &rows.wt, &mut grad, &mut hess);
+        let (bag, features) = round_sample(&mut rng, n, data.n_features(), p);
         for c in 0..k {
             let (g, h): (&[f64], &[f64]) = if k == 1 {
                 (&grad, &hess)
@@ -366,64 +306,32 @@ pub fn train(
                 (&class_grad, &hess[c * n..(c + 1) * n])
             };
             let gd = GrowData {
-                binned: &binned,
-                bins: &bins,
+                binned: &rows.binned,
+                bins: &rows.bins,
                 grad: g,
                 hess: h,
                 dims: 1,
                 features: &features,
                 pool: pool.as_deref(),
             };
-            let (tree, rows, leaves) = grow(&gd, bag.clone(), &tree_params, &mut rng);
-            // Update training scores: from leaf ranges when every row was in the bag.
-            if p.subsample >= 1.0 {
-                for (vi, start, len) in &leaves {
-                    let v = tree.values[*vi];
-                    for &r in &rows[*start..start + len] {
-                        raw[r as usize * k + c] += v;
-                    }
-                }
-            } else {
-                for (i, t) in tree_raw_scratch.iter_mut().enumerate() {
-                    *t = tree.predict_binned(&binned, &bins, i)[0];
-                }
-                for i in 0..n {
-                    raw[i * k + c] += tree_raw_scratch[i];
-                }
-            }
-            if let Some(vb) = &vbinned {
-                for i in 0..nv {
-                    vraw[i * k + c] += tree.predict_binned(vb, &bins, i)[0];
-                }
-            }
-            trees.push(tree);
+            let grown = grow(&gd, bag.clone(), &tree_params, &mut rng);
+            rows.add_scores(&grown, (c, k), p.subsample >= 1.0, &mut raw, &mut vraw);
+            trees.push(grown.0);
         }
-        let loss = (!yv.is_empty()).then(|| objective.loss(&vraw, &yv));
+        let loss = (!rows.yv.is_empty()).then(|| objective.loss(&vraw, &rows.yv));
         ctx.report(ProgressEvent::Iteration {
             estimator: estimator_id.to_string(),
             iteration: round + 1,
             total: Some(p.n_estimators),
             loss,
         });
-        if let Some(loss) = loss {
-            let improved =
-                !best_loss.is_finite() || loss < best_loss - 1e-7 * best_loss.abs().max(1e-3);
-            if improved {
-                best_loss = loss;
-                best_round = round + 1;
-            } else if round + 1 - best_round >= p.early_stopping_rounds {
-                stopped = format!(
-                    "early stopping after {} rounds (best validation loss at round {best_round})",
-                    round + 1
-                );
-                break;
-            }
-        } else {
-            best_round = round + 1;
+        if let Some(reason) = early.after_round(round, loss, p.early_stopping_rounds) {
+            stopped = reason;
+            break;
         }
     }
-    if !yv.is_empty() {
-        trees.truncate(best_round.max(1) * k);
+    if !rows.yv.is_empty() {
+        trees.truncate(early.best_round.max(1) * k);
     }
     let rounds = trees.len() / k.max(1);
     let mut gains = vec![0.0; data.n_features()];
@@ -439,4 +347,153 @@ pub fn train(
         gains,
         stopped,
     })
+}
+
+/// The rows a booster trains on, binned, and the held-out rows early stopping watches (none
+/// unless early stopping is on and there are at least 200 rows).
+struct TrainingRows {
+    bins: Vec<FeatureBins>,
+    binned: Binned,
+    yt: Vec<f64>,
+    wt: Vec<f64>,
+    vbinned: Option<Binned>,
+    yv: Vec<f64>,
+}
+
+impl TrainingRows {
+    fn new(data: &Dataset, p: &BoostConfig, seed: u64) -> Result<TrainingRows> {
+        let x = data.x().to_dense();
+        let use_es =
+            p.early_stopping_rounds > 0 && p.validation_fraction > 0.0 && data.n_rows() >= 200;
+        let (train_rows, valid_rows) = if use_es {
+            split_validation(data, p.validation_fraction, seed)
+        } else {
+            ((0..data.n_rows()).collect(), Vec::new())
+        };
+        if train_rows.is_empty() {
+            return Err(Error::invalid_input(
+                "no rows left to train on after the validation split",
+            ));
+        }
+        let xt = x.select_rows(&train_rows)?;
+        let yt: Vec<f64> = train_rows.iter().map(|&i| data.y()[i]).collect();
+        let wt: Vec<f64> = match data.weights() {
+            Some(w) => train_rows.iter().map(|&i| w[i]).collect(),
+            None => vec![1.0; train_rows.len()],
+        };
+        let categorical = categorical_flags(data);
+        let bins = fit_bins(&xt, p.max_bins, 200_000, seed, &categorical);
+        let binned = bin_matrix(&xt, &bins);
+        drop(xt);
+        let (vbinned, yv) = if valid_rows.is_empty() {
+            (None, Vec::new())
+        } else {
+            let xv = x.select_rows(&valid_rows)?;
+            (
+                Some(bin_matrix(&xv, &bins)),
+                valid_rows.iter().map(|&i| data.y()[i]).collect(),
+            )
+        };
+        Ok(TrainingRows {
+            bins,
+            binned,
+            yt,
+            wt,
+            vbinned,
+            yv,
+        })
+    }
+
+    /// Adds a class's new tree to the raw scores (`class` of `k` outputs per row): of the
+    /// training rows from its leaf ranges when every row was in the bag, else by predicting
+    /// each row; and of the held-out rows.
+    fn add_scores(
+        &self,
+        (tree, rows, leaves): &(Tree, Vec<u32>, LeafRanges),
+        (class, k): (usize, usize),
+        whole_bag: bool,
+        raw: &mut [f64],
+        vraw: &mut [f64],
+    ) {
+        if whole_bag {
+            for (vi, start, len) in leaves {
+                let v = tree.values[*vi];
+                for &r in &rows[*start..start + len] {
+                    raw[r as usize * k + class] += v;
+                }
+            }
+        } else {
+            for i in 0..self.yt.len() {
+                raw[i * k + class] += tree.predict_binned(&self.binned, &self.bins, i)[0];
+            }
+        }
+        if let Some(vb) = &self.vbinned {
+            for i in 0..self.yv.len() {
+                vraw[i * k + class] += tree.predict_binned(vb, &self.bins, i)[0];
+            }
+        }
+    }
+}
+
+/// A round's rows (a seeded `subsample` of them, sorted) and features (a seeded
+/// `colsample_bytree` of them, sorted); all when the fraction is 1.
+fn round_sample(
+    rng: &mut Rng,
+    n: usize,
+    n_features: usize,
+    p: &BoostConfig,
+) -> (Vec<u32>, Vec<usize>) {
+    let bag: Vec<u32> = if p.subsample < 1.0 {
+        let m = ((n as f64) * p.subsample).ceil() as usize;
+        let mut b: Vec<u32> = rng
+            .sample_indices(n, m.max(1))
+            .into_iter()
+            .map(|i| i as u32)
+            .collect();
+        b.sort_unstable();
+        b
+    } else {
+        (0..n as u32).collect()
+    };
+    let features: Vec<usize> = if p.colsample_bytree < 1.0 {
+        let m = ((n_features as f64) * p.colsample_bytree).ceil() as usize;
+        let mut f = rng.sample_indices(n_features, m.max(1));
+        f.sort_unstable();
+        f
+    } else {
+        (0..n_features).collect()
+    };
+    (bag, features)
+}
+
+/// The validation loss's best round so far.
+struct EarlyStopping {
+    best_loss: f64,
+    best_round: usize,
+}
+
+impl EarlyStopping {
+    /// Records round `round`'s validation loss (`None`: no held-out rows, every round counts as
+    /// the best); returns why to stop when `patience` rounds passed without improving.
+    fn after_round(&mut self, round: usize, loss: Option<f64>, patience: usize) -> Option<String> {
+        let Some(loss) = loss else {
+            self.best_round = round + 1;
+            return None;
+        };
+        let improved = !self.best_loss.is_finite()
+            || loss < self.best_loss - 1e-7 * self.best_loss.abs().max(1e-3);
+        if improved {
+            self.best_loss = loss;
+            self.best_round = round + 1;
+            None
+        } else if round + 1 - self.best_round >= patience {
+            Some(format!(
+                "early stopping after {} rounds (best validation loss at round {})",
+                round + 1,
+                self.best_round
+            ))
+        } else {
+            None
+        }
+    }
 }
