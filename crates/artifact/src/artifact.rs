@@ -36,8 +36,11 @@ pub const MAGIC: &[u8; 8] = b"MLPILOT\0";
 /// Version 2 added the decision threshold, the reader's decimal mark and merged labels; version 3
 /// made derived columns the first step of each member's fitted pipeline (and the schema and
 /// reference hold raw columns only); version 4 stores the plan's reasons as facts
-/// ([`mlpilot_core::facts::PlanFact`], [`mlpilot_core::facts::DropFact`]) instead of sentences. Forecasting artifacts have their
-/// own version, [`crate::forecast::FORECAST_FORMAT_VERSION`].
+/// ([`mlpilot_core::facts::PlanFact`], [`mlpilot_core::facts::DropFact`]) instead of sentences;
+/// version 5 stores the profile as facts (each column's [`mlpilot_core::facts::KindFact`], the
+/// target's leakage suspects and warnings); version 6 adds the warning for stray words in a
+/// target of numbers ([`mlpilot_core::facts::TargetWarning::NotNumbers`]). Forecasting
+/// artifacts have their own version, [`crate::forecast::FORECAST_FORMAT_VERSION`].
 pub const FORMAT_VERSION: u32 = 6;
 
 /// The version this build writes and reads for files that start with `magic`.

@@ -25,17 +25,18 @@ pub fn select_predictions(p: &Predictions, rows: &[usize]) -> Result<Predictions
 }
 
 /// The target of `frame` encoded by the artifact, with the rows that carry one; `None` when
-/// the frame has no target column.
+/// the frame has no target column. A few stray words in a target of numbers (`n/a`) are
+/// missing values, their rows left out (and counted in [`mlpilot_prep::EncodedTarget`]).
 ///
 /// # Errors
 /// An invalid-input error naming the row when a target value is not one of the training classes,
-/// or not a number for a regression target.
-pub fn labelled_rows(artifact: &Artifact, frame: &Frame) -> Result<Option<(Vec<f64>, Vec<usize>)>> {
+/// or when more than 5 % of a target of numbers' values are not numbers.
+pub fn labelled_rows(
+    artifact: &Artifact,
+    frame: &Frame,
+) -> Result<Option<mlpilot_prep::EncodedTarget>> {
     match frame.column(&artifact.body.target) {
-        Some(col) => {
-            let e = artifact.predictor.encoding.encode(col)?;
-            Ok(Some((e.y, e.rows)))
-        }
+        Some(col) => Ok(Some(artifact.predictor.encoding.encode(col)?)),
         None => Ok(None),
     }
 }
@@ -132,15 +133,20 @@ pub fn check(artifact: &Artifact, current: &Frame) -> Result<MonitorReport> {
     let classes = artifact.predictor.encoding.classes().to_vec();
     let pd = prediction_drift(&reference_pred, &current_pred, &classes)?;
     let perf = match labelled_rows(artifact, current)? {
-        Some((y, rows)) => {
-            let p = select_predictions(&current_pred, &rows)?;
-            Some(performance(
+        Some(e) => {
+            let p = select_predictions(&current_pred, &e.rows)?;
+            let mut perf = performance(
                 body.metrics.metric,
                 body.metrics.score,
-                &y,
+                &e.y,
                 &p,
                 classes.len(),
-            )?)
+            )?;
+            if let Some(n) = &e.not_numbers {
+                let line = mlpilot_core::narration::target_not_numbers(&body.target, n);
+                perf.note = format!("{}; {line}", perf.note);
+            }
+            Some(perf)
         }
         None => None,
     };

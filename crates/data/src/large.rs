@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use mlpilot_core::facts::TargetWarning;
 use mlpilot_core::{DatasetProfile, Error, Frame, Result};
 use polars::prelude::*;
 use polars_core::query_result::QueryResult;
@@ -35,6 +36,8 @@ impl Default for LargeFileOptions {
 }
 
 const ROW: &str = "__mlpilot_row";
+/// The prefix of the count of a text column's values that are not numbers.
+const STRAY: &str = "__mlpilot_not_numbers_";
 
 fn collect_streaming(lf: LazyFrame, shown: &str) -> Result<DataFrame> {
     match lf
@@ -95,6 +98,20 @@ pub fn profile_large_csv(
                 .iter()
                 .map(|n| col(n.as_str()).null_count().alias(n.as_str())),
         );
+        // Text values that are not numbers, for the columns of numbers with stray words.
+        exprs.extend(
+            schema
+                .iter()
+                .filter(|(_, dtype)| **dtype == DataType::String)
+                .map(|(n, _)| {
+                    let c = col(n.as_str());
+                    c.clone()
+                        .is_not_null()
+                        .and(c.cast(DataType::Float64).is_null())
+                        .sum()
+                        .alias(format!("{STRAY}{n}"))
+                }),
+        );
         Ok((collect_streaming(lf.select(exprs), &shown)?, names))
     };
     let (lf, counts, names) =
@@ -133,17 +150,41 @@ pub fn profile_large_csv(
     let sampled = frame.n_rows();
     profile.n_rows = n_rows;
     profile.sampled_rows = Some(sampled);
-    for c in &mut profile.columns {
-        c.missing = get_count(&c.name);
-        c.missing_fraction = c.missing as f64 / n_rows as f64;
-    }
-    if let Some(t) = &mut profile.target {
-        t.missing = get_count(&t.name);
-    }
+    exact_missing(&mut profile, n_rows, get_count);
     profile.notes.push(format!(
         "`{shown}` is large: rows and missing values are exact; other statistics come from every {}th row ({} rows); duplicate rows are counted within that sample",
         fmt_count(step),
         fmt_count(sampled)
     ));
     Ok((frame, profile))
+}
+
+/// Puts the exact counts of missing values (nulls, and stray words among numbers where the
+/// sample found a column of numbers with stray words) into a profile computed on a sample.
+fn exact_missing(profile: &mut DatasetProfile, n_rows: usize, get_count: impl Fn(&str) -> usize) {
+    // Stray words among numbers are missing values: counted exactly too, where the sample
+    // found the column to be one of numbers with stray words.
+    let stray = |c: &mlpilot_core::profile::ColumnProfile| -> usize {
+        match c.why.not_numbers() {
+            Some(_) => get_count(&format!("{STRAY}{}", c.name)),
+            None => 0,
+        }
+    };
+    for c in &mut profile.columns {
+        c.missing = get_count(&c.name) + stray(c);
+        c.missing_fraction = c.missing as f64 / n_rows as f64;
+    }
+    if let Some(t) = &mut profile.target {
+        let words = profile
+            .columns
+            .iter()
+            .find(|c| c.name == t.name)
+            .map_or(0, &stray);
+        t.missing = get_count(&t.name) + words;
+        for w in &mut t.warnings {
+            if let TargetWarning::NotNumbers { not_numbers, .. } = w {
+                not_numbers.count = words;
+            }
+        }
+    }
 }

@@ -458,15 +458,27 @@ fn stray_words_among_numbers_are_missing_values() {
 #[test]
 fn large_files_are_profiled_from_a_sample_with_exact_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut csv = String::from("a,b,y\n");
+    let mut csv = String::from("a,b,w,v,y\n");
     for i in 0..10_000 {
         let b = if i % 4 == 0 {
             String::new()
         } else {
             format!("{}", i % 13)
         };
+        // Stray words among numbers: 110 `?` in `w`, of which the sample of every 10th row
+        // holds 10 (rows 0, 1000, …), and one `n/a` in `v` that the sample misses.
+        let w = if i % 1000 == 0 || i % 100 == 7 {
+            "?".to_string()
+        } else {
+            format!("{}", i % 7)
+        };
+        let v = if i == 4_321 {
+            "n/a".to_string()
+        } else {
+            format!("{}.5", i % 9)
+        };
         csv.push_str(&format!(
-            "{},{b},{}\n",
+            "{},{b},{w},{v},{}\n",
             i as f64 * 0.5,
             if i % 3 == 0 { "x" } else { "z" }
         ));
@@ -481,6 +493,16 @@ fn large_files_are_profiled_from_a_sample_with_exact_counts() {
     assert_eq!(prof.sampled_rows, Some(1_000));
     assert_eq!(sample.n_rows(), 1_000);
     assert_eq!(prof.column("b").unwrap().missing, 2_500);
+    // Exact: the nulls and the stray words, where the sample saw stray words.
+    let w = prof.column("w").unwrap();
+    assert_eq!(
+        (w.kind, w.missing, w.distinct),
+        (ColumnKind::Integer, 110, 7),
+        "{w:?}"
+    );
+    assert_eq!(w.missing_fraction, 0.011);
+    let v = prof.column("v").unwrap();
+    assert_eq!((v.kind, v.missing), (ColumnKind::Float, 0), "{v:?}");
     assert!(
         prof.notes.iter().any(|n| n.contains("every 10th row")),
         "{:?}",

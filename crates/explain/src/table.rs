@@ -29,7 +29,8 @@ pub trait TableModel: Send + Sync {
     ///
     /// # Errors
     /// When the column does not fit the target encoding (for a saved predictor: a label not seen in
-    /// training or a value that is not a number; see [`mlpilot_prep::TargetEncoding::encode`]).
+    /// training, or a target of numbers of which more than 5 % are words; a few words are missing
+    /// values, NaN here; see [`mlpilot_prep::TargetEncoding::encode`]).
     fn encode_target(&self, column: &Column) -> Result<Vec<f64>>;
     /// The single tree model and its pipeline, when the model is exactly that (TreeSHAP then
     /// applies); `None` for ensembles of several models and non-tree models.

@@ -66,7 +66,7 @@ pub fn retrain(
         config.max_trials = None;
     }
     let trained = AutoMl::with_config(config).fit_frame(&train)?;
-    let Some((y, rows)) = labelled_rows(artifact, &hold)? else {
+    let Some(mlpilot_prep::EncodedTarget { y, rows, .. }) = labelled_rows(artifact, &hold)? else {
         return Err(Error::invalid_input(format!(
             "the new data has no target column `{}`",
             body.target

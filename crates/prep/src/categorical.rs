@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use mlpilot_core::Rng;
+use mlpilot_core::frame::{parse_number, stray_words_in};
 use serde::{Deserialize, Serialize};
 
 /// The level missing values become when they are treated as a category.
@@ -65,7 +66,18 @@ pub struct BoolFit {
 
 impl BoolFit {
     pub(crate) fn fit(dict: &[String], codes: &[u32], impute: bool) -> BoolFit {
-        let (levels, missing) = level_counts(dict, codes);
+        let (mut levels, mut missing) = level_counts(dict, codes);
+        // Two numbers with a few stray words (`0`, `1`, `?`): the words are missing values,
+        // not a label (see `mlpilot_core::frame::stray_words`).
+        if stray_words_in(levels.iter().map(|(l, c)| (l.as_str(), *c))).is_some() {
+            let words: usize = levels
+                .iter()
+                .filter(|(l, _)| parse_number(l).is_none())
+                .map(|(_, c)| c)
+                .sum();
+            levels.retain(|(l, _)| parse_number(l).is_some());
+            missing += words;
+        }
         let mut labels: Vec<&String> = levels.iter().map(|(l, _)| l).collect();
         labels.sort();
         let positive = labels
@@ -93,20 +105,31 @@ impl BoolFit {
         codes: &[u32],
         out: &mut dyn FnMut(usize, f64),
     ) -> usize {
-        let map: Vec<f64> = dict
+        // Between two numbers, a word is a missing value (as in training), not the other label.
+        let numbers =
+            parse_number(&self.positive).is_some() && parse_number(&self.negative).is_some();
+        let map: Vec<Option<f64>> = dict
             .iter()
-            .map(|d| if *d == self.positive { 1.0 } else { 0.0 })
+            .map(|d| {
+                if *d == self.positive {
+                    Some(1.0)
+                } else if numbers && parse_number(d).is_none() {
+                    None
+                } else {
+                    Some(0.0)
+                }
+            })
             .collect();
         let mut unseen = 0;
         for (i, &c) in codes.iter().enumerate() {
             let v = match map.get(c as usize) {
-                Some(v) => {
+                Some(Some(v)) => {
                     if *v == 0.0 && dict.get(c as usize).is_some_and(|d| *d != self.negative) {
                         unseen += 1;
                     }
                     *v
                 }
-                None => self.fill.unwrap_or(f64::NAN),
+                Some(None) | None => self.fill.unwrap_or(f64::NAN),
             };
             out(i, v);
         }
@@ -486,6 +509,45 @@ mod tests {
         let mut out = vec![];
         f.transform(&d, &c, &mut |_, v| out.push(v));
         assert_eq!(out, vec![0.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn bool_of_two_numbers_reads_stray_words_as_missing() {
+        // `-` and `.` sort before `0`: they must not become the negative label.
+        for word in ["?", "-", ".", "n/a", "none"] {
+            let mut v: Vec<Option<&str>> = [Some("0"), Some("1"), Some("1")].repeat(20);
+            v.push(Some(word));
+            v.push(None);
+            let (d, c) = labels(&v);
+            let f = BoolFit::fit(&d, &c, false);
+            assert_eq!(
+                (f.positive.as_str(), f.negative.as_str()),
+                ("1", "0"),
+                "`{word}`"
+            );
+            assert_eq!(f.n_missing, 2, "`{word}`");
+            let mut out = vec![];
+            let unseen = f.transform(&d, &c, &mut |_, x| out.push(x));
+            assert_eq!(unseen, 0, "`{word}`");
+            assert_eq!(&out[..3], [0.0, 1.0, 1.0]);
+            assert!(
+                out[60].is_nan() && out[61].is_nan(),
+                "`{word}`: {:?}",
+                &out[60..]
+            );
+            // Imputed: the most frequent label, for the word as for the missing value.
+            let f = BoolFit::fit(&d, &c, true);
+            let mut out = vec![];
+            f.transform(&d, &c, &mut |_, x| out.push(x));
+            assert_eq!(&out[60..], [1.0, 1.0], "`{word}`");
+        }
+        // Between two words, another word is an unseen label read as the negative one.
+        let (d, c) = labels(&[Some("yes"), Some("no"), Some("no")]);
+        let f = BoolFit::fit(&d, &c, false);
+        let (d2, c2) = labels(&[Some("maybe")]);
+        let mut out = vec![];
+        assert_eq!(f.transform(&d2, &c2, &mut |_, x| out.push(x)), 1);
+        assert_eq!(out, [0.0]);
     }
 
     #[test]

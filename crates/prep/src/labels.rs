@@ -1,7 +1,7 @@
 //! The target column: class labels ↔ indices, or numeric values.
 
 use mlpilot_core::facts::NotNumbers;
-use mlpilot_core::frame::{parse_number, stray_words};
+use mlpilot_core::frame::{NUMBER_SHARE, parse_number, stray_words};
 use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
 use serde::{Deserialize, Serialize};
 
@@ -146,13 +146,14 @@ impl TargetEncoding {
     }
 
     /// Encodes a target column; rows with a missing target are left out. In a target of
-    /// numbers (a regression target, or classes that are all numbers) a value that is not a
-    /// number is a stray word: it is read as missing and reported in
-    /// [`EncodedTarget::not_numbers`]. A label not seen in training is an error naming the row.
+    /// numbers (a regression target, or classes that are all numbers) a few values that are
+    /// not numbers (at most 5 % of the present ones, as [`stray_words`] decides) are stray
+    /// words: they are read as missing and reported in [`EncodedTarget::not_numbers`].
     ///
     /// # Errors
     /// An invalid-input error naming the row, column and value when a label is not one of the
-    /// training classes.
+    /// training classes, or when more than 5 % of a target of numbers' present values are not
+    /// numbers (naming the first).
     pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
         let name = col.name();
         let mut y = Vec::with_capacity(col.len());
@@ -162,11 +163,13 @@ impl TargetEncoding {
             count: 0,
             examples: Vec::new(),
         };
-        let mut stray_word = |word: &str| {
+        let mut first_stray: Option<(usize, String)> = None;
+        let mut stray_word = |row: usize, word: &str| {
             stray.count += 1;
             if stray.examples.len() < 3 && !stray.examples.iter().any(|e| e == word) {
                 stray.examples.push(word.to_string());
             }
+            first_stray.get_or_insert_with(|| (row, word.to_string()));
         };
         match self {
             TargetEncoding::Classes { classes } => {
@@ -183,7 +186,7 @@ impl TargetEncoding {
                         Some(None) => {
                             let label = dict.get(c as usize).cloned().unwrap_or_default();
                             if numbers && parse_number(&label).is_none() {
-                                stray_word(&label);
+                                stray_word(i, &label);
                                 n_missing += 1;
                                 continue;
                             }
@@ -215,13 +218,34 @@ impl TargetEncoding {
                         None => {
                             let v = col.str_at(i).unwrap_or_default();
                             if parse_number(&v).is_none() {
-                                stray_word(&v);
+                                stray_word(i, &v);
                             }
                             n_missing += 1;
                         }
                     }
                 }
             }
+        }
+        // A few words among numbers are missing values; more than that are values the model
+        // cannot score, named as before.
+        if let Some((row, word)) = first_stray
+            && (y.len() as f64) < NUMBER_SHARE * (y.len() + stray.count) as f64
+        {
+            let what = match self {
+                TargetEncoding::Classes { classes } => {
+                    format!(
+                        "is not one of the training classes ({})",
+                        classes.join(", ")
+                    )
+                }
+                TargetEncoding::Values => "is not a number".to_string(),
+            };
+            return Err(Error::invalid_input(format!(
+                "row {row}: target `{name}` = `{word}` {what}"
+            ))
+            .with_context("row", row)
+            .with_context("column", name)
+            .with_context("value", word));
         }
         Ok(EncodedTarget {
             y,
@@ -456,6 +480,23 @@ mod tests {
             let enc = e.encode(&col).unwrap();
             assert_eq!((enc.y.len(), enc.n_missing), (58, 2), "`{word}`");
             assert_eq!(enc.not_numbers.map(|n| n.count), Some(2));
+        }
+        // Mostly words where the model knows numbers: named, not read as missing.
+        for regression in [false, true] {
+            let e = TargetEncoding::fit(
+                &with_word("n/a", regression),
+                if regression {
+                    Task::Regression
+                } else {
+                    Task::Binary
+                },
+            )
+            .unwrap();
+            let err = e
+                .encode(&Column::from_strs("y", ["yes", "no", "1"]))
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("row 0: target `y` = `yes` is not"), "{err}");
         }
         // A number the model never saw is still an unknown class, and words in a target of
         // words are classes, named when unseen.

@@ -114,6 +114,16 @@ impl KindFact {
             KindFact::Labels { .. } | KindFact::CodesAsAsked { .. } => ColumnKind::Categorical,
         }
     }
+
+    /// The stray words of a column of numbers, when the rule that decided saw any.
+    pub fn not_numbers(&self) -> Option<&NotNumbers> {
+        match self {
+            KindFact::TwoValues { not_numbers, .. }
+            | KindFact::WholeNumbers { not_numbers, .. }
+            | KindFact::DecimalNumbers { not_numbers, .. } => not_numbers.as_ref(),
+            _ => None,
+        }
+    }
 }
 
 /// Values of a column of numbers that were not numbers (they are read as missing).
