@@ -169,10 +169,6 @@ fn split_validation(data: &Dataset, fraction: f64, rng: &mut Rng) -> (Vec<usize>
 }
 
 /// Trains the network; see [`MlpClassifier`] and [`MlpRegressor`].
-#[expect(
-    clippy::too_many_lines,
-    reason = "the training loop: the network, the optimiser, batches, early stopping and the deadline share the epoch's state"
-)]
 fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<MlpModel> {
     p.validate().map_err(|e| e.prefixed(id))?;
     data.check_trainable(false)?;
@@ -180,46 +176,25 @@ fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<Ml
     let x = data.x().to_dense();
     let task = data.task();
     let (n, d) = (x.n_rows(), x.n_cols());
-    let k = if task.is_classification() {
-        data.n_classes()
-    } else {
-        1
-    };
     let mut rng = Rng::new(ctx.seed);
     let (train_rows, valid_rows) = if n >= 100 && p.patience > 0 {
         split_validation(data, 0.1, &mut rng)
     } else {
         ((0..n).collect(), Vec::new())
     };
-    // Regression targets are standardised for training and restored at prediction.
-    let (y_mean, y_std) = if task.is_classification() {
-        (0.0, 1.0)
-    } else {
-        let y = data.y();
-        let m = y.iter().sum::<f64>() / n.max(1) as f64;
-        let s = (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n.max(1) as f64).sqrt();
-        (m, if s > 1e-12 { s } else { 1.0 })
-    };
+    let scale = TargetScale::of(data);
     let device = training_device();
-    let mut widths = vec![d];
-    widths.extend(std::iter::repeat_n(p.width, p.hidden_layers));
-    widths.push(k);
-    let layers = widths.windows(2).map(|w| match w {
-        [a, b] => he_layer(*a, *b, &mut rng, &device),
-        _ => he_layer(1, 1, &mut rng, &device),
-    });
-    let mut net = Net {
-        layers: layers.collect(),
-    };
+    let mut net = init_net(data, d, p, &mut rng, &device);
     let hidden: Vec<usize> = vec![p.width; p.hidden_layers];
     let mut optim = AdamWConfig::new()
         .with_weight_decay(p.weight_decay as f32)
         .init();
     let xs = x.as_slice();
-    let ys = data.y();
     let mut order = train_rows.clone();
-    let mut best: Option<(f64, Vec<Dense>)> = None;
-    let mut since_best = 0usize;
+    let mut best = BestEpoch {
+        best: None,
+        since_best: 0,
+    };
     let ce = CrossEntropyLossConfig::new().init(&device);
     for epoch in 0..p.max_epochs {
         if ctx.cancel.is_cancelled() {
@@ -230,79 +205,34 @@ fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<Ml
         }
         rng.shuffle(&mut order);
         for batch in order.chunks(batch_size) {
-            let b = batch.len();
-            let mut xb = Vec::with_capacity(b * d);
-            for &r in batch {
-                xb.extend(
-                    xs.get(r * d..(r + 1) * d)
-                        .unwrap_or(&[])
-                        .iter()
-                        .map(|v| *v as f32),
-                );
-            }
-            let input = Tensor::<2>::from_data(TensorData::new(xb, [b, d]), &device);
-            let masks = dropout_masks(&mut rng, p.dropout, b, &hidden, &device);
+            let input = batch_input(xs, d, batch, &device);
+            let masks = dropout_masks(&mut rng, p.dropout, batch.len(), &hidden, &device);
             let out = net.forward(input, &masks);
             let loss = if task.is_classification() {
-                let t: Vec<i64> = batch
-                    .iter()
-                    .map(|&r| ys.get(r).copied().unwrap_or(0.0) as i64)
-                    .collect();
-                ce.forward(
-                    out,
-                    Tensor::<1, Int>::from_data(TensorData::new(t, [b]), &device),
-                )
+                ce.forward(out, scale.class_targets(data.y(), batch, &device))
             } else {
-                let t: Vec<f32> = batch
-                    .iter()
-                    .map(|&r| ((ys.get(r).copied().unwrap_or(0.0) - y_mean) / y_std) as f32)
-                    .collect();
                 MseLoss::new().forward(
                     out,
-                    Tensor::<2>::from_data(TensorData::new(t, [b, 1]), &device),
+                    scale.value_targets(data.y(), batch, &device),
                     Reduction::Mean,
                 )
             };
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(p.learning_rate, net, grads);
         }
-        let epochs_done = epoch + 1;
-        let layers = extract(&net)?;
-        let model = MlpModel {
-            layers,
-            task,
-            n_classes: data.n_classes(),
-            y_mean,
-            y_std,
-            n_features: d,
-        };
-        let val_loss = if valid_rows.is_empty() {
-            None
-        } else {
-            Some(model.loss_on(&x, ys, &valid_rows))
-        };
+        let model = scale.model(data, extract(&net)?, d);
+        let val_loss = (!valid_rows.is_empty()).then(|| model.loss_on(&x, data.y(), &valid_rows));
         ctx.report(ProgressEvent::Iteration {
             estimator: id.to_string(),
-            iteration: epochs_done,
+            iteration: epoch + 1,
             total: Some(p.max_epochs),
             loss: val_loss,
         });
-        match val_loss {
-            Some(l) if l.is_finite() => {
-                if best.as_ref().is_none_or(|(b, _)| l < *b - 1e-7) {
-                    best = Some((l, model.layers));
-                    since_best = 0;
-                } else {
-                    since_best += 1;
-                    if since_best >= p.patience {
-                        break;
-                    }
-                }
-            }
-            _ => best = Some((f64::NAN, model.layers)),
+        if best.after_epoch(val_loss, model.layers, p.patience) {
+            break;
         }
     }
-    let Some((_, layers)) = best else {
+    let Some((_, layers)) = best.best else {
         return Err(Error::new(
             ErrorKind::Timeout,
             "the deadline passed before the first epoch ended",
@@ -316,14 +246,125 @@ fn train(data: &Dataset, p: &MlpParams, ctx: &FitContext, id: &str) -> Result<Ml
             "training diverged (non-finite weights); lower the learning rate",
         ));
     }
-    Ok(MlpModel {
-        layers,
-        task,
-        n_classes: data.n_classes(),
-        y_mean,
-        y_std,
-        n_features: d,
-    })
+    Ok(scale.model(data, layers, d))
+}
+
+/// He-initialised layers from `d` inputs through the hidden layers to one output per class
+/// (one for regression), drawn from the seeded generator.
+fn init_net(data: &Dataset, d: usize, p: &MlpParams, rng: &mut Rng, device: &Device) -> Net {
+    let k = if data.task().is_classification() {
+        data.n_classes()
+    } else {
+        1
+    };
+    let mut widths = vec![d];
+    widths.extend(std::iter::repeat_n(p.width, p.hidden_layers));
+    widths.push(k);
+    let layers = widths.windows(2).map(|w| match w {
+        [a, b] => he_layer(*a, *b, rng, device),
+        _ => he_layer(1, 1, rng, device),
+    });
+    Net {
+        layers: layers.collect(),
+    }
+}
+
+/// A batch's rows of the dense inputs (`d` per row), as a tensor.
+fn batch_input(xs: &[f64], d: usize, batch: &[usize], device: &Device) -> Tensor<2> {
+    let mut xb = Vec::with_capacity(batch.len() * d);
+    for &r in batch {
+        xb.extend(
+            xs.get(r * d..(r + 1) * d)
+                .unwrap_or(&[])
+                .iter()
+                .map(|v| *v as f32),
+        );
+    }
+    Tensor::<2>::from_data(TensorData::new(xb, [batch.len(), d]), device)
+}
+
+/// How a regression target is standardised for training (and restored at prediction); the
+/// identity for classes.
+struct TargetScale {
+    mean: f64,
+    std: f64,
+}
+
+impl TargetScale {
+    fn of(data: &Dataset) -> TargetScale {
+        if data.task().is_classification() {
+            return TargetScale {
+                mean: 0.0,
+                std: 1.0,
+            };
+        }
+        let y = data.y();
+        let n = y.len().max(1) as f64;
+        let m = y.iter().sum::<f64>() / n;
+        let s = (y.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt();
+        TargetScale {
+            mean: m,
+            std: if s > 1e-12 { s } else { 1.0 },
+        }
+    }
+
+    /// A batch's class indices.
+    fn class_targets(&self, ys: &[f64], batch: &[usize], device: &Device) -> Tensor<1, Int> {
+        let t: Vec<i64> = batch
+            .iter()
+            .map(|&r| ys.get(r).copied().unwrap_or(0.0) as i64)
+            .collect();
+        Tensor::<1, Int>::from_data(TensorData::new(t, [batch.len()]), device)
+    }
+
+    /// A batch's standardised values, one column.
+    fn value_targets(&self, ys: &[f64], batch: &[usize], device: &Device) -> Tensor<2> {
+        let t: Vec<f32> = batch
+            .iter()
+            .map(|&r| ((ys.get(r).copied().unwrap_or(0.0) - self.mean) / self.std) as f32)
+            .collect();
+        Tensor::<2>::from_data(TensorData::new(t, [batch.len(), 1]), device)
+    }
+
+    /// The model with these layers.
+    fn model(&self, data: &Dataset, layers: Vec<Dense>, d: usize) -> MlpModel {
+        MlpModel {
+            layers,
+            task: data.task(),
+            n_classes: data.n_classes(),
+            y_mean: self.mean,
+            y_std: self.std,
+            n_features: d,
+        }
+    }
+}
+
+/// The layers of the epoch with the lowest validation loss so far.
+struct BestEpoch {
+    best: Option<(f64, Vec<Dense>)>,
+    since_best: usize,
+}
+
+impl BestEpoch {
+    /// Keeps an epoch's layers when its validation loss is the lowest yet (every epoch's when
+    /// there is no loss to compare); returns whether `patience` epochs passed without one.
+    fn after_epoch(&mut self, val_loss: Option<f64>, layers: Vec<Dense>, patience: usize) -> bool {
+        match val_loss {
+            Some(l) if l.is_finite() => {
+                if self.best.as_ref().is_none_or(|(b, _)| l < *b - 1e-7) {
+                    self.best = Some((l, layers));
+                    self.since_best = 0;
+                } else {
+                    self.since_best += 1;
+                    if self.since_best >= patience {
+                        return true;
+                    }
+                }
+            }
+            _ => self.best = Some((f64::NAN, layers)),
+        }
+        false
+    }
 }
 
 fn info(id: &str, name: &str, tasks: &[Task]) -> EstimatorInfo {
