@@ -12,6 +12,7 @@ pub use crate::task::thousands;
 
 mod forecast;
 mod profile;
+mod run;
 pub use forecast::{
     ForecastSubject, forecast_narrative, forecast_note, merged_times, series_label, spacing,
 };
@@ -19,6 +20,7 @@ pub use profile::{
     column_kind, leakage, number_reading, sampled_relations, target_choice, target_not_numbers,
     target_warning, task_reason,
 };
+pub use run::{describe_dataset, explain_results, join_and, plain_meaning, task_words};
 
 /// A number for prose and tables: integers whole and numbers from 1,000 up rounded to whole
 /// units (with thousands separators from 10,000: `2019`, `12,345`); below 1,000 up to four significant digits (three
