@@ -21,8 +21,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use mlpilot::core::{Metric, Predictions};
-use mlpilot_benches::suite::Suite;
+use mlpilot::core::{Metric, Predictions, Task};
+use mlpilot_benches::suite::{DatasetEntry, Suite};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -113,26 +113,41 @@ fn run_process(
     })
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "a benchmark runner: arguments, every dataset, the anchors and the table in one readable sequence"
-)]
+/// The runner's arguments.
+struct Options {
+    dir: std::path::PathBuf,
+    budget: f64,
+    only: Option<Vec<String>>,
+    threads: usize,
+    process: Option<String>,
+    no_report: bool,
+}
+
+impl Options {
+    fn parse(args: &[String]) -> Options {
+        Options {
+            dir: args
+                .get(1)
+                .filter(|a| !a.starts_with("--"))
+                .map_or_else(mlpilot_benches::datasets_dir, Into::into),
+            budget: arg(args, "--budget")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(10.0),
+            only: arg(args, "--datasets").map(|s| s.split(',').map(str::to_string).collect()),
+            threads: arg(args, "--threads")
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(1),
+            process: arg(args, "--process"),
+            no_report: args.iter().any(|a| a == "--no-report"),
+        }
+    }
+}
+
+type Anchors = std::collections::BTreeMap<(String, String), (f64, f64)>;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let dir = args
-        .get(1)
-        .filter(|a| !a.starts_with("--"))
-        .map_or_else(mlpilot_benches::datasets_dir, Into::into);
-    let budget: f64 = arg(&args, "--budget")
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(10.0);
-    let only: Option<Vec<String>> =
-        arg(&args, "--datasets").map(|s| s.split(',').map(str::to_string).collect());
-    let threads: usize = arg(&args, "--threads")
-        .and_then(|b| b.parse().ok())
-        .unwrap_or(1);
-    let process = arg(&args, "--process");
-    let no_report = args.iter().any(|a| a == "--no-report");
+    let opts = Options::parse(&args);
     let scratch = match tempfile::tempdir() {
         Ok(t) => t,
         Err(e) => {
@@ -140,7 +155,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let suite = match Suite::open(&dir) {
+    let suite = match Suite::open(&opts.dir) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -153,103 +168,141 @@ fn main() -> ExitCode {
         let Some(task) = d.tabular_task() else {
             continue;
         };
-        if only.as_ref().is_some_and(|o| !o.contains(&d.name))
-            || (only.is_none() && (!d.in_anchor_suite || d.task == "text"))
+        if opts.only.as_ref().is_some_and(|o| !o.contains(&d.name))
+            || (opts.only.is_none() && (!d.in_anchor_suite || d.task == "text"))
         {
             continue;
         }
-        let run = || -> mlpilot::Result<Row> {
-            let frame = suite.frame(d)?;
-            let (train, test) = suite.holdout(d)?;
-            let tr = frame.take(&train)?;
-            let te = frame.take(&test)?;
-            let metric = d.metric();
-            let anchor = |name: &str| anchors.get(&(d.name.clone(), name.into())).map(|a| a.0);
-            let score_on = |predictor: &mlpilot::search::Predictor,
-                            predict: &dyn Fn(
-                &mlpilot::Frame,
-            ) -> mlpilot::Result<
-                mlpilot::search::TablePredictions,
-            >|
-             -> mlpilot::Result<f64> {
-                let enc = &predictor.encoding;
-                let y = enc.encode(te.require(&d.target)?)?;
-                let p = predict(&te.take(&y.rows)?)?;
-                let pred = if metric == Metric::RocAuc {
-                    p.predictions
-                } else {
-                    Predictions::values(p.predictions.values)
-                };
-                metric.score(&y.y, &pred, enc.n_classes())
-            };
-            let (score, fit_s, model, trials) = match &process {
-                Some(bin) => {
-                    let train_csv = scratch.path().join(format!("{}-train.csv", d.name));
-                    write_rows(&suite.dir.join(&d.file), &train, &train_csv)?;
-                    let out = scratch.path().join(&d.name);
-                    let r = run_process(bin, &train_csv, &out, budget, threads, no_report)?;
-                    let score = score_on(&r.artifact.predictor, &|f| r.artifact.predict(f))?;
-                    (score, r.secs, r.artifact.predictor.describe(), r.trials)
-                }
-                None => {
-                    let t0 = Instant::now();
-                    let trained = mlpilot::AutoMl::new()
-                        .target(&d.target)
-                        .task(task)
-                        .time_budget(Duration::from_secs_f64(budget))
-                        .threads(threads)
-                        .seed(0)
-                        .fit_frame(&tr)?;
-                    let fit_s = t0.elapsed().as_secs_f64();
-                    let score = score_on(&trained.result.predictor, &|f| trained.predict_frame(f))?;
-                    (
-                        score,
-                        fit_s,
-                        trained.result.predictor.describe(),
-                        trained.result.trials,
-                    )
-                }
-            };
-            Ok(Row {
-                dataset: d.name.clone(),
-                task: d.task.clone(),
-                metric,
-                score,
-                fit_s,
-                model,
-                flaml10: anchor("flaml10"),
-                flaml60: anchor("flaml60"),
-                hgb: anchor("hgb"),
-                autogluon60: anchor("autogluon60"),
-                trials,
-            })
-        };
-        match run() {
+        match run_dataset(&suite, d, task, &anchors, &opts, scratch.path()) {
             Ok(r) => {
-                println!(
-                    "{:<16} {:<10} {:.4}  flaml10 {:>7} ({:>8})  hgb {:>7} ({:>8})  {:.2} s  {} trials  {}",
-                    r.dataset,
-                    r.metric.as_str(),
-                    r.score,
-                    r.flaml10.map_or("-".into(), |v| format!("{v:.4}")),
-                    r.flaml10
-                        .map_or("-".into(), |v| format!("{:+.4}", r.score - v)),
-                    r.hgb.map_or("-".into(), |v| format!("{v:.4}")),
-                    r.hgb.map_or("-".into(), |v| format!("{:+.4}", r.score - v)),
-                    r.fit_s,
-                    r.trials,
-                    r.model
-                );
+                print_row(&r);
                 rows.push(r);
             }
             Err(e) => println!("{:<16} error: {e}", d.name),
         }
     }
+    let (csv, md) = tables(&rows, &opts);
+    println!("\n{md}");
+    if let Some(p) = arg(&args, "--csv") {
+        let _ = std::fs::write(p, csv);
+    }
+    if let Some(p) = arg(&args, "--markdown") {
+        let _ = std::fs::write(p, md);
+    }
+    ExitCode::SUCCESS
+}
+
+/// Trains on one dataset's holdout training rows (in this process or with the `mlpilot` binary)
+/// and scores the model on its test rows.
+fn run_dataset(
+    suite: &Suite,
+    d: &DatasetEntry,
+    task: Task,
+    anchors: &Anchors,
+    opts: &Options,
+    scratch: &std::path::Path,
+) -> mlpilot::Result<Row> {
+    let frame = suite.frame(d)?;
+    let (train, test) = suite.holdout(d)?;
+    let tr = frame.take(&train)?;
+    let te = frame.take(&test)?;
+    let metric = d.metric();
+    let anchor = |name: &str| anchors.get(&(d.name.clone(), name.into())).map(|a| a.0);
+    let score_on = |predictor: &mlpilot::search::Predictor,
+                    predict: &dyn Fn(
+        &mlpilot::Frame,
+    ) -> mlpilot::Result<mlpilot::search::TablePredictions>|
+     -> mlpilot::Result<f64> {
+        let enc = &predictor.encoding;
+        let y = enc.encode(te.require(&d.target)?)?;
+        let p = predict(&te.take(&y.rows)?)?;
+        let pred = if metric == Metric::RocAuc {
+            p.predictions
+        } else {
+            Predictions::values(p.predictions.values)
+        };
+        metric.score(&y.y, &pred, enc.n_classes())
+    };
+    let (score, fit_s, model, trials) = match &opts.process {
+        Some(bin) => {
+            let train_csv = scratch.join(format!("{}-train.csv", d.name));
+            write_rows(&suite.dir.join(&d.file), &train, &train_csv)?;
+            let out = scratch.join(&d.name);
+            let r = run_process(
+                bin,
+                &train_csv,
+                &out,
+                opts.budget,
+                opts.threads,
+                opts.no_report,
+            )?;
+            let score = score_on(&r.artifact.predictor, &|f| r.artifact.predict(f))?;
+            (score, r.secs, r.artifact.predictor.describe(), r.trials)
+        }
+        None => {
+            let t0 = Instant::now();
+            let trained = mlpilot::AutoMl::new()
+                .target(&d.target)
+                .task(task)
+                .time_budget(Duration::from_secs_f64(opts.budget))
+                .threads(opts.threads)
+                .seed(0)
+                .fit_frame(&tr)?;
+            let fit_s = t0.elapsed().as_secs_f64();
+            let score = score_on(&trained.result.predictor, &|f| trained.predict_frame(f))?;
+            (
+                score,
+                fit_s,
+                trained.result.predictor.describe(),
+                trained.result.trials,
+            )
+        }
+    };
+    Ok(Row {
+        dataset: d.name.clone(),
+        task: d.task.clone(),
+        metric,
+        score,
+        fit_s,
+        model,
+        flaml10: anchor("flaml10"),
+        flaml60: anchor("flaml60"),
+        hgb: anchor("hgb"),
+        autogluon60: anchor("autogluon60"),
+        trials,
+    })
+}
+
+/// One dataset's line as it finishes: the score, the anchors and the differences to them.
+fn print_row(r: &Row) {
+    println!(
+        "{:<16} {:<10} {:.4}  flaml10 {:>7} ({:>8})  hgb {:>7} ({:>8})  {:.2} s  {} trials  {}",
+        r.dataset,
+        r.metric.as_str(),
+        r.score,
+        r.flaml10.map_or("-".into(), |v| format!("{v:.4}")),
+        r.flaml10
+            .map_or("-".into(), |v| format!("{:+.4}", r.score - v)),
+        r.hgb.map_or("-".into(), |v| format!("{v:.4}")),
+        r.hgb.map_or("-".into(), |v| format!("{:+.4}", r.score - v)),
+        r.fit_s,
+        r.trials,
+        r.model
+    );
+}
+
+/// The CSV and the Markdown table of every dataset, with the summary line under the table.
+fn tables(rows: &[Row], opts: &Options) -> (String, String) {
+    let (budget, threads) = (opts.budget, opts.threads);
     let peak = mlpilot_benches::peak_rss_bytes().unwrap_or(0);
     let mut csv = String::from(
         "dataset,task,metric,score,run_s,trials,flaml10,hgb,flaml60,autogluon60,diff_flaml10,diff_hgb,model\n",
     );
-    let what = if process.is_some() { "run s" } else { "fit s" };
+    let what = if opts.process.is_some() {
+        "run s"
+    } else {
+        "fit s"
+    };
     let mut md = format!(
         "| dataset | metric | mlpilot ({budget:.0} s) | FLAML 10 s | diff | HGB | diff | AutoGluon 60 s | diff | {what} | trials | chosen model |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     );
@@ -258,7 +311,7 @@ fn main() -> ExitCode {
     let (mut sum_flaml, mut sum_hgb, mut sum_ag, mut n_ag) = (0.0, 0.0, 0.0, 0);
     let fmt = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:.4}"));
     let fmt_diff = |v: Option<f64>| v.map_or("–".to_string(), |v| format!("{v:+.4}"));
-    for r in &rows {
+    for r in rows {
         let d_flaml = r.flaml10.map(|f| r.score - f);
         let d_hgb = r.hgb.map(|f| r.score - f);
         let d_ag = r.autogluon60.map(|f| r.score - f);
@@ -321,12 +374,5 @@ fn main() -> ExitCode {
         rows.len(),
         peak as f64 / 1e6
     );
-    println!("\n{md}");
-    if let Some(p) = arg(&args, "--csv") {
-        let _ = std::fs::write(p, csv);
-    }
-    if let Some(p) = arg(&args, "--markdown") {
-        let _ = std::fs::write(p, md);
-    }
-    ExitCode::SUCCESS
+    (csv, md)
 }
