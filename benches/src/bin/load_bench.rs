@@ -63,10 +63,6 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted.get(i).copied().unwrap_or(f64::NAN)
 }
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "a benchmark runner: every format and size, timed, in one readable sequence"
-)]
 fn run() -> mlpilot::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let seconds: f64 = arg(&args, "--seconds")
@@ -78,20 +74,7 @@ fn run() -> mlpilot::Result<()> {
     let dir = tempfile::tempdir().map_err(mlpilot::Error::from)?;
     let model: PathBuf = match arg(&args, "--model") {
         Some(p) => PathBuf::from(p),
-        None => {
-            let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/titanic.csv");
-            let (frame, _) = mlpilot::data::load_frame(data)?;
-            let automl = mlpilot::AutoMl::new()
-                .target("target")
-                .max_trials(8)
-                .estimators(&["gbdt.hist_gbm"]);
-            let mut config = automl.run_config().clone();
-            config.ensemble = args.iter().any(|a| a == "--ensemble");
-            let trained = automl.config(config).fit_frame(&frame)?;
-            let p = dir.path().join("model.mlpilot");
-            trained.save(&p)?;
-            p
-        }
+        None => train_titanic(dir.path(), args.iter().any(|a| a == "--ensemble"))?,
     };
     let art = mlpilot::artifact::read(&model, &mlpilot::default_registry())?;
     let target = art.body.target.clone();
@@ -128,58 +111,9 @@ fn run() -> mlpilot::Result<()> {
         println!("| request | requests | errors | p50 ms | p99 ms | requests/s | rows/s |");
         println!("|---|---:|---:|---:|---:|---:|---:|");
         for rows in [1usize, 1000] {
-            let body = Arc::new(
-                serde_json::to_vec(&rows_body(&reference, &target, rows)).unwrap_or_default(),
-            );
-            // Warm up.
-            let client = reqwest::Client::new();
-            for _ in 0..20 {
-                let _ = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body.as_ref().clone())
-                    .send()
-                    .await;
-            }
-            let deadline = Instant::now() + Duration::from_secs_f64(seconds);
-            let start = Instant::now();
-            let mut tasks = Vec::new();
-            for _ in 0..concurrency {
-                let body = Arc::clone(&body);
-                let url = url.clone();
-                let client = client.clone();
-                tasks.push(tokio::spawn(async move {
-                    let mut lat = Vec::new();
-                    let mut errors = 0usize;
-                    while Instant::now() < deadline {
-                        let t = Instant::now();
-                        let r = client
-                            .post(&url)
-                            .header("content-type", "application/json")
-                            .body(body.as_ref().clone())
-                            .send()
-                            .await;
-                        match r {
-                            Ok(resp) if resp.status().is_success() => {
-                                let _ = resp.bytes().await;
-                                lat.push(t.elapsed().as_secs_f64() * 1000.0);
-                            }
-                            _ => errors += 1,
-                        }
-                    }
-                    (lat, errors)
-                }));
-            }
-            let mut lat = Vec::new();
-            let mut errors = 0;
-            for t in tasks {
-                if let Ok((l, e)) = t.await {
-                    lat.extend(l);
-                    errors += e;
-                }
-            }
-            let secs = start.elapsed().as_secs_f64();
-            lat.sort_by(f64::total_cmp);
+            let body =
+                serde_json::to_vec(&rows_body(&reference, &target, rows)).unwrap_or_default();
+            let (lat, errors, secs) = load(&url, body, seconds, concurrency).await;
             let n = lat.len();
             println!(
                 "| {rows} row{} | {n} | {errors} | {:.2} | {:.2} | {:.0} | {:.0} |",
@@ -194,4 +128,83 @@ fn run() -> mlpilot::Result<()> {
         let _ = handle.await;
         Ok::<(), mlpilot::Error>(())
     })
+}
+
+/// A model trained on the bundled Titanic data (one GBDT, or the ensemble the search keeps),
+/// saved in `dir`.
+fn train_titanic(dir: &std::path::Path, ensemble: bool) -> mlpilot::Result<PathBuf> {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/../datasets/titanic.csv");
+    let (frame, _) = mlpilot::data::load_frame(data)?;
+    let automl = mlpilot::AutoMl::new()
+        .target("target")
+        .max_trials(8)
+        .estimators(&["gbdt.hist_gbm"]);
+    let mut config = automl.run_config().clone();
+    config.ensemble = ensemble;
+    let trained = automl.config(config).fit_frame(&frame)?;
+    let p = dir.join("model.mlpilot");
+    trained.save(&p)?;
+    Ok(p)
+}
+
+/// Sends `body` to `url` from `concurrency` clients for `seconds` (after 20 warm-up
+/// requests): the sorted latencies of the successful requests in milliseconds, the errors and
+/// the seconds it took.
+async fn load(
+    url: &str,
+    body: Vec<u8>,
+    seconds: f64,
+    concurrency: usize,
+) -> (Vec<f64>, usize, f64) {
+    let body = Arc::new(body);
+    // Warm up.
+    let client = reqwest::Client::new();
+    for _ in 0..20 {
+        let _ = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body.as_ref().clone())
+            .send()
+            .await;
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let body = Arc::clone(&body);
+        let url = url.to_string();
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0usize;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.as_ref().clone())
+                    .send()
+                    .await;
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        lat.push(t.elapsed().as_secs_f64() * 1000.0);
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            lat.extend(l);
+            errors += e;
+        }
+    }
+    let secs = start.elapsed().as_secs_f64();
+    lat.sort_by(f64::total_cmp);
+    (lat, errors, secs)
 }
