@@ -10,9 +10,11 @@ use crate::task::Metric;
 
 pub use crate::task::thousands;
 
+mod assistant;
 mod forecast;
 mod profile;
 mod run;
+pub use assistant::{adjustment, how_to_improve, plan_overview, what_matters, why_this_score};
 pub use forecast::{
     ForecastSubject, forecast_narrative, forecast_note, merged_times, series_label, spacing,
 };

@@ -2,7 +2,6 @@
 //! (a language model whose answers are parsed, validated and grounded, with the rules taking
 //! over on any failure, the reason recorded).
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,7 +16,9 @@ use serde_json::{Value, json};
 
 use crate::answers::{PickAnswer, ProposalAnswer, ProposalKind};
 use crate::grounding::{Claims, Facts, false_claims, ungrounded};
-use crate::offline::{self, fmt_score, join_and};
+pub use mlpilot_core::narration::adjustment as describe_adjustment;
+
+use crate::offline::{self, join_and};
 
 /// The rule-based assistant: deterministic, offline, always available.
 #[derive(Debug, Clone, Copy, Default)]
@@ -126,8 +127,6 @@ impl OfflineAdvisor {
 
     fn answer_text(&self, question: &str, run: &RunContext) -> String {
         let q = question.to_ascii_lowercase();
-        let mut s = String::new();
-        let score = fmt_score(run.metric, run.best_score);
         if q.contains("why")
             && (q.contains("under")
                 || q.contains("worse")
@@ -135,54 +134,10 @@ impl OfflineAdvisor {
                 || q.contains("bad")
                 || q.contains("low"))
         {
-            let _ = write!(s, "The model reaches {} {score}", run.metric.display_name());
-            if let Some(b) = run.baseline_score {
-                let _ = write!(
-                    s,
-                    ", against {} for a constant prediction",
-                    fmt_score(run.metric, b)
-                );
-            }
-            s.push('.');
-            if let Some(ratio) = imbalance_ratio(run).filter(|r| *r >= 3.0) {
-                let _ = write!(
-                    s,
-                    " The classes are imbalanced ({ratio:.1} to 1), which makes the rare class hard to learn."
-                );
-            }
-            if run.n_rows < 1000 {
-                let _ = write!(
-                    s,
-                    " With only {} rows, the estimate is noisy and complex models overfit.",
-                    run.n_rows
-                );
-            }
-            if let Some((c, v)) = run.importances.first() {
-                let _ = write!(
-                    s,
-                    " Most of what the model knows comes from `{c}` ({v:.2}); if the signal in the inputs is weak, no model can do much better."
-                );
-            }
-            return s;
+            return mlpilot_core::narration::why_this_score(run, imbalance_ratio(run));
         }
         if q.contains("improve") || q.contains("better") || q.contains("how can") {
-            let props = self.proposals(question, run);
-            let _ = write!(
-                s,
-                "The current {} is {score}. Worth trying: ",
-                run.metric.display_name()
-            );
-            let items: Vec<String> = props
-                .iter()
-                .map(|p| format!("{} ({})", describe_adjustment(&p.adjustment), p.reason))
-                .collect();
-            s.push_str(&if items.is_empty() {
-                "more data or new inputs that carry signal".to_string()
-            } else {
-                join_and(&items)
-            });
-            s.push_str(". Each change is kept only if validation improves.");
-            return s;
+            return mlpilot_core::narration::how_to_improve(run, &self.proposals(question, run));
         }
         if q.contains("important")
             || q.contains("matter")
@@ -190,65 +145,9 @@ impl OfflineAdvisor {
             || q.contains("input")
             || q.contains("why")
         {
-            let top: Vec<String> = run
-                .importances
-                .iter()
-                .take(5)
-                .map(|(c, v)| format!("`{c}` ({v:.2})"))
-                .collect();
-            if top.is_empty() {
-                return "This model does not report importances.".into();
-            }
-            return format!(
-                "By the model's importances, the inputs that matter most are {}.",
-                join_and(&top)
-            );
+            return mlpilot_core::narration::what_matters(run);
         }
         offline::explain_results(run)
-    }
-}
-
-/// A short phrase for an adjustment.
-pub fn describe_adjustment(a: &Adjustment) -> String {
-    let cols = |c: &[String]| join_and(&c.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>());
-    match a {
-        Adjustment::ChangeMetric { metric } => format!("optimise {}", metric.display_name()),
-        Adjustment::ExcludeColumns { columns } => format!("leave out {}", cols(columns)),
-        Adjustment::IncludeColumns { columns } => format!("bring back {}", cols(columns)),
-        Adjustment::AddTransform {
-            column,
-            transform: Transform::Log,
-        } => format!("add log(1 + `{column}`)"),
-        Adjustment::AddTransform {
-            column,
-            transform: Transform::Ratio { denominator },
-        } => format!("add `{column}` / `{denominator}`"),
-        Adjustment::AddTransform {
-            column,
-            transform: Transform::DateParts,
-        } => format!("add the date parts of `{column}`"),
-        Adjustment::AddTransform { column, transform } => match transform {
-            Transform::Product { other } => format!("add `{column}` × `{other}`"),
-            Transform::Difference { other } => format!("add `{column}` − `{other}`"),
-            Transform::Bins { count } => format!("add `{column}` cut into {count} bins"),
-            Transform::GroupMean { group } => {
-                format!("add the mean `{column}` of each `{group}`")
-            }
-            Transform::TextLength => format!("add the length of `{column}`"),
-            Transform::WordCount => format!("add the word count of `{column}`"),
-            Transform::AsCategories => format!("read `{column}` as categories"),
-            Transform::AsNumber => format!("read `{column}` as numbers"),
-            Transform::Log | Transform::Ratio { .. } | Transform::DateParts => {
-                format!("transform `{column}`")
-            }
-        },
-        Adjustment::RestrictModels { models } if models.is_empty() => {
-            "search every model family again".into()
-        }
-        Adjustment::RestrictModels { models } => format!("search only {}", models.join(", ")),
-        Adjustment::RaiseBudget { seconds } => format!("search for {seconds:.0} s"),
-        Adjustment::RebalanceClasses => "weight classes evenly".into(),
-        Adjustment::MergeLabels => "merge labels that differ only in case or spaces".into(),
     }
 }
 
@@ -267,29 +166,7 @@ impl Advisor for OfflineAdvisor {
     }
 
     async fn explain_plan(&self, plan: &PlanContext) -> Result<Advice<String>> {
-        let mut s = format!(
-            "To predict `{}` from {} columns, the data is prepared column by column: ",
-            plan.target, plan.n_columns
-        );
-        let steps: Vec<String> = plan
-            .steps
-            .iter()
-            .take(6)
-            .map(|st| format!("`{}`: {}", st.column, st.step))
-            .collect();
-        s.push_str(&join_and(&steps));
-        if plan.steps.len() > 6 {
-            let _ = write!(s, ", and {} more steps", plan.steps.len() - 6);
-        }
-        s.push_str(". Each step is fitted on training rows only, inside every validation fold. ");
-        if !plan.candidates.is_empty() {
-            let _ = write!(
-                s,
-                "The candidates are {}: tree ensembles capture interactions and non-linear effects without scaling, linear models are fast and robust on small or wide data, and the search spends its time where the validation score improves fastest.",
-                join_and(&plan.candidates)
-            );
-        }
-        Ok(Advice::rules(s))
+        Ok(Advice::rules(mlpilot_core::narration::plan_overview(plan)))
     }
 
     async fn explain_results(&self, run: &RunContext) -> Result<Advice<String>> {
