@@ -8,6 +8,7 @@
 use std::path::Path;
 
 use mlpilot_core::facts::TargetWarning;
+use mlpilot_core::frame::NUMBER_SHARE;
 use mlpilot_core::{DatasetProfile, Error, Frame, Result};
 use polars::prelude::*;
 use polars_core::query_result::QueryResult;
@@ -105,9 +106,9 @@ pub fn profile_large_csv(
                 .filter(|(_, dtype)| **dtype == DataType::String)
                 .map(|(n, _)| {
                     let c = col(n.as_str());
-                    c.clone()
-                        .is_not_null()
-                        .and(c.cast(DataType::Float64).is_null())
+                    let v = c.clone().cast(DataType::Float64);
+                    c.is_not_null()
+                        .and(v.clone().is_null().or(v.is_nan()))
                         .sum()
                         .alias(format!("{STRAY}{n}"))
                 }),
@@ -163,23 +164,33 @@ pub fn profile_large_csv(
 /// sample found a column of numbers with stray words) into a profile computed on a sample.
 fn exact_missing(profile: &mut DatasetProfile, n_rows: usize, get_count: impl Fn(&str) -> usize) {
     // Stray words among numbers are missing values: counted exactly too, where the sample
-    // found the column to be one of numbers with stray words.
+    // found the column to be one of numbers with stray words. Polars reads ` 12` (spaces
+    // around a number) as no number where mlpilot reads 12; when its count is more than a
+    // column of numbers can hold, the sample's share of stray words estimates it instead.
+    let sampled = profile.sampled_rows.unwrap_or(n_rows).max(1);
     let stray = |c: &mlpilot_core::profile::ColumnProfile| -> usize {
-        match c.why.not_numbers() {
-            Some(_) => get_count(&format!("{STRAY}{}", c.name)),
-            None => 0,
+        let Some(words) = c.why.not_numbers() else {
+            return 0;
+        };
+        let present = n_rows.saturating_sub(get_count(&c.name));
+        let exact = get_count(&format!("{STRAY}{}", c.name));
+        if exact as f64 <= (1.0 - NUMBER_SHARE) * present as f64 {
+            return exact;
         }
+        let sample_present = (sampled + words.count).saturating_sub(c.missing).max(1);
+        (words.count as f64 / sample_present as f64 * present as f64).round() as usize
     };
-    for c in &mut profile.columns {
-        c.missing = get_count(&c.name) + stray(c);
+    let words: Vec<usize> = profile.columns.iter().map(stray).collect();
+    let mut target_words = 0;
+    for (c, w) in profile.columns.iter_mut().zip(words) {
+        c.missing = get_count(&c.name) + w;
         c.missing_fraction = c.missing as f64 / n_rows as f64;
+        if profile.target.as_ref().is_some_and(|t| t.name == c.name) {
+            target_words = w;
+        }
     }
     if let Some(t) = &mut profile.target {
-        let words = profile
-            .columns
-            .iter()
-            .find(|c| c.name == t.name)
-            .map_or(0, &stray);
+        let words = target_words;
         t.missing = get_count(&t.name) + words;
         for w in &mut t.warnings {
             if let TargetWarning::NotNumbers { not_numbers, .. } = w {

@@ -17,6 +17,15 @@ use mlpilot_testkit::synthetic::customer_frame;
 /// seen in training.
 fn frames(target: &str) -> (Frame, Frame) {
     let frame = customer_frame(400, 7);
+    // A 0/1 column written as text with a stray word: a boolean step whose `?` is missing.
+    let flag: Vec<&str> = (0..frame.n_rows())
+        .map(|i| match (i % 50, i % 3) {
+            (7, _) => "?",
+            (_, 0) => "1",
+            _ => "0",
+        })
+        .collect();
+    let frame = frame.with_column(Column::from_strs("flag", flag)).unwrap();
     let frame = if target == "age" {
         // A regression target without missing values.
         let age: Vec<Option<f64>> = (0..frame.n_rows())
@@ -36,6 +45,16 @@ fn frames(target: &str) -> (Frame, Frame) {
     plan[1] = Some("enterprise".to_string());
     test = test
         .with_column(Column::new("plan", ColumnData::Str(plan.into())))
+        .unwrap();
+    // New rows may hold another stray word, or a number training never saw: both missing.
+    let mut flag: Vec<Option<String>> = (0..test.n_rows())
+        .map(|i| test.column("flag").unwrap().str_at(i))
+        .collect();
+    flag[4] = Some("n/a".to_string());
+    flag[5] = Some("2".to_string());
+    flag[6] = None;
+    test = test
+        .with_column(Column::new("flag", ColumnData::Str(flag.into())))
         .unwrap();
     if target != "age" {
         let mut age: Vec<Option<f64>> = (0..test.n_rows())

@@ -133,13 +133,17 @@ fn emit_step(g: &mut Graph, inputs: &mut Inputs, step: &FittedStep) -> Result<St
         }
         FittedStep::Bool { column, fit } => {
             inputs.need(column, InputType::String)?;
-            // Rows: 0 positive, 1 anything else, 2 missing.
+            // Rows: 0 positive, 1 negative (and, between two words, anything else), 2 missing
+            // (and, between two numbers, anything else: stray words and unseen numbers).
             let mut mapping = BTreeMap::new();
             map_once(&mut mapping, &fit.positive, 0);
             map_once(&mut mapping, "", 2);
+            if fit.numbers {
+                map_once(&mut mapping, &fit.negative, 1);
+            }
             let lookup = Lookup {
                 mapping,
-                default_row: 1,
+                default_row: if fit.numbers { 2 } else { 1 },
                 table: vec![vec![1.0], vec![0.0], vec![fit.fill.unwrap_or(f64::NAN)]],
             };
             Ok(lookup.emit(g, column, 1))

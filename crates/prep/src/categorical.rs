@@ -62,6 +62,9 @@ pub struct BoolFit {
     pub fill: Option<f64>,
     /// Missing values seen in training.
     pub n_missing: usize,
+    /// Whether the labels are numbers (`0`/`1`): then any other value — a stray word such as
+    /// `?`, or a number not seen in training — reads as missing.
+    pub numbers: bool,
 }
 
 impl BoolFit {
@@ -69,7 +72,8 @@ impl BoolFit {
         let (mut levels, mut missing) = level_counts(dict, codes);
         // Two numbers with a few stray words (`0`, `1`, `?`): the words are missing values,
         // not a label (see `mlpilot_core::frame::stray_words`).
-        if stray_words_in(levels.iter().map(|(l, c)| (l.as_str(), *c))).is_some() {
+        let stray = stray_words_in(levels.iter().map(|(l, c)| (l.as_str(), *c))).is_some();
+        if stray {
             let words: usize = levels
                 .iter()
                 .filter(|(l, _)| parse_number(l).is_none())
@@ -80,10 +84,13 @@ impl BoolFit {
         }
         let mut labels: Vec<&String> = levels.iter().map(|(l, _)| l).collect();
         labels.sort();
+        let numbers =
+            !labels.is_empty() && (stray || labels.iter().all(|l| parse_number(l).is_some()));
         let positive = labels
             .iter()
             .find(|l| TRUE_WORDS.contains(&l.trim().to_ascii_lowercase().as_str()))
-            .or_else(|| labels.last())
+            // A lone number that is not true-like (`0` in a fold without `1`) is the negative.
+            .or_else(|| labels.last().filter(|_| !(numbers && labels.len() == 1)))
             .map_or_else(String::new, |s| (*s).clone());
         let negative = labels
             .iter()
@@ -96,6 +103,7 @@ impl BoolFit {
             negative,
             fill,
             n_missing: missing,
+            numbers,
         }
     }
 
@@ -105,31 +113,30 @@ impl BoolFit {
         codes: &[u32],
         out: &mut dyn FnMut(usize, f64),
     ) -> usize {
-        // Between two numbers, a word is a missing value (as in training), not the other label.
-        let numbers =
-            parse_number(&self.positive).is_some() && parse_number(&self.negative).is_some();
-        let map: Vec<Option<f64>> = dict
+        // Between two numbers, anything else is missing (a stray word as in training, or an
+        // unseen number, which is counted); between two words, anything else is the negative.
+        let map: Vec<(Option<f64>, bool)> = dict
             .iter()
             .map(|d| {
                 if *d == self.positive {
-                    Some(1.0)
-                } else if numbers && parse_number(d).is_none() {
-                    None
+                    (Some(1.0), false)
+                } else if *d == self.negative {
+                    (Some(0.0), false)
+                } else if self.numbers {
+                    (None, parse_number(d).is_some())
                 } else {
-                    Some(0.0)
+                    (Some(0.0), true)
                 }
             })
             .collect();
         let mut unseen = 0;
         for (i, &c) in codes.iter().enumerate() {
             let v = match map.get(c as usize) {
-                Some(Some(v)) => {
-                    if *v == 0.0 && dict.get(c as usize).is_some_and(|d| *d != self.negative) {
-                        unseen += 1;
-                    }
-                    *v
+                Some((v, new)) => {
+                    unseen += usize::from(*new);
+                    v.unwrap_or(self.fill.unwrap_or(f64::NAN))
                 }
-                Some(None) | None => self.fill.unwrap_or(f64::NAN),
+                None => self.fill.unwrap_or(f64::NAN),
             };
             out(i, v);
         }
@@ -541,6 +548,28 @@ mod tests {
             f.transform(&d, &c, &mut |_, x| out.push(x));
             assert_eq!(&out[60..], [1.0, 1.0], "`{word}`");
         }
+        // A fold with one number and a word: the number is the negative label unless true-like,
+        // the word still missing; an unseen number is missing and counted.
+        let mut v = vec![Some("0"); 20];
+        v.push(Some("?"));
+        let (d, c) = labels(&v);
+        let f = BoolFit::fit(&d, &c, false);
+        assert_eq!(
+            (f.positive.as_str(), f.negative.as_str(), f.numbers),
+            ("", "0", true)
+        );
+        let (d2, c2) = labels(&[Some("0"), Some("?"), Some("1")]);
+        let mut out = vec![];
+        assert_eq!(f.transform(&d2, &c2, &mut |_, x| out.push(x)), 1);
+        assert!(
+            out[0] == 0.0 && out[1].is_nan() && out[2].is_nan(),
+            "{out:?}"
+        );
+        let mut v = vec![Some("1"); 20];
+        v.push(Some("-"));
+        let (d, c) = labels(&v);
+        let f = BoolFit::fit(&d, &c, false);
+        assert_eq!((f.positive.as_str(), f.negative.as_str()), ("1", ""));
         // Between two words, another word is an unseen label read as the negative one.
         let (d, c) = labels(&[Some("yes"), Some("no"), Some("no")]);
         let f = BoolFit::fit(&d, &c, false);

@@ -147,13 +147,14 @@ impl TargetEncoding {
 
     /// Encodes a target column; rows with a missing target are left out. In a target of
     /// numbers (a regression target, or classes that are all numbers) a few values that are
-    /// not numbers (at most 5 % of the present ones, as [`stray_words`] decides) are stray
-    /// words: they are read as missing and reported in [`EncodedTarget::not_numbers`].
+    /// not numbers (at most 5 % of the present ones, as [`stray_words`] decides, or fewer than
+    /// five) are stray words: they are read as missing and reported in
+    /// [`EncodedTarget::not_numbers`].
     ///
     /// # Errors
     /// An invalid-input error naming the row, column and value when a label is not one of the
-    /// training classes, or when more than 5 % of a target of numbers' present values are not
-    /// numbers (naming the first).
+    /// training classes, or when five or more, and more than 5 %, of a target of numbers'
+    /// present values are not numbers (naming the first).
     pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
         let name = col.name();
         let mut y = Vec::with_capacity(col.len());
@@ -226,9 +227,11 @@ impl TargetEncoding {
                 }
             }
         }
-        // A few words among numbers are missing values; more than that are values the model
-        // cannot score, named as before.
+        // A few words among numbers are missing values (at most 5 % of the present values, or
+        // fewer than five in a small batch); more than that are values the model cannot score,
+        // named as before.
         if let Some((row, word)) = first_stray
+            && stray.count >= 5
             && (y.len() as f64) < NUMBER_SHARE * (y.len() + stray.count) as f64
         {
             let what = match self {
@@ -492,11 +495,17 @@ mod tests {
                 },
             )
             .unwrap();
+            let words = ["1", "yes", "no", "yes", "no", "maybe", "0"];
             let err = e
-                .encode(&Column::from_strs("y", ["yes", "no", "1"]))
+                .encode(&Column::from_strs("y", words))
                 .unwrap_err()
                 .to_string();
-            assert!(err.starts_with("row 0: target `y` = `yes` is not"), "{err}");
+            assert!(err.starts_with("row 1: target `y` = `yes` is not"), "{err}");
+            // A small batch with a word or two: those rows are left out, not refused.
+            let small = e
+                .encode(&Column::from_strs("y", ["1", "n/a", "0", "?"]))
+                .unwrap();
+            assert_eq!((small.rows, small.n_missing), (vec![0, 2], 2));
         }
         // A number the model never saw is still an unknown class, and words in a target of
         // words are classes, named when unseen.
