@@ -597,8 +597,17 @@ fn print_result(
     );
     if summary.dropped_rows > 0 {
         println!(
-            "{} rows without a target were left out",
-            summary.dropped_rows
+            "{} without a target {} left out",
+            if summary.dropped_rows == 1 {
+                "1 row".to_string()
+            } else {
+                format!("{} rows", summary.dropped_rows)
+            },
+            if summary.dropped_rows == 1 {
+                "was"
+            } else {
+                "were"
+            }
         );
     }
     if let Some(t) = &summary.decision_threshold {
