@@ -234,7 +234,8 @@ pub(crate) struct RetrainArgs {
     /// Write the new model here instead of replacing MODEL (also only when better).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
-    /// Fraction of the new rows (the most recent) held out to compare old and new.
+    /// Fraction of the new rows (the most recent) held out to compare old and new, from 0.05 to
+    /// 0.5.
     #[arg(long, default_value_t = 0.2)]
     pub(crate) holdout: f64,
     /// Time budget in seconds (default: the stored configuration's).

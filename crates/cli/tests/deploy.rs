@@ -193,6 +193,23 @@ fn retrain_keeps_the_better_model_and_survives_sigkill() {
     } else {
         assert_eq!(after, before);
     }
+    // A holdout share outside 0.05–0.5 is refused with the value, not quietly changed.
+    for share in ["0", "0.9"] {
+        let o = mlpilot()
+            .arg("retrain")
+            .arg(&model)
+            .args(["datasets/titanic.csv", "--holdout", share])
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "a holdout of {share} of the new rows is outside 0.05–0.5"
+            )),
+            "{err}"
+        );
+    }
     // A retrain killed while it trains leaves the model file whole and loadable.
     let current = std::fs::read(&model).unwrap();
     let mut child = mlpilot()

@@ -34,9 +34,10 @@ pub struct RetrainOutcome {
 /// model there. Writes nothing.
 ///
 /// # Errors
-/// An invalid-input error when `new` has fewer than 20 rows; as [`AutoMl::fit_frame`] for the
-/// new model; or when the holdout cannot be predicted or scored (no target column, a label not
-/// seen in training, or no labelled rows).
+/// An invalid-input error when `holdout_fraction` is not between 0.05 and 0.5, or `new` has
+/// fewer than 20 rows; as [`AutoMl::fit_frame`] for the new model; or when the holdout cannot
+/// be predicted or scored (no target column, a label not seen in training, or no labelled
+/// rows).
 pub fn retrain(
     artifact: &Artifact,
     new: &Frame,
@@ -46,7 +47,14 @@ pub fn retrain(
 ) -> Result<RetrainOutcome> {
     let body = &artifact.body;
     let n = new.n_rows();
-    let holdout = ((n as f64) * holdout_fraction.clamp(0.05, 0.5)).round() as usize;
+    if !(0.05..=0.5).contains(&holdout_fraction) {
+        return Err(Error::invalid_input(format!(
+            "a holdout of {holdout_fraction} of the new rows is outside 0.05–0.5: the most \
+             recent rows held out must be enough to compare the two models and leave most rows \
+             to train on (the default is 0.2)"
+        )));
+    }
+    let holdout = ((n as f64) * holdout_fraction).round() as usize;
     if n < 20 || holdout < 5 {
         return Err(Error::invalid_input(format!(
             "retraining needs at least 20 new rows (got {n}) to keep a recent holdout"

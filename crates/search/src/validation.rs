@@ -191,11 +191,13 @@ pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, rng: &mut Rng) -> Re
 /// One (stratified) split holding out `fraction` of the rows.
 ///
 /// # Errors
-/// An invalid-input error when `fraction` is not in `[0, 1)` or there are fewer than 2 rows.
+/// An invalid-input error when `fraction` is not strictly between 0 and 1, or the split would
+/// leave no rows to validate on or none to train on.
 pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng) -> Result<Fold> {
-    if !(0.0..1.0).contains(&fraction) || n < 2 {
+    if !(fraction > 0.0 && fraction < 1.0) {
         return Err(Error::invalid_input(format!(
-            "cannot hold out {fraction} of {n} rows"
+            "cannot hold out {fraction} of the rows: give a share strictly between 0 and 1 \
+             (e.g. 0.2)"
         )));
     }
     let mut valid = Vec::new();
@@ -214,6 +216,14 @@ pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng
         valid.extend(rows.into_iter().take(take));
     }
     valid.sort_unstable();
+    if valid.is_empty() || valid.len() == n {
+        return Err(Error::invalid_input(format!(
+            "holding out {fraction} of {n} rows leaves {} to validate on and {} to train on; \
+             both need rows (hold out a larger share, or use k-fold validation)",
+            valid.len(),
+            n - valid.len()
+        )));
+    }
     let mut is_valid = vec![false; n];
     for &v in &valid {
         if let Some(x) = is_valid.get_mut(v) {
@@ -338,6 +348,29 @@ mod tests {
         }
         let h = holdout(1000, 0.2, None, &mut Rng::new(0)).unwrap();
         assert_eq!(h.valid.len(), 200);
+        // Nothing to validate on, or nothing to train on, is refused with the numbers.
+        for (n, f) in [
+            (1000, 0.0),
+            (1000, 1.0),
+            (1000, f64::NAN),
+            (10, 0.01),
+            (1, 0.5),
+        ] {
+            let err = holdout(n, f, None, &mut Rng::new(0))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("cannot hold out") || err.starts_with("holding out"),
+                "{n} {f}: {err}"
+            );
+        }
+        let err = holdout(10, 0.01, None, &mut Rng::new(0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("leaves 0 to validate on and 10 to train on"),
+            "{err}"
+        );
         assert!(kfold(3, 5, None, &mut Rng::new(0)).is_err());
     }
 }
