@@ -8,8 +8,52 @@ use mlpilot_core::{Error, ErrorKind, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+/// A SQLite error as mlpilot's, by what went wrong: a file that is not (or no longer) a SQLite
+/// database, or whose tables are not the ones mlpilot writes, is a format error; a file that
+/// cannot be opened, read, written or locked is an i/o error; the rest are internal.
 fn db_err(path: &str, e: rusqlite::Error) -> Error {
-    Error::new(ErrorKind::Io, format!("monitoring state {path}: {e}"))
+    use rusqlite::ErrorCode as Code;
+    // SQLite's message without the SQL it was reading.
+    let text = match &e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    };
+    let (kind, hint) = match &e {
+        rusqlite::Error::SqliteFailure(f, _) | rusqlite::Error::SqlInputError { error: f, .. } => {
+            match f.code {
+                Code::NotADatabase | Code::DatabaseCorrupt => (
+                    ErrorKind::Format,
+                    "; it is not a SQLite database, or it is damaged: give another --state path",
+                ),
+                // SQLITE_ERROR: here, a table or column mlpilot expects is missing.
+                Code::Unknown | Code::TypeMismatch => (
+                    ErrorKind::Format,
+                    "; its tables are not the ones mlpilot writes: give another --state path",
+                ),
+                Code::DatabaseBusy | Code::DatabaseLocked => (
+                    ErrorKind::Io,
+                    "; another process held it past the 5 s busy timeout: retry",
+                ),
+                Code::CannotOpen
+                | Code::PermissionDenied
+                | Code::ReadOnly
+                | Code::DiskFull
+                | Code::SystemIoFailure
+                | Code::FileLockingProtocolFailed
+                | Code::NoLargeFileSupport => (ErrorKind::Io, ""),
+                _ => (ErrorKind::Internal, ""),
+            }
+        }
+        rusqlite::Error::FromSqlConversionFailure(..)
+        | rusqlite::Error::InvalidColumnType(..)
+        | rusqlite::Error::InvalidColumnName(_)
+        | rusqlite::Error::InvalidColumnIndex(_) => (
+            ErrorKind::Format,
+            "; its tables are not the ones mlpilot writes: give another --state path",
+        ),
+        _ => (ErrorKind::Internal, ""),
+    };
+    Error::new(kind, format!("monitoring state {path}: {text}{hint}"))
 }
 
 /// A stored alert.
@@ -61,8 +105,9 @@ impl MonitorStore {
     /// Opens (creating when needed) the database at `path`.
     ///
     /// # Errors
-    /// An i/o error naming the path when SQLite cannot open or create a database there (also when
-    /// the file is not a SQLite database), or cannot set up its tables.
+    /// A format error naming the path when the file is not a SQLite database (or is damaged) or
+    /// holds tables of the same names with other columns; an i/o error when SQLite cannot open or
+    /// create a database there.
     pub fn open(path: &Path) -> Result<Self> {
         let p = path.display().to_string();
         let conn = Connection::open(path).map_err(|e| db_err(&p, e))?;

@@ -134,6 +134,33 @@ fn decay_is_judged_against_the_validation_score() {
 }
 
 #[test]
+fn state_that_is_not_mlpilots_is_a_format_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // Not a database at all.
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "these are notes, not a database\n".repeat(200)).unwrap();
+    let err = MonitorStore::open(&text).unwrap_err();
+    assert_eq!(err.kind(), mlpilot_core::ErrorKind::Format, "{err}");
+    assert!(err.to_string().contains("notes.txt"), "{err}");
+    assert!(err.to_string().contains("not a SQLite database"), "{err}");
+    // A database with a table of the same name and other columns.
+    let other = dir.path().join("other.sqlite");
+    let conn = rusqlite::Connection::open(&other).unwrap();
+    conn.execute_batch("CREATE TABLE predictions (x INTEGER);")
+        .unwrap();
+    drop(conn);
+    let err = MonitorStore::open(&other).unwrap_err();
+    assert_eq!(err.kind(), mlpilot_core::ErrorKind::Format, "{err}");
+    assert!(
+        err.to_string().contains("not the ones mlpilot writes"),
+        "{err}"
+    );
+    // A folder where the file should be cannot be opened: an i/o error.
+    let err = MonitorStore::open(dir.path()).unwrap_err();
+    assert_eq!(err.kind(), mlpilot_core::ErrorKind::Io, "{err}");
+}
+
+#[test]
 fn state_and_cooldown_survive_reopening() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.sqlite");
