@@ -55,9 +55,15 @@ pub fn retrain(
         )));
     }
     let holdout = ((n as f64) * holdout_fraction).round() as usize;
-    if n < 20 || holdout < 5 {
+    if n < 20 {
         return Err(Error::invalid_input(format!(
             "retraining needs at least 20 new rows (got {n}) to keep a recent holdout"
+        )));
+    }
+    if holdout < 5 {
+        return Err(Error::invalid_input(format!(
+            "holding out {holdout_fraction} of {n} new rows keeps {holdout}; comparing the two \
+             models needs at least 5: hold out a larger share, or give more rows"
         )));
     }
     let train_idx: Vec<usize> = (0..n - holdout).collect();

@@ -8,52 +8,60 @@ use mlpilot_core::{Error, ErrorKind, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-/// A SQLite error as mlpilot's, by what went wrong: a file that is not (or no longer) a SQLite
-/// database, or whose tables are not the ones mlpilot writes, is a format error; a file that
-/// cannot be opened, read, written or locked is an i/o error; the rest are internal.
-fn db_err(path: &str, e: rusqlite::Error) -> Error {
+/// A SQLite error as mlpilot's, by what went wrong. While opening (`opening`), a file that is
+/// not a SQLite database (or is damaged), or whose tables are not the ones mlpilot writes, is a
+/// format error that says to give another path. A file that cannot be opened, read, written or
+/// locked is an i/o error (busy or locked: temporary, retry). The rest — a damaged file while
+/// in use, a fault in mlpilot's own SQL — are internal, with SQLite's whole message.
+fn db_err(path: &str, e: rusqlite::Error, opening: bool) -> Error {
     use rusqlite::ErrorCode as Code;
-    // SQLite's message without the SQL it was reading.
+    const NOT_OURS: &str =
+        "; its tables are not the ones mlpilot writes: give another --state path";
+    let code = match &e {
+        rusqlite::Error::SqliteFailure(f, _) | rusqlite::Error::SqlInputError { error: f, .. } => {
+            Some(f.code)
+        }
+        _ => None,
+    };
+    let conversion = matches!(
+        e,
+        rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::InvalidColumnName(_)
+            | rusqlite::Error::InvalidColumnIndex(_)
+    );
+    let (kind, hint, temporary) = match code {
+        Some(Code::NotADatabase | Code::DatabaseCorrupt) if opening => (
+            ErrorKind::Format,
+            "; it is not a SQLite database, or it is damaged: give another --state path",
+            false,
+        ),
+        // SQLITE_ERROR while setting up the tables: a table mlpilot expects has other columns.
+        Some(Code::Unknown | Code::TypeMismatch) if opening => (ErrorKind::Format, NOT_OURS, false),
+        _ if conversion && opening => (ErrorKind::Format, NOT_OURS, false),
+        Some(Code::DatabaseBusy) => (
+            ErrorKind::Io,
+            "; another process held it past the 5 s busy timeout: retry",
+            true,
+        ),
+        Some(Code::DatabaseLocked) => (ErrorKind::Io, "; it is locked: retry", true),
+        Some(
+            Code::CannotOpen
+            | Code::PermissionDenied
+            | Code::ReadOnly
+            | Code::DiskFull
+            | Code::SystemIoFailure
+            | Code::FileLockingProtocolFailed
+            | Code::NoLargeFileSupport,
+        ) => (ErrorKind::Io, "", false),
+        _ => (ErrorKind::Internal, "", false),
+    };
+    // Where the file is not ours, SQLite's message without the SQL it was reading.
     let text = match &e {
-        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqlInputError { msg, .. } if kind == ErrorKind::Format => msg.clone(),
         other => other.to_string(),
     };
-    let (kind, hint) = match &e {
-        rusqlite::Error::SqliteFailure(f, _) | rusqlite::Error::SqlInputError { error: f, .. } => {
-            match f.code {
-                Code::NotADatabase | Code::DatabaseCorrupt => (
-                    ErrorKind::Format,
-                    "; it is not a SQLite database, or it is damaged: give another --state path",
-                ),
-                // SQLITE_ERROR: here, a table or column mlpilot expects is missing.
-                Code::Unknown | Code::TypeMismatch => (
-                    ErrorKind::Format,
-                    "; its tables are not the ones mlpilot writes: give another --state path",
-                ),
-                Code::DatabaseBusy | Code::DatabaseLocked => (
-                    ErrorKind::Io,
-                    "; another process held it past the 5 s busy timeout: retry",
-                ),
-                Code::CannotOpen
-                | Code::PermissionDenied
-                | Code::ReadOnly
-                | Code::DiskFull
-                | Code::SystemIoFailure
-                | Code::FileLockingProtocolFailed
-                | Code::NoLargeFileSupport => (ErrorKind::Io, ""),
-                _ => (ErrorKind::Internal, ""),
-            }
-        }
-        rusqlite::Error::FromSqlConversionFailure(..)
-        | rusqlite::Error::InvalidColumnType(..)
-        | rusqlite::Error::InvalidColumnName(_)
-        | rusqlite::Error::InvalidColumnIndex(_) => (
-            ErrorKind::Format,
-            "; its tables are not the ones mlpilot writes: give another --state path",
-        ),
-        _ => (ErrorKind::Internal, ""),
-    };
-    Error::new(kind, format!("monitoring state {path}: {text}{hint}"))
+    Error::new(kind, format!("monitoring state {path}: {text}{hint}")).set_temporary(temporary)
 }
 
 /// A stored alert.
@@ -110,7 +118,7 @@ impl MonitorStore {
     /// create a database there.
     pub fn open(path: &Path) -> Result<Self> {
         let p = path.display().to_string();
-        let conn = Connection::open(path).map_err(|e| db_err(&p, e))?;
+        let conn = Connection::open(path).map_err(|e| db_err(&p, e, true))?;
         Self::init(conn, p)
     }
 
@@ -120,7 +128,7 @@ impl MonitorStore {
     /// An i/o error when SQLite cannot open an in-memory database or set up its tables (not
     /// expected in practice).
     pub fn in_memory() -> Result<Self> {
-        let conn = Connection::open_in_memory().map_err(|e| db_err(":memory:", e))?;
+        let conn = Connection::open_in_memory().map_err(|e| db_err(":memory:", e, true))?;
         Self::init(conn, ":memory:".into())
     }
 
@@ -138,84 +146,90 @@ impl MonitorStore {
              CREATE TABLE IF NOT EXISTS checks (ts REAL NOT NULL, drift INTEGER NOT NULL, report TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS alerts (kind TEXT NOT NULL, subject TEXT NOT NULL, ts REAL NOT NULL, message TEXT NOT NULL);",
         )
-        .map_err(|e| db_err(&path, e))?;
+        .map_err(|e| db_err(&path, e, true))?;
         Ok(MonitorStore { conn, path })
     }
 
     fn err(&self, e: rusqlite::Error) -> Error {
-        db_err(&self.path, e)
+        db_err(&self.path, e, false)
     }
 
     /// Records predictions of one request: `(row_key, prediction, output)` per row.
     ///
     /// # Errors
-    /// An i/o error naming the database when a write fails (e.g. it stays locked past the 5 s busy
-    /// timeout); none of the rows is kept then.
+    /// An i/o error naming the database when a write fails (temporary when it stays locked past
+    /// the 5 s busy timeout), an internal one for a damaged file; none of the rows is kept then.
     pub fn record_predictions(
         &mut self,
         request_id: &str,
         rows: &[(String, String, Option<f64>)],
     ) -> Result<()> {
         let ts = now();
-        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_err(&self.path, e, false))?;
         {
             let mut st = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO predictions (request_id, row_key, ts, prediction, output) VALUES (?1, ?2, ?3, ?4, ?5)",
                 )
-                .map_err(|e| db_err(&self.path, e))?;
+                .map_err(|e| db_err(&self.path, e, false))?;
             for (key, pred, out) in rows {
                 st.execute(params![request_id, key, ts, pred, out])
-                    .map_err(|e| db_err(&self.path, e))?;
+                    .map_err(|e| db_err(&self.path, e, false))?;
             }
         }
-        tx.commit().map_err(|e| db_err(&self.path, e))
+        tx.commit().map_err(|e| db_err(&self.path, e, false))
     }
 
     /// Records true labels: `(row_key, label)`, for a request id or (when `None`) for the
     /// latest prediction of each row key.
     ///
     /// # Errors
-    /// An i/o error naming the database when a lookup or a write fails; none of the labels is kept
-    /// then.
+    /// An i/o (or, for a damaged file, internal) error naming the database when a lookup or a
+    /// write fails; none of the labels is kept then.
     pub fn record_feedback(
         &mut self,
         request_id: Option<&str>,
         labels: &[(String, String)],
     ) -> Result<usize> {
         let ts = now();
-        let tx = self.conn.transaction().map_err(|e| db_err(&self.path, e))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| db_err(&self.path, e, false))?;
         let mut matched = 0;
         {
             let mut st = tx
                 .prepare_cached(
                     "INSERT INTO feedback (request_id, row_key, label, ts) VALUES (?1, ?2, ?3, ?4)",
                 )
-                .map_err(|e| db_err(&self.path, e))?;
+                .map_err(|e| db_err(&self.path, e, false))?;
             let mut known = tx
                 .prepare_cached(
                     "SELECT COUNT(*) FROM predictions WHERE row_key = ?1 AND (?2 IS NULL OR request_id = ?2)",
                 )
-                .map_err(|e| db_err(&self.path, e))?;
+                .map_err(|e| db_err(&self.path, e, false))?;
             for (key, label) in labels {
                 let n: i64 = known
                     .query_row(params![key, request_id], |r| r.get(0))
-                    .map_err(|e| db_err(&self.path, e))?;
+                    .map_err(|e| db_err(&self.path, e, false))?;
                 if n > 0 {
                     matched += 1;
                 }
                 st.execute(params![request_id, key, label, ts])
-                    .map_err(|e| db_err(&self.path, e))?;
+                    .map_err(|e| db_err(&self.path, e, false))?;
             }
         }
-        tx.commit().map_err(|e| db_err(&self.path, e))?;
+        tx.commit().map_err(|e| db_err(&self.path, e, false))?;
         Ok(matched)
     }
 
     /// The latest `window` labelled predictions, newest first.
     ///
     /// # Errors
-    /// An i/o error naming the database when the query fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the query fails.
     pub fn labelled(&self, window: usize) -> Result<Vec<Labelled>> {
         let mut st = self
             .conn
@@ -244,7 +258,7 @@ impl MonitorStore {
     /// Predictions stored.
     ///
     /// # Errors
-    /// An i/o error naming the database when the query fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the query fails.
     pub fn n_predictions(&self) -> Result<usize> {
         self.conn
             .query_row("SELECT COUNT(*) FROM predictions", [], |r| {
@@ -257,7 +271,7 @@ impl MonitorStore {
     /// Stores a check's result (as JSON).
     ///
     /// # Errors
-    /// An i/o error naming the database when the write fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the write fails.
     pub fn record_check(&mut self, drift: bool, report_json: &str) -> Result<()> {
         self.conn
             .execute(
@@ -271,7 +285,7 @@ impl MonitorStore {
     /// Checks stored so far, and how many found drift.
     ///
     /// # Errors
-    /// An i/o error naming the database when the query fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the query fails.
     pub fn check_counts(&self) -> Result<(usize, usize)> {
         self.conn
             .query_row(
@@ -286,7 +300,8 @@ impl MonitorStore {
     /// seconds of `at`. Returns whether it was raised.
     ///
     /// # Errors
-    /// An i/o error naming the database when the lookup or the write fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the lookup or
+    /// the write fails.
     pub fn alert(
         &mut self,
         kind: &str,
@@ -320,7 +335,7 @@ impl MonitorStore {
     /// Every alert, oldest first.
     ///
     /// # Errors
-    /// An i/o error naming the database when the query fails.
+    /// An i/o (or, for a damaged file, internal) error naming the database when the query fails.
     pub fn alerts(&self) -> Result<Vec<Alert>> {
         let mut st = self
             .conn
