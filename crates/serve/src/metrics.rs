@@ -76,6 +76,9 @@ pub struct Metrics {
     drift_statistic: Family<ColumnTestLabels, FloatGauge>,
     prediction_drift: Family<NoLabels, FloatGauge>,
     feedback_score: Family<ScoreLabels, FloatGauge>,
+    /// Held while the gauges of a check are replaced and while the exposition is written, so
+    /// that a scrape never sees a check's columns half cleared.
+    gauges: std::sync::Mutex<()>,
 }
 
 impl Default for Metrics {
@@ -115,6 +118,7 @@ impl Metrics {
             drift_statistic: Family::default(),
             prediction_drift: Family::default(),
             feedback_score: Family::default(),
+            gauges: std::sync::Mutex::new(()),
         };
         let mut registry = Registry::default();
         registry.register(
@@ -193,8 +197,18 @@ impl Metrics {
         }
     }
 
-    /// Sets the drift gauges from a check (the previous check's columns are forgotten).
+    /// The lock over the gauges; a panic elsewhere while it was held leaves nothing half done
+    /// that matters more than serving the metrics, so a poisoned lock is taken as it is.
+    fn gauges(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.gauges
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sets the drift gauges from a check (the previous check's columns are forgotten), as one
+    /// step for a scrape.
     pub fn set_drift(&self, r: &MonitorReport) {
+        let _held = self.gauges();
         self.drift.clear();
         self.drift_statistic.clear();
         for c in &r.columns {
@@ -219,12 +233,17 @@ impl Metrics {
                 .set(if p.drift { 1.0 } else { 0.0 });
         }
         if let Some(p) = &r.performance {
-            self.set_performance(p);
+            self.replace_scores(p);
         }
     }
 
     /// Sets the feedback score gauges (none while the feedback holds no score).
     pub fn set_performance(&self, p: &Performance) {
+        let _held = self.gauges();
+        self.replace_scores(p);
+    }
+
+    fn replace_scores(&self, p: &Performance) {
         self.feedback_score.clear();
         let Some(current) = p.current_score else {
             return;
@@ -241,6 +260,7 @@ impl Metrics {
 
     /// The exposition in the OpenMetrics text format ([`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
+        let _held = self.gauges();
         let mut out = String::new();
         if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
             tracing::error!("the metrics could not be written: {e}");
@@ -294,5 +314,48 @@ mod route_tests {
         // No check yet: no drift gauge has a value.
         assert!(!text.contains("mlpilot_prediction_drift{"), "{text}");
         assert!(!text.contains("\nmlpilot_prediction_drift "), "{text}");
+    }
+
+    /// While checks replace the drift gauges, every scrape sees a whole check: all its columns
+    /// or, before the first, none.
+    #[test]
+    fn a_scrape_never_sees_a_check_half_written() {
+        let report = |drift: bool| {
+            let columns = (0..COLUMNS)
+                .map(|i| mlpilot_monitor::ColumnDrift {
+                    name: format!("c{i}"),
+                    test: "psi".into(),
+                    statistic: i as f64,
+                    p_value: None,
+                    threshold: 0.2,
+                    drift,
+                })
+                .collect();
+            mlpilot_monitor::report(100, 100, columns, Vec::new(), None, None)
+        };
+        const COLUMNS: usize = 300;
+        let reports = [report(true), report(false)];
+        let m = std::sync::Arc::new(Metrics::new());
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (m, done) = (std::sync::Arc::clone(&m), std::sync::Arc::clone(&done));
+            std::thread::spawn(move || {
+                for k in 0..400 {
+                    m.set_drift(&reports[k % 2]);
+                }
+                done.store(true, std::sync::atomic::Ordering::SeqCst);
+            })
+        };
+        let mut scrapes = 0;
+        while !done.load(std::sync::atomic::Ordering::SeqCst) || scrapes < 20 {
+            let text = m.render();
+            let n = text
+                .lines()
+                .filter(|l| l.starts_with("mlpilot_drift_statistic{"))
+                .count();
+            assert!(n == 0 || n == COLUMNS, "{n} columns in a scrape");
+            scrapes += 1;
+        }
+        writer.join().unwrap();
     }
 }
