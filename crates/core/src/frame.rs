@@ -84,18 +84,12 @@ pub fn stray_words_in<'a>(
     values: impl IntoIterator<Item = (&'a str, usize)>,
 ) -> Option<NotNumbers> {
     let mut numbers = 0usize;
-    let mut words = NotNumbers {
-        count: 0,
-        examples: Vec::new(),
-    };
+    let mut words = NotNumbers::default();
     for (value, count) in values.into_iter().filter(|(_, c)| *c > 0) {
         if parse_number(value).is_some() {
             numbers += count;
         } else {
-            words.count += count;
-            if words.examples.len() < 3 {
-                words.examples.push(value.to_string());
-            }
+            words.add(value, count);
         }
     }
     let present = numbers + words.count;

@@ -22,9 +22,7 @@ pub struct ColumnFacts {
     pub numeric_share: f64,
     /// Stray words in a column of numbers: values that did not parse, read as missing (they
     /// are counted in `missing`, not in `distinct` or `top`).
-    pub non_numeric: usize,
-    /// Up to three of those stray words, in order of first appearance.
-    pub non_numeric_examples: Vec<String>,
+    pub not_numbers: Option<NotNumbers>,
     /// Whether every numeric value is a whole number.
     pub all_integer: bool,
     /// Whether the numeric values strictly increase (or decrease) down the rows.
@@ -98,7 +96,7 @@ pub fn infer_kind(f: &ColumnFacts) -> KindFact {
         return KindFact::TwoValues {
             a: a.clone(),
             b: b.clone(),
-            not_numbers: not_numbers(f),
+            not_numbers: f.not_numbers.clone(),
         };
     }
     if f.dtype == "datetime" {
@@ -121,18 +119,10 @@ pub fn infer_kind(f: &ColumnFacts) -> KindFact {
     string_kind(f, present)
 }
 
-/// The stray words of a column of numbers, read as missing.
-fn not_numbers(f: &ColumnFacts) -> Option<NotNumbers> {
-    (f.non_numeric > 0).then(|| NotNumbers {
-        count: f.non_numeric,
-        examples: f.non_numeric_examples.iter().take(3).cloned().collect(),
-    })
-}
-
 /// The kind of a column of numbers: two values read as a boolean, distinct whole numbers that
 /// run in order (or are named like an id) as an identifier, else integer or float.
 fn numeric_kind(f: &ColumnFacts, present: usize) -> KindFact {
-    let not_numbers = not_numbers(f);
+    let not_numbers = f.not_numbers.clone();
     if f.distinct == 2
         && let [a, b] = f.top.as_slice()
     {
@@ -304,8 +294,10 @@ mod tests {
     fn mostly_numeric_strings_are_numbers() {
         let f = ColumnFacts {
             numeric_share: 0.97,
-            non_numeric: 2,
-            non_numeric_examples: vec!["n/a".into()],
+            not_numbers: Some(NotNumbers {
+                count: 2,
+                examples: vec!["n/a".into()],
+            }),
             ..facts("price", "str", 100, 80)
         };
         let (k, r) = infer(&f);

@@ -190,11 +190,10 @@ fn exact_missing(profile: &mut DatasetProfile, n_rows: usize, get_count: impl Fn
         }
     }
     if let Some(t) = &mut profile.target {
-        let words = target_words;
-        t.missing = get_count(&t.name) + words;
+        t.missing = get_count(&t.name) + target_words;
         for w in &mut t.warnings {
             if let TargetWarning::NotNumbers { not_numbers, .. } = w {
-                not_numbers.count = words;
+                not_numbers.count = target_words;
             }
         }
     }

@@ -85,36 +85,12 @@ fn hash_f64(v: f64) -> u64 {
     if v == 0.0 { 0 } else { v.to_bits() }
 }
 
-fn numeric_values(col: &Column) -> (Vec<f64>, Vec<String>) {
-    // NaN for missing; for strings, numbers parse and the rest are collected as examples.
-    match col.data() {
-        ColumnData::Str(v) => {
-            let mut bad = Vec::new();
-            let vals = v
-                .iter()
-                .map(|s| match s {
-                    None => f64::NAN,
-                    Some(t) => match mlpilot_core::frame::parse_number(t) {
-                        Some(x) => x,
-                        None => {
-                            if bad.len() < 3 && !bad.iter().any(|b: &String| b == t) {
-                                bad.push(t.to_string());
-                            }
-                            f64::NAN
-                        }
-                    },
-                })
-                .collect();
-            (vals, bad)
-        }
-        _ => (
-            col.to_f64()
-                .into_iter()
-                .map(|x| x.unwrap_or(f64::NAN))
-                .collect(),
-            Vec::new(),
-        ),
-    }
+/// The column's values as numbers: NaN for missing values and for text that is not a number.
+fn numeric_values(col: &Column) -> Vec<f64> {
+    col.to_f64()
+        .into_iter()
+        .map(|x| x.unwrap_or(f64::NAN))
+        .collect()
 }
 
 fn top_counts<K: Clone + Eq + Hash + Ord>(counts: &HashMap<K, usize>, k: usize) -> Vec<(K, usize)> {
@@ -258,10 +234,7 @@ fn analyze(
         profile,
         prepared,
         all_nonneg_small,
-        not_numbers: (facts.non_numeric > 0).then(|| NotNumbers {
-            count: facts.non_numeric,
-            examples: facts.non_numeric_examples.clone(),
-        }),
+        not_numbers: facts.not_numbers,
     }
 }
 
@@ -279,7 +252,6 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
     let mut str_counts: HashMap<&str, usize> = HashMap::new();
     let mut num_counts: HashMap<u64, usize> = HashMap::new();
     let mut numeric: Vec<f64> = Vec::new();
-    let mut non_numeric = Vec::new();
     if let ColumnData::Str(v) = col.data() {
         for (value, count) in v.dict().iter().zip(v.counts()) {
             if count > 0 {
@@ -304,15 +276,13 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
             // values of their own, so they leave the counts of values for the count of missing.
             str_counts.retain(|k, _| mlpilot_core::frame::parse_number(k).is_some());
             facts.missing += stray.count;
-            facts.non_numeric = stray.count;
+            facts.not_numbers = Some(stray);
         }
         facts.distinct = str_counts.len();
         let top = top_counts(&str_counts, top_k);
         facts.top = top.iter().map(|(k, _)| (*k).to_string()).collect();
         if facts.numeric_share >= mlpilot_core::frame::NUMBER_SHARE {
-            let (vals, bad) = numeric_values(col);
-            numeric = vals;
-            non_numeric = bad;
+            numeric = numeric_values(col);
         } else {
             // Dates: detect on a sample of the distinct values, in dictionary order.
             let mut distinct: Vec<&str> = str_counts.keys().copied().collect();
@@ -332,7 +302,7 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
             facts.median_words = median(words);
         }
     } else {
-        let (vals, _) = numeric_values(col);
+        let vals = numeric_values(col);
         for v in vals.iter().filter(|v| !v.is_nan()) {
             *num_counts.entry(hash_f64(*v)).or_insert(0) += 1;
         }
@@ -351,7 +321,6 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
         facts.numeric_share = 1.0;
         numeric = vals;
     }
-    facts.non_numeric_examples = non_numeric;
     if !numeric.is_empty() {
         let present: Vec<f64> = numeric.iter().copied().filter(|v| !v.is_nan()).collect();
         facts.all_integer = present.iter().all(|v| v.is_finite() && v.fract() == 0.0);

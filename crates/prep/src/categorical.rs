@@ -72,20 +72,15 @@ impl BoolFit {
         let (mut levels, mut missing) = level_counts(dict, codes);
         // Two numbers with a few stray words (`0`, `1`, `?`): the words are missing values,
         // not a label (see `mlpilot_core::frame::stray_words`).
-        let stray = stray_words_in(levels.iter().map(|(l, c)| (l.as_str(), *c))).is_some();
-        if stray {
-            let words: usize = levels
-                .iter()
-                .filter(|(l, _)| parse_number(l).is_none())
-                .map(|(_, c)| c)
-                .sum();
+        let stray = stray_words_in(levels.iter().map(|(l, c)| (l.as_str(), *c)));
+        if let Some(words) = &stray {
             levels.retain(|(l, _)| parse_number(l).is_some());
-            missing += words;
+            missing += words.count;
         }
         let mut labels: Vec<&String> = levels.iter().map(|(l, _)| l).collect();
         labels.sort();
-        let numbers =
-            !labels.is_empty() && (stray || labels.iter().all(|l| parse_number(l).is_some()));
+        let numbers = !labels.is_empty()
+            && (stray.is_some() || labels.iter().all(|l| parse_number(l).is_some()));
         let positive = labels
             .iter()
             .find(|l| TRUE_WORDS.contains(&l.trim().to_ascii_lowercase().as_str()))

@@ -160,16 +160,10 @@ impl TargetEncoding {
         let mut y = Vec::with_capacity(col.len());
         let mut rows = Vec::with_capacity(col.len());
         let mut n_missing = 0;
-        let mut stray = NotNumbers {
-            count: 0,
-            examples: Vec::new(),
-        };
+        let mut stray = NotNumbers::default();
         let mut first_stray: Option<(usize, String)> = None;
         let mut stray_word = |row: usize, word: &str| {
-            stray.count += 1;
-            if stray.examples.len() < 3 && !stray.examples.iter().any(|e| e == word) {
-                stray.examples.push(word.to_string());
-            }
+            stray.add(word, 1);
             first_stray.get_or_insert_with(|| (row, word.to_string()));
         };
         match self {

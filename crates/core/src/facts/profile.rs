@@ -127,12 +127,23 @@ impl KindFact {
 }
 
 /// Values of a column of numbers that were not numbers (they are read as missing).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NotNumbers {
     /// How many.
     pub count: usize,
     /// Up to three of them.
     pub examples: Vec<String>,
+}
+
+impl NotNumbers {
+    /// Counts `count` more of `word`, keeping it as an example while fewer than three distinct
+    /// ones are kept.
+    pub fn add(&mut self, word: &str, count: usize) {
+        self.count += count;
+        if self.examples.len() < 3 && !self.examples.iter().any(|e| e == word) {
+            self.examples.push(word.to_string());
+        }
+    }
 }
 
 /// A text column the reader turned into numbers written in a locale's style.
