@@ -63,6 +63,25 @@ pub fn parse_number(s: &str) -> Option<f64> {
     }
 }
 
+/// The spellings of a missing value that the table readers take in every column: what polars'
+/// CSV reader is given as null values, and what the server reads in a CSV body the same way.
+pub const NULL_SPELLINGS: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "NULL"];
+
+/// Words people write for "no value" in a column of numbers, compared without case.
+const MISSING_WORDS: [&str; 14] = [
+    "na", "n/a", "n.a.", "nan", "null", "none", "nil", "missing", "unknown", "?", "-", "--", ".",
+    "#n/a",
+];
+
+/// Whether `s` is a word people write for "no value" (`n/a`, `?`, `-`, `.`, `none`, `missing`,
+/// `unknown`, `null` …; any case, surrounding spaces ignored, and blank text). Where a column
+/// of numbers holds one at prediction time it is a missing value whatever the batch's size;
+/// [`stray_words`] judges other words by their share, which needs a column with many values.
+pub fn is_missing_word(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || MISSING_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
+}
+
 /// The share of a text column's present values that must read as numbers for the column to be
 /// a column of numbers. Its other values are stray words (`n/a`, `?`, `-`, `none`) and are read
 /// as missing everywhere: in the profile's counts, as a feature and as a target.
@@ -905,6 +924,32 @@ mod tests {
             stray_words(&Column::from_strs("x", values)).map(|n| n.count),
             Some(1)
         );
+    }
+
+    #[test]
+    fn missing_words_are_known_spellings_of_no_value_in_any_case() {
+        for word in [
+            "n/a", "N/A", " NA ", "nan", "NULL", "None", "nil", "MISSING", "Unknown", "?", "-",
+            "--", ".", "#N/A", "", "   ", "n.a.",
+        ] {
+            assert!(is_missing_word(word), "`{word}`");
+        }
+        for word in [
+            "0",
+            "-1",
+            "abc",
+            "old",
+            "nothing here",
+            "n",
+            "a",
+            "?!",
+            "1.5",
+            "none yet",
+        ] {
+            assert!(!is_missing_word(word), "`{word}`");
+        }
+        // Every reader null spelling is also a missing word.
+        assert!(NULL_SPELLINGS.iter().all(|s| is_missing_word(s)));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
+use mlpilot_core::frame::NULL_SPELLINGS;
 use mlpilot_core::{Error, ErrorKind, Result};
 use polars::prelude::*;
 
@@ -23,7 +24,6 @@ pub struct Dialect {
 }
 
 const SNIFF_BYTES: usize = 64 * 1024;
-const NULL_VALUES: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "NULL"];
 
 /// Reads a CSV file into a polars DataFrame; `notes` receives what the reader had to work
 /// around.
@@ -208,7 +208,7 @@ fn text_overrides(
 /// The missing-value markers that occur as whole fields in `head`.
 fn used_null_tokens(head: &str, delimiter: u8) -> Vec<&'static str> {
     let records = split_records(head, delimiter as char, 2000);
-    NULL_VALUES
+    NULL_SPELLINGS
         .iter()
         .copied()
         .filter(|t| records.iter().skip(1).any(|r| r.iter().any(|f| f == t)))

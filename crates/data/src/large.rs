@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use mlpilot_core::facts::TargetWarning;
-use mlpilot_core::frame::NUMBER_SHARE;
+use mlpilot_core::frame::{NULL_SPELLINGS, NUMBER_SHARE};
 use mlpilot_core::{DatasetProfile, Error, Frame, Result};
 use polars::prelude::*;
 use polars_core::query_result::QueryResult;
@@ -81,7 +81,7 @@ pub fn profile_large_csv(
             .with_separator(dialect.delimiter)
             .with_infer_schema_length(if full_schema { None } else { Some(10_000) })
             .with_null_values(Some(NullValues::AllColumns(
-                ["NA", "N/A", "NaN", "nan", "null", "NULL"]
+                NULL_SPELLINGS
                     .iter()
                     .map(|s| PlSmallStr::from(*s))
                     .collect(),

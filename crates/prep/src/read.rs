@@ -5,7 +5,7 @@
 //! what they could not read; a column that is mostly unreadable is refused with an error naming
 //! it.
 
-use mlpilot_core::frame::{format_category_f64, parse_number};
+use mlpilot_core::frame::{format_category_f64, is_missing_word, parse_number};
 use mlpilot_core::{Column, ColumnData, Error, Result};
 
 /// Reads a column as floats (NaN for missing). Booleans are 0/1 and timestamps milliseconds.
@@ -51,17 +51,29 @@ pub fn read_numeric(col: &Column) -> (Vec<f64>, usize, Option<String>) {
 }
 
 /// Reads a numeric column for a fitted step, refusing it when most present values are not
-/// numbers and warning when some are not.
+/// numbers and warning when some are not. Words for "no value" ([`is_missing_word`]: `n/a`,
+/// `?`, `-` …) are missing values in a batch of any size, with the warning; other words count
+/// towards the refusal.
 ///
 /// # Errors
-/// An invalid-input error naming the column and an example value when more than half its present
-/// values are not numbers.
+/// An invalid-input error naming the column and an example value when more than half of its
+/// present values that are not words for "no value" are not numbers.
 pub fn read_numeric_checked(col: &Column, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
     let (values, bad, example) = read_numeric(col);
     if bad > 0 {
-        let present = values.len() - col.null_count();
+        let missing_words = match col.data() {
+            ColumnData::Str(s) => s
+                .dict()
+                .iter()
+                .zip(s.counts())
+                .filter(|(t, _)| is_missing_word(t))
+                .map(|(_, n)| n)
+                .sum(),
+            _ => 0,
+        };
+        let present = values.len() - col.null_count() - missing_words;
         let ex = example.unwrap_or_default();
-        if bad * 2 > present.max(1) {
+        if (bad - missing_words) * 2 > present.max(1) {
             return Err(Error::invalid_input(format!(
                 "column `{}` was numeric in training but now holds text such as `{ex}`; send numbers",
                 col.name()
@@ -143,6 +155,36 @@ mod tests {
         );
         let err = read_numeric_checked(&words, &mut w).unwrap_err();
         assert!(err.to_string().contains("was numeric in training"), "{err}");
+    }
+
+    #[test]
+    fn words_for_no_value_are_missing_in_a_batch_of_any_size() {
+        let strs = |v: &[&str]| Column::from_strs("age", v.iter().copied());
+        // One row of `n/a` (or any spelling) is a missing value with a warning, not a refusal.
+        for word in ["n/a", "?", "-", "NULL", "unknown"] {
+            let mut w = vec![];
+            let v = read_numeric_checked(&strs(&[word]), &mut w).unwrap();
+            assert!(v[0].is_nan(), "`{word}`");
+            assert_eq!(w.len(), 1, "`{word}`: {w:?}");
+            assert!(w[0].contains(&format!("`{word}`")), "{w:?}");
+        }
+        let mut w = vec![];
+        let v = read_numeric_checked(&strs(&["n/a", "?", "12", "-"]), &mut w).unwrap();
+        assert_eq!(v[2], 12.0);
+        assert!(w[0].starts_with("3 value(s) of `age`"), "{w:?}");
+        // Other words still count: one row of `old` is refused, as is a batch whose only
+        // value that is not a word for "no value" is text.
+        for batch in [&["old"][..], &["n/a", "?", "old"], &["old", "young", "3"]] {
+            let err = read_numeric_checked(&strs(batch), &mut vec![]).unwrap_err();
+            assert!(
+                err.to_string().contains("was numeric in training"),
+                "{batch:?}"
+            );
+        }
+        // A minority of other words is a warning, as before.
+        let mut w = vec![];
+        read_numeric_checked(&strs(&["old", "n/a", "3", "4"]), &mut w).unwrap();
+        assert!(w[0].starts_with("2 value(s)"), "{w:?}");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use mlpilot_core::Frame;
-use mlpilot_core::frame::parse_number;
+use mlpilot_core::frame::{NULL_SPELLINGS, is_missing_word, parse_number};
 use mlpilot_core::{ColumnKind, Schema, Value};
 use serde_json::Value as J;
 
@@ -86,8 +86,9 @@ fn id_column(schema: &Schema) -> Option<String> {
         .map(|c| c.name.clone())
 }
 
-/// A cell for a column of `kind`: numbers in numeric columns must be numbers (or text that
-/// reads as one).
+/// A cell for a column of `kind`: numbers in numeric columns must be numbers, text that reads
+/// as one, or a word for "no value" (`n/a`, `?` …), which stays text so that the pipeline reads
+/// it as missing and says so in the response's warnings, as it does for a file.
 fn cell(kind: ColumnKind, v: Value, row: usize, column: &str) -> Result<Value, RowsError> {
     if !numeric_kind(kind) {
         return Ok(v);
@@ -96,8 +97,10 @@ fn cell(kind: ColumnKind, v: Value, row: usize, column: &str) -> Result<Value, R
         Value::Str(s) if s.trim().is_empty() => Ok(Value::Null),
         Value::Str(s) => match parse_number(&s) {
             Some(x) => Ok(Value::Float(x)),
+            None if is_missing_word(&s) => Ok(Value::Str(s)),
             None => Err(RowsError::Invalid(format!(
-                "row {row}, column '{column}': '{s}' is not a number"
+                "row {row}, column '{column}': '{s}' is not a number; send a number, or null \
+                 for an unknown value"
             ))),
         },
         Value::Bool(b) => Err(RowsError::Invalid(format!(
@@ -301,7 +304,8 @@ pub fn csv_rows(
         let mut rec = Vec::with_capacity(names.len());
         for (c, idx) in schema.columns.iter().zip(&index) {
             let raw = idx.and_then(|j| r.get(j)).map_or("", String::as_str);
-            let v = if raw.is_empty() {
+            // Missing as the training reader has it: an empty field or a null spelling.
+            let v = if raw.is_empty() || NULL_SPELLINGS.contains(&raw) {
                 Value::Null
             } else {
                 Value::Str(raw.to_string())
@@ -349,5 +353,34 @@ mod tests {
         // A row with a field too many is named.
         let err = csv_rows("name,age\nA,1,2\n", &schema(), "survived", 10).unwrap_err();
         assert!(matches!(err, RowsError::Invalid(m) if m.contains("CSV row 0 has 3 fields")));
+    }
+
+    #[test]
+    fn words_for_no_value_reach_the_pipeline_and_other_words_are_refused() {
+        // CSV: the training reader's null spellings are missing in every column, as in training.
+        let (frame, _) = csv_rows("name,age\nNA,N/A\nnull,3\n", &schema(), "y", 10).unwrap();
+        assert_eq!(frame.require("name").unwrap().null_count(), 2);
+        assert_eq!(frame.require("age").unwrap().null_count(), 1);
+        // Other words for "no value" stay text for the pipeline, which reads them as missing
+        // with a warning; in JSON and in CSV, in a one-row batch.
+        for word in ["n/a", "?", "-", "none", "unknown"] {
+            let body = serde_json::json!({"rows": [{"name": "a", "age": word}]});
+            let (frame, _) = json_rows(&body, &schema(), "y", 10).unwrap();
+            assert_eq!(
+                frame.require("age").unwrap().str_at(0).as_deref(),
+                Some(word)
+            );
+            let (frame, _) =
+                csv_rows(&format!("name,age\na,{word}\n"), &schema(), "y", 10).unwrap();
+            assert_eq!(frame.require("age").unwrap().f64_at(0), None);
+        }
+        // Any other text in a numeric column is refused, naming the row, column and value.
+        let body =
+            serde_json::json!({"rows": [{"name": "a", "age": 3}, {"name": "b", "age": "old"}]});
+        let err = json_rows(&body, &schema(), "y", 10).unwrap_err();
+        assert!(
+            matches!(&err, RowsError::Invalid(m) if m.contains("row 1, column 'age': 'old' is not a number")),
+            "{err:?}"
+        );
     }
 }

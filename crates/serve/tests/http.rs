@@ -222,6 +222,21 @@ async fn predictions_match_the_library_and_errors_are_clear() {
         msg.contains("row 1") && msg.contains("'age'") && msg.contains("'old'"),
         "{msg}"
     );
+    // A word for "no value" is a missing value, even alone in a one-row batch, with a warning
+    // that names it (as `mlpilot predict` has for a file).
+    let mut one = rows_json(&frame, 1);
+    one["rows"][0]["age"] = json!("n/a");
+    let r = c
+        .post(format!("{}/v1/predict", s.base))
+        .json(&one)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let answer: Value = r.json().await.unwrap();
+    assert_eq!(answer["predictions"].as_array().unwrap().len(), 1, "{answer}");
+    let warnings = answer["warnings"].to_string();
+    assert!(warnings.contains("`age`") && warnings.contains("`n/a`"), "{answer}");
 
     // Row limit and body limit: 413.
     let r = c
@@ -264,7 +279,7 @@ async fn predictions_match_the_library_and_errors_are_clear() {
         .await
         .unwrap();
     assert!(
-        m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"200\"} 2"),
+        m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"200\"} 3"),
         "{m}"
     );
     assert!(m.contains("mlpilot_requests_total{route=\"/v1/predict\",status=\"422\"} 3"));
