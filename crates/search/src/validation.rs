@@ -162,10 +162,8 @@ pub fn kfold(n: usize, k: usize, classes: Option<&[usize]>, rng: &mut Rng) -> Re
     let mut assign = vec![0usize; n];
     match classes {
         Some(c) => {
-            let n_classes = c.iter().copied().max().map_or(0, |m| m + 1);
             let mut offset = 0;
-            for class in 0..n_classes {
-                let mut rows: Vec<usize> = (0..n).filter(|&i| c.get(i) == Some(&class)).collect();
+            for mut rows in rows_by_class(n, c) {
                 rng.shuffle(&mut rows);
                 for (j, r) in rows.iter().enumerate() {
                     if let Some(a) = assign.get_mut(*r) {
@@ -200,21 +198,24 @@ pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng
              (e.g. 0.2)"
         )));
     }
-    let mut valid = Vec::new();
-    let groups: Vec<Vec<usize>> = match classes {
-        Some(c) => {
-            let n_classes = c.iter().copied().max().map_or(0, |m| m + 1);
-            (0..n_classes)
-                .map(|class| (0..n).filter(|&i| c.get(i) == Some(&class)).collect())
-                .collect()
-        }
+    let mut groups: Vec<Vec<usize>> = match classes {
+        Some(c) => rows_by_class(n, c),
         None => vec![(0..n).collect()],
     };
-    for mut rows in groups {
-        rng.shuffle(&mut rows);
-        let take = ((rows.len() as f64) * fraction).round() as usize;
-        valid.extend(rows.into_iter().take(take));
+    for rows in &mut groups {
+        rng.shuffle(rows);
     }
+    let takes = class_quotas(
+        &groups,
+        ((n as f64) * fraction).round() as usize,
+        fraction,
+        rng,
+    );
+    let mut valid: Vec<usize> = groups
+        .into_iter()
+        .zip(takes)
+        .flat_map(|(rows, take)| rows.into_iter().take(take))
+        .collect();
     valid.sort_unstable();
     if valid.is_empty() || valid.len() == n {
         return Err(Error::invalid_input(format!(
@@ -236,6 +237,44 @@ pub fn holdout(n: usize, fraction: f64, classes: Option<&[usize]>, rng: &mut Rng
             .collect(),
         valid,
     })
+}
+
+/// Each class's rows, ascending, one list per class index up to the largest present (one
+/// pass, whatever the number of classes).
+fn rows_by_class(n: usize, classes: &[usize]) -> Vec<Vec<usize>> {
+    let n_classes = classes.iter().take(n).copied().max().map_or(0, |m| m + 1);
+    let mut out = vec![Vec::new(); n_classes];
+    for (i, &c) in classes.iter().enumerate().take(n) {
+        if let Some(rows) = out.get_mut(c) {
+            rows.push(i);
+        }
+    }
+    out
+}
+
+/// How many rows each class gives to a holdout of `total` rows: `fraction` of its rows rounded
+/// down, and the rows still missing from `total` one each to the classes with the largest
+/// remainders (ties in a random order). A table of many classes with one or two rows each thus
+/// still holds out `total` rows, where rounding each class alone would hold out none.
+fn class_quotas(groups: &[Vec<usize>], total: usize, fraction: f64, rng: &mut Rng) -> Vec<usize> {
+    let exact: Vec<f64> = groups.iter().map(|g| g.len() as f64 * fraction).collect();
+    let mut takes: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    rng.shuffle(&mut order);
+    let remainder = |g: &usize| exact.get(*g).map_or(0.0, |e| e - e.floor());
+    order.sort_by(|a, b| remainder(b).total_cmp(&remainder(a)));
+    let mut left = total.saturating_sub(takes.iter().sum());
+    for g in order {
+        if left == 0 {
+            break;
+        }
+        let size = groups.get(g).map_or(0, Vec::len);
+        if let Some(t) = takes.get_mut(g).filter(|t| **t < size) {
+            *t += 1;
+            left -= 1;
+        }
+    }
+    takes
 }
 
 /// Group k-fold: groups are shuffled and dealt to the fold with the fewest rows so far.
@@ -372,5 +411,43 @@ mod tests {
             "{err}"
         );
         assert!(kfold(3, 5, None, &mut Rng::new(0)).is_err());
+    }
+
+    #[test]
+    fn stratified_holdout_holds_out_the_share_even_with_many_tiny_classes() {
+        // 6,000 classes of 1–4 rows (15,000 rows): rounding each class alone holds out nothing.
+        let classes: Vec<usize> = (0..6_000).flat_map(|c| vec![c; 1 + c % 4]).collect();
+        let n = classes.len();
+        let h = holdout(n, 0.1, Some(&classes), &mut Rng::new(0)).unwrap();
+        assert_eq!(h.valid.len(), 1_500);
+        assert_eq!(h.valid.len() + h.train.len(), n);
+        // No class gives more than one row more than its exact share.
+        let mut held = vec![0usize; 6_000];
+        for &v in &h.valid {
+            held[classes[v]] += 1;
+        }
+        for (c, &k) in held.iter().enumerate() {
+            assert!(k as f64 <= (1 + c % 4) as f64 * 0.1 + 1.0, "class {c}: {k}");
+        }
+        // Classes with larger remainders get the extra rows first: every 4-row class (0.4)
+        // gives one before any 1-row class (0.1) does.
+        let fours = (0..6_000).filter(|c| c % 4 == 3);
+        assert!(fours.clone().all(|c| held[c] == 1));
+        // Large classes keep their proportion exactly; the same seed gives the same split.
+        let classes: Vec<usize> = (0..1_000).map(|i| usize::from(i % 4 == 0)).collect();
+        let a = holdout(1_000, 0.2, Some(&classes), &mut Rng::new(7)).unwrap();
+        let minority = a.valid.iter().filter(|&&v| classes[v] == 1).count();
+        assert_eq!((a.valid.len(), minority), (200, 50));
+        assert_eq!(
+            a,
+            holdout(1_000, 0.2, Some(&classes), &mut Rng::new(7)).unwrap()
+        );
+        // Stratified k-fold deals tiny classes across folds too.
+        let folds = kfold(n, 5, Some(&classes_of(n)), &mut Rng::new(0)).unwrap();
+        assert!(folds.iter().all(|f| f.valid.len() == n / 5));
+    }
+
+    fn classes_of(n: usize) -> Vec<usize> {
+        (0..n).map(|i| i / 2).collect()
     }
 }

@@ -234,9 +234,16 @@ async fn predictions_match_the_library_and_errors_are_clear() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let answer: Value = r.json().await.unwrap();
-    assert_eq!(answer["predictions"].as_array().unwrap().len(), 1, "{answer}");
+    assert_eq!(
+        answer["predictions"].as_array().unwrap().len(),
+        1,
+        "{answer}"
+    );
     let warnings = answer["warnings"].to_string();
-    assert!(warnings.contains("`age`") && warnings.contains("`n/a`"), "{answer}");
+    assert!(
+        warnings.contains("`age`") && warnings.contains("`n/a`"),
+        "{answer}"
+    );
 
     // Row limit and body limit: 413.
     let r = c
