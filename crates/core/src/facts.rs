@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 use crate::task::Metric;
 
 mod forecast;
+mod monitor;
 mod profile;
 pub use forecast::{DuplicateTimes, MergedTimes, SeriesFacts, Spacing};
+pub use monitor::{
+    ColumnDrift, MIN_LABELLED, MIN_ROWS, MonitorReport, NotTested, Performance, PredictionDrift,
+};
 pub use profile::{
     KindFact, LeakageFact, NotNumbers, NumberReading, TargetChoiceFact, TargetName, TargetWarning,
     TaskFact,

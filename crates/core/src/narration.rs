@@ -12,17 +12,26 @@ pub use crate::task::thousands;
 
 mod assistant;
 mod forecast;
+mod glossary;
+mod monitor;
 mod profile;
 mod run;
-pub use assistant::{adjustment, how_to_improve, plan_overview, what_matters, why_this_score};
+pub use assistant::{
+    CAN_DO, adjustment, help, how_to_improve, plan_overview, what_matters, why_this_score,
+};
 pub use forecast::{
     ForecastSubject, forecast_narrative, forecast_note, merged_times, series_label, spacing,
 };
+pub use glossary::glossary;
+pub use monitor::{drift_alert, drift_check, not_tested, performance_note, prediction_drift_alert};
 pub use profile::{
-    column_kind, leakage, number_reading, sampled_relations, target_choice, target_not_numbers,
-    target_warning, task_reason,
+    column_kind, data_warnings, leakage, number_reading, sampled_relations, target_choice,
+    target_not_numbers, target_warning, task_reason,
 };
-pub use run::{describe_dataset, explain_results, join_and, plain_meaning, task_words};
+pub use run::{
+    describe_dataset, ensemble_in_words, explain_results, family_reason, join_and, plain_meaning,
+    score_meaning, task_words,
+};
 
 /// A number for prose and tables: integers whole and numbers from 1,000 up rounded to whole
 /// units (with thousands separators from 10,000: `2019`, `12,345`); below 1,000 up to four significant digits (three
@@ -84,6 +93,20 @@ pub fn score(metric: Metric, v: f64) -> String {
             }
         }
         _ => format!("{v:.4}"),
+    }
+}
+
+/// A share of a whole as a percentage without the sign: whole percents from 1 % up, one decimal
+/// below (`3 of 1,000` → `0.3`), `0` for an empty whole.
+pub fn percent(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0".into();
+    }
+    let p = 100.0 * part as f64 / whole as f64;
+    if p < 1.0 {
+        format!("{p:.1}")
+    } else {
+        format!("{p:.0}")
     }
 }
 

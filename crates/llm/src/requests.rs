@@ -9,13 +9,7 @@ use mlpilot_core::{Adjustment, DatasetProfile, Metric, Request, Task};
 use crate::answers::{RequestAction, RequestAnswer};
 use crate::goal::{metric_in_goal, stems};
 
-/// What the conversation can do, in words, for answers to requests it cannot carry out.
-pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
-(accuracy, ROC AUC, F1, precision, recall, log loss; R², RMSE, MAE), search only some model \
-families (trees, boosting, forests, linear, neighbours, naive Bayes, neural networks) or all \
-again, change the time budget, rebalance the classes, set the decision threshold, read a column \
-as categories or as numbers, add a column from two others (\"add income divided by age\"), try \
-new features (\"try new features\"), and answer what-if questions (\"what if age were 40\")";
+pub use mlpilot_core::narration::CAN_DO;
 
 const NUMBER_WORDS: [(&str, f64); 12] = [
     ("one", 1.0),

@@ -1,87 +1,16 @@
 //! The monitoring check: per-column drift against the training reference, prediction drift,
 //! and accuracy decay from labelled rows.
 
+use mlpilot_core::facts::NotTested;
+pub use mlpilot_core::facts::{
+    ColumnDrift, MIN_LABELLED, MIN_ROWS, MonitorReport, Performance, PredictionDrift,
+};
+use mlpilot_core::narration::{not_tested, performance_note};
 use mlpilot_core::{
     Column, ColumnKind, DriftDetector, Error, Frame, Metric, Predictions, Result, Sample,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::stats::{ChiSquared, KolmogorovSmirnov, Psi};
-
-/// One drift test on one column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ColumnDrift {
-    /// The column.
-    pub name: String,
-    /// `psi`, `ks` or `chi2`.
-    pub test: String,
-    /// The statistic (PSI, KS distance, chi-squared).
-    pub statistic: f64,
-    /// The p-value (KS, chi-squared).
-    pub p_value: Option<f64>,
-    /// The threshold the decision used: on the statistic for PSI, on the p-value otherwise.
-    pub threshold: f64,
-    /// Whether this test found drift.
-    pub drift: bool,
-}
-
-/// Drift of the model's own predictions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PredictionDrift {
-    /// The tests run on predicted classes (PSI, chi-squared) or values (PSI, KS).
-    pub tests: Vec<ColumnDrift>,
-    /// Whether any test found drift.
-    pub drift: bool,
-    /// Share of each predicted class (classification) or the mean prediction (regression), at
-    /// training time and now.
-    pub reference_summary: Vec<(String, f64)>,
-    /// The same for the current rows.
-    pub current_summary: Vec<(String, f64)>,
-}
-
-/// Accuracy decay from labelled rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Performance {
-    /// The metric.
-    pub metric: Metric,
-    /// The validation score at training time.
-    pub validation_score: f64,
-    /// The score on the labelled rows, when there are enough.
-    pub current_score: Option<f64>,
-    /// Labelled rows used.
-    pub n_labelled: usize,
-    /// How much worse than validation counts as decay (absolute for scores in [0, 1],
-    /// relative for errors).
-    pub tolerance: f64,
-    /// Whether the model has decayed.
-    pub decayed: bool,
-    /// In words.
-    pub note: String,
-}
-
-/// The whole check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MonitorReport {
-    /// Whether any input column or the predictions drifted.
-    pub drift: bool,
-    /// Reference rows (training sample).
-    pub n_reference: usize,
-    /// Current rows.
-    pub n_current: usize,
-    /// Every test on every monitored column.
-    pub columns: Vec<ColumnDrift>,
-    /// Columns with drift, in table order.
-    pub drifted_columns: Vec<String>,
-    /// Columns not tested, and why.
-    pub skipped: Vec<(String, String)>,
-    /// Prediction drift.
-    pub prediction_drift: Option<PredictionDrift>,
-    /// Accuracy decay.
-    pub performance: Option<Performance>,
-}
-
-/// Fewer current values than this are not tested (the tests would say nothing).
-pub const MIN_ROWS: usize = 30;
 
 fn numeric(col: &Column) -> Vec<f64> {
     (0..col.len())
@@ -139,14 +68,14 @@ pub fn column_drift(
     let mut skipped = Vec::new();
     for (name, kind) in columns {
         let (Some(r), Some(c)) = (reference.column(name), current.column(name)) else {
-            skipped.push((name.clone(), "not in the current data".to_string()));
+            skipped.push((name.clone(), not_tested(NotTested::Absent)));
             continue;
         };
         match kind {
             ColumnKind::Integer | ColumnKind::Float => {
                 let (rv, cv) = (numeric(r), numeric(c));
                 if rv.is_empty() || cv.len() < MIN_ROWS {
-                    skipped.push((name.clone(), format!("fewer than {MIN_ROWS} numbers")));
+                    skipped.push((name.clone(), not_tested(NotTested::FewNumbers)));
                     continue;
                 }
                 tests.extend(run_tests(
@@ -158,7 +87,7 @@ pub fn column_drift(
             ColumnKind::Boolean | ColumnKind::Categorical => {
                 let (rv, cv) = (labels(r), labels(c));
                 if rv.is_empty() || cv.len() < MIN_ROWS {
-                    skipped.push((name.clone(), format!("fewer than {MIN_ROWS} values")));
+                    skipped.push((name.clone(), not_tested(NotTested::FewValues)));
                     continue;
                 }
                 tests.extend(run_tests(
@@ -167,10 +96,7 @@ pub fn column_drift(
                     &Sample::Categorical(&cv),
                 )?);
             }
-            other => skipped.push((
-                name.clone(),
-                format!("{} columns are not tested for drift", other.as_str()),
-            )),
+            other => skipped.push((name.clone(), not_tested(NotTested::Kind(*other)))),
         }
     }
     Ok((tests, skipped))
@@ -235,9 +161,6 @@ pub fn prediction_drift(
     }))
 }
 
-/// Labelled rows needed before the current score is trusted.
-pub const MIN_LABELLED: usize = 20;
-
 /// Compares the score on labelled rows with the validation score.
 ///
 /// # Errors
@@ -264,47 +187,30 @@ pub fn performance(
     );
     let tolerance = if bounded { 0.05 } else { 0.10 };
     let n = y_true.len();
-    if n < MIN_LABELLED {
-        return Ok(Performance {
-            metric,
-            validation_score,
-            current_score: None,
-            n_labelled: n,
-            tolerance,
-            decayed: false,
-            note: format!(
-                "{n} labelled rows; at least {MIN_LABELLED} are needed to judge accuracy"
-            ),
-        });
-    }
-    let s = metric
-        .score(y_true, predictions, n_classes)
-        .map_err(|e| Error::invalid_input(format!("could not score the labelled rows: {e}")))?;
-    let decayed = if bounded {
-        metric.oriented(s) < metric.oriented(validation_score) - tolerance
+    let (current_score, decayed) = if n < MIN_LABELLED {
+        (None, false)
     } else {
-        s > validation_score * (1.0 + tolerance)
-    };
-    let note = format!(
-        "{} on {n} labelled rows: {:.4} against {:.4} at validation{}",
-        metric.display_name(),
-        s,
-        validation_score,
-        if decayed {
-            " — the model has decayed"
+        let s = metric
+            .score(y_true, predictions, n_classes)
+            .map_err(|e| Error::invalid_input(format!("could not score the labelled rows: {e}")))?;
+        let decayed = if bounded {
+            metric.oriented(s) < metric.oriented(validation_score) - tolerance
         } else {
-            ""
-        }
-    );
-    Ok(Performance {
+            s > validation_score * (1.0 + tolerance)
+        };
+        (Some(s), decayed)
+    };
+    let mut p = Performance {
         metric,
         validation_score,
-        current_score: Some(s),
+        current_score,
         n_labelled: n,
         tolerance,
         decayed,
-        note,
-    })
+        note: String::new(),
+    };
+    p.note = performance_note(&p);
+    Ok(p)
 }
 
 /// Puts a report together.

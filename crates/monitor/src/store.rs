@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use mlpilot_core::narration::{drift_alert, prediction_drift_alert};
 use mlpilot_core::{Error, ErrorKind, Result};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -370,17 +371,12 @@ pub fn raise_alerts(
 ) -> Result<Vec<Alert>> {
     let mut wanted: Vec<(String, String, String)> = Vec::new();
     for name in &report.drifted_columns {
-        let tests: Vec<String> = report
+        let tests: Vec<&crate::ColumnDrift> = report
             .columns
             .iter()
             .filter(|c| &c.name == name && c.drift)
-            .map(|c| format!("{} {:.3}", c.test, c.statistic))
             .collect();
-        wanted.push((
-            "drift".into(),
-            name.clone(),
-            format!("column '{name}' drifted ({})", tests.join(", ")),
-        ));
+        wanted.push(("drift".into(), name.clone(), drift_alert(name, &tests)));
     }
     if let Some(p) = &report.prediction_drift
         && p.drift
@@ -388,7 +384,7 @@ pub fn raise_alerts(
         wanted.push((
             "prediction_drift".into(),
             "predictions".into(),
-            "the distribution of predictions drifted".into(),
+            prediction_drift_alert(),
         ));
     }
     if let Some(p) = &report.performance

@@ -131,7 +131,7 @@ pub(crate) async fn meta(State(s): State<Arc<AppState>>) -> Json<Value> {
         ],
         "accepted": crate::project::ACCEPTED,
         "max_upload": s.options.max_upload,
-        "glossary": crate::words::glossary(),
+        "glossary": mlpilot::core::narration::glossary(),
     }))
 }
 
@@ -233,7 +233,7 @@ fn adopt_task(
 ) -> mlpilot::Result<()> {
     let plan = plan_view(session)?;
     let spec = session.spec.clone();
-    let warnings = crate::words::data_warnings(session.profile());
+    let warnings = mlpilot::core::narration::data_warnings(session.profile());
     p.update(|v| {
         v.spec = spec;
         v.task_text = Some(text);
@@ -349,7 +349,7 @@ fn save_result(p: &Project, session: &mut Session, advisor: &str) -> mlpilot::Re
         None => summary.narrative.clone(),
     };
     Ok(ResultView {
-        meaning: crate::words::meaning(&run),
+        meaning: mlpilot::core::narration::score_meaning(&run),
         details,
         model: crate::words::model_in_words(&t.result.predictor),
         command: crate::words::reproduce(
@@ -567,7 +567,7 @@ pub(crate) async fn chat(
             if crate::words::is_help(&asked) {
                 let reply = Message {
                     role: "assistant".into(),
-                    text: crate::words::help(),
+                    text: mlpilot::core::narration::help(),
                     changes: Vec::new(),
                 };
                 return Ok((reply, None, session.spec.clone()));
@@ -941,7 +941,7 @@ pub(crate) async fn monitor(
     .await
     .map_err(|e| Error::internal(format!("the check failed: {e}")))??;
     Ok(Json(json!({
-        "sentences": crate::words::monitor_sentences(&report),
+        "sentences": mlpilot::core::narration::drift_check(&report),
         "report": report,
     })))
 }

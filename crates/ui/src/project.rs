@@ -793,7 +793,7 @@ pub(crate) fn data_view(session: &mut Session, notes: Vec<String>) -> Result<Dat
         n_rows: profile.n_rows,
         n_cols: profile.n_cols,
         columns,
-        warnings: crate::words::data_warnings(&profile),
+        warnings: mlpilot::core::narration::data_warnings(&profile),
         notes: notes
             .into_iter()
             .chain(profile.notes.iter().cloned())

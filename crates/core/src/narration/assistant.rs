@@ -157,6 +157,25 @@ pub fn adjustment(a: &Adjustment) -> String {
     }
 }
 
+/// What the conversation can do, in words, for answers to requests it cannot carry out.
+pub const CAN_DO: &str = "I can leave out a column or bring it back, optimise another metric \
+(accuracy, ROC AUC, F1, precision, recall, log loss; R², RMSE, MAE), search only some model \
+families (trees, boosting, forests, linear, neighbours, naive Bayes, neural networks) or all \
+again, change the time budget, rebalance the classes, set the decision threshold, read a column \
+as categories or as numbers, add a column from two others (\"add income divided by age\"), try \
+new features (\"try new features\"), and answer what-if questions (\"what if age were 40\")";
+
+/// The conversation's answer to "help": the questions it answers and the changes it makes.
+pub fn help() -> String {
+    format!(
+        "Ask me why the model is not better, what matters most, or what the model would \
+         predict if a value were different (\"what if age were 80\": I change it in the \
+         first complete row). {} Each change trains the model again with the same seed on the \
+         same rows, and is kept only when the score improves by more than chance would.",
+        CAN_DO
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

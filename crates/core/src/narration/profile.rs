@@ -7,6 +7,7 @@ use crate::facts::{
 };
 use crate::profile::ValueCount;
 use crate::task::thousands;
+use crate::{ColumnKind, DatasetProfile};
 
 /// Up to `n` values, each in backticks, comma-separated.
 fn quote_list(values: &[String], n: usize) -> String {
@@ -283,6 +284,74 @@ pub fn sampled_relations(measured: usize, rows: usize) -> String {
         thousands(measured),
         thousands(rows)
     )
+}
+
+/// What to check about a table before trusting a model of it: missing values, repeated rows,
+/// columns that carry nothing, and — once a target is known — class imbalance, columns that
+/// look like a copy of the target, and labels spelt several ways.
+pub fn data_warnings(p: &DatasetProfile) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut missing: Vec<_> = p.columns.iter().filter(|c| c.missing > 0).collect();
+    missing.sort_by_key(|c| std::cmp::Reverse(c.missing));
+    for c in missing.iter().take(6) {
+        out.push(format!(
+            "`{}` is missing in {} of {} rows ({} %); the gaps are filled before training, and \
+             the model can tell a filled value from a real one",
+            c.name,
+            c.missing,
+            p.n_rows,
+            super::percent(c.missing, p.n_rows)
+        ));
+    }
+    if missing.len() > 6 {
+        out.push(format!(
+            "{} more columns have missing values",
+            missing.len() - 6
+        ));
+    }
+    if p.duplicate_rows > 0 {
+        out.push(format!(
+            "{} rows repeat an earlier row exactly ({} %)",
+            p.duplicate_rows,
+            super::percent(p.duplicate_rows, p.n_rows)
+        ));
+    }
+    for c in &p.columns {
+        match c.kind {
+            ColumnKind::Constant => out.push(format!(
+                "`{}` holds one value in every row; it cannot help and is left out",
+                c.name
+            )),
+            ColumnKind::Identifier => out.push(format!(
+                "`{}` looks like a row identifier ({}); it is left out of the inputs",
+                c.name,
+                c.reason()
+            )),
+            _ => {}
+        }
+    }
+    if let Some(t) = &p.target {
+        if let (Some(ratio), Some(common), Some(rare)) =
+            (t.imbalance_ratio, t.classes.first(), t.classes.last())
+            && ratio >= 3.0
+        {
+            out.push(format!(
+                "the classes of `{}` are unbalanced: `{}` has {} rows, `{}` only {} ({:.0} to 1); \
+                 accuracy can look good by always guessing `{}`",
+                t.name, common.value, common.count, rare.value, rare.count, ratio, common.value
+            ));
+        }
+        for s in &t.leakage_suspects {
+            out.push(format!(
+                "`{}` may give the answer away ({}); leave it out if it is only known after the \
+                 outcome",
+                s.feature,
+                s.reason()
+            ));
+        }
+        out.extend(t.warning_lines());
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::narration::score as fmt_score;
-use crate::{DatasetProfile, Metric, RunContext, Task};
+use crate::{ColumnKind, DatasetProfile, Metric, ModelFamily, RunContext, Task};
 
 fn family_of(id: &str) -> &'static str {
     match id {
@@ -205,6 +205,147 @@ pub fn join_and(items: &[String]) -> String {
     }
 }
 
+/// What the score means in everyday words: the assistant's plain reading of it, then — for
+/// classes — how often always guessing the commonest class would be right (both numbers are
+/// among `summary.json`'s `facts`).
+pub fn score_meaning(run: &RunContext) -> Option<String> {
+    let plain = plain_meaning(run);
+    let total: usize = run.class_counts.iter().map(|c| c.1).sum();
+    let guess = run
+        .class_counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .filter(|_| total > 0)
+        .map(|(label, n)| {
+            format!(
+                "Always guessing `{label}` would be right {} % of the time.",
+                super::percent(*n, total)
+            )
+        });
+    // With classes about equally common, "always guessing" one of them is arbitrary: say how
+    // often a guess would be right instead (1 in the number of classes).
+    let k = run.class_counts.len();
+    let even = run
+        .class_counts
+        .iter()
+        .map(|c| c.1)
+        .max()
+        .is_some_and(|m| k > 2 && total > 0 && (m as f64) < 1.2 * total as f64 / k as f64);
+    let guess = if even {
+        Some(format!(
+            "The {k} classes are about equally common, so a guess would be right about 1 time in {k}."
+        ))
+    } else {
+        guess
+    };
+    match (plain, guess) {
+        (Some(p), Some(g))
+            if !p.contains("guessing the commonest") && !p.contains("always guessing") =>
+        {
+            Some(format!("{p} {g}"))
+        }
+        (Some(p), _) => Some(p),
+        (None, g) => g,
+    }
+}
+
+/// Why a model family suits (or may not suit) this table, in one sentence.
+pub fn family_reason(f: ModelFamily, p: &DatasetProfile) -> String {
+    let rows = p.n_rows;
+    let categorical = p
+        .columns
+        .iter()
+        .filter(|c| matches!(c.kind, ColumnKind::Categorical | ColumnKind::Boolean))
+        .count();
+    let text = p.columns.iter().any(|c| c.kind == ColumnKind::Text);
+    let missing = p.columns.iter().any(|c| c.missing > 0);
+    match f {
+        ModelFamily::Boosting => format!(
+            "usually the most accurate on tables like this: it adds small trees that correct \
+             each other{}",
+            if missing {
+                ", and it copes with the missing values directly"
+            } else {
+                ""
+            }
+        ),
+        ModelFamily::Forest => {
+            "averages many trees grown on different samples, so it rarely overfits and needs \
+             little tuning"
+                .into()
+        }
+        ModelFamily::Tree => {
+            "one tree of yes/no questions: easy to read, rarely the most accurate".into()
+        }
+        ModelFamily::Linear => format!(
+            "fast and easy to read — each input pushes the answer up or down by a fixed \
+             amount; a yardstick the others must beat{}",
+            if categorical > 0 {
+                " (labels are turned into one column per value)"
+            } else {
+                ""
+            }
+        ),
+        ModelFamily::NaiveBayes => {
+            if text {
+                "very fast and strong on word counts, which this table's text gives".into()
+            } else {
+                "very fast; a quick check of what simple rules can do".into()
+            }
+        }
+        ModelFamily::Neighbors => format!(
+            "predicts from the most similar rows{}",
+            if rows > 50_000 {
+                "; slow to predict with this many rows, so it gets less time"
+            } else {
+                ""
+            }
+        ),
+        ModelFamily::Svm => format!(
+            "draws the widest possible boundary between the classes{}",
+            if rows > 20_000 {
+                "; slow with this many rows, so it gets a sample"
+            } else {
+                ""
+            }
+        ),
+        ModelFamily::NeuralNet => format!(
+            "layers of simple units that can learn interactions{}",
+            if rows < 2000 {
+                "; with this few rows it rarely beats the trees"
+            } else {
+                ""
+            }
+        ),
+        ModelFamily::Baseline => "always predicts the same thing: the score to beat".into(),
+    }
+}
+
+/// The model in words from its members' families: one family ("one gradient boosting model"),
+/// or for an ensemble how many models of which families, commonest first ("an average of 7
+/// models: 6 gradient boosting, 1 nearest neighbours").
+pub fn ensemble_in_words(member_families: &[&str]) -> String {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for f in member_families {
+        match counts.iter_mut().find(|(name, _)| name == f) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f, 1)),
+        }
+    }
+    counts.sort_by_key(|c| std::cmp::Reverse(c.1));
+    match (member_families.len(), counts.as_slice()) {
+        (1, [(f, _)]) => format!("one {f} model"),
+        (n, _) => format!(
+            "an average of {n} models: {}",
+            counts
+                .iter()
+                .map(|(f, k)| format!("{k} {f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// A dataset described in words from its profile: size, kinds, missing values, the target.
 pub fn describe_dataset(p: &DatasetProfile) -> String {
     let mut s = format!("The table has {} rows and {} columns", p.n_rows, p.n_cols);
@@ -286,5 +427,125 @@ pub fn task_words(task: Task) -> &'static str {
         Task::Multiclass => "a multiclass classification",
         Task::Regression => "a regression",
         Task::Forecast => "a forecast",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::advisor::ModelScore;
+    use crate::facts::KindFact;
+    use crate::profile::ColumnProfile;
+
+    fn run(class_counts: Vec<(&str, usize)>) -> RunContext {
+        RunContext {
+            task: Task::Binary,
+            target: "survived".into(),
+            metric: Metric::RocAuc,
+            n_rows: 891,
+            n_columns: 5,
+            best_model: "gbdt.hist_gbm".into(),
+            best_score: 0.86,
+            baseline_score: Some(0.5),
+            leaderboard: vec![ModelScore {
+                model: "gbdt.hist_gbm".into(),
+                score: 0.86,
+                std: 0.01,
+                fit_secs: 0.1,
+            }],
+            importances: vec![],
+            trials: 12,
+            elapsed_secs: 9.5,
+            class_counts: class_counts
+                .into_iter()
+                .map(|(c, n)| (c.to_string(), n))
+                .collect(),
+            dropped_columns: vec![],
+            input_columns: vec![],
+        }
+    }
+
+    fn column(name: &str, kind: ColumnKind, missing: usize) -> ColumnProfile {
+        ColumnProfile {
+            name: name.into(),
+            kind,
+            why: KindFact::AllMissing { rows: 0 },
+            read_as: None,
+            dtype: "f64".into(),
+            missing,
+            missing_fraction: 0.0,
+            distinct: 0,
+            top_values: vec![],
+            numeric: None,
+            text: None,
+            datetime: None,
+        }
+    }
+
+    #[test]
+    fn a_score_meaning_adds_what_guessing_would_get() {
+        let m = score_meaning(&run(vec![("died", 549), ("survived", 342)])).unwrap();
+        assert!(
+            m.ends_with("Always guessing `died` would be right 62 % of the time."),
+            "{m}"
+        );
+        // Classes about equally common: one guess in the number of classes.
+        let mut even = run(vec![("a", 50), ("b", 52), ("c", 49)]);
+        even.task = Task::Multiclass;
+        let m = score_meaning(&even).unwrap();
+        assert!(
+            m.ends_with("The 3 classes are about equally common, so a guess would be right about 1 time in 3."),
+            "{m}"
+        );
+        assert_eq!(crate::narration::percent(3, 1000), "0.3");
+        assert_eq!(crate::narration::percent(0, 0), "0");
+    }
+
+    #[test]
+    fn families_and_ensembles_in_words() {
+        let p = DatasetProfile {
+            n_rows: 100_000,
+            columns: vec![column("x", ColumnKind::Float, 3)],
+            ..DatasetProfile::default()
+        };
+        assert!(
+            family_reason(ModelFamily::Boosting, &p)
+                .ends_with("copes with the missing values directly")
+        );
+        assert!(family_reason(ModelFamily::Neighbors, &p).ends_with("so it gets less time"));
+        assert_eq!(
+            ensemble_in_words(&["gradient boosting"]),
+            "one gradient boosting model"
+        );
+        assert_eq!(
+            ensemble_in_words(&["neighbours", "boosting", "boosting"]),
+            "an average of 3 models: 2 boosting, 1 neighbours"
+        );
+    }
+
+    #[test]
+    fn table_warnings_name_columns_and_shares() {
+        let p = DatasetProfile {
+            n_rows: 200,
+            duplicate_rows: 3,
+            columns: vec![
+                column("age", ColumnKind::Float, 40),
+                column("id", ColumnKind::Constant, 0),
+            ],
+            ..DatasetProfile::default()
+        };
+        assert_eq!(
+            crate::narration::data_warnings(&p),
+            vec![
+                "`age` is missing in 40 of 200 rows (20 %); the gaps are filled before training, \
+                 and the model can tell a filled value from a real one",
+                "3 rows repeat an earlier row exactly (2 %)",
+                "`id` holds one value in every row; it cannot help and is left out",
+            ]
+        );
+        let help = crate::narration::help();
+        assert!(help.contains(crate::narration::CAN_DO), "{help}");
+        let g = crate::narration::glossary();
+        assert!(g.get("roc_auc").is_some_and(|m| m.starts_with("ROC AUC: ")));
     }
 }
