@@ -97,61 +97,48 @@ pub fn psi_categorical(reference: &[String], current: &[String]) -> Result<f64> 
         .sum())
 }
 
-/// The two-sample Kolmogorov–Smirnov distance and its asymptotic p-value.
+/// The two-sample Kolmogorov–Smirnov distance and its two-sided p-value (statrs'
+/// `ks_twosample`): exact (Schröer & Trenkler, ties allowed) while the product of the sample
+/// sizes is at most 10,000, Kolmogorov's asymptotic distribution above.
 ///
 /// # Errors
-/// An invalid-input error when either sample is empty.
+/// An invalid-input error when either sample is empty; an internal error when a value is NaN
+/// (callers pass finite values).
 pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
+    use statrs::stats_tests::NaNPolicy;
+    use statrs::stats_tests::ks_test::{KSTwoSampleAlternativeMethod as Method, ks_twosample};
     if reference.is_empty() {
         return Err(empty("reference"));
     }
     if current.is_empty() {
         return Err(empty("current"));
     }
-    let mut a = reference.to_vec();
-    let mut b = current.to_vec();
-    a.sort_by(f64::total_cmp);
-    b.sort_by(f64::total_cmp);
-    let (n, m) = (a.len(), b.len());
-    let (mut i, mut j) = (0, 0);
-    let mut d: f64 = 0.0;
-    while i < n && j < m {
-        let (x, y) = (
-            a.get(i).copied().unwrap_or(0.0),
-            b.get(j).copied().unwrap_or(0.0),
-        );
-        let t = x.min(y);
-        while i < n && a.get(i).is_some_and(|v| *v <= t) {
-            i += 1;
-        }
-        while j < m && b.get(j).is_some_and(|v| *v <= t) {
-            j += 1;
-        }
-        d = d.max((i as f64 / n as f64 - j as f64 / m as f64).abs());
+    let test = |method| {
+        ks_twosample(reference.to_vec(), current.to_vec(), method, NaNPolicy::Error)
+            .map_err(|e| Error::internal(format!("Kolmogorov–Smirnov test: {e}")))
+    };
+    // statrs sums 1/n steps, so a distance can land a rounding error outside [0, 1].
+    let distance = |d: f64| d.clamp(0.0, 1.0);
+    let (n, m) = (reference.len() as f64, current.len() as f64);
+    if reference.len().saturating_mul(current.len()) <= EXACT_KS_PAIRS {
+        let (d, p) = test(Method::TwoSidedExact)?;
+        return Ok((distance(d), p.clamp(0.0, 1.0)));
     }
-    let ne = (n * m) as f64 / (n + m) as f64;
-    let lambda = (ne.sqrt() + 0.12 + 0.11 / ne.sqrt()) * d;
-    Ok((d, kolmogorov_q(lambda)))
+    // statrs' asymptotic series takes about 3.4 / λ terms and never ends at λ = 0 (the same
+    // distribution on both sides); below λ = 0.2 the tail is 1 to nine decimals, so the
+    // one-sided distances settle that case first.
+    let (d_less, _) = test(Method::LessAsymptotic)?;
+    let (d_greater, _) = test(Method::GreaterAsymptotic)?;
+    let d = distance(d_less.max(d_greater));
+    if d * (n * m / (n + m)).sqrt() < 0.2 {
+        return Ok((d, 1.0));
+    }
+    let (d, p) = test(Method::TwoSidedAsymptotic)?;
+    Ok((distance(d), p.clamp(0.0, 1.0)))
 }
 
-/// `Q_KS(λ) = 2 Σ (−1)^{k−1} e^{−2k²λ²}`, the Kolmogorov distribution's tail.
-pub fn kolmogorov_q(lambda: f64) -> f64 {
-    if lambda < 1e-3 {
-        return 1.0;
-    }
-    let mut sum = 0.0;
-    let mut sign = 1.0;
-    for k in 1..=100 {
-        let kf = k as f64;
-        let term = sign * (-2.0 * kf * kf * lambda * lambda).exp();
-        sum += term;
-        if term.abs() < 1e-12 {
-            break;
-        }
-        sign = -sign;
-    }
-    (2.0 * sum).clamp(0.0, 1.0)
-}
+/// Up to this product of sample sizes the exact two-sample p-value is computed (statrs' limit).
+const EXACT_KS_PAIRS: usize = 10_000;
 
 /// Pearson's chi-squared test of homogeneity between two categorical samples: the statistic,
 /// its p-value and Cramér's V.
@@ -348,21 +335,34 @@ mod tests {
     }
 
     #[test]
-    fn kolmogorov_tail_matches_tables() {
-        // The 5 % critical value of the Kolmogorov distribution is 1.3581.
-        assert!((kolmogorov_q(1.358_1) - 0.05).abs() < 1e-4);
-        assert!((kolmogorov_q(1.627_6) - 0.01).abs() < 1e-4);
-    }
-
-    #[test]
     fn ks_distance_of_disjoint_samples_is_one() {
         let a: Vec<f64> = (0..100).map(f64::from).collect();
         let b: Vec<f64> = (200..300).map(f64::from).collect();
         let (d, p) = ks_two_sample(&a, &b).unwrap();
         assert_eq!(d, 1.0);
         assert!(p < 1e-10);
-        let (d, _) = ks_two_sample(&a, &a).unwrap();
-        assert_eq!(d, 0.0);
+        // The same sample: distance 0 and p-value 1, exact and asymptotic alike.
+        assert_eq!(ks_two_sample(&a, &a).unwrap(), (0.0, 1.0));
+        let big: Vec<f64> = (0..500).map(|i| f64::from(i % 97)).collect();
+        assert_eq!(ks_two_sample(&big, &big).unwrap(), (0.0, 1.0));
+    }
+
+    #[test]
+    fn ks_p_values_match_the_kolmogorov_distribution() {
+        // Asymptotic (500 × 500 pairs): halves of 0..1000 against a shift of 25 give
+        // D = 0.05, n_e = 250, λ = D √n_e = 0.7906; Q(λ) = 2 Σ (−1)^{k−1} e^{−2k²λ²} = 0.5596.
+        let a: Vec<f64> = (0..500).map(|i| f64::from(i) * 2.0).collect();
+        let b: Vec<f64> = a.iter().map(|v| v + 50.0).collect();
+        let (d, p) = ks_two_sample(&a, &b).unwrap();
+        assert!((d - 0.05).abs() < 1e-12, "{d}");
+        assert!((p - 0.559_6).abs() < 1e-3, "{p}");
+        // Exact (50 × 50): 1..=50 against 26..=75 is D = 0.5; counting the lattice paths that
+        // stay within D gives P(D ≥ 0.5) = 4.8075e-6 (the asymptotic 7.45e-6 overstates it).
+        let a: Vec<f64> = (1..=50).map(f64::from).collect();
+        let b: Vec<f64> = (26..=75).map(f64::from).collect();
+        let (d, p) = ks_two_sample(&a, &b).unwrap();
+        assert!((d - 0.5).abs() < 1e-12, "{d}");
+        assert!((p - 4.807_5e-6).abs() < 1e-9, "{p}");
     }
 
     #[test]
