@@ -402,3 +402,25 @@ pub enum ForecastNote {
         error: String,
     },
 }
+
+/// The outcome of trying one proposal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trial {
+    /// What was tried.
+    pub proposal: crate::advisor::Proposal,
+    /// Validation score before (under the metric used for the comparison).
+    pub before: f64,
+    /// Validation score after.
+    pub after: Option<f64>,
+    /// Whether the change was kept.
+    pub kept: bool,
+    /// Why not, when it could not be tried.
+    pub note: Option<String>,
+    /// The noise a change must beat to be kept: the spread of the paired difference over
+    /// bootstrap resamples of the shared validation rows (or the fold-to-fold spread).
+    #[serde(default)]
+    pub noise: Option<f64>,
+    /// The metric the two scores are in.
+    #[serde(default)]
+    pub metric: Option<Metric>,
+}

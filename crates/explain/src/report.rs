@@ -442,11 +442,11 @@ fn profile_section(body: &mut String, d: &ReportData) {
             _ => String::new(),
         };
         t.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td class=\"num\">{} ({:.1}%)</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{} ({} %)</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.name),
             esc(c.kind.as_str()),
             c.missing,
-            100.0 * c.missing_fraction,
+            mlpilot_core::narration::percent(c.missing, d.profile.n_rows),
             c.distinct,
             esc(&summary),
             esc(&c.reason())
@@ -458,7 +458,7 @@ fn profile_section(body: &mut String, d: &ReportData) {
         .relations
         .iter()
         .take(5)
-        .map(|r| format!("{} ~ {}: {:.2}", esc(&r.a), esc(&r.b), r.value))
+        .map(|r| format!("{} ~ {}: {}", esc(&r.a), esc(&r.b), fmt_num(r.value)))
         .collect();
     if !relations.is_empty() {
         t.push_str(&format!(
@@ -507,11 +507,11 @@ fn leaderboard_section(body: &mut String, d: &ReportData) -> Result<()> {
     t.push_str("<table><tr><th>model</th><th>score</th><th>± std</th><th>fit s</th></tr>");
     for b in &d.leaderboard {
         t.push_str(&format!(
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.2}</td></tr>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
             esc(&b.model),
             mlpilot_core::narration::value(b.score),
             mlpilot_core::narration::value(b.std),
-            b.fit_secs
+            fmt_num(b.fit_secs)
         ));
     }
     t.push_str("</table>");

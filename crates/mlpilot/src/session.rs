@@ -33,27 +33,7 @@ pub struct Turn {
     pub fallback: Option<String>,
 }
 
-/// The outcome of trying one proposal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trial {
-    /// What was tried.
-    pub proposal: Proposal,
-    /// Validation score before (under the metric used for the comparison).
-    pub before: f64,
-    /// Validation score after.
-    pub after: Option<f64>,
-    /// Whether the change was kept.
-    pub kept: bool,
-    /// Why not, when it could not be tried.
-    pub note: Option<String>,
-    /// The noise a change must beat to be kept: the spread of the paired difference over
-    /// bootstrap resamples of the shared validation rows (or the fold-to-fold spread).
-    #[serde(default)]
-    pub noise: Option<f64>,
-    /// The metric the two scores are in.
-    #[serde(default)]
-    pub metric: Option<Metric>,
-}
+pub use mlpilot_core::facts::Trial;
 
 /// What a request in the person's words did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1034,30 +1014,9 @@ impl Session {
 }
 
 /// A trial in words: what changed, the validation score before → after, and whether it was
-/// kept (with the noise it had to beat).
+/// kept (with the noise it had to beat); [`mlpilot_core::narration::trial`].
 pub fn describe_trial(trial: &Trial) -> String {
-    let what = crate::llm::describe_adjustment(&trial.proposal.adjustment);
-    match (&trial.after, trial.kept) {
-        (Some(after), true) => format!("{what}: {:.4} → {after:.4}, kept", trial.before),
-        (Some(after), false) => {
-            let better = trial
-                .metric
-                .map_or(*after > trial.before, |m| m.better(*after, trial.before));
-            format!(
-                "{what}: {:.4} → {after:.4}, not kept ({})",
-                trial.before,
-                match trial.noise {
-                    Some(n) if better && (*after - trial.before).abs() > 1e-12 =>
-                        format!("the gain is within the noise of the comparison, ± {n:.4}"),
-                    _ => "no better".into(),
-                }
-            )
-        }
-        (None, _) => format!(
-            "{what}: not tried ({})",
-            trial.note.clone().unwrap_or_default()
-        ),
-    }
+    mlpilot_core::narration::trial(trial)
 }
 
 /// Resamples of the validation rows in [`paired_noise`].

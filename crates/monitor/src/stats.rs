@@ -114,8 +114,13 @@ pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
         return Err(empty("current"));
     }
     let test = |method| {
-        ks_twosample(reference.to_vec(), current.to_vec(), method, NaNPolicy::Error)
-            .map_err(|e| Error::internal(format!("Kolmogorov–Smirnov test: {e}")))
+        ks_twosample(
+            reference.to_vec(),
+            current.to_vec(),
+            method,
+            NaNPolicy::Error,
+        )
+        .map_err(|e| Error::internal(format!("Kolmogorov–Smirnov test: {e}")))
     };
     // statrs sums 1/n steps, so a distance can land a rounding error outside [0, 1].
     let distance = |d: f64| d.clamp(0.0, 1.0);

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use super::run::join_and;
 use super::score as fmt_score;
 use crate::advisor::{Adjustment, PlanContext, Proposal, RunContext, Transform};
+use crate::facts::Trial;
 
 /// The preparation plan and the candidate models in words (at most six steps named).
 pub fn plan_overview(plan: &PlanContext) -> String {
@@ -176,6 +177,33 @@ pub fn help() -> String {
     )
 }
 
+/// A trial in words: what changed, the validation score before → after, and whether it was
+/// kept (with the noise it had to beat).
+pub fn trial(trial: &Trial) -> String {
+    let what = adjustment(&trial.proposal.adjustment);
+    match (&trial.after, trial.kept) {
+        (Some(after), true) => format!("{what}: {:.4} → {after:.4}, kept", trial.before),
+        (Some(after), false) => {
+            let better = trial
+                .metric
+                .map_or(*after > trial.before, |m| m.better(*after, trial.before));
+            format!(
+                "{what}: {:.4} → {after:.4}, not kept ({})",
+                trial.before,
+                match trial.noise {
+                    Some(n) if better && (*after - trial.before).abs() > 1e-12 =>
+                        format!("the gain is within the noise of the comparison, ± {n:.4}"),
+                    _ => "no better".into(),
+                }
+            )
+        }
+        (None, _) => format!(
+            "{what}: not tried ({})",
+            trial.note.clone().unwrap_or_default()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +255,60 @@ mod tests {
         assert_eq!(
             why_this_score(&big, Some(1.6)),
             "The model reaches ROC AUC 0.8600."
+        );
+    }
+
+    #[test]
+    fn a_trial_says_before_after_and_why_it_was_kept_or_not() {
+        let t = Trial {
+            proposal: Proposal {
+                adjustment: Adjustment::ExcludeColumns {
+                    columns: vec!["cabin".into()],
+                },
+                reason: String::new(),
+            },
+            before: 0.85,
+            after: Some(0.8612),
+            kept: true,
+            note: None,
+            noise: Some(0.004),
+            metric: Some(Metric::RocAuc),
+        };
+        let what = adjustment(&t.proposal.adjustment);
+        assert_eq!(trial(&t), format!("{what}: 0.8500 → 0.8612, kept"));
+        let within = Trial {
+            after: Some(0.852),
+            kept: false,
+            ..t.clone()
+        };
+        assert_eq!(
+            trial(&within),
+            format!(
+                "{what}: 0.8500 → 0.8520, not kept (the gain is within the noise of the \
+                 comparison, ± 0.0040)"
+            )
+        );
+        // For an error metric lower is better: a higher RMSE is simply no better.
+        let worse = Trial {
+            after: Some(3.2),
+            before: 3.0,
+            kept: false,
+            metric: Some(Metric::Rmse),
+            ..t.clone()
+        };
+        assert_eq!(
+            trial(&worse),
+            format!("{what}: 3.0000 → 3.2000, not kept (no better)")
+        );
+        let untried = Trial {
+            after: None,
+            kept: false,
+            note: Some("the column is the target".into()),
+            ..t
+        };
+        assert_eq!(
+            trial(&untried),
+            format!("{what}: not tried (the column is the target)")
         );
     }
 
