@@ -424,3 +424,31 @@ pub struct Trial {
     #[serde(default)]
     pub metric: Option<Metric>,
 }
+
+/// Why the rule-based assistant proposes a change, as data ([`crate::narration::proposal_reason`]
+/// says it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProposalFact {
+    /// Labels that differ only in case or spaces, one group per meaning.
+    SpellingGroups {
+        /// The spellings of each group.
+        groups: Vec<Vec<String>>,
+    },
+    /// The largest class is `ratio` times the smallest.
+    Imbalance {
+        /// Largest class count over smallest.
+        ratio: f64,
+    },
+    /// Accuracy, with unbalanced classes, rewards always predicting the largest class.
+    AccuracyFavoursLargest,
+    /// Inputs that contribute almost nothing to the model's importance.
+    WeakInputs {
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// The search was short.
+    ShortSearch {
+        /// How long it ran, in seconds.
+        elapsed_secs: f64,
+    },
+}

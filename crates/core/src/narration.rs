@@ -17,7 +17,8 @@ mod monitor;
 mod profile;
 mod run;
 pub use assistant::{
-    CAN_DO, adjustment, help, how_to_improve, plan_overview, trial, what_matters, why_this_score,
+    CAN_DO, adjustment, help, how_to_improve, plan_overview, proposal_reason, trial, what_matters,
+    why_this_score,
 };
 pub use forecast::{
     ForecastSubject, forecast_narrative, forecast_note, merged_times, series_label, spacing,

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use mlpilot_core::advisor::Transform;
+use mlpilot_core::facts::ProposalFact;
+use mlpilot_core::narration::proposal_reason;
 use mlpilot_core::{
     Adjustment, Advice, AdviceSource, Advisor, ChatMessage, ChatOptions, ChatRequest, ColumnKind,
     DatasetProfile, Error, ErrorKind, LanguageModel, Metric, PlanContext, Proposal, Result,
@@ -63,20 +65,13 @@ impl OfflineAdvisor {
         if !groups.is_empty() {
             out.push(Proposal {
                 adjustment: Adjustment::MergeLabels,
-                reason: format!(
-                    "the labels {} differ only in case or spaces; if they mean the same, one class per meaning gives each more rows to learn from",
-                    groups
-                        .iter()
-                        .map(|g| g.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", "))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
+                reason: proposal_reason(&ProposalFact::SpellingGroups { groups }),
             });
         }
         if let Some(ratio) = imbalance_ratio(run).filter(|r| *r >= 3.0) {
             out.push(Proposal {
                 adjustment: Adjustment::RebalanceClasses,
-                reason: format!("the largest class is {ratio:.1} times the smallest; weighting classes evenly can help the rare ones"),
+                reason: proposal_reason(&ProposalFact::Imbalance { ratio }),
             });
             if matches!(run.metric, Metric::Accuracy) {
                 out.push(Proposal {
@@ -87,7 +82,7 @@ impl OfflineAdvisor {
                             Metric::BalancedAccuracy
                         },
                     },
-                    reason: "accuracy rewards always predicting the largest class".into(),
+                    reason: proposal_reason(&ProposalFact::AccuracyFavoursLargest),
                 });
             }
         }
@@ -104,11 +99,7 @@ impl OfflineAdvisor {
                 adjustment: Adjustment::ExcludeColumns {
                     columns: weak.clone(),
                 },
-                reason: format!(
-                    "{} contribute{} almost nothing to the model's importance",
-                    join_and(&weak.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>()),
-                    if weak.len() == 1 { "s" } else { "" }
-                ),
+                reason: proposal_reason(&ProposalFact::WeakInputs { columns: weak }),
             });
         }
         // More time helps when the search was short.
@@ -116,10 +107,9 @@ impl OfflineAdvisor {
             let seconds = proposed_budget(run);
             out.push(Proposal {
                 adjustment: Adjustment::RaiseBudget { seconds },
-                reason: format!(
-                    "the search ran {:.0} s; a longer search tries more configurations",
-                    run.elapsed_secs
-                ),
+                reason: proposal_reason(&ProposalFact::ShortSearch {
+                    elapsed_secs: run.elapsed_secs,
+                }),
             });
         }
         out

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::run::join_and;
 use super::score as fmt_score;
 use crate::advisor::{Adjustment, PlanContext, Proposal, RunContext, Transform};
-use crate::facts::Trial;
+use crate::facts::{ProposalFact, Trial};
 
 /// The preparation plan and the candidate models in words (at most six steps named).
 pub fn plan_overview(plan: &PlanContext) -> String {
@@ -204,6 +204,41 @@ pub fn trial(trial: &Trial) -> String {
     }
 }
 
+/// Why the rules propose a change, in one clause ("the search ran 9 s; a longer search tries
+/// more configurations").
+pub fn proposal_reason(fact: &ProposalFact) -> String {
+    match fact {
+        ProposalFact::SpellingGroups { groups } => format!(
+            "the labels {} differ only in case or spaces; if they mean the same, one class per \
+             meaning gives each more rows to learn from",
+            groups
+                .iter()
+                .map(|g| g
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        ProposalFact::Imbalance { ratio } => format!(
+            "the largest class is {ratio:.1} times the smallest; weighting classes evenly can \
+             help the rare ones"
+        ),
+        ProposalFact::AccuracyFavoursLargest => {
+            "accuracy rewards always predicting the largest class".into()
+        }
+        ProposalFact::WeakInputs { columns } => format!(
+            "{} contribute{} almost nothing to the model's importance",
+            join_and(&columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>()),
+            if columns.len() == 1 { "s" } else { "" }
+        ),
+        ProposalFact::ShortSearch { elapsed_secs } => {
+            format!("the search ran {elapsed_secs:.0} s; a longer search tries more configurations")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,6 +290,46 @@ mod tests {
         assert_eq!(
             why_this_score(&big, Some(1.6)),
             "The model reaches ROC AUC 0.8600."
+        );
+    }
+
+    #[test]
+    fn proposal_reasons_name_their_evidence() {
+        let say = |f: ProposalFact| proposal_reason(&f);
+        assert_eq!(
+            say(ProposalFact::SpellingGroups {
+                groups: vec![
+                    vec!["Yes".into(), "yes ".into()],
+                    vec!["No".into(), "no".into()]
+                ]
+            }),
+            "the labels `Yes`, `yes `; `No`, `no` differ only in case or spaces; if they mean the \
+             same, one class per meaning gives each more rows to learn from"
+        );
+        assert_eq!(
+            say(ProposalFact::Imbalance { ratio: 3.456 }),
+            "the largest class is 3.5 times the smallest; weighting classes evenly can help the \
+             rare ones"
+        );
+        assert_eq!(
+            say(ProposalFact::WeakInputs {
+                columns: vec!["a".into()]
+            }),
+            "`a` contributes almost nothing to the model's importance"
+        );
+        assert_eq!(
+            say(ProposalFact::WeakInputs {
+                columns: vec!["a".into(), "b".into(), "c".into()]
+            }),
+            "`a`, `b` and `c` contribute almost nothing to the model's importance"
+        );
+        assert_eq!(
+            say(ProposalFact::ShortSearch { elapsed_secs: 9.4 }),
+            "the search ran 9 s; a longer search tries more configurations"
+        );
+        assert_eq!(
+            say(ProposalFact::AccuracyFavoursLargest),
+            "accuracy rewards always predicting the largest class"
         );
     }
 
