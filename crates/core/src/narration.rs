@@ -97,17 +97,32 @@ pub fn score(metric: Metric, v: f64) -> String {
     }
 }
 
-/// A share of a whole as a percentage without the sign: whole percents from 1 % up, one decimal
-/// below (`3 of 1,000` → `0.3`), `0` for an empty whole.
+/// A share of a whole as a percentage without the sign: whole percents from 1 % to 99 %, one
+/// decimal outside (`3 of 1,000` → `0.3`, `996 of 1,000` → `99.6`), so that only none reads `0`
+/// and only all reads `100`; `<0.1` for a part too small to show, `0` for an empty whole.
 pub fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
+    if whole == 0 || part == 0 {
         return "0".into();
     }
+    if part >= whole {
+        return format!("{:.0}", 100.0 * part as f64 / whole as f64);
+    }
     let p = 100.0 * part as f64 / whole as f64;
-    if p < 1.0 {
-        format!("{p:.1}")
+    if p < 0.05 {
+        "<0.1".into()
+    } else if !(1.0..99.5).contains(&p) {
+        trim(format!("{:.1}", p.min(99.9)))
     } else {
         format!("{p:.0}")
+    }
+}
+
+/// Seconds for a table: two decimals below 100 s, whole seconds above.
+pub fn seconds(s: f64) -> String {
+    if s.abs() < 100.0 {
+        format!("{s:.2}")
+    } else {
+        format!("{s:.0}")
     }
 }
 

@@ -511,7 +511,7 @@ fn leaderboard_section(body: &mut String, d: &ReportData) -> Result<()> {
             esc(&b.model),
             mlpilot_core::narration::value(b.score),
             mlpilot_core::narration::value(b.std),
-            fmt_num(b.fit_secs)
+            mlpilot_core::narration::seconds(b.fit_secs)
         ));
     }
     t.push_str("</table>");

@@ -116,17 +116,24 @@ pub fn prediction_drift(
         return Ok(None);
     }
     if classes.is_empty() {
-        let tests = run_tests(
-            "prediction",
-            &Sample::Numeric(&reference.values),
-            &Sample::Numeric(&current.values),
-        )?;
+        // Predicted values, finite ones only (as a column's numbers are).
+        let finite = |v: &[f64]| {
+            v.iter()
+                .copied()
+                .filter(|x| x.is_finite())
+                .collect::<Vec<_>>()
+        };
+        let (r, c) = (finite(&reference.values), finite(&current.values));
+        if c.len() < MIN_ROWS || r.is_empty() {
+            return Ok(None);
+        }
+        let tests = run_tests("prediction", &Sample::Numeric(&r), &Sample::Numeric(&c))?;
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
         return Ok(Some(PredictionDrift {
             drift: tests.iter().any(|t| t.drift),
             tests,
-            reference_summary: vec![("mean".into(), mean(&reference.values))],
-            current_summary: vec![("mean".into(), mean(&current.values))],
+            reference_summary: vec![("mean".into(), mean(&r))],
+            current_summary: vec![("mean".into(), mean(&c))],
         }));
     }
     let label = |v: &f64| {

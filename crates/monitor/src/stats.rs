@@ -98,15 +98,22 @@ pub fn psi_categorical(reference: &[String], current: &[String]) -> Result<f64> 
 }
 
 /// The two-sample Kolmogorov–Smirnov distance and its two-sided p-value (statrs'
-/// `ks_twosample`): exact (Schröer & Trenkler, ties allowed) while the product of the sample
-/// sizes is at most 10,000, Kolmogorov's asymptotic distribution above.
+/// `ks_twosample`): exact (Schröer & Trenkler) while the product of the sample sizes is at most
+/// 10,000, Kolmogorov's asymptotic distribution above. Both assume continuous values: with ties
+/// the p-value is conservative (larger than the true one). NaNs are left out.
 ///
 /// # Errors
-/// An invalid-input error when either sample is empty; an internal error when a value is NaN
-/// (callers pass finite values).
+/// An invalid-input error when either sample has no values that are not NaN.
 pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
     use statrs::stats_tests::NaNPolicy;
     use statrs::stats_tests::ks_test::{KSTwoSampleAlternativeMethod as Method, ks_twosample};
+    let present = |v: &[f64]| {
+        v.iter()
+            .copied()
+            .filter(|x| !x.is_nan())
+            .collect::<Vec<f64>>()
+    };
+    let (reference, current) = (present(reference), present(current));
     if reference.is_empty() {
         return Err(empty("reference"));
     }
@@ -114,13 +121,8 @@ pub fn ks_two_sample(reference: &[f64], current: &[f64]) -> Result<(f64, f64)> {
         return Err(empty("current"));
     }
     let test = |method| {
-        ks_twosample(
-            reference.to_vec(),
-            current.to_vec(),
-            method,
-            NaNPolicy::Error,
-        )
-        .map_err(|e| Error::internal(format!("Kolmogorov–Smirnov test: {e}")))
+        ks_twosample(reference.clone(), current.clone(), method, NaNPolicy::Error)
+            .map_err(|e| Error::internal(format!("Kolmogorov–Smirnov test: {e}")))
     };
     // statrs sums 1/n steps, so a distance can land a rounding error outside [0, 1].
     let distance = |d: f64| d.clamp(0.0, 1.0);
@@ -346,6 +348,11 @@ mod tests {
         let (d, p) = ks_two_sample(&a, &b).unwrap();
         assert_eq!(d, 1.0);
         assert!(p < 1e-10);
+        // NaNs are left out rather than failing the check.
+        let mut with_nan = b.clone();
+        with_nan.push(f64::NAN);
+        assert_eq!(ks_two_sample(&a, &with_nan).unwrap(), (d, p));
+        assert!(ks_two_sample(&a, &[f64::NAN]).is_err());
         // The same sample: distance 0 and p-value 1, exact and asymptotic alike.
         assert_eq!(ks_two_sample(&a, &a).unwrap(), (0.0, 1.0));
         let big: Vec<f64> = (0..500).map(|i| f64::from(i % 97)).collect();

@@ -66,14 +66,14 @@ pub fn read_numeric_checked(col: &Column, warnings: &mut Vec<String>) -> Result<
                 .dict()
                 .iter()
                 .zip(s.counts())
-                .filter(|(t, _)| is_missing_word(t))
+                .filter(|(t, _)| parse_number(t).is_none() && is_missing_word(t))
                 .map(|(_, n)| n)
                 .sum(),
             _ => 0,
         };
-        let present = values.len() - col.null_count() - missing_words;
+        let present = (values.len() - col.null_count()).saturating_sub(missing_words);
         let ex = example.unwrap_or_default();
-        if (bad - missing_words) * 2 > present.max(1) {
+        if bad.saturating_sub(missing_words) * 2 > present.max(1) {
             return Err(Error::invalid_input(format!(
                 "column `{}` was numeric in training but now holds text such as `{ex}`; send numbers",
                 col.name()

@@ -254,8 +254,9 @@ fn rows_by_class(n: usize, classes: &[usize]) -> Vec<Vec<usize>> {
 
 /// How many rows each class gives to a holdout of `total` rows: `fraction` of its rows rounded
 /// down, and the rows still missing from `total` one each to the classes with the largest
-/// remainders (ties in a random order). A table of many classes with one or two rows each thus
-/// still holds out `total` rows, where rounding each class alone would hold out none.
+/// remainders (ties in a random order), never a class's last training row when it has two or
+/// more. A table of many classes with one or two rows each thus still holds out `total` rows,
+/// where rounding each class alone would hold out none.
 fn class_quotas(groups: &[Vec<usize>], total: usize, fraction: f64, rng: &mut Rng) -> Vec<usize> {
     let exact: Vec<f64> = groups.iter().map(|g| g.len() as f64 * fraction).collect();
     let mut takes: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
@@ -268,8 +269,10 @@ fn class_quotas(groups: &[Vec<usize>], total: usize, fraction: f64, rng: &mut Rn
         if left == 0 {
             break;
         }
+        // A class of two rows or more keeps one for training.
         let size = groups.get(g).map_or(0, Vec::len);
-        if let Some(t) = takes.get_mut(g).filter(|t| **t < size) {
+        let cap = if size >= 2 { size - 1 } else { size };
+        if let Some(t) = takes.get_mut(g).filter(|t| **t < cap) {
             *t += 1;
             left -= 1;
         }
@@ -442,6 +445,15 @@ mod tests {
             a,
             holdout(1_000, 0.2, Some(&classes), &mut Rng::new(7)).unwrap()
         );
+        // A large share never takes a class's last training row (2-row classes at 0.6 would
+        // otherwise give both: one by rounding down, one by remainder).
+        let pairs: Vec<usize> = (0..1_000).flat_map(|c| [c, c]).collect();
+        let h = holdout(2_000, 0.6, Some(&pairs), &mut Rng::new(3)).unwrap();
+        let mut held = vec![0usize; 1_000];
+        for &v in &h.valid {
+            held[pairs[v]] += 1;
+        }
+        assert!(held.iter().all(|&k| k == 1), "{:?}", h.valid.len());
         // Stratified k-fold deals tiny classes across folds too.
         let folds = kfold(n, 5, Some(&classes_of(n)), &mut Rng::new(0)).unwrap();
         assert!(folds.iter().all(|f| f.valid.len() == n / 5));

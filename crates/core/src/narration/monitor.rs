@@ -99,7 +99,8 @@ pub fn drift_check(r: &MonitorReport) -> Vec<String> {
              the target column to check it."
                 .into()
         },
-        |perf| format!("{}.", performance_note(perf)),
+        // The stored note: what the check added to it (stray words in the target) included.
+        |perf| format!("{}.", perf.note),
     ));
     for (c, why) in &r.skipped {
         out.push(format!("`{c}` was not checked: {why}."));
@@ -160,7 +161,10 @@ mod tests {
 
     #[test]
     fn a_check_reads_as_sentences() {
-        let r = report();
+        let mut r = report();
+        if let Some(p) = r.performance.as_mut() {
+            p.note = performance_note(p);
+        }
         assert_eq!(
             drift_check(&r),
             vec![
@@ -173,6 +177,13 @@ mod tests {
                 "`name` was not checked: text columns are not tested for drift.",
             ]
         );
+        // The stored note is said as it is, with what the check added to it.
+        let mut noted = r.clone();
+        if let Some(p) = noted.performance.as_mut() {
+            p.note
+                .push_str("; target `y`: 2 values that are not numbers (`?`) were read as missing");
+        }
+        assert!(drift_check(&noted)[2].ends_with("(`?`) were read as missing."));
         let mut quiet = report();
         quiet.columns.clear();
         quiet.drifted_columns.clear();
@@ -198,6 +209,19 @@ mod tests {
         assert_eq!(
             performance_note(&p),
             "7 labelled rows; at least 20 are needed to judge accuracy"
+        );
+        // Errors in the target's units are written as narration::score writes them.
+        let rmse = Performance {
+            metric: Metric::Rmse,
+            validation_score: 1234.5678,
+            current_score: Some(12.3456),
+            n_labelled: 40,
+            decayed: false,
+            ..p
+        };
+        assert_eq!(
+            performance_note(&rmse),
+            "RMSE on 40 labelled rows: 12.35 against 1235 at validation"
         );
         let r = report();
         let age: Vec<&ColumnDrift> = r.columns.iter().filter(|c| c.name == "age").collect();

@@ -497,8 +497,18 @@ mod tests {
             m.ends_with("The 3 classes are about equally common, so a guess would be right about 1 time in 3."),
             "{m}"
         );
-        assert_eq!(crate::narration::percent(3, 1000), "0.3");
-        assert_eq!(crate::narration::percent(0, 0), "0");
+        let pct = crate::narration::percent;
+        assert_eq!(pct(3, 1000), "0.3");
+        assert_eq!(pct(0, 0), "0");
+        assert_eq!(pct(0, 10), "0");
+        assert_eq!(pct(1, 100_000), "<0.1");
+        assert_eq!(pct(1, 1000), "0.1");
+        assert_eq!(pct(177, 891), "20");
+        assert_eq!(pct(996, 1000), "99.6");
+        assert_eq!(pct(99_999, 100_000), "99.9");
+        assert_eq!(pct(10, 10), "100");
+        assert_eq!(crate::narration::seconds(0.0004), "0.00");
+        assert_eq!(crate::narration::seconds(123.4), "123");
     }
 
     #[test]
