@@ -82,14 +82,18 @@ pub fn is_missing_word(s: &str) -> bool {
     t.is_empty() || MISSING_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
 
-/// The share of a text column's present values that must read as numbers for the column to be
-/// a column of numbers. Its other values are stray words (`n/a`, `?`, `-`, `none`) and are read
-/// as missing everywhere: in the profile's counts, as a feature and as a target.
+/// The share of a text column's present values, words for "no value" ([`is_missing_word`])
+/// left aside, that must read as numbers for the column to be a column of numbers. Its other
+/// values are stray words (`n/a`, `?`, `-`, `none`, and a few others) and are read as missing
+/// everywhere: in the profile's counts, as a feature and as a target.
 pub const NUMBER_SHARE: f64 = 0.95;
 
 /// The stray words of a text column of numbers: its values that do not read as numbers
-/// ([`parse_number`]), when at least [`NUMBER_SHARE`] of its present values do. `None` for a
-/// column of another type, a column with no stray word, or one with too many to be numbers.
+/// ([`parse_number`]), when at least one value does and at least [`NUMBER_SHARE`] of its present
+/// values that are not words for "no value" do. Words for "no value" are stray words in any
+/// number (a column where a third of the values are `?` is a column of numbers with a third
+/// missing); other words only up to 5 %. `None` for a column of another type, a column with no
+/// stray word, or one with too many other words to be numbers.
 pub fn stray_words(col: &Column) -> Option<NotNumbers> {
     let ColumnData::Str(s) = col.data() else {
         return None;
@@ -103,16 +107,21 @@ pub fn stray_words_in<'a>(
     values: impl IntoIterator<Item = (&'a str, usize)>,
 ) -> Option<NotNumbers> {
     let mut numbers = 0usize;
+    let mut other_words = 0usize;
     let mut words = NotNumbers::default();
     for (value, count) in values.into_iter().filter(|(_, c)| *c > 0) {
         if parse_number(value).is_some() {
             numbers += count;
         } else {
             words.add(value, count);
+            if !is_missing_word(value) {
+                other_words += count;
+            }
         }
     }
-    let present = numbers + words.count;
-    (words.count > 0 && numbers as f64 >= NUMBER_SHARE * present as f64).then_some(words)
+    let judged = numbers + other_words;
+    (words.count > 0 && numbers > 0 && numbers as f64 >= NUMBER_SHARE * judged as f64)
+        .then_some(words)
 }
 
 impl fmt::Display for Value {
@@ -915,6 +924,23 @@ mod tests {
         let mut values = vec!["1"; 34];
         values.extend(["a"; 6]);
         assert!(stray_words(&Column::from_strs("x", values)).is_none());
+        // Words for "no value" count in any number: a third `?` (UCI style), or half `n/a` and
+        // `-`, is a column of numbers with that many missing; other words still only up to 5 %.
+        for (word, n) in [("?", 20), ("n/a", 40), ("-", 40), ("NA", 40)] {
+            let mut values = vec!["2.5"; 40];
+            values.extend(vec![word; n]);
+            let found = stray_words(&Column::from_strs("x", values));
+            assert_eq!(found.map(|f| f.count), Some(n), "`{word}` × {n}");
+        }
+        let mut values = vec!["2.5"; 40];
+        values.extend(["?"; 40]);
+        values.extend(["a"; 3]);
+        assert!(
+            stray_words(&Column::from_strs("x", values)).is_none(),
+            "3 of 43 is 7 %"
+        );
+        // Only words for "no value", no number: not a column of numbers.
+        assert!(stray_words(&Column::from_strs("x", ["?", "n/a", "-"])).is_none());
         assert!(stray_words(&Column::from_strs("x", ["1", "2", "3"])).is_none());
         assert!(stray_words(&Column::from_f64("x", [1.0, f64::NAN])).is_none());
         // Exactly at the share: 19 numbers and one word are a column of numbers.

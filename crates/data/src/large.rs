@@ -174,11 +174,14 @@ fn exact_missing(profile: &mut DatasetProfile, n_rows: usize, get_count: impl Fn
         };
         let present = n_rows.saturating_sub(get_count(&c.name));
         let exact = get_count(&format!("{STRAY}{}", c.name));
-        if exact as f64 <= (1.0 - NUMBER_SHARE) * present as f64 {
+        let sample_present = (sampled + words.count).saturating_sub(c.missing).max(1);
+        let estimate = words.count as f64 / sample_present as f64 * present as f64;
+        // The exact count stands unless it exceeds the sample's estimate by more than the 5 %
+        // other words a column of numbers may hold (then polars counted padded numbers too).
+        if exact as f64 <= estimate + (1.0 - NUMBER_SHARE) * present as f64 {
             return exact;
         }
-        let sample_present = (sampled + words.count).saturating_sub(c.missing).max(1);
-        (words.count as f64 / sample_present as f64 * present as f64).round() as usize
+        estimate.round() as usize
     };
     let words: Vec<usize> = profile.columns.iter().map(stray).collect();
     let mut target_words = 0;

@@ -276,6 +276,8 @@ fn count_values<'a>(col: &'a Column, top_k: usize, facts: &mut ColumnFacts) -> C
             // values of their own, so they leave the counts of values for the count of missing.
             str_counts.retain(|k, _| mlpilot_core::frame::parse_number(k).is_some());
             facts.missing += stray.count;
+            // Every present value left is a number (words for "no value" can be any share).
+            facts.numeric_share = 1.0;
             facts.not_numbers = Some(stray);
         }
         facts.distinct = str_counts.len();

@@ -444,15 +444,36 @@ fn stray_words_among_numbers_are_missing_values() {
         ));
         assert_eq!(warned, word != "NA", "`{word}`: {lines:?}");
     }
-    // Too many words to be a column of numbers: the words are values (labels) like the rest.
-    let mut csv = String::from("mixed\n");
-    for i in 0..100 {
-        csv.push_str(if i % 5 == 0 { "n/a\n" } else { "1\n" });
+    // Too many other words to be a column of numbers: the words are values (labels) like the
+    // rest. Words for "no value" in any number (a fifth `n/a`, UCI's `?` in a third of the
+    // rows) leave a column of numbers with that many missing.
+    let column = |word: &str, every: usize| {
+        let mut csv = String::from("mixed\n");
+        for i in 0..300 {
+            if i % every == 0 {
+                csv.push_str(&format!("{word}\n"));
+            } else {
+                csv.push_str(&format!("{}\n", i % 4));
+            }
+        }
+        let p = write(dir.path(), "mixed.csv", csv.as_bytes());
+        let (_, prof) = load_and_profile(&s(&p), None).unwrap();
+        prof.column("mixed").unwrap().clone()
+    };
+    let m = column("low", 5);
+    assert_eq!(
+        (m.kind, m.missing, m.distinct),
+        (ColumnKind::Categorical, 0, 5),
+        "{m:?}"
+    );
+    for (word, every, missing) in [("n/a", 5, 60), ("?", 3, 100)] {
+        let m = column(word, every);
+        assert_eq!(
+            (m.kind, m.missing, m.distinct),
+            (ColumnKind::Integer, missing, 4),
+            "{m:?}"
+        );
     }
-    let p = write(dir.path(), "mixed.csv", csv.as_bytes());
-    let (_, prof) = load_and_profile(&s(&p), None).unwrap();
-    let m = prof.column("mixed").unwrap();
-    assert_eq!((m.missing, m.distinct), (0, 2), "{m:?}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The target column: class labels ↔ indices, or numeric values.
 
 use mlpilot_core::facts::NotNumbers;
-use mlpilot_core::frame::{NUMBER_SHARE, parse_number, stray_words};
+use mlpilot_core::frame::{NUMBER_SHARE, is_missing_word, parse_number, stray_words};
 use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
 use serde::{Deserialize, Serialize};
 
@@ -146,25 +146,31 @@ impl TargetEncoding {
     }
 
     /// Encodes a target column; rows with a missing target are left out. In a target of
-    /// numbers (a regression target, or classes that are all numbers) a few values that are
-    /// not numbers (at most 5 % of the present ones, as [`stray_words`] decides, or fewer than
-    /// five) are stray words: they are read as missing and reported in
+    /// numbers (a regression target, or classes that are all numbers) words for "no value"
+    /// (`n/a`, `?` …) and a few other values that are not numbers (at most 5 % of the present
+    /// ones that are not words for "no value", as [`stray_words`] decides, or fewer than five)
+    /// are stray words: they are read as missing and reported in
     /// [`EncodedTarget::not_numbers`].
     ///
     /// # Errors
     /// An invalid-input error naming the row, column and value when a label is not one of the
     /// training classes, or when five or more, and more than 5 %, of a target of numbers'
-    /// present values are not numbers (naming the first).
+    /// present values that are not words for "no value" are not numbers (naming the first).
     pub fn encode(&self, col: &Column) -> Result<EncodedTarget> {
         let name = col.name();
         let mut y = Vec::with_capacity(col.len());
         let mut rows = Vec::with_capacity(col.len());
         let mut n_missing = 0;
         let mut stray = NotNumbers::default();
-        let mut first_stray: Option<(usize, String)> = None;
+        // Words that are not words for "no value": only a few of these are stray words.
+        let mut other_words = 0usize;
+        let mut first_other: Option<(usize, String)> = None;
         let mut stray_word = |row: usize, word: &str| {
             stray.add(word, 1);
-            first_stray.get_or_insert_with(|| (row, word.to_string()));
+            if !is_missing_word(word) {
+                other_words += 1;
+                first_other.get_or_insert_with(|| (row, word.to_string()));
+            }
         };
         match self {
             TargetEncoding::Classes { classes } => {
@@ -221,12 +227,13 @@ impl TargetEncoding {
                 }
             }
         }
-        // A few words among numbers are missing values (at most 5 % of the present values, or
-        // fewer than five in a small batch); more than that are values the model cannot score,
-        // named as before.
-        if let Some((row, word)) = first_stray
-            && stray.count >= 5
-            && (y.len() as f64) < NUMBER_SHARE * (y.len() + stray.count) as f64
+        // Words for "no value" among numbers are missing values, and a few other words (at
+        // most 5 % of the present values that are not words for "no value", or fewer than five
+        // in a small batch); more other words are values the model cannot score, named as
+        // before.
+        if let Some((row, word)) = first_other
+            && other_words >= 5
+            && (y.len() as f64) < NUMBER_SHARE * (y.len() + other_words) as f64
         {
             let what = match self {
                 TargetEncoding::Classes { classes } => {
@@ -501,6 +508,22 @@ mod tests {
                 .unwrap();
             assert_eq!((small.rows, small.n_missing), (vec![0, 2], 2));
         }
+        // Words for "no value" in any number: a 0/1 target a third `?` is binary with a third
+        // left out, and new data half `n/a` is scored on the other half, not refused.
+        let third: Vec<&str> = (0..90).map(|i| ["0", "1", "?"][i % 3]).collect();
+        let col = Column::from_strs("y", third);
+        let e = TargetEncoding::fit(&col, Task::Binary).unwrap();
+        assert_eq!(e.classes(), ["0", "1"]);
+        let enc = e.encode(&col).unwrap();
+        assert_eq!((enc.rows.len(), enc.n_missing), (60, 30));
+        let half: Vec<&str> = (0..20)
+            .map(|i| if i % 2 == 0 { "n/a" } else { "1" })
+            .collect();
+        let enc = e.encode(&Column::from_strs("y", half)).unwrap();
+        assert_eq!(
+            (enc.rows.len(), enc.not_numbers.map(|n| n.count)),
+            (10, Some(10))
+        );
         // A number the model never saw is still an unknown class, and words in a target of
         // words are classes, named when unseen.
         let e = TargetEncoding::fit(&with_word("n/a", false), Task::Binary).unwrap();
