@@ -49,6 +49,34 @@ fn run_tests(name: &str, reference: &Sample<'_>, current: &Sample<'_>) -> Result
     Ok(out)
 }
 
+/// Whether the share of missing values of a column of numbers changed: chi-squared on
+/// missing / present (the `missing` test, decided as chi-squared is). `None` when the current
+/// rows are fewer than [`MIN_ROWS`] or neither side has a missing value.
+fn missing_share(name: &str, reference: &Column, current: &Column) -> Result<Option<ColumnDrift>> {
+    let flags = |col: &Column| -> Vec<String> {
+        (0..col.len())
+            .map(|i| {
+                let present = col.f64_at(i).is_some_and(f64::is_finite);
+                if present { "present" } else { "missing" }.to_string()
+            })
+            .collect()
+    };
+    let (r, c) = (flags(reference), flags(current));
+    let any_missing = |v: &[String]| v.iter().any(|f| f == "missing");
+    if r.is_empty() || c.len() < MIN_ROWS || !(any_missing(&r) || any_missing(&c)) {
+        return Ok(None);
+    }
+    let t = ChiSquared::default().test(&Sample::Categorical(&r), &Sample::Categorical(&c))?;
+    Ok(Some(ColumnDrift {
+        name: name.to_string(),
+        test: "missing".into(),
+        statistic: t.statistic,
+        p_value: t.p_value,
+        threshold: t.threshold,
+        drift: t.drift,
+    }))
+}
+
 /// The tests run, and the columns skipped with the reason.
 pub type ColumnChecks = (Vec<ColumnDrift>, Vec<(String, String)>);
 
@@ -73,6 +101,9 @@ pub fn column_drift(
         };
         match kind {
             ColumnKind::Integer | ColumnKind::Float => {
+                // The share of missing values first: a field going blank (or `?`) upstream is
+                // drift too, even when too few numbers are left to compare.
+                tests.extend(missing_share(name, r, c)?);
                 let (rv, cv) = (numeric(r), numeric(c));
                 if rv.is_empty() || cv.len() < MIN_ROWS {
                     skipped.push((name.clone(), not_tested(NotTested::FewNumbers)));

@@ -100,6 +100,76 @@ fn shifted_columns_are_flagged_and_only_they() {
     }
 }
 
+/// `frame` with `age` missing (as a `?` would be) in every `every`-th row.
+fn blanked(frame: &Frame, every: usize) -> Frame {
+    let cols = frame
+        .columns()
+        .iter()
+        .map(|c| match c.name() {
+            "age" => Column::new(
+                "age",
+                ColumnData::Str(
+                    (0..c.len())
+                        .map(|i| {
+                            if i % every == 0 {
+                                Some("?".to_string())
+                            } else {
+                                c.str_at(i)
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
+            ),
+            _ => c.clone(),
+        })
+        .collect();
+    Frame::new(cols).unwrap()
+}
+
+#[test]
+fn a_rise_in_missing_numbers_is_drift_even_with_few_numbers_left() {
+    // The reference already misses a tenth of `age`; the same share now is no drift, however
+    // the values are written, and a jump to most rows is drift, even with fewer than 30
+    // numbers left for the distribution tests.
+    let reference = blanked(&customer_frame(2000, 1), 10);
+    let steady = blanked(&customer_frame(800, 2), 10);
+    let (tests, _) = column_drift(&reference, &steady, &columns()).unwrap();
+    let missing: Vec<_> = tests.iter().filter(|t| t.test == "missing").collect();
+    assert_eq!(missing.len(), 1, "{tests:?}");
+    assert!(
+        missing.iter().all(|t| t.name == "age" && !t.drift),
+        "{missing:?}"
+    );
+    let gone = blanked(&customer_frame(800, 3), 1);
+    let (tests, skipped) = column_drift(&reference, &gone, &columns()).unwrap();
+    let r = report(2000, 800, tests, skipped, None, None);
+    assert_eq!(
+        r.drifted_columns,
+        vec!["age".to_string()],
+        "{:?}",
+        r.columns
+    );
+    assert!(
+        r.skipped
+            .iter()
+            .any(|(n, why)| n == "age" && why.contains("numbers"))
+    );
+    // A column without a missing value on either side (`income`) gets no `missing` test; the
+    // few missing ages of two fresh samples are no drift.
+    let (tests, _) = column_drift(
+        &customer_frame(2000, 1),
+        &customer_frame(800, 4),
+        &columns(),
+    )
+    .unwrap();
+    let missing: Vec<_> = tests.iter().filter(|t| t.test == "missing").collect();
+    assert!(
+        missing.iter().all(|t| t.name == "age" && !t.drift),
+        "{tests:?}"
+    );
+}
+
 #[test]
 fn decay_is_judged_against_the_validation_score() {
     let y: Vec<f64> = (0..100).map(|i| f64::from(i % 2)).collect();

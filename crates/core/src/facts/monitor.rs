@@ -10,7 +10,7 @@ use crate::task::Metric;
 pub struct ColumnDrift {
     /// The column.
     pub name: String,
-    /// `psi`, `ks` or `chi2`.
+    /// `psi`, `ks`, `chi2`, or `missing` (chi-squared on the share of missing numbers).
     pub test: String,
     /// The statistic (PSI, KS distance, chi-squared).
     pub statistic: f64,
