@@ -475,7 +475,7 @@ fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
     let mut push = |step: Step, fact: PlanFact| steps.push(PlannedStep { step, fact });
     match c.kind {
         ColumnKind::Integer | ColumnKind::Float => numeric_steps(c, o, &mut push),
-        ColumnKind::Boolean => boolean_steps(c, o, &mut push),
+        ColumnKind::Boolean => boolean_steps(c, &mut push),
         ColumnKind::Categorical => categorical_steps(c, o, &mut push),
         ColumnKind::Datetime => date_steps(c, o, &mut push),
         ColumnKind::Text => text_steps(c, o, &mut push),
@@ -529,16 +529,16 @@ fn numeric_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step,
     );
 }
 
-/// Two values: the most frequent for missing ones, then 0 and 1.
-fn boolean_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+/// Two values: the most frequent for missing ones, then 0 and 1. The boolean step has one
+/// output, so no missing-indicator column is planned (tree variants keep missing values as
+/// missing, which the trees split on).
+fn boolean_steps(c: &ColumnProfile, push: &mut impl FnMut(Step, PlanFact)) {
     let missing = c.missing;
-    let indicator = c.missing_fraction >= o.indicator_min_missing;
-    let indicator_share = indicator.then_some(c.missing_fraction);
     if missing > 0 {
         push(
             Step::Impute {
                 strategy: ImputeStrategy::MostFrequent,
-                indicator,
+                indicator: false,
             },
             PlanFact::FillMostFrequent {
                 missing,
@@ -546,7 +546,7 @@ fn boolean_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step,
                     .top_values
                     .first()
                     .map_or_else(String::new, |v| v.value.clone()),
-                indicator_share,
+                indicator_share: None,
             },
         );
     }
