@@ -261,6 +261,55 @@ fn stray_words_among_numbers_are_missing_values() {
     }
 }
 
+/// UCI-style tables: a third of a numeric feature and of a regression target is `?`. The
+/// feature is used as numbers (not hundreds of labels), the target trains on its numbers, and
+/// predicting a row whose feature is `?` works, with a warning that names it.
+#[test]
+fn a_third_of_words_for_no_value_is_a_column_of_numbers_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(5);
+    let mut csv = String::from("dose,other,effect\n");
+    for i in 0..300 {
+        let dose = 10.0 * rng.next();
+        let effect = 2.0 * dose + 8.0 * rng.next();
+        let shown = if i % 3 == 0 {
+            "?".to_string()
+        } else {
+            format!("{dose:.2}")
+        };
+        let effect = if i % 3 == 1 {
+            "?".to_string()
+        } else {
+            format!("{effect:.2}")
+        };
+        csv.push_str(&format!("{shown},{:.3},{effect}\n", rng.next()));
+    }
+    let data = write(dir.path(), "uci.csv", &csv);
+    let out = dir.path().join("uci");
+    let (_, summary) = train(&data, "effect", &out, &[]);
+    assert_eq!(summary["task"], "regression");
+    assert_eq!(summary["dropped_rows"], 100);
+    let steps = summary["preprocessing"].to_string();
+    assert!(steps.contains("100 missing `dose` values"), "{steps}");
+    // The feature carries the signal as a number, despite a third missing.
+    assert_eq!(summary["importances"][0][0], "dose", "{summary}");
+    assert!(summary["cv_score"].as_f64().unwrap() > 0.3, "{summary}");
+    let rows = write(dir.path(), "new.csv", "dose,other\n?,0.5\n4.2,0.1\n");
+    let o = mlpilot()
+        .arg("predict")
+        .arg(out.join("model.mlpilot"))
+        .arg(&rows)
+        .output()
+        .unwrap();
+    let predicted = ok(&o);
+    assert_eq!(predicted.lines().count(), 3, "{predicted}");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("`dose`") && stderr.contains("`?`"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn numbers_in_locale_formats_are_read_as_numbers() {
     let dir = tempfile::tempdir().unwrap();

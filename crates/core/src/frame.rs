@@ -92,8 +92,10 @@ pub const NUMBER_SHARE: f64 = 0.95;
 /// ([`parse_number`]), when at least one value does and at least [`NUMBER_SHARE`] of its present
 /// values that are not words for "no value" do. Words for "no value" are stray words in any
 /// number (a column where a third of the values are `?` is a column of numbers with a third
-/// missing); other words only up to 5 %. `None` for a column of another type, a column with no
-/// stray word, or one with too many other words to be numbers.
+/// missing) when the column holds two numbers or more; beside a single number (a flag written
+/// `1` / `-`) they count like other words, which are stray words only up to 5 %. `None` for a
+/// column of another type, a column with no stray word, or one with too many other words to be
+/// numbers.
 pub fn stray_words(col: &Column) -> Option<NotNumbers> {
     let ColumnData::Str(s) = col.data() else {
         return None;
@@ -107,11 +109,13 @@ pub fn stray_words_in<'a>(
     values: impl IntoIterator<Item = (&'a str, usize)>,
 ) -> Option<NotNumbers> {
     let mut numbers = 0usize;
+    let mut distinct_numbers = 0usize;
     let mut other_words = 0usize;
     let mut words = NotNumbers::default();
     for (value, count) in values.into_iter().filter(|(_, c)| *c > 0) {
         if parse_number(value).is_some() {
             numbers += count;
+            distinct_numbers += 1;
         } else {
             words.add(value, count);
             if !is_missing_word(value) {
@@ -119,9 +123,29 @@ pub fn stray_words_in<'a>(
             }
         }
     }
-    let judged = numbers + other_words;
+    // One number and words is a flag (`1` / `-`): its words are values unless they are few.
+    let judged = if distinct_numbers >= 2 {
+        numbers + other_words
+    } else {
+        numbers + words.count
+    };
     (words.count > 0 && numbers > 0 && numbers as f64 >= NUMBER_SHARE * judged as f64)
         .then_some(words)
+}
+
+/// How many of a column's values are words for "no value" ([`is_missing_word`]) that do not
+/// read as numbers; 0 for a column that is not text.
+pub fn missing_word_count(col: &Column) -> usize {
+    match col.data() {
+        ColumnData::Str(s) => s
+            .dict()
+            .iter()
+            .zip(s.counts())
+            .filter(|(t, _)| parse_number(t).is_none() && is_missing_word(t))
+            .map(|(_, n)| n)
+            .sum(),
+        _ => 0,
+    }
 }
 
 impl fmt::Display for Value {
@@ -927,20 +951,29 @@ mod tests {
         // Words for "no value" count in any number: a third `?` (UCI style), or half `n/a` and
         // `-`, is a column of numbers with that many missing; other words still only up to 5 %.
         for (word, n) in [("?", 20), ("n/a", 40), ("-", 40), ("NA", 40)] {
-            let mut values = vec!["2.5"; 40];
+            let mut values = ["2.5", "3", "4.25", "7"].repeat(10);
             values.extend(vec![word; n]);
             let found = stray_words(&Column::from_strs("x", values));
             assert_eq!(found.map(|f| f.count), Some(n), "`{word}` × {n}");
         }
-        let mut values = vec!["2.5"; 40];
+        let mut values = ["2.5", "3", "4.25", "7"].repeat(10);
         values.extend(["?"; 40]);
         values.extend(["a"; 3]);
         assert!(
             stray_words(&Column::from_strs("x", values)).is_none(),
             "3 of 43 is 7 %"
         );
-        // Only words for "no value", no number: not a column of numbers.
+        // Only words for "no value", no number: not a column of numbers. A flag of one number
+        // and words for "no value" (`1` / `-`) keeps its words as values unless they are few.
         assert!(stray_words(&Column::from_strs("x", ["?", "n/a", "-"])).is_none());
+        let mut flag = vec!["1"; 40];
+        flag.extend(["-"; 30]);
+        assert!(stray_words(&Column::from_strs("x", flag.clone())).is_none());
+        flag.truncate(41);
+        assert_eq!(
+            stray_words(&Column::from_strs("x", flag)).map(|w| w.count),
+            Some(1)
+        );
         assert!(stray_words(&Column::from_strs("x", ["1", "2", "3"])).is_none());
         assert!(stray_words(&Column::from_f64("x", [1.0, f64::NAN])).is_none());
         // Exactly at the share: 19 numbers and one word are a column of numbers.

@@ -173,7 +173,8 @@ pub fn detect_number_style<'a>(
     let vals: Vec<(&str, usize)> = values
         .into_iter()
         .map(|(v, c)| (v.trim(), c))
-        .filter(|(v, _)| !v.is_empty())
+        // Words for "no value" (`?`, `n/a`) are missing values, not evidence against a style.
+        .filter(|(v, _)| !crate::frame::is_missing_word(v))
         .collect();
     let total: usize = vals.iter().map(|(_, c)| c).sum();
     if total == 0 {
@@ -280,6 +281,10 @@ mod tests {
         assert_eq!(parse_styled("1.234,5", d.style), Some(1234.5));
         let d = detect(&["12 500,5", "300,25"], None).unwrap();
         assert_eq!(parse_styled("12 500,5", d.style), Some(12500.5));
+        // Words for "no value" in any number leave the style to the numbers (UCI's `?` in a
+        // `;` file of decimal commas).
+        let d = detect_number_style([("12,5", 60), ("?", 30), ("n/a", 10)], 0.95, None, false);
+        assert_eq!(d.map(|d| d.style.decimal), Some(','));
     }
 
     #[test]

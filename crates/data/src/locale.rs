@@ -99,7 +99,11 @@ const DETECT_VALUES: usize = 50_000;
 fn worth_checking(ca: &StringChunked) -> bool {
     let mut seen = 0usize;
     let mut numeric_looking = 0usize;
-    for v in ca.iter().flatten().take(200) {
+    let present = ca
+        .iter()
+        .flatten()
+        .filter(|v| !mlpilot_core::frame::is_missing_word(v));
+    for v in present.take(200) {
         seen += 1;
         let t = v.trim();
         if t.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+')

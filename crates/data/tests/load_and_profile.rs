@@ -543,6 +543,55 @@ fn large_files_are_profiled_from_a_sample_with_exact_counts() {
     assert_eq!(prof.target.unwrap().task, Task::Binary);
 }
 
+/// Words for "no value" in any number, UCI style (a third `?`): a column of numbers with a
+/// third missing in a small file, in a large file profiled from a sample (counted exactly), and
+/// in a `;` file of decimal commas; a flag of one number and `-` stays two labels.
+#[test]
+fn a_third_of_words_for_no_value_leaves_a_column_of_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("w,flag,y\n");
+    let mut semi = String::from("x;y\n");
+    for i in 0..6_000 {
+        let w = if i % 3 == 0 {
+            "?".to_string()
+        } else {
+            format!("{}", i % 7)
+        };
+        let flag = if (i / 3) % 2 == 0 { "1" } else { "-" };
+        csv.push_str(&format!("{w},{flag},{}\n", (i / 7) % 2));
+        if i < 300 {
+            let x = if i % 3 == 0 {
+                "?".to_string()
+            } else {
+                format!("{},5", i % 11)
+            };
+            semi.push_str(&format!("{x};{}\n", i % 2));
+        }
+    }
+    let p = write(dir.path(), "uci.csv", csv.as_bytes());
+    let (_, small) = load_and_profile(&s(&p), Some("y")).unwrap();
+    let large_opts = mlpilot_data::LargeFileOptions {
+        threshold_bytes: 0,
+        sample_rows: 600,
+    };
+    let (_, large) = mlpilot_data::load_and_profile_with(&s(&p), Some("y"), &large_opts).unwrap();
+    for prof in [&small, &large] {
+        let w = prof.column("w").unwrap();
+        assert_eq!(
+            (w.kind, w.missing, w.distinct),
+            (ColumnKind::Integer, 2_000, 7),
+            "{w:?}"
+        );
+        let flag = prof.column("flag").unwrap();
+        assert_eq!((flag.missing, flag.distinct), (0, 2), "{flag:?}");
+    }
+    let p = write(dir.path(), "uci_semicolon.csv", semi.as_bytes());
+    let (_, prof) = load_and_profile(&s(&p), Some("y")).unwrap();
+    let x = prof.column("x").unwrap();
+    assert_eq!((x.kind, x.missing), (ColumnKind::Float, 100), "{x:?}");
+    assert!(x.read_as.is_some(), "{x:?}");
+}
+
 /// Every column's kind is the one its fact decides, on every bundled table and on invented
 /// ones that take the other rules (dates, ids, codes, text, a constant, numbers in a locale's
 /// style, stray words among numbers); a column the reader converted says how before its kind.

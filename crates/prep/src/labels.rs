@@ -1,7 +1,9 @@
 //! The target column: class labels ↔ indices, or numeric values.
 
 use mlpilot_core::facts::NotNumbers;
-use mlpilot_core::frame::{NUMBER_SHARE, is_missing_word, parse_number, stray_words};
+use mlpilot_core::frame::{
+    NUMBER_SHARE, is_missing_word, missing_word_count, parse_number, stray_words,
+};
 use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
 use serde::{Deserialize, Serialize};
 
@@ -103,7 +105,9 @@ impl TargetEncoding {
                 ))
                 .with_context("column", name));
             }
-            let bad = col.len() - col.null_count() - present.len();
+            // Words for "no value" (`?`, `n/a`) are missing targets, not evidence of labels.
+            let bad = (col.len() - col.null_count() - present.len())
+                .saturating_sub(missing_word_count(col));
             if bad * 2 > present.len() {
                 return Err(Error::invalid_input(format!(
                     "target `{name}` is mostly not numbers; for classes, use a classification task"
@@ -516,6 +520,19 @@ mod tests {
         assert_eq!(e.classes(), ["0", "1"]);
         let enc = e.encode(&col).unwrap();
         assert_eq!((enc.rows.len(), enc.n_missing), (60, 30));
+        // A regression target 40 % `?`: fitted on the numbers, not refused as labels.
+        let values: Vec<String> = (0..100)
+            .map(|i| {
+                if i % 5 < 2 {
+                    "?".into()
+                } else {
+                    format!("{}.5", i % 7)
+                }
+            })
+            .collect();
+        let reg = Column::from_strs("y", values);
+        let fitted = TargetEncoding::fit(&reg, Task::Regression).unwrap();
+        assert_eq!(fitted.encode(&reg).unwrap().rows.len(), 60);
         let half: Vec<&str> = (0..20)
             .map(|i| if i % 2 == 0 { "n/a" } else { "1" })
             .collect();

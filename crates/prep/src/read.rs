@@ -5,7 +5,7 @@
 //! what they could not read; a column that is mostly unreadable is refused with an error naming
 //! it.
 
-use mlpilot_core::frame::{format_category_f64, is_missing_word, parse_number};
+use mlpilot_core::frame::{format_category_f64, missing_word_count, parse_number};
 use mlpilot_core::{Column, ColumnData, Error, Result};
 
 /// Reads a column as floats (NaN for missing). Booleans are 0/1 and timestamps milliseconds.
@@ -61,16 +61,7 @@ pub fn read_numeric(col: &Column) -> (Vec<f64>, usize, Option<String>) {
 pub fn read_numeric_checked(col: &Column, warnings: &mut Vec<String>) -> Result<Vec<f64>> {
     let (values, bad, example) = read_numeric(col);
     if bad > 0 {
-        let missing_words = match col.data() {
-            ColumnData::Str(s) => s
-                .dict()
-                .iter()
-                .zip(s.counts())
-                .filter(|(t, _)| parse_number(t).is_none() && is_missing_word(t))
-                .map(|(_, n)| n)
-                .sum(),
-            _ => 0,
-        };
+        let missing_words = missing_word_count(col);
         let present = (values.len() - col.null_count()).saturating_sub(missing_words);
         let ex = example.unwrap_or_default();
         if bad.saturating_sub(missing_words) * 2 > present.max(1) {
