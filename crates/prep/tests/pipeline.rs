@@ -568,3 +568,32 @@ fn derived_columns_are_the_pipelines_first_step() {
         assert!(err.contains("parch"), "{err}");
     }
 }
+
+/// A 0/1 column with a fifth of its values missing: the plan fills them and says nothing of a
+/// missing-indicator column, since the boolean step makes none.
+#[test]
+fn a_boolean_with_missing_values_promises_no_indicator() {
+    let flag: Vec<Option<&str>> = (0..200)
+        .map(|i| match i % 5 {
+            0 => None,
+            1 | 2 => Some("yes"),
+            _ => Some("no"),
+        })
+        .collect();
+    let x: Vec<f64> = (0..200).map(f64::from).collect();
+    let y: Vec<&str> = (0..200)
+        .map(|i| if i % 3 == 0 { "a" } else { "b" })
+        .collect();
+    let frame = Frame::new(vec![
+        Column::new("flag", ColumnData::Str(StrColumn::from_iter(flag))),
+        Column::from_f64("x", x),
+        Column::from_strs("y", y),
+    ])
+    .unwrap();
+    let plan = plan_for(&frame, "y", Task::Binary);
+    let flag = plan.columns.iter().find(|c| c.column == "flag").unwrap();
+    assert_eq!(flag.kind, mlpilot_core::ColumnKind::Boolean);
+    let said = plan.sentences().join(" ");
+    assert!(said.contains("Fill 40 missing `flag`"), "{said}");
+    assert!(!said.contains("marks the"), "{said}");
+}
