@@ -24,13 +24,6 @@ use std::time::{Duration, Instant};
 use mlpilot::core::{Metric, Predictions, Task};
 use mlpilot_benches::suite::{DatasetEntry, Suite};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
-
 struct Row {
     dataset: String,
     task: String,
@@ -114,40 +107,43 @@ fn run_process(
 }
 
 /// The runner's arguments.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "automl-bench",
+    about = "AutoMl on each dataset's holdout training rows within a budget, scored on its test rows against the anchors"
+)]
 struct Options {
+    /// The datasets folder (manifest.json, splits/, anchors.csv); default: the shared datasets.
+    #[arg(default_value_os_t = mlpilot_benches::datasets_dir())]
     dir: std::path::PathBuf,
+    /// The time budget per dataset, in seconds.
+    #[arg(long, default_value_t = 10.0)]
     budget: f64,
+    /// Only these datasets (comma-separated names); default: the anchor suite without text.
+    #[arg(long = "datasets", value_delimiter = ',')]
     only: Option<Vec<String>>,
+    /// Threads for training.
+    #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Run this `mlpilot` binary instead of `AutoMl` in this process (the whole command is
+    /// timed).
+    #[arg(long)]
     process: Option<String>,
+    /// With `--process`: skip the report.
+    #[arg(long)]
     no_report: bool,
-}
-
-impl Options {
-    fn parse(args: &[String]) -> Options {
-        Options {
-            dir: args
-                .get(1)
-                .filter(|a| !a.starts_with("--"))
-                .map_or_else(mlpilot_benches::datasets_dir, Into::into),
-            budget: arg(args, "--budget")
-                .and_then(|b| b.parse().ok())
-                .unwrap_or(10.0),
-            only: arg(args, "--datasets").map(|s| s.split(',').map(str::to_string).collect()),
-            threads: arg(args, "--threads")
-                .and_then(|b| b.parse().ok())
-                .unwrap_or(1),
-            process: arg(args, "--process"),
-            no_report: args.iter().any(|a| a == "--no-report"),
-        }
-    }
+    /// Write the rows as CSV here.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
+    /// Write the Markdown table here.
+    #[arg(long)]
+    markdown: Option<std::path::PathBuf>,
 }
 
 type Anchors = std::collections::BTreeMap<(String, String), (f64, f64)>;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    let opts = Options::parse(&args);
+    let opts = <Options as clap::Parser>::parse();
     let scratch = match tempfile::tempdir() {
         Ok(t) => t,
         Err(e) => {
@@ -183,11 +179,13 @@ fn main() -> ExitCode {
     }
     let (csv, md) = tables(&rows, &opts);
     println!("\n{md}");
-    if let Some(p) = arg(&args, "--csv") {
-        let _ = std::fs::write(p, csv);
-    }
-    if let Some(p) = arg(&args, "--markdown") {
-        let _ = std::fs::write(p, md);
+    for (path, text) in [(&opts.csv, csv), (&opts.markdown, md)] {
+        if let Some(p) = path
+            && let Err(e) = std::fs::write(p, text)
+        {
+            eprintln!("error: could not write {}: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
     }
     ExitCode::SUCCESS
 }

@@ -2,7 +2,8 @@
 //! datasets (one thread, seed 0) and compares holdout score and fit time with the anchors.
 //!
 //! `cargo run --release -p mlpilot-benches --bin backend-bench -- [--dir DATASETS]
-//! [--datasets a,b] [--estimators gbdt.hist_gbm,...] [--anchor hgb]`
+//! [--datasets a,b] [--estimators gbdt.hist_gbm,...] [--anchor hgb] [--params C=2]`
+//! (`--help` lists them; an unknown argument is refused)
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
@@ -12,11 +13,28 @@ use mlpilot_benches::suite::Suite;
 use mlpilot_core::{Dataset, FitContext, ParamSet, Predictions, Registry, Result};
 use mlpilot_prep::{FitTarget, PlanOptions, PreprocessPlan, TargetEncoding, Variant};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+/// The runner's arguments.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "backend-bench",
+    about = "Each estimator with its default parameters on the suite's holdout splits, against the anchors"
+)]
+struct Options {
+    /// The datasets folder; default: the shared datasets.
+    #[arg(long, default_value_os_t = mlpilot_benches::datasets_dir())]
+    dir: std::path::PathBuf,
+    /// Only these datasets (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    datasets: Option<Vec<String>>,
+    /// Only these estimators (comma-separated ids); default: every registered one.
+    #[arg(long, value_delimiter = ',')]
+    estimators: Option<Vec<String>>,
+    /// The anchors to compare with (comma-separated).
+    #[arg(long, value_delimiter = ',', default_value = "hgb,rf,linear")]
+    anchor: Vec<String>,
+    /// Parameter overrides for every estimator, `name=value,…` (e.g. `C=2,max_iter=500`).
+    #[arg(long, default_value = "")]
+    params: String,
 }
 
 fn main() -> ExitCode {
@@ -30,23 +48,15 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let dir = arg(&args, "--dir").map_or_else(mlpilot_benches::datasets_dir, Into::into);
-    let suite = Suite::open(&dir)?;
+    let opts = <Options as clap::Parser>::parse();
+    let suite = Suite::open(&opts.dir)?;
     let anchors = suite.anchors()?;
-    let only: Option<Vec<String>> =
-        arg(&args, "--datasets").map(|s| s.split(',').map(str::to_string).collect());
-    let anchor_names: Vec<String> = arg(&args, "--anchor").map_or_else(
-        || vec!["hgb".into(), "rf".into(), "linear".into()],
-        |s| s.split(',').map(str::to_string).collect(),
-    );
+    let only = opts.datasets;
+    let anchor_names = opts.anchor;
     let mut registry = Registry::new();
     mlpilot_benches::register_backends(&mut registry);
-    let overrides = param_overrides(arg(&args, "--params").unwrap_or_default().as_str());
-    let ids: Vec<String> = arg(&args, "--estimators").map_or_else(
-        || registry.ids(),
-        |s| s.split(',').map(str::to_string).collect(),
-    );
+    let overrides = param_overrides(&opts.params);
+    let ids: Vec<String> = opts.estimators.unwrap_or_else(|| registry.ids());
     println!(
         "| dataset | estimator | score | fit s | predict s | {} |",
         anchor_names

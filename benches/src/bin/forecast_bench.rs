@@ -19,12 +19,19 @@ use mlpilot_benches::suite::{DatasetEntry, Suite};
 
 type Anchors = std::collections::BTreeMap<(String, String), (f64, f64)>;
 
+/// The runner's arguments.
+#[derive(Debug, clap::Parser)]
+#[command(
+    name = "forecast-bench",
+    about = "Each series fitted on its first 80 % and scored on the rest against the anchors"
+)]
+struct Options {
+    /// Suite folders (manifest.json, splits/, anchors.csv); default: the shared datasets.
+    dirs: Vec<PathBuf>,
+}
+
 fn main() -> ExitCode {
-    let dirs: Vec<PathBuf> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .map(PathBuf::from)
-        .collect();
+    let dirs = <Options as clap::Parser>::parse().dirs;
     let dirs = if dirs.is_empty() {
         vec![mlpilot_benches::datasets_dir()]
     } else {

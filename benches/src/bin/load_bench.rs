@@ -17,11 +17,22 @@ use std::time::{Duration, Instant};
 use mlpilot_serve::{ServeOptions, Server};
 use serde_json::{Value, json};
 
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
+/// The load test's arguments.
+#[derive(Debug, clap::Parser)]
+#[command(name = "load-bench", about = "Loopback load test of `mlpilot serve`")]
+struct Options {
+    /// A saved model to serve; default: one trained on the bundled Titanic data.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Seconds per scenario.
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Without `--model`: train the ensemble the search keeps instead of one GBDT.
+    #[arg(long)]
+    ensemble: bool,
 }
 
 fn main() -> ExitCode {
@@ -64,17 +75,12 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 fn run() -> mlpilot::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    let seconds: f64 = arg(&args, "--seconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10.0);
-    let concurrency: usize = arg(&args, "--concurrency")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(4);
+    let opts = <Options as clap::Parser>::parse();
+    let (seconds, concurrency) = (opts.seconds, opts.concurrency);
     let dir = tempfile::tempdir().map_err(mlpilot::Error::from)?;
-    let model: PathBuf = match arg(&args, "--model") {
-        Some(p) => PathBuf::from(p),
-        None => train_titanic(dir.path(), args.iter().any(|a| a == "--ensemble"))?,
+    let model: PathBuf = match opts.model {
+        Some(p) => p,
+        None => train_titanic(dir.path(), opts.ensemble)?,
     };
     let art = mlpilot::artifact::read(&model, &mlpilot::default_registry())?;
     let target = art.body.target.clone();
