@@ -89,17 +89,7 @@ impl MlpModel {
 }
 
 impl Model for MlpModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         if self.task.is_classification() {

@@ -441,17 +441,7 @@ impl LogisticModel {
 }
 
 impl Model for LogisticModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         let p = self.predict_proba(x)?;

@@ -90,17 +90,7 @@ impl LogisticModel {
 }
 
 impl Model for LogisticModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())
@@ -175,17 +165,7 @@ impl TreeModel {
 }
 
 impl Model for TreeModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())
@@ -252,17 +232,7 @@ impl AdaBoostModel {
 }
 
 impl Model for AdaBoostModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())
@@ -376,17 +346,7 @@ pub struct SvmModel {
 }
 
 impl Model for SvmModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         match &self.kind {
@@ -456,17 +416,7 @@ pub struct NaiveBayesModel {
 }
 
 impl Model for NaiveBayesModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())

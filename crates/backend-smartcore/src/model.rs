@@ -241,17 +241,7 @@ impl LogisticModel {
 }
 
 impl Model for LogisticModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())
@@ -352,17 +342,7 @@ impl TreeModel {
 }
 
 impl Model for TreeModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         if self.task.is_classification() {
@@ -485,17 +465,7 @@ impl KnnModel {
 }
 
 impl Model for KnnModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         match &self.inner {
@@ -710,17 +680,7 @@ impl SvmModel {
 }
 
 impl Model for SvmModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         let x = checked_input(x, self.n_features)?;
@@ -841,17 +801,7 @@ impl GaussianNbModel {
 }
 
 impl Model for GaussianNbModel {
-    fn task(&self) -> Task {
-        self.task
-    }
-
-    fn n_features(&self) -> usize {
-        self.n_features
-    }
-
-    fn n_classes(&self) -> usize {
-        self.n_classes
-    }
+    mlpilot_core::shape_from_fields!();
 
     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
         Ok(self.predict_proba(x)?.argmax_rows())

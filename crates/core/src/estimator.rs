@@ -600,6 +600,49 @@ pub trait Model: Send + Sync + fmt::Debug + 'static {
     }
 }
 
+/// The three [`Model`] methods that report a model's shape — [`Model::task`],
+/// [`Model::n_features`] and [`Model::n_classes`] — read from fields of the same names
+/// (`task: Task`, `n_features: usize`, `n_classes: usize`). Write it inside `impl Model for …`
+/// instead of the three one-line methods:
+///
+/// ```
+/// use mlpilot_core::{Features, Model, Result, Task};
+///
+/// #[derive(Debug)]
+/// struct Constant {
+///     task: Task,
+///     n_features: usize,
+///     n_classes: usize,
+/// }
+///
+/// impl Model for Constant {
+///     mlpilot_core::shape_from_fields!();
+///
+///     fn predict(&self, x: &Features) -> Result<Vec<f64>> {
+///         Ok(vec![0.0; x.n_rows()])
+///     }
+/// }
+///
+/// let m = Constant { task: Task::Binary, n_features: 3, n_classes: 2 };
+/// assert_eq!((m.task(), m.n_features(), m.n_classes()), (Task::Binary, 3, 2));
+/// ```
+#[macro_export]
+macro_rules! shape_from_fields {
+    () => {
+        fn task(&self) -> $crate::Task {
+            self.task
+        }
+
+        fn n_features(&self) -> usize {
+            self.n_features
+        }
+
+        fn n_classes(&self) -> usize {
+            self.n_classes
+        }
+    };
+}
+
 /// A model that can also write itself to bytes: what the registry and artifacts hold.
 /// Implemented for every `Model + Serialize`.
 pub trait DynModel: Model {
