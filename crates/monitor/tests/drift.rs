@@ -100,31 +100,22 @@ fn shifted_columns_are_flagged_and_only_they() {
     }
 }
 
-/// `frame` with `age` missing (as a `?` would be) in every `every`-th row.
+/// `frame` with `age` written as text and `?` (a missing value) in every `every`-th row.
 fn blanked(frame: &Frame, every: usize) -> Frame {
-    let cols = frame
-        .columns()
-        .iter()
-        .map(|c| match c.name() {
-            "age" => Column::new(
-                "age",
-                ColumnData::Str(
-                    (0..c.len())
-                        .map(|i| {
-                            if i % every == 0 {
-                                Some("?".to_string())
-                            } else {
-                                c.str_at(i)
-                            }
-                        })
-                        .collect::<Vec<_>>()
-                        .into(),
-                ),
-            ),
-            _ => c.clone(),
+    let age = frame.column("age").unwrap();
+    let text: Vec<Option<String>> = (0..age.len())
+        .map(|i| {
+            if i % every == 0 {
+                Some("?".to_string())
+            } else {
+                age.str_at(i)
+            }
         })
         .collect();
-    Frame::new(cols).unwrap()
+    frame
+        .clone()
+        .with_column(Column::new("age", ColumnData::Str(text.into())))
+        .unwrap()
 }
 
 #[test]

@@ -240,12 +240,13 @@ pub fn proposal_reason(fact: &ProposalFact) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::advisor::{ModelScore, StepSummary};
     use crate::{Metric, Task};
 
-    fn run() -> RunContext {
+    /// A binary run on 891 rows; the fixture the narration tests share.
+    pub(crate) fn run() -> RunContext {
         RunContext {
             task: Task::Binary,
             target: "survived".into(),

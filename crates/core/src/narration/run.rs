@@ -433,35 +433,18 @@ pub fn task_words(task: Task) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::advisor::ModelScore;
     use crate::facts::KindFact;
     use crate::profile::ColumnProfile;
 
     fn run(class_counts: Vec<(&str, usize)>) -> RunContext {
         RunContext {
-            task: Task::Binary,
-            target: "survived".into(),
-            metric: Metric::RocAuc,
-            n_rows: 891,
-            n_columns: 5,
-            best_model: "gbdt.hist_gbm".into(),
-            best_score: 0.86,
-            baseline_score: Some(0.5),
-            leaderboard: vec![ModelScore {
-                model: "gbdt.hist_gbm".into(),
-                score: 0.86,
-                std: 0.01,
-                fit_secs: 0.1,
-            }],
             importances: vec![],
-            trials: 12,
-            elapsed_secs: 9.5,
+            input_columns: vec![],
             class_counts: class_counts
                 .into_iter()
                 .map(|(c, n)| (c.to_string(), n))
                 .collect(),
-            dropped_columns: vec![],
-            input_columns: vec![],
+            ..super::super::assistant::tests::run()
         }
     }
 
