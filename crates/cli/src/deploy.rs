@@ -193,7 +193,7 @@ pub(crate) fn monitor(args: &MonitorArgs) -> Result<()> {
     );
     for c in &report.columns {
         println!(
-            "  {:<20} {:<5} statistic {:>8.4}  p {:>9}  threshold {:<6} {}",
+            "  {:<20} {:<7} statistic {:>8.4}  p {:>9}  threshold {:<6} {}",
             c.name,
             c.test,
             c.statistic,

@@ -173,9 +173,22 @@ pub fn detect_number_style<'a>(
     let vals: Vec<(&str, usize)> = values
         .into_iter()
         .map(|(v, c)| (v.trim(), c))
-        // Words for "no value" (`?`, `n/a`) are missing values, not evidence against a style.
-        .filter(|(v, _)| !crate::frame::is_missing_word(v))
+        .filter(|(v, _)| !v.is_empty())
         .collect();
+    // Words for "no value" (`?`, `n/a`) are missing values, not evidence against a style —
+    // unless one value stands beside them (a flag written `0,5` / `-`), as `stray_words_in`
+    // decides for plain numbers.
+    let others = vals
+        .iter()
+        .filter(|(v, _)| !crate::frame::is_missing_word(v))
+        .count();
+    let vals: Vec<(&str, usize)> = if others >= 2 {
+        vals.into_iter()
+            .filter(|(v, _)| !crate::frame::is_missing_word(v))
+            .collect()
+    } else {
+        vals
+    };
     let total: usize = vals.iter().map(|(_, c)| c).sum();
     if total == 0 {
         return None;
@@ -283,8 +296,16 @@ mod tests {
         assert_eq!(parse_styled("12 500,5", d.style), Some(12500.5));
         // Words for "no value" in any number leave the style to the numbers (UCI's `?` in a
         // `;` file of decimal commas).
-        let d = detect_number_style([("12,5", 60), ("?", 30), ("n/a", 10)], 0.95, None, false);
+        let d = detect_number_style(
+            [("12,5", 30), ("3,25", 30), ("?", 30), ("n/a", 10)],
+            0.95,
+            None,
+            false,
+        );
         assert_eq!(d.map(|d| d.style.decimal), Some(','));
+        // One value beside them is a flag, not numbers with gaps.
+        let flag = detect_number_style([("0,5", 60), ("-", 40)], 0.95, None, false);
+        assert!(flag.is_none());
     }
 
     #[test]

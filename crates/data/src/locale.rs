@@ -12,10 +12,11 @@ use mlpilot_core::{Error, Result};
 use polars::prelude::*;
 
 /// Converts the text columns of `df` that hold locale-formatted numbers (at least 95 % of their
-/// present values) into floats; `notes` gets one line per converted column, and the result
-/// pairs each converted column with how it was read (for its profile: "decimal commas (`12,5`)
-/// in a `;`-separated file"). A `keep_text` column (the target) is converted only when every present
-/// value reads as a number, so that labels keep their spelling.
+/// present values, words for "no value" such as `?` left aside and read as missing) into floats;
+/// `notes` gets one line per converted column, and the result pairs each converted column with
+/// how it was read (for its profile: "decimal commas (`12,5`) in a `;`-separated file"). A
+/// `keep_text` column (the target) is converted only when every present value that is not such
+/// a word reads as a number, so that labels keep their spelling.
 ///
 /// `decimal_comma`: `Some` when the user said which decimal mark the file uses; otherwise
 /// `delimiter_hint` (`true` for a `;`-separated file) decides values that read either way.

@@ -49,33 +49,47 @@ fn run_tests(name: &str, reference: &Sample<'_>, current: &Sample<'_>) -> Result
     Ok(out)
 }
 
-/// Whether the share of missing values of a column of numbers changed: chi-squared on
-/// missing / present (the `missing` test, decided as chi-squared is). `None` when the current
-/// rows are fewer than [`MIN_ROWS`] or neither side has a missing value.
+/// Whether the share of missing values of a column of numbers rose: the `missing` test. Its
+/// statistic is the rise in the share (current − reference, 0..1), its p-value Fisher's exact
+/// one-sided test on the 2 × 2 table of missing / present rows (statrs), and it finds drift when
+/// the share rose by at least [`MISSING_RISE`] with p below [`MISSING_ALPHA`] — exact, so that
+/// one missing value in 30 rows against a complete reference is no alarm, and one-sided, so that
+/// rows more complete than in training are none either. `None` when the current rows are fewer
+/// than [`MIN_ROWS`] or neither side has a missing value.
+///
+/// # Errors
+/// An internal error when statrs refuses the table (it does not for counts of rows).
 fn missing_share(name: &str, reference: &Column, current: &Column) -> Result<Option<ColumnDrift>> {
-    let flags = |col: &Column| -> Vec<String> {
+    use statrs::stats_tests::{Alternative, fishers_exact};
+    let missing = |col: &Column| {
         (0..col.len())
-            .map(|i| {
-                let present = col.f64_at(i).is_some_and(f64::is_finite);
-                if present { "present" } else { "missing" }.to_string()
-            })
-            .collect()
+            .filter(|&i| !col.f64_at(i).is_some_and(f64::is_finite))
+            .count()
     };
-    let (r, c) = (flags(reference), flags(current));
-    let any_missing = |v: &[String]| v.iter().any(|f| f == "missing");
-    if r.is_empty() || c.len() < MIN_ROWS || !(any_missing(&r) || any_missing(&c)) {
+    let (rm, cm) = (missing(reference), missing(current));
+    let (rn, cn) = (reference.len(), current.len());
+    if rn == 0 || cn < MIN_ROWS || rm + cm == 0 {
         return Ok(None);
     }
-    let t = ChiSquared::default().test(&Sample::Categorical(&r), &Sample::Categorical(&c))?;
+    let table = [rm as u64, (rn - rm) as u64, cm as u64, (cn - cm) as u64];
+    // `Less`: fewer missing in the reference row than the margins give, i.e. more now.
+    let p = fishers_exact(&table, Alternative::Less)
+        .map_err(|e| Error::internal(format!("Fisher's exact test on `{name}`: {e}")))?;
+    let rise = cm as f64 / cn as f64 - rm as f64 / rn as f64;
     Ok(Some(ColumnDrift {
         name: name.to_string(),
         test: "missing".into(),
-        statistic: t.statistic,
-        p_value: t.p_value,
-        threshold: t.threshold,
-        drift: t.drift,
+        statistic: rise,
+        p_value: Some(p),
+        threshold: MISSING_ALPHA,
+        drift: p < MISSING_ALPHA && rise >= MISSING_RISE,
     }))
 }
+
+/// The p-value below which a rise in missing values counts (as the other tests' 0.001).
+pub const MISSING_ALPHA: f64 = 0.001;
+/// The least rise in the share of missing values that counts as drift (5 points).
+pub const MISSING_RISE: f64 = 0.05;
 
 /// The tests run, and the columns skipped with the reason.
 pub type ColumnChecks = (Vec<ColumnDrift>, Vec<(String, String)>);
@@ -103,10 +117,17 @@ pub fn column_drift(
             ColumnKind::Integer | ColumnKind::Float => {
                 // The share of missing values first: a field going blank (or `?`) upstream is
                 // drift too, even when too few numbers are left to compare.
-                tests.extend(missing_share(name, r, c)?);
+                let share = missing_share(name, r, c)?;
+                let share_tested = share.is_some();
+                tests.extend(share);
                 let (rv, cv) = (numeric(r), numeric(c));
                 if rv.is_empty() || cv.len() < MIN_ROWS {
-                    skipped.push((name.clone(), not_tested(NotTested::FewNumbers)));
+                    let why = if share_tested {
+                        NotTested::OnlyMissingShare
+                    } else {
+                        NotTested::FewNumbers
+                    };
+                    skipped.push((name.clone(), not_tested(why)));
                     continue;
                 }
                 tests.extend(run_tests(

@@ -146,6 +146,35 @@ fn a_rise_in_missing_numbers_is_drift_even_with_few_numbers_left() {
             .iter()
             .any(|(n, why)| n == "age" && why.contains("numbers"))
     );
+    // Exact and one-sided: one missing value in 30 rows against a complete reference is no
+    // alarm (Pearson's chi-squared would say χ² 67), nor are rows more complete than in
+    // training; a rise of 12 points in 500 rows is.
+    let complete = Column::from_f64("x", (0..2000).map(f64::from));
+    let with_gaps = |n: usize, every: usize| {
+        Column::from_f64(
+            "x",
+            (0..n).map(|i| if i % every == 0 { f64::NAN } else { i as f64 }),
+        )
+    };
+    let share = |r: &Column, c: &Column| {
+        let reference = Frame::new(vec![r.clone()]).unwrap();
+        let current = Frame::new(vec![c.clone()]).unwrap();
+        let cols = [("x".to_string(), ColumnKind::Float)];
+        let (tests, _) = column_drift(&reference, &current, &cols).unwrap();
+        tests.into_iter().find(|t| t.test == "missing")
+    };
+    let one_in_30 = share(&complete, &with_gaps(30, 30)).unwrap();
+    assert!(!one_in_30.drift, "{one_in_30:?}");
+    let fuller = share(
+        &with_gaps(2000, 10),
+        &Column::from_f64("x", (0..500).map(f64::from)),
+    );
+    assert!(fuller.is_some_and(|t| !t.drift && t.statistic < 0.0));
+    let rise = share(&complete, &with_gaps(500, 8)).unwrap();
+    assert!(
+        rise.drift && (rise.statistic - 0.126).abs() < 1e-9,
+        "{rise:?}"
+    );
     // A column without a missing value on either side (`income`) gets no `missing` test; the
     // few missing ages of two fresh samples are no drift.
     let (tests, _) = column_drift(

@@ -477,7 +477,7 @@ fn plan_column(c: &ColumnProfile, o: &PlanOptions) -> Vec<PlannedStep> {
         ColumnKind::Integer | ColumnKind::Float => numeric_steps(c, o, &mut push),
         ColumnKind::Boolean => boolean_steps(c, &mut push),
         ColumnKind::Categorical => categorical_steps(c, o, &mut push),
-        ColumnKind::Datetime => date_steps(c, o, &mut push),
+        ColumnKind::Datetime => date_steps(c, &mut push),
         ColumnKind::Text => text_steps(c, o, &mut push),
         ColumnKind::Identifier | ColumnKind::Constant => {}
     }
@@ -589,11 +589,10 @@ fn categorical_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(S
     }
 }
 
-/// A date: its parts, medians for missing ones, standardised.
-fn date_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, PlanFact)) {
+/// A date: its parts, medians for missing ones, standardised. The date step makes no
+/// missing-indicator column, so none is planned.
+fn date_steps(c: &ColumnProfile, push: &mut impl FnMut(Step, PlanFact)) {
     let missing = c.missing;
-    let indicator = c.missing_fraction >= o.indicator_min_missing;
-    let indicator_share = indicator.then_some(c.missing_fraction);
     push(
         Step::DateParts { format: None },
         PlanFact::DateParts {
@@ -604,11 +603,11 @@ fn date_steps(c: &ColumnProfile, o: &PlanOptions, push: &mut impl FnMut(Step, Pl
         push(
             Step::Impute {
                 strategy: ImputeStrategy::Median,
-                indicator,
+                indicator: false,
             },
             PlanFact::FillDateParts {
                 missing,
-                indicator_share,
+                indicator_share: None,
             },
         );
     }

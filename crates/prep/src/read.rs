@@ -51,9 +51,9 @@ pub fn read_numeric(col: &Column) -> (Vec<f64>, usize, Option<String>) {
 }
 
 /// Reads a numeric column for a fitted step, refusing it when most present values are not
-/// numbers and warning when some are not. Words for "no value" ([`is_missing_word`]: `n/a`,
-/// `?`, `-` …) are missing values in a batch of any size, with the warning; other words count
-/// towards the refusal.
+/// numbers and warning when some are not. Words for "no value"
+/// ([`mlpilot_core::frame::is_missing_word`]: `n/a`, `?`, `-` …) are missing values in a batch
+/// of any size, with the warning; other words count towards the refusal.
 ///
 /// # Errors
 /// An invalid-input error naming the column and an example value when more than half of its

@@ -569,8 +569,8 @@ fn derived_columns_are_the_pipelines_first_step() {
     }
 }
 
-/// A 0/1 column with a fifth of its values missing: the plan fills them and says nothing of a
-/// missing-indicator column, since the boolean step makes none.
+/// A 0/1 column and a date column with a fifth of their values missing: the plan fills them
+/// and says nothing of a missing-indicator column, since neither step makes one.
 #[test]
 fn a_boolean_with_missing_values_promises_no_indicator() {
     let flag: Vec<Option<&str>> = (0..200)
@@ -584,8 +584,15 @@ fn a_boolean_with_missing_values_promises_no_indicator() {
     let y: Vec<&str> = (0..200)
         .map(|i| if i % 3 == 0 { "a" } else { "b" })
         .collect();
+    let dates: Vec<Option<String>> = (0..200)
+        .map(|i| (i % 5 != 0).then(|| format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28)))
+        .collect();
     let frame = Frame::new(vec![
         Column::new("flag", ColumnData::Str(StrColumn::from_iter(flag))),
+        Column::new(
+            "when",
+            ColumnData::Str(StrColumn::from_iter(dates.iter().map(Option::as_deref))),
+        ),
         Column::from_f64("x", x),
         Column::from_strs("y", y),
     ])
@@ -595,5 +602,8 @@ fn a_boolean_with_missing_values_promises_no_indicator() {
     assert_eq!(flag.kind, mlpilot_core::ColumnKind::Boolean);
     let said = plan.sentences().join(" ");
     assert!(said.contains("Fill 40 missing `flag`"), "{said}");
+    let when = plan.columns.iter().find(|c| c.column == "when").unwrap();
+    assert_eq!(when.kind, mlpilot_core::ColumnKind::Datetime);
+    assert!(said.contains("40 missing `when`"), "{said}");
     assert!(!said.contains("marks the"), "{said}");
 }

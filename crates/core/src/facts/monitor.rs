@@ -10,9 +10,10 @@ use crate::task::Metric;
 pub struct ColumnDrift {
     /// The column.
     pub name: String,
-    /// `psi`, `ks`, `chi2`, or `missing` (chi-squared on the share of missing numbers).
+    /// `psi`, `ks`, `chi2`, or `missing` (the rise in the share of missing numbers).
     pub test: String,
-    /// The statistic (PSI, KS distance, chi-squared).
+    /// The statistic (PSI, KS distance, chi-squared; for `missing` the rise in the share of
+    /// missing values, 0..1).
     pub statistic: f64,
     /// The p-value (KS, chi-squared).
     pub p_value: Option<f64>,
@@ -90,6 +91,8 @@ pub enum NotTested {
     Absent,
     /// A column of numbers with fewer than [`MIN_ROWS`] numbers on one side.
     FewNumbers,
+    /// As [`NotTested::FewNumbers`], but the share of missing values was tested.
+    OnlyMissingShare,
     /// A column of labels with fewer than [`MIN_ROWS`] values on one side.
     FewValues,
     /// A kind that changes by nature (identifiers, free text, dates, constants).

@@ -10,6 +10,9 @@ pub fn not_tested(why: NotTested) -> String {
     match why {
         NotTested::Absent => "not in the current data".into(),
         NotTested::FewNumbers => format!("fewer than {MIN_ROWS} numbers"),
+        NotTested::OnlyMissingShare => format!(
+            "fewer than {MIN_ROWS} numbers, so only its share of missing values was compared"
+        ),
         NotTested::FewValues => format!("fewer than {MIN_ROWS} values"),
         NotTested::Kind(kind) => format!("{} columns are not tested for drift", kind.as_str()),
     }
@@ -43,7 +46,10 @@ pub fn performance_note(p: &Performance) -> String {
 pub fn drift_alert(column: &str, tests: &[&ColumnDrift]) -> String {
     let tests: Vec<String> = tests
         .iter()
-        .map(|c| format!("{} {:.3}", c.test, c.statistic))
+        .map(|c| match c.test.as_str() {
+            "missing" => format!("missing values +{:.0} points", 100.0 * c.statistic),
+            _ => format!("{} {:.3}", c.test, c.statistic),
+        })
         .collect();
     format!("column '{column}' drifted ({})", tests.join(", "))
 }
@@ -228,6 +234,15 @@ mod tests {
         assert_eq!(
             drift_alert("age", &age),
             "column 'age' drifted (psi 0.410, ks 0.300)"
+        );
+        let rise = drift("age", "missing", 0.12, true);
+        assert_eq!(
+            drift_alert("age", &[&rise]),
+            "column 'age' drifted (missing values +12 points)"
+        );
+        assert_eq!(
+            not_tested(NotTested::OnlyMissingShare),
+            "fewer than 30 numbers, so only its share of missing values was compared"
         );
         assert_eq!(not_tested(NotTested::FewNumbers), "fewer than 30 numbers");
         assert_eq!(not_tested(NotTested::Absent), "not in the current data");
