@@ -141,6 +141,13 @@ impl TargetEncoding {
         }
     }
 
+    /// The index of the class a label names, as [`TargetEncoding::encode`] reads it: the class
+    /// spelled the same, else the one class written the same way in another spelling (`true`
+    /// for `True`, `1.0` for `1`). `None` for values, or a label that names no class.
+    pub fn class_index(&self, label: &str) -> Option<usize> {
+        class_of(self.classes(), label)
+    }
+
     /// The class labels (empty for values).
     pub fn classes(&self) -> &[String] {
         match self {

@@ -215,8 +215,11 @@ pub(crate) fn router(state: Arc<ForecastState>) -> Router {
         .layer(DefaultBodyLimit::max(state.options.max_body))
         .layer(crate::request_timeout(state.options.request_timeout))
         .layer(middleware::map_response_with_state(
-            state.options.request_timeout,
-            crate::timeout_body,
+            crate::Limits {
+                timeout: state.options.request_timeout,
+                max_body: state.options.max_body,
+            },
+            crate::json_limit_errors,
         ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),

@@ -517,9 +517,11 @@ fn feedback_performance(
             y.push(t);
             values.push(p);
         } else {
+            // A label as JSON types it (`true` for `True`) names its class, as in a file.
+            let encoding = &art.predictor.encoding;
             let (Some(t), Some(p)) = (
-                classes.iter().position(|c| *c == l.label),
-                classes.iter().position(|c| *c == l.prediction),
+                encoding.class_index(&l.label),
+                encoding.class_index(&l.prediction),
             ) else {
                 continue;
             };
@@ -743,8 +745,11 @@ fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(state.options.max_body))
         .layer(request_timeout(state.options.request_timeout))
         .layer(middleware::map_response_with_state(
-            state.options.request_timeout,
-            timeout_body,
+            Limits {
+                timeout: state.options.request_timeout,
+                max_body: state.options.max_body,
+            },
+            json_limit_errors,
         ))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state.metrics),
@@ -754,28 +759,54 @@ fn router(state: Arc<AppState>) -> Router {
 }
 
 /// The layer that answers 504 Gateway Timeout to a request still running after `limit` (inside
-/// the metrics layer, so a timed-out request is counted with its status; [`timeout_body`] gives
+/// the metrics layer, so a timed-out request is counted with its status; [`json_limit_errors`] gives
 /// the answer the API's JSON error shape).
 pub(crate) fn request_timeout(limit: Duration) -> tower_http::timeout::TimeoutLayer {
     tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, limit)
 }
 
-/// Gives the timeout layer's empty 504 the body every other error has: `{"error": …}` saying
-/// what the limit is.
-pub(crate) async fn timeout_body(State(limit): State<Duration>, res: Response) -> Response {
-    use axum::body::HttpBody as _;
-    if res.status() == StatusCode::GATEWAY_TIMEOUT && res.body().size_hint().exact() == Some(0) {
-        return ApiError::new(
+/// The limits whose refusals come from layers rather than handlers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// `--request-timeout`.
+    pub(crate) timeout: Duration,
+    /// `--max-body`, in bytes.
+    pub(crate) max_body: usize,
+}
+
+/// Gives the refusals that layers write themselves the body every other error has,
+/// `{"error": …}` saying what the limit is: the timeout layer's empty 504, and the plain-text
+/// 413 of a body over `--max-body` (axum's body limit).
+pub(crate) async fn json_limit_errors(State(limits): State<Limits>, res: Response) -> Response {
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return res;
+    }
+    match res.status() {
+        StatusCode::GATEWAY_TIMEOUT => ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             format!(
                 "the request took longer than the server's limit of {} s (`--request-timeout`); \
                  send fewer rows per request, or ask the operator for a longer limit",
-                limit.as_secs_f64()
+                limits.timeout.as_secs_f64()
             ),
         )
-        .into_response();
+        .into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request body is larger than the server's limit of {} bytes (`--max-body`); \
+                 send fewer rows per request",
+                limits.max_body
+            ),
+        )
+        .into_response(),
+        _ => res,
     }
-    res
 }
 
 /// A bound server, ready to run.

@@ -262,6 +262,15 @@ async fn predictions_match_the_library_and_errors_are_clear() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
+    // The body limit answers in the API's JSON error shape, naming the limit.
+    let e: Value = r.json().await.unwrap();
+    assert!(
+        e["error"]
+            .as_str()
+            .unwrap()
+            .contains("larger than the server's limit of"),
+        "{e}"
+    );
 
     // Model info, health and metrics.
     let info: Value = c
@@ -405,8 +414,17 @@ async fn feedback_and_monitoring_state_survive_a_restart() {
         },
     )
     .await;
+    // Half the labels spelt another way (`SURVIVED`): each names its class, as in a file.
     let labels: Vec<Value> = (0..40)
-        .map(|i| json!({ "row": i, "label": frame.column("target").unwrap().str_at(i).unwrap() }))
+        .map(|i| {
+            let label = frame.column("target").unwrap().str_at(i).unwrap();
+            let label = if i % 2 == 0 {
+                label.to_uppercase()
+            } else {
+                label
+            };
+            json!({ "row": i, "label": label })
+        })
         .collect();
     let r: Value = c
         .post(format!("{}/v1/feedback", s.base))
