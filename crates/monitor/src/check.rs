@@ -50,7 +50,7 @@ fn run_tests(name: &str, reference: &Sample<'_>, current: &Sample<'_>) -> Result
 }
 
 /// Whether the share of missing values of a column of numbers rose: the `missing` test. Its
-/// statistic is the rise in the share (current − reference, 0..1), its p-value Fisher's exact
+/// statistic is the change in the share (current − reference, −1..1), its p-value Fisher's exact
 /// one-sided test on the 2 × 2 table of missing / present rows (statrs), and it finds drift when
 /// the share rose by at least [`MISSING_RISE`] with p below [`MISSING_ALPHA`] — exact, so that
 /// one missing value in 30 rows against a complete reference is no alarm, and one-sided, so that

@@ -12,8 +12,8 @@ pub struct ColumnDrift {
     pub name: String,
     /// `psi`, `ks`, `chi2`, or `missing` (the rise in the share of missing numbers).
     pub test: String,
-    /// The statistic (PSI, KS distance, chi-squared; for `missing` the rise in the share of
-    /// missing values, 0..1).
+    /// The statistic (PSI, KS distance, chi-squared; for `missing` the change in the share of
+    /// missing values, −1..1, negative when fewer are missing now).
     pub statistic: f64,
     /// The p-value (KS, chi-squared).
     pub p_value: Option<f64>,
