@@ -103,6 +103,9 @@ pub fn evaluate(artifact: &Artifact, frame: &Frame) -> Result<Evaluation> {
     if let Some(n) = &encoded.not_numbers {
         warnings.push(mlpilot_core::narration::target_not_numbers(target, n));
     }
+    if let Some(n) = &encoded.no_label {
+        warnings.push(mlpilot_core::narration::target_no_label(target, n));
+    }
     Ok(Evaluation {
         rows: encoded.rows.len(),
         missing_target: encoded.n_missing,
@@ -142,8 +145,15 @@ pub fn check(artifact: &Artifact, current: &Frame) -> Result<MonitorReport> {
                 &p,
                 classes.len(),
             )?;
-            if let Some(n) = &e.not_numbers {
-                let line = mlpilot_core::narration::target_not_numbers(&body.target, n);
+            let lines = [
+                e.not_numbers
+                    .as_ref()
+                    .map(|n| mlpilot_core::narration::target_not_numbers(&body.target, n)),
+                e.no_label
+                    .as_ref()
+                    .map(|n| mlpilot_core::narration::target_no_label(&body.target, n)),
+            ];
+            for line in lines.into_iter().flatten() {
                 perf.note = format!("{}; {line}", perf.note);
             }
             Some(perf)

@@ -310,6 +310,60 @@ fn a_third_of_words_for_no_value_is_a_column_of_numbers_end_to_end() {
     );
 }
 
+/// New labelled rows whose target of labels holds `?`, `n/a` or `-` are scored on the other
+/// rows with a warning (they were refused: "`?` is not one of the training classes"); a word
+/// that could be a class is still refused, naming it.
+#[test]
+fn marks_for_no_value_in_a_target_of_labels_are_left_out_when_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = Rng(9);
+    let mut csv = String::from("x,z,y\n");
+    for _ in 0..200 {
+        let x = rng.next();
+        let y = if x + 0.3 * rng.next() > 0.65 {
+            "yes"
+        } else {
+            "no"
+        };
+        csv.push_str(&format!("{x:.3},{:.3},{y}\n", rng.next()));
+    }
+    let data = write(dir.path(), "labels.csv", &csv);
+    let out = dir.path().join("labels");
+    let (_, summary) = train(&data, "y", &out, &[]);
+    assert_eq!(summary["task"], "binary");
+    let mut fresh = csv.clone();
+    for (i, mark) in ["?", "n/a", "-"].iter().enumerate() {
+        fresh.push_str(&format!("0.{i}5,0.5,{mark}\n"));
+    }
+    let fresh = write(dir.path(), "fresh.csv", &fresh);
+    let eval = ok(&mlpilot()
+        .arg("evaluate")
+        .arg(out.join("model.mlpilot"))
+        .arg(&fresh)
+        .arg("--json")
+        .output()
+        .unwrap());
+    let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
+    assert_eq!(
+        (eval["rows"].clone(), eval["missing_target"].clone()),
+        (200.into(), 3.into())
+    );
+    let warned = eval["warnings"].to_string();
+    assert!(
+        warned.contains("3 marks for no value (`?`, `n/a`, `-`)"),
+        "{warned}"
+    );
+    let maybe = write(dir.path(), "maybe.csv", &format!("{csv}0.5,0.5,maybe\n"));
+    let o = mlpilot()
+        .arg("evaluate")
+        .arg(out.join("model.mlpilot"))
+        .arg(&maybe)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`maybe` is not one of"));
+}
+
 #[test]
 fn numbers_in_locale_formats_are_read_as_numbers() {
     let dir = tempfile::tempdir().unwrap();

@@ -82,6 +82,20 @@ pub fn is_missing_word(s: &str) -> bool {
     t.is_empty() || MISSING_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
 
+/// Whether `s` is a mark that stands for no value and can never be a label: blank, `?`, `n/a`,
+/// `na`, `n.a.`, `#n/a`, `-`, `--`, `.`, `null`, `nan` (any case, surrounding spaces ignored).
+/// A subset of [`is_missing_word`], whose `none`, `nil`, `missing` or `unknown` can be real
+/// classes of a target of labels.
+pub fn is_placeholder(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || [
+            "?", "n/a", "na", "n.a.", "#n/a", "-", "--", ".", "null", "nan",
+        ]
+        .iter()
+        .any(|w| t.eq_ignore_ascii_case(w))
+}
+
 /// The share of a text column's present values, words for "no value" ([`is_missing_word`])
 /// left aside, that must read as numbers for the column to be a column of numbers. Its other
 /// values are stray words (`n/a`, `?`, `-`, `none`, and a few others) and are read as missing
@@ -1009,6 +1023,13 @@ mod tests {
         }
         // Every reader null spelling is also a missing word.
         assert!(NULL_SPELLINGS.iter().all(|s| is_missing_word(s)));
+        // Placeholders are the missing words that can never be a label.
+        for word in ["?", "N/A", " na ", "#N/A", "-", ".", "NULL", "NaN", ""] {
+            assert!(is_placeholder(word) && is_missing_word(word), "`{word}`");
+        }
+        for word in ["none", "unknown", "missing", "nil", "yes", "0"] {
+            assert!(!is_placeholder(word), "`{word}`");
+        }
     }
 
     #[test]

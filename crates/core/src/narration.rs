@@ -27,7 +27,7 @@ pub use glossary::glossary;
 pub use monitor::{drift_alert, drift_check, not_tested, performance_note, prediction_drift_alert};
 pub use profile::{
     column_kind, data_warnings, leakage, number_reading, sampled_relations, target_choice,
-    target_not_numbers, target_warning, task_reason,
+    target_no_label, target_not_numbers, target_warning, task_reason,
 };
 pub use run::{
     describe_dataset, ensemble_in_words, explain_results, family_reason, join_and, plain_meaning,

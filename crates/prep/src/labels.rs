@@ -2,7 +2,7 @@
 
 use mlpilot_core::facts::NotNumbers;
 use mlpilot_core::frame::{
-    NUMBER_SHARE, is_missing_word, missing_word_count, parse_number, stray_words,
+    NUMBER_SHARE, is_missing_word, is_placeholder, missing_word_count, parse_number, stray_words,
 };
 use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
 use serde::{Deserialize, Serialize};
@@ -36,6 +36,10 @@ pub struct EncodedTarget {
     /// Stray words in a target of numbers (`n/a`, `?`): read as missing, their rows left out
     /// and counted in `n_missing`.
     pub not_numbers: Option<NotNumbers>,
+    /// Marks for no value (`?`, `n/a`, `-`: [`is_placeholder`]) in a target of labels that
+    /// training did not have as a class: read as missing, their rows left out and counted in
+    /// `n_missing`.
+    pub no_label: Option<NotNumbers>,
 }
 
 impl TargetEncoding {
@@ -173,6 +177,7 @@ impl TargetEncoding {
         let mut rows = Vec::with_capacity(col.len());
         let mut n_missing = 0;
         let mut stray = NotNumbers::default();
+        let mut no_label = NotNumbers::default();
         // Words that are not words for "no value": only a few of these are stray words.
         let mut other_words = 0usize;
         let mut first_other: Option<(usize, String)> = None;
@@ -199,6 +204,11 @@ impl TargetEncoding {
                             let label = dict.get(c as usize).cloned().unwrap_or_default();
                             if numbers && parse_number(&label).is_none() {
                                 stray_word(i, &label);
+                                n_missing += 1;
+                                continue;
+                            }
+                            if !numbers && is_placeholder(&label) {
+                                no_label.add(&label, 1);
                                 n_missing += 1;
                                 continue;
                             }
@@ -267,6 +277,7 @@ impl TargetEncoding {
             rows,
             n_missing,
             not_numbers: (stray.count > 0).then_some(stray),
+            no_label: (no_label.count > 0).then_some(no_label),
         })
     }
 }
@@ -556,7 +567,32 @@ mod tests {
         let words = Column::from_strs("y", ["yes", "no", "yes", "?"]);
         let e = TargetEncoding::fit(&words, Task::Multiclass).unwrap();
         assert_eq!(e.classes(), ["?", "no", "yes"]);
-        let err = e.encode(&Column::from_strs("y", ["n/a"])).unwrap_err();
-        assert!(err.to_string().contains("`n/a` is not one of"), "{err}");
+        let enc = e.encode(&Column::from_strs("y", ["?", "no"])).unwrap();
+        assert_eq!(
+            (enc.rows, enc.no_label),
+            (vec![0, 1], None),
+            "`?` is a class here"
+        );
+        // In a target of labels, a mark for no value that training did not have as a class
+        // (`n/a`, `?`, `-`) is a missing target, not an unknown class; a word that could be a
+        // class (`unknown`, `maybe`) is still named.
+        let labels = Column::from_strs("y", ["survived", "died", "survived", "died"]);
+        let e = TargetEncoding::fit(&labels, Task::Binary).unwrap();
+        let enc = e
+            .encode(&Column::from_strs(
+                "y",
+                ["died", "n/a", "survived", "?", "-"],
+            ))
+            .unwrap();
+        assert_eq!((enc.rows, enc.n_missing), (vec![0, 2], 3));
+        let no_label = enc.no_label.unwrap();
+        assert_eq!(
+            (no_label.count, no_label.examples),
+            (3, vec!["n/a".to_string(), "?".into(), "-".into()])
+        );
+        for word in ["unknown", "maybe"] {
+            let err = e.encode(&Column::from_strs("y", [word])).unwrap_err();
+            assert!(err.to_string().contains("is not one of"), "{err}");
+        }
     }
 }

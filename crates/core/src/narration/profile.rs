@@ -31,6 +31,23 @@ fn not_numbers(n: Option<&NotNumbers>) -> String {
     })
 }
 
+/// Marks for no value in a target of labels, read as missing: "target `y`: 3 marks for no
+/// value (`n/a`, `?`, `-`) were read as missing; their rows are left out".
+pub fn target_no_label(target: &str, n: &NotNumbers) -> String {
+    format!(
+        "target `{target}`: {} {} for no value ({}) {} read as missing; {} left out",
+        thousands(n.count),
+        if n.count == 1 { "mark" } else { "marks" },
+        quote_list(&n.examples, 3),
+        if n.count == 1 { "was" } else { "were" },
+        if n.count == 1 {
+            "its row is"
+        } else {
+            "their rows are"
+        }
+    )
+}
+
 /// Stray words in a target of numbers, read as missing: "target `y`: 6 values that are not
 /// numbers (`n/a`, `?`) were read as missing; their rows are left out".
 pub fn target_not_numbers(target: &str, n: &NotNumbers) -> String {
@@ -359,6 +376,27 @@ mod tests {
     use super::*;
     use crate::numbers::NumberStyle;
     use crate::profile::RelationMeasure;
+
+    #[test]
+    fn marks_for_no_value_in_a_target_of_labels_say_what_was_left_out() {
+        let n = NotNumbers {
+            count: 3,
+            examples: vec!["n/a".into(), "?".into(), "-".into()],
+        };
+        assert_eq!(
+            target_no_label("y", &n),
+            "target `y`: 3 marks for no value (`n/a`, `?`, `-`) were read as missing; their \
+             rows are left out"
+        );
+        let one = NotNumbers {
+            count: 1,
+            examples: vec!["?".into()],
+        };
+        assert_eq!(
+            target_no_label("y", &one),
+            "target `y`: 1 mark for no value (`?`) was read as missing; its row is left out"
+        );
+    }
 
     #[test]
     fn stray_words_in_a_target_say_what_was_left_out() {
