@@ -4,7 +4,7 @@ use mlpilot_core::facts::NotNumbers;
 use mlpilot_core::frame::{
     NUMBER_SHARE, is_missing_word, is_placeholder, missing_word_count, parse_number, stray_words,
 };
-use mlpilot_core::{Column, Error, ErrorKind, Result, Task};
+use mlpilot_core::{Column, Error, Result, Task};
 use serde::{Deserialize, Serialize};
 
 use crate::read::read_labels;
@@ -212,16 +212,7 @@ impl TargetEncoding {
                                 n_missing += 1;
                                 continue;
                             }
-                            return Err(Error::new(
-                                ErrorKind::InvalidInput,
-                                format!(
-                                    "row {i}: target `{name}` = `{label}` is not one of the training classes ({})",
-                                    classes.join(", ")
-                                ),
-                            )
-                            .with_context("row", i)
-                            .with_context("column", name)
-                            .with_context("value", label));
+                            return Err(self.unreadable(i, name, &label));
                         }
                     }
                 }
@@ -256,21 +247,7 @@ impl TargetEncoding {
             && other_words >= 5
             && (y.len() as f64) < NUMBER_SHARE * (y.len() + other_words) as f64
         {
-            let what = match self {
-                TargetEncoding::Classes { classes } => {
-                    format!(
-                        "is not one of the training classes ({})",
-                        classes.join(", ")
-                    )
-                }
-                TargetEncoding::Values => "is not a number".to_string(),
-            };
-            return Err(Error::invalid_input(format!(
-                "row {row}: target `{name}` = `{word}` {what}"
-            ))
-            .with_context("row", row)
-            .with_context("column", name)
-            .with_context("value", word));
+            return Err(self.unreadable(row, name, &word));
         }
         Ok(EncodedTarget {
             y,
@@ -279,6 +256,25 @@ impl TargetEncoding {
             not_numbers: (stray.count > 0).then_some(stray),
             no_label: (no_label.count > 0).then_some(no_label),
         })
+    }
+}
+
+impl TargetEncoding {
+    /// The error for a target value the encoding cannot read, naming the row, column and value.
+    fn unreadable(&self, row: usize, name: &str, value: &str) -> Error {
+        let what = match self {
+            TargetEncoding::Classes { classes } => {
+                format!(
+                    "is not one of the training classes ({})",
+                    classes.join(", ")
+                )
+            }
+            TargetEncoding::Values => "is not a number".to_string(),
+        };
+        Error::invalid_input(format!("row {row}: target `{name}` = `{value}` {what}"))
+            .with_context("row", row)
+            .with_context("column", name)
+            .with_context("value", value)
     }
 }
 
