@@ -57,6 +57,18 @@ fn train(data: &Path, target: &str, out: &Path, extra: &[&str]) -> (Output, serd
     (o, summary)
 }
 
+/// `mlpilot evaluate MODEL DATA --json`, which must succeed, as JSON.
+fn evaluate_json(model: &Path, data: &Path) -> serde_json::Value {
+    let out = ok(&mlpilot()
+        .arg("evaluate")
+        .arg(model)
+        .arg(data)
+        .arg("--json")
+        .output()
+        .unwrap());
+    serde_json::from_str(&out).unwrap()
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -152,14 +164,7 @@ fn labels_come_back_as_the_file_spells_them() {
             &format!("labels{v}.json"),
             &serde_json::to_string(&json).unwrap(),
         );
-        let eval = ok(&mlpilot()
-            .arg("evaluate")
-            .arg(out.join("model.mlpilot"))
-            .arg(&jpath)
-            .arg("--json")
-            .output()
-            .unwrap());
-        let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
+        let eval = evaluate_json(&out.join("model.mlpilot"), &jpath);
         assert_eq!(eval["rows"], 200, "variant {v}");
     }
     // A guessed target keeps its spelling too.
@@ -234,14 +239,7 @@ fn stray_words_among_numbers_are_missing_values() {
         let other = words[(v + 1) % words.len()];
         let fresh = csv.replace(&format!(",{word},"), &format!(",{other},"));
         let fresh = write(dir.path(), &format!("fresh{v}.csv"), &fresh);
-        let eval = ok(&mlpilot()
-            .arg("evaluate")
-            .arg(out.join("model.mlpilot"))
-            .arg(&fresh)
-            .arg("--json")
-            .output()
-            .unwrap());
-        let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
+        let eval = evaluate_json(&out.join("model.mlpilot"), &fresh);
         assert_eq!(
             (eval["rows"].clone(), eval["missing_target"].clone()),
             (236.into(), 4.into())
@@ -336,14 +334,7 @@ fn marks_for_no_value_in_a_target_of_labels_are_left_out_when_scoring() {
         fresh.push_str(&format!("0.{i}5,0.5,{mark}\n"));
     }
     let fresh = write(dir.path(), "fresh.csv", &fresh);
-    let eval = ok(&mlpilot()
-        .arg("evaluate")
-        .arg(out.join("model.mlpilot"))
-        .arg(&fresh)
-        .arg("--json")
-        .output()
-        .unwrap());
-    let eval: serde_json::Value = serde_json::from_str(&eval).unwrap();
+    let eval = evaluate_json(&out.join("model.mlpilot"), &fresh);
     assert_eq!(
         (eval["rows"].clone(), eval["missing_target"].clone()),
         (200.into(), 3.into())

@@ -34,38 +34,29 @@ fn not_numbers(n: Option<&NotNumbers>) -> String {
 /// Marks for no value in a target of labels, read as missing: "target `y`: 3 marks for no
 /// value (`n/a`, `?`, `-`) were read as missing; their rows are left out".
 pub fn target_no_label(target: &str, n: &NotNumbers) -> String {
-    format!(
-        "target `{target}`: {} {} for no value ({}) {} read as missing; {} left out",
-        thousands(n.count),
-        if n.count == 1 { "mark" } else { "marks" },
-        quote_list(&n.examples, 3),
-        if n.count == 1 { "was" } else { "were" },
-        if n.count == 1 {
-            "its row is"
-        } else {
-            "their rows are"
-        }
-    )
+    target_left_out(target, n, ("mark for no value", "marks for no value"))
 }
 
 /// Stray words in a target of numbers, read as missing: "target `y`: 6 values that are not
 /// numbers (`n/a`, `?`) were read as missing; their rows are left out".
 pub fn target_not_numbers(target: &str, n: &NotNumbers) -> String {
+    target_left_out(
+        target,
+        n,
+        ("value that is not a number", "values that are not numbers"),
+    )
+}
+
+/// A target's values read as missing, named by `what` (one, many), with their rows left out.
+fn target_left_out(target: &str, n: &NotNumbers, what: (&str, &str)) -> String {
+    let one = n.count == 1;
     format!(
         "target `{target}`: {} {} ({}) {} read as missing; {} left out",
         thousands(n.count),
-        if n.count == 1 {
-            "value that is not a number"
-        } else {
-            "values that are not numbers"
-        },
+        if one { what.0 } else { what.1 },
         quote_list(&n.examples, 3),
-        if n.count == 1 { "was" } else { "were" },
-        if n.count == 1 {
-            "its row is"
-        } else {
-            "their rows are"
-        }
+        if one { "was" } else { "were" },
+        if one { "its row is" } else { "their rows are" }
     )
 }
 
