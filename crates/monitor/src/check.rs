@@ -54,20 +54,19 @@ fn run_tests(name: &str, reference: &Sample<'_>, current: &Sample<'_>) -> Result
 /// one-sided test on the 2 × 2 table of missing / present rows (statrs), and it finds drift when
 /// the share rose by at least [`MISSING_RISE`] with p below [`MISSING_ALPHA`] — exact, so that
 /// one missing value in 30 rows against a complete reference is no alarm, and one-sided, so that
-/// rows more complete than in training are none either. `None` when the current rows are fewer
+/// rows more complete than in training are none either. `(rows, numbers)` count each side's
+/// rows and its finite numbers (the rest are missing). `None` when the current rows are fewer
 /// than [`MIN_ROWS`] or neither side has a missing value.
 ///
 /// # Errors
 /// An internal error when statrs refuses the table (it does not for counts of rows).
-fn missing_share(name: &str, reference: &Column, current: &Column) -> Result<Option<ColumnDrift>> {
+fn missing_share(
+    name: &str,
+    (rn, r_numbers): (usize, usize),
+    (cn, c_numbers): (usize, usize),
+) -> Result<Option<ColumnDrift>> {
     use statrs::stats_tests::{Alternative, fishers_exact};
-    let missing = |col: &Column| {
-        (0..col.len())
-            .filter(|&i| !col.f64_at(i).is_some_and(f64::is_finite))
-            .count()
-    };
-    let (rm, cm) = (missing(reference), missing(current));
-    let (rn, cn) = (reference.len(), current.len());
+    let (rm, cm) = (rn - r_numbers.min(rn), cn - c_numbers.min(cn));
     if rn == 0 || cn < MIN_ROWS || rm + cm == 0 {
         return Ok(None);
     }
@@ -117,10 +116,10 @@ pub fn column_drift(
             ColumnKind::Integer | ColumnKind::Float => {
                 // The share of missing values first: a field going blank (or `?`) upstream is
                 // drift too, even when too few numbers are left to compare.
-                let share = missing_share(name, r, c)?;
+                let (rv, cv) = (numeric(r), numeric(c));
+                let share = missing_share(name, (r.len(), rv.len()), (c.len(), cv.len()))?;
                 let share_tested = share.is_some();
                 tests.extend(share);
-                let (rv, cv) = (numeric(r), numeric(c));
                 if rv.is_empty() || cv.len() < MIN_ROWS {
                     let why = if share_tested {
                         NotTested::OnlyMissingShare
