@@ -67,33 +67,33 @@ pub fn parse_number(s: &str) -> Option<f64> {
 /// CSV reader is given as null values, and what the server reads in a CSV body the same way.
 pub const NULL_SPELLINGS: [&str; 6] = ["NA", "N/A", "NaN", "nan", "null", "NULL"];
 
-/// Words people write for "no value" in a column of numbers, compared without case.
-const MISSING_WORDS: [&str; 14] = [
-    "na", "n/a", "n.a.", "nan", "null", "none", "nil", "missing", "unknown", "?", "-", "--", ".",
-    "#n/a",
+/// Marks for "no value" that can never be a label, compared without case.
+const PLACEHOLDERS: [&str; 10] = [
+    "?", "n/a", "na", "n.a.", "#n/a", "-", "--", ".", "null", "nan",
 ];
 
+/// Words for "no value" that could also be a class of a target of labels.
+const NO_VALUE_WORDS: [&str; 4] = ["none", "nil", "missing", "unknown"];
+
 /// Whether `s` is a word people write for "no value" (`n/a`, `?`, `-`, `.`, `none`, `missing`,
-/// `unknown`, `null` …; any case, surrounding spaces ignored, and blank text). Where a column
-/// of numbers holds one at prediction time it is a missing value whatever the batch's size;
+/// `unknown`, `null` …; any case, surrounding spaces ignored, and blank text): a
+/// [placeholder](is_placeholder), or `none`, `nil`, `missing`, `unknown`. Where a column of
+/// numbers holds one at prediction time it is a missing value whatever the batch's size;
 /// [`stray_words`] judges other words by their share, which needs a column with many values.
 pub fn is_missing_word(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty() || MISSING_WORDS.iter().any(|w| t.eq_ignore_ascii_case(w))
+    is_placeholder(s)
+        || NO_VALUE_WORDS
+            .iter()
+            .any(|w| s.trim().eq_ignore_ascii_case(w))
 }
 
 /// Whether `s` is a mark that stands for no value and can never be a label: blank, `?`, `n/a`,
 /// `na`, `n.a.`, `#n/a`, `-`, `--`, `.`, `null`, `nan` (any case, surrounding spaces ignored).
-/// A subset of [`is_missing_word`], whose `none`, `nil`, `missing` or `unknown` can be real
-/// classes of a target of labels.
+/// The part of [`is_missing_word`] without `none`, `nil`, `missing` or `unknown`, which can be
+/// real classes of a target of labels.
 pub fn is_placeholder(s: &str) -> bool {
     let t = s.trim();
-    t.is_empty()
-        || [
-            "?", "n/a", "na", "n.a.", "#n/a", "-", "--", ".", "null", "nan",
-        ]
-        .iter()
-        .any(|w| t.eq_ignore_ascii_case(w))
+    t.is_empty() || PLACEHOLDERS.iter().any(|w| t.eq_ignore_ascii_case(w))
 }
 
 /// The share of a text column's present values, words for "no value" ([`is_missing_word`])
